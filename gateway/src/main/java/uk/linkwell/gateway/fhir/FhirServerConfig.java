@@ -1,0 +1,166 @@
+package uk.linkwell.gateway.fhir;
+
+import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
+import ca.uhn.fhir.jpa.config.HapiJpaConfig;
+import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
+import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import jakarta.persistence.EntityManagerFactory;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+
+/** Wires HAPI FHIR's JPA server (R4) into the Spring Boot context and mounts it at {@code /fhir}. */
+@Configuration
+@EnableTransactionManagement
+@Import({
+    JpaR4Config.class,
+    HapiJpaConfig.class,
+    ThreadPoolFactoryConfig.class,
+    // In-memory message channels: HAPI's batch jobs (reindexing after a SearchParameter change) run on them.
+    SubscriptionChannelConfig.class,
+    JpaBatch2Config.class,
+    Batch2JobsConfig.class
+})
+public class FhirServerConfig {
+
+    public static final String FHIR_PATH = "/fhir";
+
+    @Bean
+    public JpaStorageSettings jpaStorageSettings(FhirProperties properties) {
+        JpaStorageSettings settings = new JpaStorageSettings();
+        // References to resources not (yet) on this server are an error, not a silent placeholder.
+        settings.setAutoCreatePlaceholderReferenceTargets(false);
+        settings.setAllowExternalReferences(true);
+        settings.setAllowMultipleDelete(false);
+        settings.setExpungeEnabled(false);
+        settings.setFetchSizeDefaultMaximum(properties.maxPageSize());
+        settings.setReuseCachedSearchResultsForMillis(properties.reuseCachedSearchResultsMillis());
+        // Linkwell publishes its own SearchParameters (complexity rating, task due date).
+        settings.setMarkResourcesForReindexingUponSearchParameterChange(true);
+        return settings;
+    }
+
+    @Bean
+    public PartitionSettings partitionSettings() {
+        return new PartitionSettings();
+    }
+
+    @Bean
+    public SubscriptionSettings subscriptionSettings() {
+        return new SubscriptionSettings();
+    }
+
+    @Bean
+    @Primary
+    public LocalContainerEntityManagerFactoryBean entityManagerFactory(
+            DataSource dataSource,
+            ConfigurableListableBeanFactory beanFactory,
+            FhirContext fhirContext,
+            JpaStorageSettings storageSettings,
+            @Value("${spring.datasource.url}") String jdbcUrl,
+            @Value("${linkwell.db.schema-update:update}") String schemaUpdate) {
+        LocalContainerEntityManagerFactoryBean factory =
+                HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
+        factory.setPersistenceUnitName("LINKWELL_PU");
+        factory.setDataSource(dataSource);
+        factory.setJpaProperties(hibernateProperties(DatabaseDialect.forJdbcUrl(jdbcUrl), schemaUpdate));
+        return factory;
+    }
+
+    static Properties hibernateProperties(DatabaseDialect dialect, String schemaUpdate) {
+        Properties p = new Properties();
+        p.put("hibernate.dialect", dialect.hibernateDialect());
+        // Creates HAPI's tables on first start and adds new ones on upgrade; never drops data.
+        p.put("hibernate.hbm2ddl.auto", schemaUpdate);
+        p.put("hibernate.search.enabled", "false");
+        p.put("hibernate.show_sql", "false");
+        p.put("hibernate.format_sql", "false");
+        p.put("hibernate.jdbc.batch_size", "30");
+        p.put("hibernate.order_inserts", "true");
+        p.put("hibernate.order_updates", "true");
+        p.put("hibernate.cache.use_query_cache", "false");
+        p.put("hibernate.cache.use_second_level_cache", "false");
+        p.put("hibernate.cache.use_structured_entries", "false");
+        p.put("hibernate.cache.use_minimal_puts", "false");
+        return p;
+    }
+
+    @Bean
+    @Primary
+    public JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+        return new JpaTransactionManager(entityManagerFactory);
+    }
+
+    @Bean
+    public RestfulServer fhirServer(
+            FhirContext fhirContext,
+            IFhirSystemDao<?, ?> systemDao,
+            JpaSystemProvider<?, ?> systemProvider,
+            ResourceProviderFactory resourceProviders,
+            JpaStorageSettings storageSettings,
+            ISearchParamRegistry searchParamRegistry,
+            IValidationSupport validationSupport,
+            DatabaseBackedPagingProvider pagingProvider,
+            FhirProperties properties) {
+        RestfulServer server = new RestfulServer(fhirContext);
+        fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
+        server.registerProviders(resourceProviders.createProviders());
+        server.registerProvider(systemProvider);
+
+        JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
+                server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+        capabilities.setImplementationDescription("Linkwell FHIR gateway");
+        server.setServerConformanceProvider(capabilities);
+        server.setServerName("Linkwell");
+
+        pagingProvider.setDefaultPageSize(properties.defaultPageSize());
+        pagingProvider.setMaximumPageSize(properties.maxPageSize());
+        server.setPagingProvider(pagingProvider);
+        server.setDefaultResponseEncoding(EncodingEnum.JSON);
+        server.setDefaultPrettyPrint(true);
+        server.registerInterceptor(new ResponseHighlighterInterceptor());
+        server.registerInterceptor(new CapabilityStatementCustomizer());
+        server.setServerAddressStrategy(properties.serverAddress().isBlank()
+                ? new IncomingRequestAddressStrategy()
+                : new HardcodedServerAddressStrategy(properties.serverAddress()));
+        return server;
+    }
+
+    @Bean
+    public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirServer) {
+        ServletRegistrationBean<RestfulServer> registration =
+                new ServletRegistrationBean<>(fhirServer, FHIR_PATH + "/*");
+        registration.setName("fhir");
+        registration.setLoadOnStartup(1);
+        return registration;
+    }
+}
