@@ -1,0 +1,249 @@
+package uk.linkwell.mappings.hl7v2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.r4.model.Base;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.RelatedPerson;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Properties of the mapping that the golden files show only by example. */
+class AdtMapperBehaviourTest {
+
+  private final AdtMapper mapper = new AdtMapper(AdtFixtures.config());
+
+  private static <T> List<T> resources(Bundle bundle, Class<T> type) {
+    return bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+        .filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private static Bundle.BundleEntryComponent entryOf(Bundle bundle, String type) {
+    return bundle.getEntry().stream().filter(e -> e.getResource().fhirType().equals(type)).findFirst().orElseThrow();
+  }
+
+  static List<String> messages() throws Exception {
+    return AdtGoldenFileTest.messages().toList();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("messages")
+  void everyEntryIsConditionalAndEveryInternalReferenceResolves(String name) throws Exception {
+    Bundle bundle = AdtFixtures.map(name);
+    Set<String> fullUrls = new HashSet<>();
+    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+      assertThat(entry.getFullUrl()).startsWith("urn:uuid:");
+      assertThat(fullUrls.add(entry.getFullUrl())).as("unique fullUrl").isTrue();
+      Bundle.BundleEntryRequestComponent request = entry.getRequest();
+      if (request.getMethod() == Bundle.HTTPVerb.PUT) {
+        assertThat(request.getUrl()).startsWith(entry.getResource().fhirType() + "?identifier=");
+      } else {
+        assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
+        assertThat(request.getIfNoneExist()).startsWith("identifier=");
+      }
+    }
+    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+      for (Reference reference : references(entry.getResource())) {
+        if (reference.hasReference()) {
+          assertThat(fullUrls).as("reference target in bundle").contains(reference.getReference());
+        } else {
+          assertThat(reference.hasDisplay() || reference.hasIdentifier()).isTrue();
+        }
+      }
+    }
+  }
+
+  private static List<Reference> references(Base base) {
+    List<Reference> found = new java.util.ArrayList<>();
+    base.children().forEach(property -> property.getValues().forEach(value -> {
+      if (value instanceof Reference reference) {
+        found.add(reference);
+      }
+      found.addAll(references(value));
+    }));
+    return found;
+  }
+
+  @Test
+  void updateAfterDischargeTargetsTheSameEncounterAndPatient() throws Exception {
+    Bundle discharge = AdtFixtures.map("adt-a03-v251-pathway1");
+    Bundle update = AdtFixtures.map("adt-a08-v231-update");
+    for (String type : List.of("Patient", "Encounter")) {
+      assertThat(entryOf(update, type).getRequest().getUrl()).isEqualTo(entryOf(discharge, type).getRequest().getUrl());
+      assertThat(entryOf(update, type).getFullUrl()).isEqualTo(entryOf(discharge, type).getFullUrl());
+    }
+  }
+
+  @Test
+  void cancelDischargeReopensTheEncounterAndRevokesTheReferral() throws Exception {
+    Bundle cancel = AdtFixtures.map("adt-a13-v251-cancel-discharge");
+    Encounter encounter = resources(cancel, Encounter.class).get(0);
+    assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.INPROGRESS);
+    assertThat(encounter.getPeriod().hasEnd()).isFalse();
+    assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
+    ServiceRequest revoked = resources(cancel, ServiceRequest.class).get(0);
+    assertThat(revoked.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.REVOKED);
+    Bundle discharge = AdtFixtures.map("adt-a03-v251-pathway1");
+    assertThat(entryOf(cancel, "ServiceRequest").getRequest().getUrl())
+        .isEqualTo(entryOf(discharge, "ServiceRequest").getRequest().getUrl());
+  }
+
+  @Test
+  void cancelAdmitMarksTheEncounterEnteredInError() throws Exception {
+    Encounter encounter = resources(AdtFixtures.map("adt-a11-v24-cancel-admit"), Encounter.class).get(0);
+    assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.ENTEREDINERROR);
+  }
+
+  @Test
+  void mergeLinksBothPatients() throws Exception {
+    List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge"), Patient.class);
+    Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
+    Patient surviving = patients.stream().filter(Patient::getActive).findFirst().orElseThrow();
+    assertThat(surviving.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACES);
+    assertThat(old.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACEDBY);
+    assertThat(old.getIdentifierFirstRep().getValue()).isEqualTo("H4000099");
+  }
+
+  @Test
+  void pathwayZeroNeedsNoReferral() throws Exception {
+    assertThat(resources(AdtFixtures.map("adt-a03-v23-pathway0"), ServiceRequest.class)).isEmpty();
+  }
+
+  @Test
+  void pathwayThreeReferralGoesToTheCareTeamWithThePathway() throws Exception {
+    ServiceRequest request = resources(AdtFixtures.map("adt-a03-v25-pathway3"), ServiceRequest.class).get(0);
+    assertThat(request.getPerformerFirstRep().getIdentifier().getValue()).isEqualTo(AdtFixtures.CARE_TEAM_ODS);
+    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getSystem()).isEqualTo(DischargePathway.SYSTEM);
+    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("3");
+    assertThat(request.getNoteFirstRep().getText())
+        .contains("Discharge date: 2026-11-25T10:30:00+00:00")
+        .contains("Current location: BEECH HOUSE CARE HOME")
+        .contains("Care provider: DR CLARE OKAFOR, RWELL")
+        .contains("Significant risk incidents in hospital: none recorded");
+  }
+
+  @Test
+  void pathwayCanBeReadFromDischargeDispositionInstead() throws Exception {
+    AdtMappingConfig config = AdtMappingConfig.builder()
+        .careTeam("X26CMT", null)
+        .pathwayField("PV1-36")
+        .pathwayValues(Map.of("19", DischargePathway.PATHWAY_0, "54", DischargePathway.PATHWAY_3))
+        .build();
+    AdtMapper byDisposition = new AdtMapper(config);
+    // Without the Z-segment: the pathway comes from PV1-36 alone.
+    String careHome = MessageText.of("adt-a03-v25-pathway3").without("ZDS").text();
+    ServiceRequest request = resources(byDisposition.map(careHome, AdtFixtures.context("b")), ServiceRequest.class).get(0);
+    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("3");
+    String home = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
+    assertThat(resources(byDisposition.map(home, AdtFixtures.context("b")), ServiceRequest.class)).isEmpty();
+  }
+
+  @Test
+  void followUpPathwaysAreConfigurable() throws Exception {
+    AdtMapper onlyCareHomes = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
+        .followUpPathways(EnumSet.of(DischargePathway.PATHWAY_3)).build());
+    String pathway1 = AdtFixtures.golden("adt-a03-v251-pathway1");
+    assertThat(resources(onlyCareHomes.map(pathway1, AdtFixtures.context("b")), ServiceRequest.class)).isEmpty();
+    String pathway3 = AdtFixtures.golden("adt-a03-v25-pathway3");
+    assertThat(resources(onlyCareHomes.map(pathway3, AdtFixtures.context("b")), ServiceRequest.class)).hasSize(1);
+  }
+
+  @Test
+  void unknownPathwayValuesCanBeIgnored() throws Exception {
+    AdtMapper lenient = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
+        .rejectUnknownPathwayValues(false).build());
+    String text = MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "9").text();
+    Bundle bundle = lenient.map(text, AdtFixtures.context("b"));
+    assertThat(resources(bundle, ServiceRequest.class)).isEmpty();
+    assertThat(resources(bundle, Encounter.class)).hasSize(1);
+  }
+
+  @Test
+  void onlyConfiguredRelationshipsAreFlaggedAsCarers() throws Exception {
+    String spouse = MessageText.of("adt-a01-v251-admit").replace("CGV^Care giver^HL70063", "SPO^Spouse^HL70063").text();
+    RelatedPerson person = resources(mapper.map(spouse, AdtFixtures.context("b")), RelatedPerson.class).get(0);
+    assertThat(person.getRelationship()).flatExtracting(c -> c.getCoding()).extracting(c -> c.getCode())
+        .contains("SPO").doesNotContain(ContactMapping.CAREGIVER_SNOMED);
+    RelatedPerson carer = resources(AdtFixtures.map("adt-a01-v251-admit"), RelatedPerson.class).get(0);
+    assertThat(carer.getRelationship()).flatExtracting(c -> c.getCoding()).extracting(c -> c.getCode())
+        .contains(ContactMapping.CAREGIVER_SNOMED);
+  }
+
+  @Test
+  void latin1DeclaredInMsh18IsDecodedAsLatin1() throws Exception {
+    String text = MessageText.of("adt-a01-v251-admit").field("MSH", 18, "8859/1")
+        .replace("MARGARET", "MARGAR\u00c9T").text();
+    Bundle bundle = mapper.map(text.getBytes(StandardCharsets.ISO_8859_1), AdtFixtures.context("b"));
+    assertThat(resources(bundle, Patient.class).get(0).getNameFirstRep().getGiven().get(0).getValue())
+        .isEqualTo("MARGAR\u00c9T");
+  }
+
+  @Test
+  void utf8WithByteOrderMarkAndLineFeedsIsAccepted() throws Exception {
+    String text = "\uFEFF" + AdtFixtures.golden("adt-a01-v251-admit").replace("MARGARET", "MARGAR\u00c9T");
+    Bundle bundle = mapper.map(text.getBytes(StandardCharsets.UTF_8), AdtFixtures.context("b"));
+    assertThat(resources(bundle, Patient.class).get(0).getNameFirstRep().getGiven().get(0).getValue())
+        .isEqualTo("MARGAR\u00c9T");
+  }
+
+  @Test
+  void inspectReadsTheHeaderWithoutPatientData() throws Exception {
+    AdtMessageHeader header = mapper.inspect(AdtFixtures.golden("adt-a03-v251-pathway1"));
+    assertThat(header.messageType()).isEqualTo("ADT");
+    assertThat(header.triggerEvent()).isEqualTo(AdtEvent.A03);
+    assertThat(header.controlId()).isEqualTo("MSG-A03-0003");
+    assertThat(header.sendingApplication()).isEqualTo("PAS");
+    assertThat(header.sendingFacility()).isEqualTo("RWELL");
+    assertThat(header.version()).isEqualTo("2.5.1");
+  }
+
+  @Test
+  void unknownZSegmentsAreTolerated() throws Exception {
+    String text = MessageText.of("adt-a01-v251-admit").append("ZXY|1|anything^at^all").text();
+    assertThat(AdtFixtures.json(mapper.map(text, AdtFixtures.context("bundle-adt-a01-v251-admit"))))
+        .isEqualTo(AdtFixtures.json(AdtFixtures.map("adt-a01-v251-admit")));
+  }
+
+  @Test
+  void configurationNeedsACareTeamAndAWellFormedField() {
+    assertThatThrownBy(() -> AdtMappingConfig.builder().build()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AdtMappingConfig.builder().pathwayField("PV1.36")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(FieldLocator.parse("PV1-37.1")).isEqualTo(new FieldLocator("PV1", 37, 1));
+  }
+
+  @Test
+  void updateWithoutAVisitOnlyTouchesThePatient() throws Exception {
+    String text = MessageText.of("adt-a08-v231-update").without("PV1").without("AL1").text();
+    Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
+    assertThat(bundle.getEntry()).extracting(e -> e.getResource().fhirType())
+        .containsExactly("Organization", "Patient");
+  }
+
+  @Test
+  void dischargeWithoutDischargeTimeEndsAtTheEventTime() throws Exception {
+    String text = MessageText.of("adt-a03-v251-pathway1").field("PV1", 45, "").field("EVN", 6, "202611241415").text();
+    Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class).get(0);
+    assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2026-11-24T14:15:00+00:00");
+  }
+
+  @Test
+  void aMergeOfTwoHospitalNumbersOfOneNhsNumberKeepsOneRecord() throws Exception {
+    String text = MessageText.of("adt-a40-v25-merge").field("MRG", 1, "9990000042^^^NHS^NH~H4000099^^^RWELL^MR").text();
+    List<Patient> patients = resources(mapper.map(text, AdtFixtures.context("b")), Patient.class);
+    assertThat(patients).hasSize(1);
+    assertThat(patients.get(0).getIdentifier()).extracting(i -> i.getValue()).contains("H4000004", "H4000099");
+    assertThat(patients.get(0).hasLink()).isFalse();
+  }
+}
