@@ -3,6 +3,7 @@ package uk.linkwell.gateway.fhir;
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -24,6 +25,7 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -37,6 +39,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
+import uk.linkwell.profiles.LinkwellPackage;
 
 /** Wires HAPI FHIR's JPA server (R4) into the Spring Boot context and mounts it at {@code /fhir}. */
 @Configuration
@@ -67,6 +70,21 @@ public class FhirServerConfig {
         // Linkwell publishes its own SearchParameters (complexity rating, task due date).
         settings.setMarkResourcesForReindexingUponSearchParameterChange(true);
         return settings;
+    }
+
+    /** The linkwell.fhir.r4 conformance package, loaded once from the classpath. */
+    @Bean
+    public LinkwellPackage linkwellPackage(FhirContext fhirContext) {
+        return LinkwellPackage.load(fhirContext);
+    }
+
+    /** Registered with HAPI's storage-layer interceptor service, so it sees DAO writes as well as REST ones. */
+    @Bean
+    public ProfileValidationInterceptor profileValidationInterceptor(FhirContext fhirContext,
+            ProfileValidation validation, MeterRegistry meters, IInterceptorService storageInterceptors) {
+        ProfileValidationInterceptor interceptor = new ProfileValidationInterceptor(fhirContext, validation, meters);
+        storageInterceptors.registerInterceptor(interceptor);
+        return interceptor;
     }
 
     @Bean

@@ -19,18 +19,20 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
 
 /** The FHIR server on PostgreSQL, exercised through HAPI's client over HTTP. */
 class FhirServerTest extends GatewayIntegrationTest {
 
-    static final String NHS = "https://fhir.nhs.uk/Id/nhs-number";
+    static final String NHS = LinkwellFixtures.NHS;
 
     static Patient patient(String nhsNumber) {
-        Patient p = new Patient();
-        p.addIdentifier().setSystem(NHS).setValue(nhsNumber);
-        p.addName().setFamily("Testperson").addGiven("Sam");
-        return p;
+        return LinkwellFixtures.patient(nhsNumber);
+    }
+
+    private Reference create(IGenericClient client, org.hl7.fhir.r4.model.Resource resource) {
+        return new Reference(client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
     }
 
     private String createPatient(IGenericClient client) {
@@ -95,24 +97,20 @@ class FhirServerTest extends GatewayIntegrationTest {
     @Test
     void carePlanWithGoalsAndReferralsInOneTransactionReadsBackWithIncludeAndRevinclude() {
         IGenericClient client = client();
+        Reference gpPractice = create(client, LinkwellFixtures.organisation("A81001", "Riverside Surgery"));
+        Reference linkWorkers = create(client, LinkwellFixtures.organisation("LW0001", "Link worker team"));
         String nhsNumber = SyntheticNhsNumbers.next();
         Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         tx.addEntry().setFullUrl("urn:uuid:0f3f0b4e-0000-4000-8000-000000000001").setResource(patient(nhsNumber))
                 .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient")
                 .setIfNoneExist("identifier=" + NHS + "|" + nhsNumber);
         Reference subject = new Reference("urn:uuid:0f3f0b4e-0000-4000-8000-000000000001");
-        CarePlan plan = new CarePlan().setStatus(CarePlan.CarePlanStatus.ACTIVE)
-                .setIntent(CarePlan.CarePlanIntent.PLAN).setSubject(subject).setTitle("Action plan");
+        CarePlan plan = LinkwellFixtures.actionPlan(subject, linkWorkers);
         for (int i = 1; i <= 2; i++) {
             String goalUrl = "urn:uuid:0f3f0b4e-0000-4000-8000-00000000001" + i;
             String referralUrl = "urn:uuid:0f3f0b4e-0000-4000-8000-00000000002" + i;
-            Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE)
-                    .setDescription(new CodeableConcept().setText(i == 1 ? "Get out of the house more" : "Sort my debts"))
-                    .setSubject(subject);
-            ServiceRequest referral = new ServiceRequest().setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE)
-                    .setIntent(ServiceRequest.ServiceRequestIntent.ORDER).setSubject(subject)
-                    .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "871731000000106",
-                            "Referral to social prescribing service")));
+            Goal goal = LinkwellFixtures.goal(subject, i == 1 ? "Get out of the house more" : "Sort my debts");
+            ServiceRequest referral = LinkwellFixtures.referral(subject, gpPractice, linkWorkers);
             tx.addEntry().setFullUrl(goalUrl).setResource(goal).getRequest()
                     .setMethod(Bundle.HTTPVerb.POST).setUrl("Goal");
             tx.addEntry().setFullUrl(referralUrl).setResource(referral).getRequest()
@@ -146,15 +144,8 @@ class FhirServerTest extends GatewayIntegrationTest {
         IGenericClient client = client();
         String patientId = createPatient(client);
         String otherPatientId = createPatient(client);
-        Consent consent = new Consent().setStatus(Consent.ConsentState.ACTIVE)
-                .setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope",
-                        "patient-privacy", "Privacy Consent")))
-                .setPatient(new Reference(patientId));
-        consent.addCategory(new CodeableConcept(new Coding("http://loinc.org", "59284-0", "Patient Consent")));
-        consent.getPolicyRule().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/v3-ActCode")
-                .setCode("OPTIN");
-        consent.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
-        client.create().resource(consent).execute();
+        Reference linkWorker = create(client, LinkwellFixtures.practitioner("Linkworker"));
+        client.create().resource(LinkwellFixtures.verbalConsent(new Reference(patientId), linkWorker)).execute();
 
         Bundle mine = client.search().byUrl("Consent?patient=" + patientId).returnBundle(Bundle.class).execute();
         assertThat(mine.getTotal()).isEqualTo(1);
@@ -170,9 +161,7 @@ class FhirServerTest extends GatewayIntegrationTest {
         IGenericClient client = client();
         String patientId = createPatient(client);
         for (int i = 0; i < 7; i++) {
-            client.create().resource(new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.PROPOSED)
-                    .setDescription(new CodeableConcept().setText("goal " + i))
-                    .setSubject(new Reference(patientId))).execute();
+            client.create().resource(LinkwellFixtures.goal(new Reference(patientId), "goal " + i)).execute();
         }
         Bundle page = client.search().byUrl("Goal?subject=" + patientId + "&_count=3&_sort=_id")
                 .returnBundle(Bundle.class).execute();

@@ -27,6 +27,12 @@ public abstract class GatewayIntegrationTest {
     @Autowired
     protected FhirContext fhirContext;
 
+    /** Spring keeps test contexts until the JVM ends; this one must close before its database is dropped. */
+    @Autowired
+    void closeBeforeDatabaseDrop(org.springframework.context.ConfigurableApplicationContext context) {
+        PostgresTestDatabase.server().closeBeforeDrop(context);
+    }
+
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> database().jdbcUrl());

@@ -33,6 +33,8 @@ public final class PostgresTestDatabase {
 
     private final Source source;
     private final List<String> created = new ArrayList<>();
+    private final java.util.Set<AutoCloseable> users =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     private PostgresTestDatabase(Source source) {
         this.source = source;
@@ -51,8 +53,21 @@ public final class PostgresTestDatabase {
         return source.newDatabase(purpose, created);
     }
 
-    /** Drops every database this run created. */
+    /** Something (an application context) to close before the databases go, so it does not outlive them. */
+    public synchronized void closeBeforeDrop(AutoCloseable user) {
+        users.add(user);
+    }
+
+    /** Closes what uses the databases, then drops every database this run created. */
     public synchronized void dropAll() {
+        for (AutoCloseable user : users) {
+            try {
+                user.close();
+            } catch (Exception e) {
+                // Closing is best effort; the databases are dropped with FORCE regardless.
+            }
+        }
+        users.clear();
         source.dropAll(created);
         created.clear();
     }

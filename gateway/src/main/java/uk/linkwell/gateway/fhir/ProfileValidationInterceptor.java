@@ -1,0 +1,46 @@
+package uk.linkwell.gateway.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+
+/**
+ * Refuses, with HTTP 422 and an OperationOutcome, every create or update that breaks its Linkwell profile.
+ * It hooks the storage layer rather than the REST layer so that transaction entries and the resources the
+ * inbound mappers write through HAPI's DAOs are held to the same rules as a plain POST.
+ */
+@Interceptor
+public class ProfileValidationInterceptor {
+
+    private final FhirContext fhirContext;
+    private final ProfileValidation validation;
+    private final MeterRegistry meters;
+
+    public ProfileValidationInterceptor(FhirContext fhirContext, ProfileValidation validation, MeterRegistry meters) {
+        this.fhirContext = fhirContext;
+        this.validation = validation;
+        this.meters = meters;
+    }
+
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    public void created(IBaseResource resource) {
+        check(resource);
+    }
+
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    public void updated(IBaseResource previous, IBaseResource resource) {
+        check(resource);
+    }
+
+    private void check(IBaseResource resource) {
+        validation.violations(resource).ifPresent(outcome -> {
+            String type = fhirContext.getResourceType(resource);
+            meters.counter("linkwell.validation.rejected", "type", type).increment();
+            throw new UnprocessableEntityException(fhirContext, outcome);
+        });
+    }
+}
