@@ -51,6 +51,18 @@ public abstract class GatewayIntegrationTest {
         return "http://localhost:" + port + "/fhir";
     }
 
+    /**
+     * A request to any non-FHIR path of the running gateway (e.g. {@code /admin/messages}), carrying whatever
+     * credentials the gateway requires; send it with {@link #http()}.
+     */
+    protected java.net.http.HttpRequest.Builder request(String path) {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path));
+    }
+
+    protected static java.net.http.HttpClient http() {
+        return java.net.http.HttpClient.newHttpClient();
+    }
+
     protected IGenericClient client() {
         return newClient(fhirContext, fhirBase());
     }
