@@ -30,23 +30,48 @@ public class ProfileValidation {
     private final FhirContext fhirContext;
     private final Set<String> profiledTypes;
     private final boolean enabled;
-    // Snapshot generation takes seconds; it runs beside start-up and the first write waits for it.
-    private final CompletableFuture<LinkwellValidator> validator;
+    private final LinkwellPackage conformancePackage;
+    // Snapshot generation takes seconds of CPU: it starts once the gateway is up (so it does not slow
+    // start-up on small machines), or at the first write if that comes sooner; writes wait for it.
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<LinkwellValidator>> validator =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public ProfileValidation(FhirContext fhirContext, LinkwellPackage conformancePackage,
             ValidationProperties properties) {
         this.fhirContext = fhirContext;
         this.enabled = properties.enabled();
         this.profiledTypes = properties.profiledTypeSet();
-        this.validator = enabled
-                ? CompletableFuture.supplyAsync(() -> {
-                    long start = System.nanoTime();
-                    LinkwellValidator v = new LinkwellValidator(fhirContext,
-                            LinkwellValidationSupport.create(fhirContext, conformancePackage).chain());
-                    log.info("Linkwell profiles ready for validation in {} ms", (System.nanoTime() - start) / 1_000_000);
-                    return v;
-                })
-                : CompletableFuture.completedFuture(null);
+        this.conformancePackage = conformancePackage;
+    }
+
+    @org.springframework.context.event.EventListener(org.springframework.boot.context.event.ApplicationReadyEvent.class)
+    public void prepareOnceStarted() {
+        if (enabled) {
+            validator();
+        }
+    }
+
+    private CompletableFuture<LinkwellValidator> validator() {
+        CompletableFuture<LinkwellValidator> current = validator.get();
+        if (current != null) {
+            return current;
+        }
+        CompletableFuture<LinkwellValidator> building = new CompletableFuture<>();
+        if (!validator.compareAndSet(null, building)) {
+            return validator.get();
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                long start = System.nanoTime();
+                LinkwellValidator v = new LinkwellValidator(fhirContext,
+                        LinkwellValidationSupport.create(fhirContext, conformancePackage).chain());
+                log.info("Linkwell profiles ready for validation in {} ms", (System.nanoTime() - start) / 1_000_000);
+                building.complete(v);
+            } catch (RuntimeException | Error e) {
+                building.completeExceptionally(e);
+            }
+        });
+        return building;
     }
 
     public boolean enabled() {
@@ -55,7 +80,9 @@ public class ProfileValidation {
 
     /** Waits until the validator is built (used by start-up checks and benchmarks). */
     public void awaitReady() {
-        validator.join();
+        if (enabled) {
+            validator().join();
+        }
     }
 
     /**
@@ -71,9 +98,9 @@ public class ProfileValidation {
                 .anyMatch(p -> p.getValue() != null && p.getValue().startsWith(LinkwellPackage.CANONICAL_BASE));
         ValidationResult result;
         if (claimsLinkwellProfile) {
-            result = validator.join().validate(resource);
+            result = validator().join().validate(resource);
         } else if (profiledTypes.contains(type)) {
-            result = validator.join().validate(resource, LinkwellProfiles.defaultProfileFor(type).orElseThrow());
+            result = validator().join().validate(resource, LinkwellProfiles.defaultProfileFor(type).orElseThrow());
         } else {
             return Optional.empty();
         }
