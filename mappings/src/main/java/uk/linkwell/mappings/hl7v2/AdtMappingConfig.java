@@ -23,6 +23,8 @@ public final class AdtMappingConfig {
   private final Set<String> carerRelationshipCodes;
   private final Set<String> riskObservationCodes;
   private final ZoneId localZone;
+  private final DischargePathway defaultDischargePathway;
+  private final boolean allowPatientsWithoutNhsNumber;
 
   private AdtMappingConfig(Builder b) {
     this.pathwayField = Objects.requireNonNull(b.pathwayField, "pathwayField");
@@ -34,6 +36,8 @@ public final class AdtMappingConfig {
     this.carerRelationshipCodes = Set.copyOf(b.carerRelationshipCodes);
     this.riskObservationCodes = Set.copyOf(b.riskObservationCodes);
     this.localZone = Objects.requireNonNull(b.localZone, "localZone");
+    this.defaultDischargePathway = b.defaultDischargePathway;
+    this.allowPatientsWithoutNhsNumber = b.allowPatientsWithoutNhsNumber;
   }
 
   /** A builder with the defaults the README lists; only the care team's ODS code has no default. */
@@ -88,6 +92,25 @@ public final class AdtMappingConfig {
     return localZone;
   }
 
+  /**
+   * The pathway a finished encounter gets when the message carries none (or, with
+   * {@link #rejectUnknownPathwayValues()} false, an unknown one); empty by default, which rejects such a
+   * discharge (error 101 at the pathway field), because guessing "home, no new support" could drop a
+   * discharge that needed social care.
+   */
+  public java.util.Optional<DischargePathway> defaultDischargePathway() {
+    return java.util.Optional.ofNullable(defaultDischargePathway);
+  }
+
+  /**
+   * Whether a PID without an NHS number maps (identified by the hospital number) instead of being rejected
+   * with 101 at PID-3. False by default: the gateway validates every Patient against LinkwellPatient,
+   * which requires an NHS number, so such a Patient is refused at storage while validation is on.
+   */
+  public boolean allowPatientsWithoutNhsNumber() {
+    return allowPatientsWithoutNhsNumber;
+  }
+
   DischargePathway pathwayFor(String value) {
     return pathwayValues.get(value.trim().toUpperCase(java.util.Locale.ROOT));
   }
@@ -113,6 +136,8 @@ public final class AdtMappingConfig {
     private Set<String> carerRelationshipCodes = Set.of("CGV");
     private Set<String> riskObservationCodes = Set.of("RISK");
     private ZoneId localZone = ZoneId.of("Europe/London");
+    private DischargePathway defaultDischargePathway;
+    private boolean allowPatientsWithoutNhsNumber;
 
     private Builder() {}
 
@@ -156,6 +181,17 @@ public final class AdtMappingConfig {
 
     public Builder localZone(ZoneId zone) {
       this.localZone = zone;
+      return this;
+    }
+
+    /** The pathway for a discharge that states none; null (the default) rejects such a discharge. */
+    public Builder defaultDischargePathway(DischargePathway pathway) {
+      this.defaultDischargePathway = pathway;
+      return this;
+    }
+
+    public Builder allowPatientsWithoutNhsNumber(boolean allow) {
+      this.allowPatientsWithoutNhsNumber = allow;
       return this;
     }
 

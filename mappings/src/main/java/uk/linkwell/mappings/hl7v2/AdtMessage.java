@@ -7,6 +7,7 @@ import ca.uhn.hl7v2.model.Group;
 import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.model.Segment;
 import ca.uhn.hl7v2.model.Structure;
+import ca.uhn.hl7v2.model.Type;
 import ca.uhn.hl7v2.parser.CanonicalModelClassFactory;
 import ca.uhn.hl7v2.parser.ParserConfiguration;
 import ca.uhn.hl7v2.parser.PipeParser;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One ADT message parsed by HAPI into the v2.5.1 model, whatever version it declares, and flattened
@@ -38,8 +40,72 @@ final class AdtMessage {
     configuration.setAllowUnknownVersions(true);
     // Our own checks decide what is an error; HAPI's default rules reject real-world messages for trivia.
     HapiContext context = new DefaultHapiContext(configuration, ValidationContextFactory.noValidation(),
-        new CanonicalModelClassFactory("2.5.1"));
+        new CachingModelClassFactory("2.5.1"));
     return context.getPipeParser();
+  }
+
+  /**
+   * The canonical v2.5.1 class factory, remembering every answer, found or not. HAPI asks the class loader
+   * again for every Z-segment (and other classes it does not have) in every message, and the JVM never
+   * caches a failed lookup, so without this a message with a ZDS segment spends much of its time
+   * searching jars.
+   */
+  static final class CachingModelClassFactory extends CanonicalModelClassFactory {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Map<String, Optional<Class<? extends Segment>>> segmentClasses = new ConcurrentHashMap<>();
+    private final transient Map<String, Optional<Class<? extends Group>>> groupClasses = new ConcurrentHashMap<>();
+    private final transient Map<String, Optional<Class<? extends Type>>> typeClasses = new ConcurrentHashMap<>();
+    private final transient Map<String, Optional<Class<? extends Message>>> messageClasses = new ConcurrentHashMap<>();
+
+    CachingModelClassFactory(String version) {
+      super(version);
+    }
+
+    @Override
+    public Class<? extends Segment> getSegmentClass(String name, String version) throws HL7Exception {
+      String key = name + '|' + version;
+      Optional<Class<? extends Segment>> found = segmentClasses.get(key);
+      if (found == null) {
+        found = Optional.ofNullable(super.getSegmentClass(name, version));
+        segmentClasses.put(key, found);
+      }
+      return found.orElse(null);
+    }
+
+    @Override
+    public Class<? extends Group> getGroupClass(String name, String version) throws HL7Exception {
+      String key = name + '|' + version;
+      Optional<Class<? extends Group>> found = groupClasses.get(key);
+      if (found == null) {
+        found = Optional.ofNullable(super.getGroupClass(name, version));
+        groupClasses.put(key, found);
+      }
+      return found.orElse(null);
+    }
+
+    @Override
+    public Class<? extends Type> getTypeClass(String name, String version) throws HL7Exception {
+      String key = name + '|' + version;
+      Optional<Class<? extends Type>> found = typeClasses.get(key);
+      if (found == null) {
+        found = Optional.ofNullable(super.getTypeClass(name, version));
+        typeClasses.put(key, found);
+      }
+      return found.orElse(null);
+    }
+
+    @Override
+    public Class<? extends Message> getMessageClass(String name, String version, boolean isExplicit)
+        throws HL7Exception {
+      String key = name + '|' + version + '|' + isExplicit;
+      Optional<Class<? extends Message>> found = messageClasses.get(key);
+      if (found == null) {
+        found = Optional.ofNullable(super.getMessageClass(name, version, isExplicit));
+        messageClasses.put(key, found);
+      }
+      return found.orElse(null);
+    }
   }
 
   static AdtMessage parse(PipeParser parser, String text, AdtMessageHeader header) throws Hl7MappingException {

@@ -34,40 +34,47 @@ final class DischargeFollowUp {
     if (run.event() != AdtEvent.A03) {
       return;
     }
-    DischargePathway pathway = pathway(run);
+    DischargePathway pathway = run.dischargePathway;
     if (pathway == null || !run.config.followUpPathways().contains(pathway)) {
       return;
     }
     ServiceRequest request = base(run, ServiceRequest.ServiceRequestStatus.ACTIVE);
     request.addOrderDetail(new CodeableConcept().addCoding(
-        new Coding(DischargePathway.SYSTEM, pathway.code(), pathway.display())));
+        new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
     request.addSupportingInfo(run.encounter.copy());
     risks.forEach(risk -> request.addSupportingInfo(risk.observation().copy()));
     request.addNote().setText(summary(run, risks));
     run.transaction.put(request, system(run), run.visitNumber);
   }
 
-  /** The configured pathway field's value as a pathway; null when the field is empty. */
+  /**
+   * The pathway of a finished encounter: the configured field's value, else the configured default.
+   * LinkwellEncounter requires a finished encounter to carry one (invariant encounter-discharge), so
+   * without either the message is rejected with 101 at the pathway field rather than refused at storage.
+   */
   static DischargePathway pathway(MappingRun run) throws Hl7MappingException {
     FieldLocator locator = run.config.pathwayField();
     java.util.Optional<SegmentView> segment = run.message.first(locator.segmentId());
-    if (segment.isEmpty()) {
-      return null;
+    Hl7ErrorLocation location = segment.map(s -> s.at(locator.field(), 1, locator.component()))
+        .orElse(locator.location());
+    String value = segment.map(s -> s.get(locator.field(), 1, locator.component())).orElse("");
+    DischargePathway pathway = null;
+    if (!value.isEmpty()) {
+      pathway = run.config.pathwayFor(value);
+      if (pathway == null && run.config.rejectUnknownPathwayValues()) {
+        throw run.error(Hl7ErrorCode.TABLE_VALUE_NOT_FOUND, location,
+            "discharge pathway value is not in the configured pathway table");
+      }
     }
-    String value = segment.get().get(locator.field(), 1, locator.component());
-    if (value.isEmpty()) {
-      return null;
-    }
-    DischargePathway pathway = run.config.pathwayFor(value);
-    if (pathway == null && run.config.rejectUnknownPathwayValues()) {
-      throw run.error(Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
-          segment.get().at(locator.field(), 1, locator.component()),
-          "discharge pathway value is not in the configured pathway table");
+    if (pathway == null) {
+      pathway = run.config.defaultDischargePathway().orElseThrow(() -> run.error(
+          Hl7ErrorCode.REQUIRED_FIELD_MISSING, location,
+          "a discharge needs a discharge-to-assess pathway (" + locator + ") and no default pathway is configured"));
     }
     return pathway;
   }
 
-  private static void revoke(MappingRun run) {
+  private static void revoke(MappingRun run) throws Hl7MappingException {
     // Written even when no referral was sent: a revoked request is harmless, a live one after a
     // cancelled discharge would send the care team to someone still in hospital.
     ServiceRequest request = base(run, ServiceRequest.ServiceRequestStatus.REVOKED);
@@ -76,25 +83,28 @@ final class DischargeFollowUp {
     run.transaction.put(request, system(run), run.visitNumber);
   }
 
-  private static ServiceRequest base(MappingRun run, ServiceRequest.ServiceRequestStatus status) {
+  private static ServiceRequest base(MappingRun run, ServiceRequest.ServiceRequestStatus status)
+      throws Hl7MappingException {
     ServiceRequest request = new ServiceRequest();
     request.addIdentifier(TransactionBuilder.identifier(system(run), run.visitNumber));
     request.setStatus(status);
     request.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+    // LinkwellServiceRequest requires a priority; a discharge referral is routine (urgent is for an acute crisis).
+    request.setPriority(ServiceRequest.ServiceRequestPriority.ROUTINE);
     request.setCode(new CodeableConcept().addCoding(
         new Coding(SNOMED, REFERRAL_TO_SOCIAL_SERVICES, "Referral to social services")));
     request.setSubject(run.patient.copy());
     request.setEncounter(run.encounter.copy());
     request.setRequester(new Reference().setDisplay(run.facility));
     request.addPerformer(careTeam(run));
-    try {
-      DateTimeType sent = run.dateTime(run.message.require("MSH"), 7);
-      if (sent != null) {
-        request.setAuthoredOnElement(sent);
-      }
-    } catch (Hl7MappingException e) {
-      // The message time is only a convenience here; an unreadable one is left out.
+    // LinkwellServiceRequest requires authoredOn: the time the hospital sent the message (MSH-7).
+    SegmentView msh = run.message.require("MSH");
+    DateTimeType sent = run.dateTime(msh, 7);
+    if (sent == null) {
+      throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, msh.at(7, 1, 1),
+          "message date/time is required for the discharge referral");
     }
+    request.setAuthoredOnElement(sent);
     return request;
   }
 

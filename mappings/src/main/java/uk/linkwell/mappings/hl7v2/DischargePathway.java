@@ -7,7 +7,7 @@ public enum DischargePathway {
   PATHWAY_2("2", "Pathway 2: rehabilitation or short-term bed"),
   PATHWAY_3("3", "Pathway 3: care home");
 
-  /** CodeSystem of the pathway codes, described in the mappings README. */
+  /** The Linkwell package's CodeSystem (codes pathway-0 to pathway-3), bound to Encounter.hospitalization.dischargeDisposition. */
   public static final String SYSTEM = "https://fhir.linkwell.example/CodeSystem/discharge-pathway";
 
   private final String code;
@@ -22,11 +22,22 @@ public enum DischargePathway {
     return code;
   }
 
+  /** The code in {@link #SYSTEM}, e.g. {@code pathway-1}. */
+  public String fhirCode() {
+    return "pathway-" + code;
+  }
+
+  /** The display {@link #SYSTEM} gives {@link #fhirCode()}, e.g. {@code Pathway 1}. */
+  public String fhirDisplay() {
+    return "Pathway " + code;
+  }
+
+  /** A description for people, e.g. in the transfer summary. */
   public String display() {
     return display;
   }
 
-  /** The pathway for "0" to "3", as written in configuration. */
+  /** The pathway for "0" to "3" (configuration's spelling; see {@link #fhirCode()} for the FHIR code). */
   public static DischargePathway ofCode(String code) {
     for (DischargePathway pathway : values()) {
       if (pathway.code.equals(code)) {

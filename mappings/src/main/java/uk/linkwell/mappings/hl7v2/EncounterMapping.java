@@ -18,6 +18,8 @@ final class EncounterMapping {
 
   static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
   static final String PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+  static final String ADMIT_SOURCE_TABLE = "http://terminology.hl7.org/CodeSystem/v2-0023";
+  static final String UK_SOURCE_OF_ADMISSION = "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland";
 
   private EncounterMapping() {}
 
@@ -41,12 +43,10 @@ final class EncounterMapping {
     encounter.setClass_(encounterClass(run, pv1));
     encounter.setSubject(run.patient.copy());
 
-    DateTimeType admitted = run.dateTime(pv1, 44);
+    DateTimeType admitted = admissionTime(run, pv1);
     DateTimeType discharged = dischargeTime(run, pv1);
     encounter.setStatus(status(event, discharged));
-    if (admitted != null) {
-      encounter.getPeriod().setStartElement(admitted);
-    }
+    encounter.getPeriod().setStartElement(admitted);
     boolean finished = encounter.getStatus() == Encounter.EncounterStatus.FINISHED;
     if (finished && discharged != null) {
       encounter.getPeriod().setEndElement(discharged);
@@ -60,17 +60,19 @@ final class EncounterMapping {
     addParticipant(run, encounter, pv1, 7, "ATND", "attender");
     addParticipant(run, encounter, pv1, 17, "ADM", "admitter");
 
-    String admitSource = pv1.get(14);
-    if (!admitSource.isEmpty()) {
-      encounter.getHospitalization().setAdmitSource(new CodeableConcept().addCoding(
-          new Coding("http://terminology.hl7.org/CodeSystem/v2-0023", admitSource, null)));
+    CodeableConcept admitSource = admitSource(pv1.get(14));
+    if (admitSource != null) {
+      encounter.getHospitalization().setAdmitSource(admitSource);
     }
     if (finished) {
-      String disposition = pv1.get(36);
-      if (!disposition.isEmpty()) {
-        encounter.getHospitalization().setDischargeDisposition(new CodeableConcept().addCoding(
-            new Coding("http://terminology.hl7.org/CodeSystem/v2-0112", disposition, null)));
-      }
+      // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways and
+      // requires one on every finished encounter. The raw PV1-36 code is not added as a second coding:
+      // table 0112 is user-defined, and the validator fails the required binding when any coding is in
+      // a code system it does not know.
+      DischargePathway pathway = DischargeFollowUp.pathway(run);
+      run.dischargePathway = pathway;
+      encounter.getHospitalization().setDischargeDisposition(new CodeableConcept().addCoding(
+          new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
       String destination = pv1.get(37);
       if (!destination.isEmpty()) {
         encounter.getHospitalization().setDestination(new Reference().setDisplay(destination));
@@ -85,6 +87,39 @@ final class EncounterMapping {
     encounter.setServiceProvider(new Reference().setDisplay(run.facility));
     run.encounter = run.transaction.put(encounter, system, visitNumber);
     run.encounterResource = encounter;
+  }
+
+  /**
+   * PV1-44. LinkwellEncounter requires period.start, so an A01 without it takes the admission event's
+   * time (EVN-6, then EVN-2, then MSH-7); any other event without it is rejected with 101 at PV1-44.
+   */
+  private static DateTimeType admissionTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
+    DateTimeType admitted = run.dateTime(pv1, 44);
+    if (admitted == null && run.event() == AdtEvent.A01) {
+      admitted = eventTime(run);
+    }
+    if (admitted == null) {
+      throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, pv1.at(44, 1, 1), "admit date/time missing");
+    }
+    return admitted;
+  }
+
+  /**
+   * PV1-14. Table 0023's own codes (1 to 9) go in v2-0023; the two-digit codes English PAS systems send
+   * are the NHS Data Dictionary's source of admission (UK Core); anything else is kept as text, because
+   * a code in a table it is not in is refused by the validator.
+   */
+  static CodeableConcept admitSource(String value) {
+    if (value.isEmpty()) {
+      return null;
+    }
+    if (value.matches("[1-9]")) {
+      return new CodeableConcept().addCoding(new Coding(ADMIT_SOURCE_TABLE, value, null));
+    }
+    if (value.matches("[0-9]{2}")) {
+      return new CodeableConcept().addCoding(new Coding(UK_SOURCE_OF_ADMISSION, value, null));
+    }
+    return new CodeableConcept().setText(value);
   }
 
   private static Encounter.EncounterStatus status(AdtEvent event, DateTimeType discharged) {
@@ -108,6 +143,11 @@ final class EncounterMapping {
     if (discharged != null || run.event() != AdtEvent.A03) {
       return discharged;
     }
+    return eventTime(run);
+  }
+
+  /** When the sender says the event happened: EVN-6, then EVN-2, then MSH-7. */
+  private static DateTimeType eventTime(MappingRun run) throws Hl7MappingException {
     java.util.Optional<SegmentView> evn = run.message.first("EVN");
     if (evn.isPresent()) {
       DateTimeType occurred = run.dateTime(evn.get(), 6);

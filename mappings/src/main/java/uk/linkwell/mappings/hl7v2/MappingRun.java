@@ -21,6 +21,8 @@ final class MappingRun {
   Reference encounter;
   org.hl7.fhir.r4.model.Encounter encounterResource;
   String visitNumber;
+  /** Set by the encounter step for a finished encounter. */
+  DischargePathway dischargePathway;
 
   MappingRun(AdtMessage message, AdtMappingConfig config) {
     this.message = message;

@@ -12,9 +12,9 @@ import org.hl7.fhir.r4.model.Reference;
 import uk.linkwell.mappings.NhsNumber;
 
 /**
- * PID (and PD1, MRG) to Patient: the NHS number is the identity when present, the hospital number
- * otherwise; the registered GP practice becomes a conditionally created Organization; A40 links the
- * surviving and the replaced Patient.
+ * PID (and PD1, MRG) to Patient: the NHS number is the identity and is required (LinkwellPatient), the
+ * hospital number only with {@code allowPatientsWithoutNhsNumber}; the registered GP practice becomes a
+ * conditionally created Organization; A40 links the surviving and the replaced Patient.
  */
 final class PatientMapping {
 
@@ -41,10 +41,20 @@ final class PatientMapping {
   static void map(MappingRun run) throws Hl7MappingException {
     SegmentView pid = run.message.require("PID");
     PatientIdentity identity = identity(run, pid, 3, "patient identifier (PID-3)");
+    if (identity.nhsNumber() == null && !run.config.allowPatientsWithoutNhsNumber()) {
+      // LinkwellPatient requires an NHS number: without one the gateway would refuse the Patient at
+      // storage, so the message is rejected here with an error the sender can act on.
+      throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, pid.at(3, 1, 1),
+          "patient identifier (PID-3) has no NHS number");
+    }
     Patient patient = new Patient();
     addIdentifiers(run, patient, identity, null);
     patient.setActive(true);
     patient.setName(Hl7Types.names(pid, 5));
+    if (!patient.hasName()) {
+      // LinkwellPatient requires a name.
+      throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, pid.at(5, 1, 1), "patient name (PID-5) missing");
+    }
     patient.setBirthDateElement(run.date(pid, 7));
     Enumerations.AdministrativeGender gender = gender(pid.get(8));
     if (gender != null) {
@@ -117,6 +127,10 @@ final class PatientMapping {
     }
   }
 
+  private static java.util.List<org.hl7.fhir.r4.model.HumanName> copyNames(Patient patient) {
+    return patient.getName().stream().map(org.hl7.fhir.r4.model.HumanName::copy).toList();
+  }
+
   private static Enumerations.AdministrativeGender gender(String sex) {
     return switch (sex.toUpperCase(Locale.ROOT)) {
       case "M" -> Enumerations.AdministrativeGender.MALE;
@@ -161,7 +175,12 @@ final class PatientMapping {
     SegmentView mrg = run.message.require("MRG");
     PatientIdentity old = identity(run, mrg, 1, "prior patient identifier (MRG-1)");
     String oldSystem = old.system(run.facilitySlug);
-    if (oldSystem.equals(survivingIdentity.system(run.facilitySlug)) && old.value().equals(survivingIdentity.value())) {
+    boolean sameRecord = oldSystem.equals(survivingIdentity.system(run.facilitySlug))
+        && old.value().equals(survivingIdentity.value());
+    // Patients are stored by NHS number (LinkwellPatient requires one), so a prior identity with only a
+    // hospital number cannot be a record of its own: it is an old number of the surviving record.
+    boolean priorHasNoRecord = old.nhsNumber() == null && !run.config.allowPatientsWithoutNhsNumber();
+    if (sameRecord || priorHasNoRecord) {
       // Same identity on both sides (e.g. two hospital numbers of one NHS number): one record already.
       if (old.hospitalNumber() != null && !old.hospitalNumber().equals(survivingIdentity.hospitalNumber())) {
         surviving.addIdentifier(TransactionBuilder.identifier(
@@ -173,6 +192,10 @@ final class PatientMapping {
     surviving.addLink().setType(Patient.LinkType.REPLACES).setOther(oldReference);
     Patient replaced = new Patient();
     addIdentifiers(run, replaced, old, Identifier.IdentifierUse.OLD);
+    // LinkwellPatient requires a name: MRG-7 (prior patient name) when sent, else the surviving name,
+    // since a merge states that both records are the same person.
+    java.util.List<org.hl7.fhir.r4.model.HumanName> priorNames = Hl7Types.names(mrg, 7);
+    replaced.setName(priorNames.isEmpty() ? copyNames(surviving) : priorNames);
     replaced.setActive(false);
     replaced.addLink().setType(Patient.LinkType.REPLACEDBY).setOther(run.patient.copy());
     run.transaction.put(replaced, oldSystem, old.value());

@@ -13,6 +13,8 @@ import uk.linkwell.mappings.MappingContext;
 final class AdtFixtures {
 
   static final Path GOLDEN_DIR = Path.of("src/test/resources/hl7v2/adt");
+  /** Inputs the default configuration rejects (no golden Bundle), e.g. a PID without an NHS number. */
+  static final Path REJECTED_DIR = Path.of("src/test/resources/hl7v2/adt-rejected");
   static final Instant RECEIVED_AT = Instant.parse("2026-11-26T09:00:00Z");
   static final String CARE_TEAM_ODS = "X26CMT";
 
@@ -43,6 +45,14 @@ final class AdtFixtures {
   static String golden(String name) {
     try {
       return Files.readString(GOLDEN_DIR.resolve(name + ".hl7"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String rejected(String name) {
+    try {
+      return Files.readString(REJECTED_DIR.resolve(name + ".hl7"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

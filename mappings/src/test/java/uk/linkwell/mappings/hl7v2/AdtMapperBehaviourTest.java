@@ -108,12 +108,104 @@ class AdtMapperBehaviourTest {
 
   @Test
   void mergeLinksBothPatients() throws Exception {
-    List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge"), Patient.class);
+    List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge-nhs-number"), Patient.class);
     Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
     Patient surviving = patients.stream().filter(Patient::getActive).findFirst().orElseThrow();
     assertThat(surviving.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACES);
     assertThat(old.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACEDBY);
-    assertThat(old.getIdentifierFirstRep().getValue()).isEqualTo("H4000099");
+    assertThat(old.getIdentifierFirstRep().getValue()).isEqualTo("9990000069");
+    // MRG-7, the prior name, names the replaced record.
+    assertThat(old.getNameFirstRep().getGivenAsSingleString()).isEqualTo("TOBY");
+  }
+
+  @Test
+  void replacedRecordWithoutPriorNameTakesTheSurvivingName() throws Exception {
+    String text = MessageText.of("adt-a40-v25-merge-nhs-number").field("MRG", 7, "").text();
+    List<Patient> patients = resources(mapper.map(text, AdtFixtures.context("b")), Patient.class);
+    Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
+    assertThat(old.getNameFirstRep().getGivenAsSingleString()).isEqualTo("TOBI");
+  }
+
+  @Test
+  void mergeOfAPriorHospitalNumberOnlyKeepsItOnTheSurvivingRecord() throws Exception {
+    // Without an NHS number the prior identity cannot be a stored Patient of its own.
+    List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge"), Patient.class);
+    assertThat(patients).hasSize(1);
+    assertThat(patients.get(0).getIdentifier()).anySatisfy(i -> {
+      assertThat(i.getValue()).isEqualTo("H4000099");
+      assertThat(i.getUse()).isEqualTo(org.hl7.fhir.r4.model.Identifier.IdentifierUse.OLD);
+    });
+    assertThat(patients.get(0).hasLink()).isFalse();
+    // When patients without NHS numbers are allowed, the prior hospital number is a record to replace.
+    AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
+        .allowPatientsWithoutNhsNumber(true).build());
+    List<Patient> two = resources(allowing.map(AdtFixtures.golden("adt-a40-v25-merge"), AdtFixtures.context("b")),
+        Patient.class);
+    assertThat(two).hasSize(2).anySatisfy(p -> assertThat(p.getActive()).isFalse());
+  }
+
+  @Test
+  void patientsWithoutNhsNumberMapOnlyWhenAllowed() throws Exception {
+    AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
+        .allowPatientsWithoutNhsNumber(true).build());
+    Bundle bundle = allowing.map(AdtFixtures.rejected("adt-a01-v23-no-nhs-number"), AdtFixtures.context("b"));
+    Patient patient = resources(bundle, Patient.class).get(0);
+    assertThat(patient.getIdentifier()).extracting(i -> i.getSystem())
+        .containsExactly(LinkwellSystems.HOSPITAL_NUMBER + "RWELL");
+    assertThat(entryOf(bundle, "Patient").getRequest().getUrl())
+        .isEqualTo("Patient?identifier=" + LinkwellSystems.HOSPITAL_NUMBER + "RWELL|H5000005");
+  }
+
+  @Test
+  void dischargeDispositionIsThePathway() throws Exception {
+    Encounter encounter = resources(AdtFixtures.map("adt-a03-v25-pathway3"), Encounter.class).get(0);
+    assertThat(encounter.getHospitalization().getDischargeDisposition().getCoding())
+        .singleElement().satisfies(c -> {
+          assertThat(c.getSystem()).isEqualTo(DischargePathway.SYSTEM);
+          assertThat(c.getCode()).isEqualTo("pathway-3");
+        });
+  }
+
+  @Test
+  void dischargeWithoutPathwayTakesTheConfiguredDefault() throws Exception {
+    AdtMapper withDefault = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
+        .defaultDischargePathway(DischargePathway.PATHWAY_1).build());
+    String text = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
+    Bundle bundle = withDefault.map(text, AdtFixtures.context("b"));
+    Encounter encounter = resources(bundle, Encounter.class).get(0);
+    assertThat(encounter.getHospitalization().getDischargeDisposition().getCodingFirstRep().getCode())
+        .isEqualTo("pathway-1");
+    assertThat(resources(bundle, ServiceRequest.class)).singleElement()
+        .satisfies(r -> assertThat(r.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("pathway-1"));
+  }
+
+  @Test
+  void referralIsRoutineAndAuthoredWhenTheMessageWasSent() throws Exception {
+    for (String name : List.of("adt-a03-v251-pathway1", "adt-a13-v251-cancel-discharge")) {
+      ServiceRequest request = resources(AdtFixtures.map(name), ServiceRequest.class).get(0);
+      assertThat(request.getPriority()).isEqualTo(ServiceRequest.ServiceRequestPriority.ROUTINE);
+      assertThat(request.hasAuthoredOn()).isTrue();
+    }
+    ServiceRequest request = resources(AdtFixtures.map("adt-a03-v251-pathway1"), ServiceRequest.class).get(0);
+    assertThat(request.getAuthoredOnElement().getValueAsString()).isEqualTo("2026-11-24T15:00:00+00:00");
+  }
+
+  @Test
+  void admitWithoutAdmitTimeStartsAtTheEventTime() throws Exception {
+    String text = MessageText.of("adt-a01-v251-admit").field("PV1", 44, "").field("EVN", 6, "202611200815").text();
+    Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class).get(0);
+    assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2026-11-20T08:15:00+00:00");
+  }
+
+  @Test
+  void admitSourceCodesGoToTheTableTheyBelongTo() {
+    assertThat(EncounterMapping.admitSource("19").getCodingFirstRep().getSystem())
+        .isEqualTo(EncounterMapping.UK_SOURCE_OF_ADMISSION);
+    assertThat(EncounterMapping.admitSource("7").getCodingFirstRep().getSystem())
+        .isEqualTo(EncounterMapping.ADMIT_SOURCE_TABLE);
+    assertThat(EncounterMapping.admitSource("GP REFERRAL").getText()).isEqualTo("GP REFERRAL");
+    assertThat(EncounterMapping.admitSource("GP REFERRAL").hasCoding()).isFalse();
+    assertThat(EncounterMapping.admitSource("")).isNull();
   }
 
   @Test
@@ -126,7 +218,7 @@ class AdtMapperBehaviourTest {
     ServiceRequest request = resources(AdtFixtures.map("adt-a03-v25-pathway3"), ServiceRequest.class).get(0);
     assertThat(request.getPerformerFirstRep().getIdentifier().getValue()).isEqualTo(AdtFixtures.CARE_TEAM_ODS);
     assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getSystem()).isEqualTo(DischargePathway.SYSTEM);
-    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("3");
+    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("pathway-3");
     assertThat(request.getNoteFirstRep().getText())
         .contains("Discharge date: 2026-11-25T10:30:00+00:00")
         .contains("Current location: BEECH HOUSE CARE HOME")
@@ -145,7 +237,7 @@ class AdtMapperBehaviourTest {
     // Without the Z-segment: the pathway comes from PV1-36 alone.
     String careHome = MessageText.of("adt-a03-v25-pathway3").without("ZDS").text();
     ServiceRequest request = resources(byDisposition.map(careHome, AdtFixtures.context("b")), ServiceRequest.class).get(0);
-    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("3");
+    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("pathway-3");
     String home = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
     assertThat(resources(byDisposition.map(home, AdtFixtures.context("b")), ServiceRequest.class)).isEmpty();
   }
@@ -162,12 +254,20 @@ class AdtMapperBehaviourTest {
 
   @Test
   void unknownPathwayValuesCanBeIgnored() throws Exception {
+    // Ignored means treated as no pathway: the configured default applies, and without one the
+    // discharge is rejected, because a finished encounter must carry a pathway.
     AdtMapper lenient = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .rejectUnknownPathwayValues(false).build());
+        .rejectUnknownPathwayValues(false).defaultDischargePathway(DischargePathway.PATHWAY_0).build());
     String text = MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "9").text();
     Bundle bundle = lenient.map(text, AdtFixtures.context("b"));
     assertThat(resources(bundle, ServiceRequest.class)).isEmpty();
-    assertThat(resources(bundle, Encounter.class)).hasSize(1);
+    assertThat(resources(bundle, Encounter.class)).singleElement().satisfies(e -> assertThat(
+        e.getHospitalization().getDischargeDisposition().getCodingFirstRep().getCode()).isEqualTo("pathway-0"));
+    AdtMapper lenientWithoutDefault = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
+        .rejectUnknownPathwayValues(false).build());
+    assertThatThrownBy(() -> lenientWithoutDefault.map(text, AdtFixtures.context("b")))
+        .isInstanceOfSatisfying(Hl7MappingException.class,
+            e -> assertThat(e.errorCode()).isEqualTo(Hl7ErrorCode.REQUIRED_FIELD_MISSING));
   }
 
   @Test
@@ -214,6 +314,17 @@ class AdtMapperBehaviourTest {
     String text = MessageText.of("adt-a01-v251-admit").append("ZXY|1|anything^at^all").text();
     assertThat(AdtFixtures.json(mapper.map(text, AdtFixtures.context("bundle-adt-a01-v251-admit"))))
         .isEqualTo(AdtFixtures.json(AdtFixtures.map("adt-a01-v251-admit")));
+  }
+
+  @Test
+  void theCachingClassFactoryAnswersAsTheCanonicalOneDoes() throws Exception {
+    AdtMessage.CachingModelClassFactory factory = new AdtMessage.CachingModelClassFactory("2.5.1");
+    for (int i = 0; i < 2; i++) {
+      // Every version reads through the v2.5.1 model; an unknown Z-segment has no class (HAPI makes it generic).
+      assertThat(factory.getSegmentClass("PID", "2.3")).isEqualTo(ca.uhn.hl7v2.model.v251.segment.PID.class);
+      assertThat(factory.getSegmentClass("ZDS", "2.5.1")).isNull();
+      assertThat(factory.getTypeClass("CX", "2.4")).isEqualTo(ca.uhn.hl7v2.model.v251.datatype.CX.class);
+    }
   }
 
   @Test

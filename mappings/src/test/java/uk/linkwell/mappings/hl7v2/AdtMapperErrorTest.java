@@ -234,6 +234,49 @@ class AdtMapperErrorTest {
   }
 
   @Test
+  void patientWithoutNhsNumberIsRejectedAtPid3() {
+    Hl7MappingException e = failure(AdtFixtures.rejected("adt-a01-v23-no-nhs-number"));
+    assertError(e, Hl7ErrorCode.REQUIRED_FIELD_MISSING, "PID-3.1");
+    assertThat(e.getMessage()).contains("no NHS number").doesNotContain("H5000005").doesNotContain("UNKNOWN");
+    assertThat(e.controlId()).isEqualTo("MSG-A01-0010");
+  }
+
+  @Test
+  void patientWithoutName() {
+    String text = MessageText.of("adt-a01-v251-admit").field("PID", 5, "").text();
+    assertError(failure(text), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "PID-5.1");
+  }
+
+  @Test
+  void dischargeWithoutPathwayIsRejectedWhenNoDefaultIsConfigured() {
+    String empty = MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "").text();
+    assertError(failure(empty), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
+    String noSegment = MessageText.of("adt-a03-v251-pathway1").without("ZDS").text();
+    Hl7MappingException e = failure(noSegment);
+    assertError(e, Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
+    assertThat(e.getMessage()).contains("discharge-to-assess pathway");
+  }
+
+  @Test
+  void finishedUpdateWithoutPathwayIsRejected() {
+    // An A08 with a discharge time finishes the encounter, and a finished encounter needs a pathway.
+    String text = MessageText.of("adt-a08-v231-update").field("PV1", 45, "20261124143000").text();
+    assertError(failure(text), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
+  }
+
+  @Test
+  void transferWithoutAdmitTime() {
+    String text = MessageText.of("adt-a02-v24-transfer").field("PV1", 44, "").text();
+    assertError(failure(text), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "PV1-44.1");
+  }
+
+  @Test
+  void dischargeReferralWithoutMessageTime() {
+    String text = MessageText.of("adt-a03-v251-pathway1").field("MSH", 7, "").text();
+    assertError(failure(text), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "MSH-7.1");
+  }
+
+  @Test
   void unknownPathwayValueIsRejectedByDefault() {
     String text = MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "9").text();
     assertError(failure(text), Hl7ErrorCode.TABLE_VALUE_NOT_FOUND, "ZDS-1.1");
