@@ -109,20 +109,28 @@ final class AdtMessage {
   }
 
   static AdtMessage parse(PipeParser parser, String text, AdtMessageHeader header) throws Hl7MappingException {
+    return new AdtMessage(header, parseSegments(parser, text, header.controlId()));
+  }
+
+  /**
+   * Parses any message with the v2.5.1 model and flattens it into its segments in message order (shared
+   * with the referral mapper). HAPI's text can quote field values, so only its location travels on.
+   */
+  static List<SegmentView> parseSegments(PipeParser parser, String text, String controlId)
+      throws Hl7MappingException {
     Message message;
     try {
       message = parser.parse(text);
     } catch (HL7Exception e) {
-      // HAPI's own text can quote field values, so only its location travels on.
       throw new Hl7MappingException(Hl7ErrorCode.DATA_TYPE_ERROR, locationOf(e),
-          "the HL7 parser could not read the message", header.controlId());
+          "the HL7 parser could not read the message", controlId);
     } catch (RuntimeException e) {
       throw new Hl7MappingException(Hl7ErrorCode.APPLICATION_INTERNAL_ERROR, Hl7ErrorLocation.segment("MSH"),
-          "the HL7 parser failed (" + e.getClass().getSimpleName() + ")", header.controlId()).withStackOf(e);
+          "the HL7 parser failed (" + e.getClass().getSimpleName() + ")", controlId).withStackOf(e);
     }
     List<SegmentView> segments = new ArrayList<>();
     collect(message, segments, new HashMap<>());
-    return new AdtMessage(header, segments);
+    return segments;
   }
 
   private static void collect(Group group, List<SegmentView> into, Map<String, Integer> counts) {

@@ -14,6 +14,19 @@ final class HeaderReader {
   private HeaderReader() {}
 
   static AdtMessageHeader read(String text) throws Hl7MappingException {
+    Hl7Header header = read(text, "ADT", trigger -> AdtEvent.of(trigger).isPresent(),
+        "supported events are A01, A02, A03, A08, A11, A13 and A40");
+    return new AdtMessageHeader(header.messageType(), AdtEvent.of(header.triggerEvent()).orElseThrow(),
+        header.controlId(), header.sendingApplication(), header.sendingFacility(), header.receivingApplication(),
+        header.receivingFacility(), header.version(), header.fieldSeparator(), header.encodingCharacters());
+  }
+
+  /**
+   * The same framing and MSH checks for any message type: {@code messageType} is the one accepted (200
+   * otherwise), {@code supportedEvent} decides the trigger events (201 otherwise, with {@code supportedText}).
+   */
+  static Hl7Header read(String text, String messageType, java.util.function.Predicate<String> supportedEvent,
+      String supportedText) throws Hl7MappingException {
     if (text.isEmpty()) {
       throw error(Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR, Hl7ErrorLocation.segment("MSH"), "empty message");
     }
@@ -39,16 +52,16 @@ final class HeaderReader {
     checkSegmentFraming(segments, fieldSeparator);
 
     String sendingFacility = firstComponent(field(msh, 4), component, repetition);
-    String messageType = firstComponent(field(msh, 9), component, repetition);
+    String type = firstComponent(field(msh, 9), component, repetition);
     String controlId = field(msh, 10).trim();
     String cid = controlId.isEmpty() ? null : controlId;
-    if (messageType.isEmpty()) {
+    if (type.isEmpty()) {
       throw new Hl7MappingException(Hl7ErrorCode.REQUIRED_FIELD_MISSING, Hl7ErrorLocation.component("MSH", 9, 1),
           "message type missing", cid);
     }
-    if (!"ADT".equals(messageType)) {
+    if (!messageType.equals(type)) {
       throw new Hl7MappingException(Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE,
-          Hl7ErrorLocation.component("MSH", 9, 1), "only ADT messages are mapped", cid);
+          Hl7ErrorLocation.component("MSH", 9, 1), "only " + messageType + " messages are mapped", cid);
     }
     String trigger = component(field(msh, 9), component, repetition, 2);
     if (trigger.isEmpty()) {
@@ -59,9 +72,10 @@ final class HeaderReader {
       throw new Hl7MappingException(Hl7ErrorCode.REQUIRED_FIELD_MISSING, Hl7ErrorLocation.component("MSH", 9, 2),
           "trigger event missing", cid);
     }
-    AdtEvent event = AdtEvent.of(trigger).orElseThrow(() -> new Hl7MappingException(
-        Hl7ErrorCode.UNSUPPORTED_EVENT_CODE, Hl7ErrorLocation.component("MSH", 9, 2),
-        "supported events are A01, A02, A03, A08, A11, A13 and A40", cid));
+    if (!supportedEvent.test(trigger)) {
+      throw new Hl7MappingException(Hl7ErrorCode.UNSUPPORTED_EVENT_CODE, Hl7ErrorLocation.component("MSH", 9, 2),
+          supportedText, cid);
+    }
     if (cid == null) {
       throw error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, Hl7ErrorLocation.field("MSH", 10), "control id missing");
     }
@@ -79,7 +93,7 @@ final class HeaderReader {
       throw new Hl7MappingException(Hl7ErrorCode.UNSUPPORTED_VERSION_ID, Hl7ErrorLocation.field("MSH", 12),
           "versions 2.3 and later are mapped", cid);
     }
-    return new AdtMessageHeader(messageType, event, controlId,
+    return new Hl7Header(type, trigger, controlId,
         firstComponent(field(msh, 3), component, repetition), sendingFacility,
         firstComponent(field(msh, 5), component, repetition), firstComponent(field(msh, 6), component, repetition),
         version, fieldSeparator, encoding);

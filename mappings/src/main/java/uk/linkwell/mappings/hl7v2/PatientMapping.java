@@ -131,7 +131,7 @@ final class PatientMapping {
     return patient.getName().stream().map(org.hl7.fhir.r4.model.HumanName::copy).toList();
   }
 
-  private static Enumerations.AdministrativeGender gender(String sex) {
+  static Enumerations.AdministrativeGender gender(String sex) {
     return switch (sex.toUpperCase(Locale.ROOT)) {
       case "M" -> Enumerations.AdministrativeGender.MALE;
       case "F" -> Enumerations.AdministrativeGender.FEMALE;

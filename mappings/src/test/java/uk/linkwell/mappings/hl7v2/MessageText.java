@@ -16,6 +16,11 @@ final class MessageText {
     return new MessageText(new ArrayList<>(List.of(AdtFixtures.golden(golden).strip().split("\r?\n"))));
   }
 
+  /** Any message text, e.g. a referral golden input. */
+  static MessageText ofText(String text) {
+    return new MessageText(new ArrayList<>(List.of(text.strip().split("\r?\n|\r"))));
+  }
+
   MessageText without(String segmentId) {
     segments.removeIf(s -> s.startsWith(segmentId + "|"));
     return this;

@@ -105,6 +105,36 @@ class PublicSamplesTest {
     }
   }
 
+  /**
+   * The referral mapper on the REF samples: a REF^I12 without an NHS number (all public ones) must be
+   * rejected with 101 at PID-3, like ADT; other message types with 200.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void referralsAreRejectedWithoutAnNhsNumber(Path file) throws IOException {
+    Sample sample = Sample.read(file);
+    String text = new String(sample.bytes(), StandardCharsets.ISO_8859_1);
+    boolean referral = text.contains("|REF^I12");
+    ReferralMapper mapper = new ReferralMapper(ReferralMappingConfig.defaults());
+    try {
+      Bundle bundle = mapper.map(sample.bytes(), AdtFixtures.context("sample"));
+      assertThat(referral && sample.hasNhsNumber()).as(sample.name() + " mapped as a referral").isTrue();
+      assertWellFormed(bundle);
+    } catch (Hl7MappingException e) {
+      assertThat(e.errorCode()).as(sample.name() + ": " + e.getMessage())
+          .isNotEqualTo(Hl7ErrorCode.APPLICATION_INTERNAL_ERROR);
+      if (!referral) {
+        assertThat(e.errorCode()).as(sample.name()).isEqualTo(Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE);
+      } else if (!sample.hasNhsNumber()) {
+        assertThat(e.errorCode()).as(sample.name() + ": " + e.getMessage()).isEqualTo(Hl7ErrorCode.REQUIRED_FIELD_MISSING);
+        assertThat(e.location().toString()).isEqualTo("PID-3.1");
+        assertThat(e.getMessage()).contains("no NHS number");
+      } else {
+        fail(sample.name() + " is a referral with an NHS number and should map, but: " + e.getMessage());
+      }
+    }
+  }
+
   private static String assertWellFormed(Bundle bundle) {
     assertThat(bundle.getEntry()).isNotEmpty();
     assertThat(bundle.getEntry()).allSatisfy(e -> assertThat(e.getRequest().getUrl()).isNotBlank());
