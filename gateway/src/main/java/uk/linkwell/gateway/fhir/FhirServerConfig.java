@@ -39,6 +39,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
+import uk.linkwell.gateway.security.FhirAccessControl;
 import uk.linkwell.profiles.LinkwellPackage;
 
 /** Wires HAPI FHIR's JPA server (R4) into the Spring Boot context and mounts it at {@code /fhir}. */
@@ -111,6 +112,9 @@ public class FhirServerConfig {
         factory.setPersistenceUnitName("LINKWELL_PU");
         factory.setDataSource(dataSource);
         factory.setJpaProperties(hibernateProperties(DatabaseDialect.forJdbcUrl(jdbcUrl), schemaUpdate));
+        // The inbound message store lives in the same persistence unit (and schema mechanism) as HAPI's tables.
+        factory.setPersistenceUnitPostProcessors(
+                pui -> pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName()));
         return factory;
     }
 
@@ -148,7 +152,8 @@ public class FhirServerConfig {
             ISearchParamRegistry searchParamRegistry,
             IValidationSupport validationSupport,
             DatabaseBackedPagingProvider pagingProvider,
-            FhirProperties properties) {
+            FhirProperties properties,
+            FhirAccessControl.FhirSecurityInterceptors accessControl) {
         RestfulServer server = new RestfulServer(fhirContext);
         fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
         server.registerProviders(resourceProviders.createProviders());
@@ -167,6 +172,7 @@ public class FhirServerConfig {
         server.setDefaultPrettyPrint(true);
         server.registerInterceptor(new ResponseHighlighterInterceptor());
         server.registerInterceptor(new CapabilityStatementCustomizer());
+        accessControl.registerOn(server);
         server.setServerAddressStrategy(properties.serverAddress().isBlank()
                 ? new IncomingRequestAddressStrategy()
                 : new HardcodedServerAddressStrategy(properties.serverAddress()));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,20 +21,30 @@ import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
 import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
+import uk.linkwell.gateway.testsupport.TestTokens;
 
-/** Data written through FHIR is still there after the whole application restarts on the same database. */
+/**
+ * Data written through FHIR is still there after the whole application restarts on the same database, and so
+ * is the token signing key: a token issued before the restart is accepted after it.
+ */
 @ExtendWith(PostgresDatabaseExtension.class)
 class RestartPersistenceTest {
+
+    /** The demo admin client of application.yaml (demo clients are on by default). */
+    private static final String DEMO_ADMIN = "demo-admin";
+    private static final String DEMO_ADMIN_SECRET = "demo-admin-secret";
 
     private final FhirContext fhir = FhirContext.forR4Cached();
 
     @Test
-    void postgresKeepsDataAcrossARestart() {
+    void postgresKeepsDataAcrossARestart(@TempDir Path dataDir) {
         PostgresTestDatabase.Connection db = PostgresTestDatabase.server().newDatabase("restart");
         Map<String, Object> properties = Map.of(
                 "spring.datasource.url", db.jdbcUrl(),
                 "spring.datasource.username", db.username(),
-                "spring.datasource.password", db.password());
+                "spring.datasource.password", db.password(),
+                // Its own folder for the token signing key, not the working directory's ./data.
+                "linkwell.data-dir", dataDir.toString());
         assertSurvivesRestart(properties);
     }
 
@@ -47,12 +58,15 @@ class RestartPersistenceTest {
     private void assertSurvivesRestart(Map<String, Object> properties) {
         String nhsNumber = SyntheticNhsNumbers.next();
         String id;
+        String token;
         try (ConfigurableApplicationContext app = start(properties)) {
-            IGenericClient client = client(app);
+            token = TestTokens.fromTokenEndpoint(base(app), DEMO_ADMIN, DEMO_ADMIN_SECRET, null);
+            IGenericClient client = client(app, token);
             id = client.create().resource(FhirServerTest.patient(nhsNumber)).execute().getId().getIdPart();
         }
         try (ConfigurableApplicationContext app = start(properties)) {
-            IGenericClient client = client(app);
+            // The token from before the restart: the signing key was persisted, so it still verifies.
+            IGenericClient client = client(app, token);
             Patient read = client.read().resource(Patient.class).withId(id).execute();
             assertThat(read.getIdentifierFirstRep().getValue()).isEqualTo(nhsNumber);
             Bundle found = client.search().byUrl("Patient?identifier=" + FhirServerTest.NHS + "|" + nhsNumber)
@@ -67,11 +81,16 @@ class RestartPersistenceTest {
                 .toArray(String[]::new);
         return new SpringApplicationBuilder(GatewayApplication.class)
                 .run(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
-                        "--server.port=0")).toArray(String[]::new));
+                        "--server.port=0", "--linkwell.hospital.mllp.enabled=false")).toArray(String[]::new));
     }
 
-    private IGenericClient client(ConfigurableApplicationContext app) {
-        int port = ((ServletWebServerApplicationContext) app).getWebServer().getPort();
-        return GatewayIntegrationTest.newClient(fhir, "http://localhost:" + port + "/fhir");
+    private IGenericClient client(ConfigurableApplicationContext app, String token) {
+        IGenericClient client = GatewayIntegrationTest.newClient(fhir, base(app) + "/fhir");
+        client.registerInterceptor(new BearerTokenAuthInterceptor(token));
+        return client;
+    }
+
+    private static String base(ConfigurableApplicationContext app) {
+        return "http://localhost:" + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
     }
 }

@@ -27,6 +27,14 @@ public abstract class GatewayIntegrationTest {
     @Autowired
     protected FhirContext fhirContext;
 
+    /** The gateway's token signing key, for tokens no configured client would get (expired, odd claims). */
+    @Autowired
+    private com.nimbusds.jose.jwk.source.JWKSource<com.nimbusds.jose.proc.SecurityContext> signingKeys;
+
+    private static String adminToken;
+    private static int adminTokenPort;
+    private static java.time.Instant adminTokenFetched = java.time.Instant.EPOCH;
+
     /** Spring keeps test contexts until the JVM ends; this one must close before its database is dropped. */
     @Autowired
     void closeBeforeDatabaseDrop(org.springframework.context.ConfigurableApplicationContext context) {
@@ -38,6 +46,27 @@ public abstract class GatewayIntegrationTest {
         registry.add("spring.datasource.url", () -> database().jdbcUrl());
         registry.add("spring.datasource.username", () -> database().username());
         registry.add("spring.datasource.password", () -> database().password());
+        // Its own data folder (signing key) and the all-access test admin client behind client() and request().
+        TestTokens.register(registry);
+        // The hospital MLLP listener on a free port (not 2575, which a running gateway may hold); retries quick.
+        registry.add("linkwell.hospital.mllp.port", GatewayIntegrationTest::mllpPort);
+        registry.add("linkwell.ingest.poll-interval", () -> "50ms");
+        registry.add("linkwell.ingest.retry-base-delay", () -> "500ms");
+        registry.add("linkwell.ingest.retry-max-delay", () -> "5s");
+    }
+
+    private static int mllpPort;
+
+    /** The port of the gateway's hospital MLLP listener, chosen once per test JVM. */
+    protected static synchronized int mllpPort() {
+        if (mllpPort == 0) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+                mllpPort = probe.getLocalPort();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("no free port for the MLLP listener", e);
+            }
+        }
+        return mllpPort;
     }
 
     protected static synchronized PostgresTestDatabase.Connection database() {
@@ -56,15 +85,57 @@ public abstract class GatewayIntegrationTest {
      * credentials the gateway requires; send it with {@link #http()}.
      */
     protected java.net.http.HttpRequest.Builder request(String path) {
-        return java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path));
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path))
+                .header("Authorization", "Bearer " + adminToken());
     }
 
     protected static java.net.http.HttpClient http() {
         return java.net.http.HttpClient.newHttpClient();
     }
 
+    /** A FHIR client for the all-access test admin (role admin, {@code system/*.cruds}). */
     protected IGenericClient client() {
+        return clientWithToken(adminToken());
+    }
+
+    /** A FHIR client that sends the given bearer token. */
+    protected IGenericClient clientWithToken(String token) {
+        IGenericClient client = newClient(fhirContext, fhirBase());
+        client.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(token));
+        return client;
+    }
+
+    /** A FHIR client without any token. */
+    protected IGenericClient anonymousClient() {
         return newClient(fhirContext, fhirBase());
+    }
+
+    /** A FHIR client acting as any role, organisation, practitioner and scopes (token signed with the gateway's key). */
+    protected IGenericClient clientAs(TestTokens.Claims claims) {
+        return clientWithToken(tokenFor(claims));
+    }
+
+    protected String tokenFor(TestTokens.Claims claims) {
+        return TestTokens.mint(signingKeys, claims);
+    }
+
+    /** A real token for the test admin client from {@code /oauth2/token}, fetched once per running gateway. */
+    protected String adminToken() {
+        synchronized (GatewayIntegrationTest.class) {
+            // Tokens live an hour; a long run fetches a fresh one well before that.
+            if (adminToken == null || adminTokenPort != port
+                    || adminTokenFetched.isBefore(java.time.Instant.now().minusSeconds(1800))) {
+                adminToken = TestTokens.fromTokenEndpoint(gatewayBase(), TestTokens.ADMIN_CLIENT,
+                        TestTokens.ADMIN_SECRET, null);
+                adminTokenPort = port;
+                adminTokenFetched = java.time.Instant.now();
+            }
+            return adminToken;
+        }
+    }
+
+    protected String gatewayBase() {
+        return "http://localhost:" + port;
     }
 
     public static IGenericClient newClient(FhirContext context, String base) {

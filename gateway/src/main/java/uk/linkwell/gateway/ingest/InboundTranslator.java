@@ -1,0 +1,23 @@
+package uk.linkwell.gateway.ingest;
+
+import org.hl7.fhir.r4.model.Bundle;
+import uk.linkwell.gateway.ingest.store.InboundMessage;
+
+/** Turns one stored message of one source into the FHIR transaction that applies it; one per inbound source. */
+public interface InboundTranslator {
+
+    /** The store's {@code source} value this translator handles, e.g. {@code hospital-mllp}. */
+    String source();
+
+    /**
+     * The transaction Bundle for the message.
+     *
+     * @throws UnprocessableMessageException when the message can never be applied as it is (retrying won't help)
+     */
+    Bundle translate(InboundMessage message) throws UnprocessableMessageException;
+
+    /** Who sent it, as shown in the Provenance agent (no personal data). */
+    default String senderDisplay(InboundMessage message) {
+        return message.getSender();
+    }
+}

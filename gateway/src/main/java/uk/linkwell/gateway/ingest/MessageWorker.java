@@ -1,0 +1,212 @@
+package uk.linkwell.gateway.ingest;
+
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.Bundle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.ingest.store.InboundMessage;
+import uk.linkwell.gateway.ingest.store.MessageStore;
+
+/**
+ * Claims due messages from the store and applies them, {@code linkwell.ingest.pool-size} at a time: translation or
+ * validation errors park a message as failed at once; other errors (database, timeouts, conflicts) retry with
+ * exponential backoff up to {@code max-attempts}, then park it.
+ */
+@Component
+public class MessageWorker implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(MessageWorker.class);
+
+    private final MessageStore store;
+    private final MessageApplication application;
+    private final Map<String, InboundTranslator> translators;
+    private final IngestProperties properties;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final Timer processingTime;
+    private final Semaphore free;
+    private volatile ExecutorService pool;
+    private volatile Thread poller;
+    private volatile boolean running;
+
+    public MessageWorker(MessageStore store, MessageApplication application, List<InboundTranslator> translators,
+            IngestProperties properties, MeterRegistry meters, Clock clock) {
+        this.store = store;
+        this.application = application;
+        this.translators = translators.stream().collect(Collectors.toMap(InboundTranslator::source,
+                Function.identity()));
+        this.properties = properties;
+        this.meters = meters;
+        this.clock = clock;
+        this.processingTime = Timer.builder("linkwell.ingest.processing").description("Applying one stored message")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        this.free = new Semaphore(properties.poolSize());
+    }
+
+    @Override
+    public void start() {
+        if (!properties.workerEnabled()) {
+            return;
+        }
+        running = true;
+        pool = Executors.newFixedThreadPool(properties.poolSize(), named("ingest-worker"));
+        poller = named("ingest-poller").newThread(this::poll);
+        poller.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (poller != null) {
+            poller.interrupt();
+        }
+        if (pool != null) {
+            pool.shutdown();
+            try {
+                pool.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        // Stops before the database and Camel go away, starts after them.
+        return Integer.MAX_VALUE - 100;
+    }
+
+    private void poll() {
+        while (running) {
+            try {
+                free.acquire();
+                int slots = 1 + free.drainPermits();
+                List<Long> claimed;
+                try {
+                    claimed = store.claim(Math.min(slots, properties.claimBatchSize()), properties.claimLease());
+                } catch (RuntimeException e) {
+                    log.warn("Could not claim inbound messages: {}", SafeErrorText.of(e));
+                    claimed = List.of();
+                }
+                free.release(slots - claimed.size());
+                for (Long id : claimed) {
+                    pool.execute(() -> {
+                        try {
+                            process(id);
+                        } finally {
+                            free.release();
+                        }
+                    });
+                }
+                if (claimed.isEmpty()) {
+                    Thread.sleep(properties.pollInterval().toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("Inbound message poller error: {}", SafeErrorText.of(e));
+            }
+        }
+    }
+
+    void process(long id) {
+        Timer.Sample sample = Timer.start(meters);
+        InboundMessage message = null;
+        try {
+            message = store.find(id).orElseThrow();
+            InboundTranslator translator = translators.get(message.getSource());
+            if (translator == null) {
+                throw new UnprocessableMessageException("no translator for source " + message.getSource());
+            }
+            Bundle bundle = translator.translate(message);
+            List<String> produced = application.apply(message, bundle, translator.senderDisplay(message));
+            outcome("done");
+            log.info("Inbound message {} (control id {}) applied: {} resources", id, message.getControlId(),
+                    produced.size());
+        } catch (UnprocessableMessageException e) {
+            park(id, e.getMessage(), "failed");
+        } catch (Exception e) {
+            if (retryable(e)) {
+                retryOrPark(id, message, SafeErrorText.of(e));
+            } else {
+                park(id, SafeErrorText.of(e), "failed");
+            }
+        } finally {
+            sample.stop(processingTime);
+        }
+    }
+
+    /** FHIR errors other than conflicts are about the content (422 validation, 412 ambiguous match, 400): final. */
+    static boolean retryable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ResourceVersionConflictException) {
+                return true;
+            }
+            if (t instanceof BaseServerResponseException hapi) {
+                return hapi.getStatusCode() >= 500;
+            }
+        }
+        return true;
+    }
+
+    private void retryOrPark(long id, InboundMessage message, String error) {
+        int attempts = message == null ? 1 : message.getAttempts();
+        if (attempts >= properties.maxAttempts()) {
+            park(id, "gave up after " + attempts + " attempts: " + error, "failed");
+            return;
+        }
+        Instant next = clock.instant().plus(properties.backoffAfter(attempts));
+        log.warn("Inbound message {} attempt {} failed, retrying at {}: {}", id, attempts, next, error);
+        outcome("retry");
+        recordFailure(id, error, next);
+    }
+
+    private void park(long id, String error, String outcome) {
+        log.warn("Inbound message {} parked as failed: {}", id, error);
+        outcome(outcome);
+        recordFailure(id, error, null);
+    }
+
+    private void recordFailure(long id, String error, Instant next) {
+        try {
+            store.recordFailure(id, error, next);
+        } catch (RuntimeException e) {
+            // The database is away: the claim's lease runs out and the message is taken again.
+            log.warn("Could not record the failure of inbound message {}: {}", id, SafeErrorText.of(e));
+        }
+    }
+
+    private void outcome(String outcome) {
+        meters.counter("linkwell.ingest.processed", "outcome", outcome).increment();
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

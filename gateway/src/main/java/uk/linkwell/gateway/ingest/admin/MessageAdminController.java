@@ -1,0 +1,245 @@
+package uk.linkwell.gateway.ingest.admin;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import uk.linkwell.gateway.ingest.SafeErrorText;
+import uk.linkwell.gateway.ingest.store.InboundMessage;
+import uk.linkwell.gateway.ingest.store.MessageFilter;
+import uk.linkwell.gateway.ingest.store.MessageStatus;
+import uk.linkwell.gateway.ingest.store.MessageStore;
+import uk.linkwell.gateway.ingest.store.ReprocessOutcome;
+
+/**
+ * Operations on the inbound message store over HTTP, under {@code /admin/messages}: list and filter, show one
+ * (raw body and the resources it produced), reprocess a failed or rejected one. Errors are problem+json.
+ */
+@RestController
+@RequestMapping(path = "/admin/messages", produces = MediaType.APPLICATION_JSON_VALUE)
+public class MessageAdminController {
+
+    static final int MAX_LIMIT = 500;
+
+    private final MessageStore store;
+    private final DaoRegistry daos;
+    private final FhirContext fhirContext;
+    private final ObjectMapper json;
+
+    public MessageAdminController(MessageStore store, DaoRegistry daos, FhirContext fhirContext, ObjectMapper json) {
+        this.store = store;
+        this.daos = daos;
+        this.fhirContext = fhirContext;
+        this.json = json;
+    }
+
+    @GetMapping
+    public Map<String, Object> list(@RequestParam(required = false) String status,
+            @RequestParam(required = false) String type, @RequestParam(required = false) String source,
+            @RequestParam(required = false) String receivedFrom, @RequestParam(required = false) String receivedTo,
+            @RequestParam(defaultValue = "50") int limit, @RequestParam(defaultValue = "0") int offset) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new BadParameter("limit", "must be between 1 and " + MAX_LIMIT);
+        }
+        if (offset < 0) {
+            throw new BadParameter("offset", "must not be negative");
+        }
+        MessageFilter filter = new MessageFilter(status(status), blankToNull(type), blankToNull(source),
+                instant("receivedFrom", receivedFrom), instant("receivedTo", receivedTo));
+        List<Map<String, Object>> items = store.list(filter, limit, offset).stream().map(this::summary).toList();
+        Map<String, Object> page = new LinkedHashMap<>();
+        page.put("limit", limit);
+        page.put("offset", offset);
+        page.put("count", items.size());
+        page.put("items", items);
+        return page;
+    }
+
+    @GetMapping("/{id}")
+    public Map<String, Object> show(@PathVariable long id) {
+        InboundMessage message = store.find(id).orElseThrow(() -> new NotFound(id));
+        Map<String, Object> detail = summary(message);
+        detail.put("bodyCharset", message.getCharset());
+        Charset charset = message.getCharset() == null ? StandardCharsets.UTF_8 : Charset.forName(message.getCharset());
+        try {
+            detail.put("body", charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(message.getBody()))
+                    .toString());
+        } catch (CharacterCodingException e) {
+            // Not text in that charset: show what can be shown, and the exact bytes.
+            detail.put("body", new String(message.getBody(), charset));
+            detail.put("bodyBase64", Base64.getEncoder().encodeToString(message.getBody()));
+            detail.put("bodyDecodingError", "bytes are not valid " + charset.name());
+        }
+        detail.put("resources", resources(message));
+        return detail;
+    }
+
+    @PostMapping("/{id}/reprocess")
+    public ResponseEntity<Map<String, Object>> reprocess(@PathVariable long id) {
+        ReprocessOutcome outcome = store.reprocess(id);
+        return switch (outcome) {
+            case NOT_FOUND -> throw new NotFound(id);
+            case NOT_REPROCESSABLE -> throw new Conflict(id, store.find(id).map(m -> m.getStatus().code()).orElse("?"));
+            case REQUEUED -> ResponseEntity.accepted().body(summary(store.find(id).orElseThrow()));
+        };
+    }
+
+    private Map<String, Object> summary(InboundMessage m) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("id", m.getId());
+        s.put("source", m.getSource());
+        s.put("sender", m.getSender());
+        s.put("messageType", m.getMessageType());
+        s.put("controlId", m.getControlId());
+        s.put("receivedAt", m.getReceivedAt());
+        s.put("status", m.getStatus().code());
+        s.put("attempts", m.getAttempts());
+        s.put("nextAttemptAt", m.getNextAttemptAt());
+        s.put("lastError", m.getLastError());
+        s.put("bodyBytes", m.getBody().length);
+        s.put("resourceIds", resourceIds(m));
+        s.put("provenanceId", m.getProvenanceId());
+        s.put("updatedAt", m.getUpdatedAt());
+        return s;
+    }
+
+    private static List<String> resourceIds(InboundMessage m) {
+        return m.getResourceIds() == null || m.getResourceIds().isBlank() ? List.of()
+                : Arrays.asList(m.getResourceIds().split("\n"));
+    }
+
+    /** The resources as this message left them (the versions it wrote). */
+    private List<JsonNode> resources(InboundMessage message) {
+        List<JsonNode> resources = new ArrayList<>();
+        for (String id : resourceIds(message)) {
+            IdType versioned = new IdType(id);
+            try {
+                IBaseResource resource = daos.getResourceDao(versioned.getResourceType())
+                        .read(versioned, new SystemRequestDetails());
+                resources.add(json.readTree(fhirContext.newJsonParser().encodeResourceToString(resource)));
+            } catch (Exception e) {
+                resources.add(json.createObjectNode().put("id", id).put("error", SafeErrorText.of(e)));
+            }
+        }
+        return resources;
+    }
+
+    private static MessageStatus status(String status) {
+        if (status == null || status.isBlank()) {
+            return null;
+        }
+        try {
+            return MessageStatus.ofCode(status);
+        } catch (IllegalArgumentException e) {
+            throw new BadParameter("status", "must be one of received, processing, done, failed, rejected");
+        }
+    }
+
+    private static Instant instant(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new BadParameter(name, "must be an ISO-8601 instant, e.g. 2026-11-26T09:00:00Z");
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    @ExceptionHandler(BadParameter.class)
+    ResponseEntity<ProblemDetail> badParameter(BadParameter e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+                "Parameter '" + e.parameter + "' " + e.getMessage());
+        problem.setTitle("Invalid parameter");
+        problem.setProperty("parameter", e.parameter);
+        return problem(problem);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
+        return badParameter(new BadParameter(e.getName(), "must be a number"));
+    }
+
+    @ExceptionHandler(NotFound.class)
+    ResponseEntity<ProblemDetail> notFound(NotFound e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
+        problem.setTitle("No such message");
+        return problem(problem);
+    }
+
+    @ExceptionHandler(Conflict.class)
+    ResponseEntity<ProblemDetail> conflict(Conflict e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
+        problem.setTitle("Message cannot be reprocessed");
+        problem.setProperty("messageStatus", e.status);
+        return problem(problem);
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
+        problem.setType(URI.create("about:blank"));
+        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+
+    private static final class BadParameter extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String parameter;
+
+        BadParameter(String parameter, String message) {
+            super(message);
+            this.parameter = parameter;
+        }
+    }
+
+    private static final class NotFound extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotFound(long id) {
+            super("No inbound message with id " + id);
+        }
+    }
+
+    private static final class Conflict extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String status;
+
+        Conflict(long id, String status) {
+            super("Message " + id + " is " + status + "; only failed or rejected messages can be reprocessed");
+            this.status = status;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package uk.linkwell.gateway.ingest.hospital;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * The key that keeps one patient's ADT messages in order (admit before discharge): the sending facility and a
+ * SHA-256 digest of the first PID-3 identifier, so the store holds no NHS number in clear. Null when there is none.
+ */
+final class AdtOrderingKey {
+
+    private AdtOrderingKey() {}
+
+    static String of(byte[] body, String sender) {
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        if (text.length() < 8) {
+            return null;
+        }
+        int msh = text.indexOf("MSH");
+        if (msh < 0 || msh + 5 > text.length()) {
+            return null;
+        }
+        char fieldSeparator = text.charAt(msh + 3);
+        char componentSeparator = text.charAt(msh + 4);
+        String pidStart = "PID" + fieldSeparator;
+        for (String segment : text.split("[\r\n]+")) {
+            if (segment.startsWith(pidStart)) {
+                String[] fields = segment.split(Pattern.quote(String.valueOf(fieldSeparator)), -1);
+                if (fields.length <= 3) {
+                    return null;
+                }
+                String id = fields[3].split("~", -1)[0];
+                int comp = id.indexOf(componentSeparator);
+                id = (comp >= 0 ? id.substring(0, comp) : id).trim();
+                return id.isEmpty() ? null : sender + ":" + digest(id);
+            }
+        }
+        return null;
+    }
+
+    private static String digest(String value) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

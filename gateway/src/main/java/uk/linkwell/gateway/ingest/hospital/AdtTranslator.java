@@ -1,0 +1,37 @@
+package uk.linkwell.gateway.ingest.hospital;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.ingest.InboundTranslator;
+import uk.linkwell.gateway.ingest.UnprocessableMessageException;
+import uk.linkwell.gateway.ingest.store.InboundMessage;
+import uk.linkwell.mappings.MappingContext;
+import uk.linkwell.mappings.hl7v2.AdtMapper;
+import uk.linkwell.mappings.hl7v2.Hl7MappingException;
+
+/** Translates stored hospital ADT messages with the ADT mapper, for the ingest worker. */
+@Component
+public class AdtTranslator implements InboundTranslator {
+
+    private final AdtMapper mapper;
+
+    public AdtTranslator(AdtMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    @Override
+    public String source() {
+        return AdtReception.SOURCE;
+    }
+
+    @Override
+    public Bundle translate(InboundMessage message) throws UnprocessableMessageException {
+        try {
+            return mapper.map(message.getBody(),
+                    new MappingContext("inbound-message-" + message.getId(), message.getReceivedAt()));
+        } catch (Hl7MappingException e) {
+            // The mapper's messages name positions, never values: safe to keep.
+            throw new UnprocessableMessageException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package uk.linkwell.gateway.ingest.store;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.TypedQuery;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The durable store of inbound messages (table {@code LW_INBOUND_MESSAGE}): inbound routes store here before they
+ * acknowledge, the worker claims and settles rows, operations list and requeue them.
+ */
+@Component
+public class MessageStore {
+
+    // Oldest due first; a message waits while an earlier one with the same ordering key is still open, so one
+    // patient's admit is applied before their discharge. SKIP LOCKED lets several gateway instances share the
+    // table (PostgreSQL and H2 2.x both support it).
+    private static final String CLAIM_SQL = """
+            SELECT m.ID FROM LW_INBOUND_MESSAGE m
+            WHERE m.STATUS IN ('received', 'processing') AND m.NEXT_ATTEMPT_AT <= :now
+              AND (m.ORDERING_KEY IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM LW_INBOUND_MESSAGE e
+                    WHERE e.ORDERING_KEY = m.ORDERING_KEY AND e.ID < m.ID
+                      AND e.STATUS IN ('received', 'processing')))
+            ORDER BY m.ID
+            FETCH FIRST :limit ROWS ONLY
+            FOR UPDATE SKIP LOCKED""";
+
+    @PersistenceContext
+    private EntityManager entityManager;
+
+    private final TransactionTemplate newTransaction;
+    private final Clock clock;
+
+    public MessageStore(PlatformTransactionManager transactionManager, Clock clock) {
+        this.newTransaction = new TransactionTemplate(transactionManager);
+        this.newTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.clock = clock;
+    }
+
+    /**
+     * Stores a message in its own committed transaction, unless the same sender already sent an accepted message
+     * with this control id through this source: then it returns that one, marked as a duplicate.
+     */
+    public StoreReceipt store(NewMessage message) {
+        try {
+            return newTransaction.execute(tx -> {
+                Optional<Long> existing = message.rejected() ? Optional.empty() : findAccepted(message);
+                if (existing.isPresent()) {
+                    return new StoreReceipt(existing.get(), true);
+                }
+                InboundMessage row = new InboundMessage(message.source(), message.sender(), message.messageType(),
+                        message.controlId(), message.receivedAt(), message.body(), message.charset(),
+                        message.rejected() ? MessageStatus.REJECTED : MessageStatus.RECEIVED);
+                row.setOrderingKey(message.orderingKey());
+                row.setLastError(message.rejectionReason());
+                entityManager.persist(row);
+                entityManager.flush();
+                return new StoreReceipt(row.getId(), false);
+            });
+        } catch (DataIntegrityViolationException | jakarta.persistence.PersistenceException raced) {
+            // Two connections delivered the same message at once: the unique key let one in.
+            Optional<Long> winner = message.rejected() ? Optional.empty()
+                    : newTransaction.execute(tx -> findAccepted(message));
+            if (winner.isPresent()) {
+                return new StoreReceipt(winner.get(), true);
+            }
+            throw raced;
+        }
+    }
+
+    private Optional<Long> findAccepted(NewMessage message) {
+        if (message.controlId() == null || message.controlId().isBlank()) {
+            return Optional.empty();
+        }
+        return entityManager.createQuery("""
+                        SELECT m.id FROM InboundMessage m
+                        WHERE m.source = :source AND m.sender = :sender AND m.dedupKey = :controlId""", Long.class)
+                .setParameter("source", message.source())
+                .setParameter("sender", message.sender() == null ? "" : message.sender())
+                .setParameter("controlId", message.controlId())
+                .getResultStream().findFirst();
+    }
+
+    /**
+     * Claims up to {@code limit} due messages for this instance and commits the claim: they become
+     * {@code processing}, with one more attempt counted and a lease after which another instance may take them.
+     */
+    public List<Long> claim(int limit, Duration lease) {
+        return newTransaction.execute(tx -> {
+            Instant now = clock.instant();
+            @SuppressWarnings("unchecked")
+            List<Number> ids = entityManager.createNativeQuery(CLAIM_SQL)
+                    .setParameter("now", now)
+                    .setParameter("limit", limit)
+                    .getResultList();
+            if (ids.isEmpty()) {
+                return List.of();
+            }
+            List<Long> claimed = ids.stream().map(Number::longValue).toList();
+            entityManager.createQuery("""
+                            UPDATE InboundMessage m SET m.status = :processing, m.attempts = m.attempts + 1,
+                                   m.nextAttemptAt = :leaseEnd, m.updatedAt = :now
+                            WHERE m.id IN :ids""")
+                    .setParameter("processing", MessageStatus.PROCESSING)
+                    .setParameter("leaseEnd", now.plus(lease))
+                    .setParameter("now", now)
+                    .setParameter("ids", claimed)
+                    .executeUpdate();
+            return claimed;
+        });
+    }
+
+    /** Reads one message (detached: changes to it are not saved). */
+    public Optional<InboundMessage> find(long id) {
+        return Optional.ofNullable(newTransaction.execute(tx -> entityManager.find(InboundMessage.class, id)));
+    }
+
+    /** Marks a message done with what it produced; joins the caller's transaction, the one that applied it. */
+    public void markDone(long id, List<String> resourceIds, String provenanceId) {
+        InboundMessage row = entityManager.find(InboundMessage.class, id);
+        row.done(String.join("\n", resourceIds), provenanceId, clock.instant());
+    }
+
+    /** Records a failed attempt in its own transaction: back in the queue at {@code retryAt}, or parked when null. */
+    public void recordFailure(long id, String error, Instant retryAt) {
+        newTransaction.executeWithoutResult(tx -> {
+            InboundMessage row = entityManager.find(InboundMessage.class, id);
+            if (retryAt == null) {
+                row.fail(error, clock.instant());
+            } else {
+                row.retryAt(retryAt, error, clock.instant());
+            }
+        });
+    }
+
+    /** Puts a failed or rejected message back in the queue with its attempts reset. */
+    public ReprocessOutcome reprocess(long id) {
+        return newTransaction.execute(tx -> {
+            InboundMessage row = entityManager.find(InboundMessage.class, id,
+                    jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (row == null) {
+                return ReprocessOutcome.NOT_FOUND;
+            }
+            if (row.getStatus() != MessageStatus.FAILED && row.getStatus() != MessageStatus.REJECTED) {
+                return ReprocessOutcome.NOT_REPROCESSABLE;
+            }
+            row.requeue(clock.instant());
+            return ReprocessOutcome.REQUEUED;
+        });
+    }
+
+    /** Lists messages newest first. */
+    public List<InboundMessage> list(MessageFilter filter, int limit, int offset) {
+        return newTransaction.execute(tx -> {
+            StringBuilder jpql = new StringBuilder("SELECT m FROM InboundMessage m WHERE 1 = 1");
+            List<Object[]> params = new ArrayList<>();
+            if (filter.status() != null) {
+                jpql.append(" AND m.status = :status");
+                params.add(new Object[] {"status", filter.status()});
+            }
+            if (filter.messageType() != null) {
+                jpql.append(" AND m.messageType = :type");
+                params.add(new Object[] {"type", filter.messageType()});
+            }
+            if (filter.source() != null) {
+                jpql.append(" AND m.source = :source");
+                params.add(new Object[] {"source", filter.source()});
+            }
+            if (filter.receivedFrom() != null) {
+                jpql.append(" AND m.receivedAt >= :from");
+                params.add(new Object[] {"from", filter.receivedFrom()});
+            }
+            if (filter.receivedTo() != null) {
+                jpql.append(" AND m.receivedAt < :to");
+                params.add(new Object[] {"to", filter.receivedTo()});
+            }
+            jpql.append(" ORDER BY m.receivedAt DESC, m.id DESC");
+            TypedQuery<InboundMessage> query = entityManager.createQuery(jpql.toString(), InboundMessage.class);
+            params.forEach(p -> query.setParameter((String) p[0], p[1]));
+            return query.setFirstResult(offset).setMaxResults(limit).getResultList();
+        });
+    }
+
+    /** Counts messages by status (for gauges and tests). */
+    public long count(MessageStatus status) {
+        return newTransaction.execute(tx -> entityManager.createQuery(
+                        "SELECT COUNT(m) FROM InboundMessage m WHERE m.status = :s", Long.class)
+                .setParameter("s", status).getSingleResult());
+    }
+}

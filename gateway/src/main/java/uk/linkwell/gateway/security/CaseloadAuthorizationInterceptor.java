@@ -1,0 +1,170 @@
+package uk.linkwell.gateway.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilder;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.r4.model.Patient;
+import uk.linkwell.gateway.security.SmartScope.Permission;
+
+/**
+ * HAPI rules built per request from the token: each SMART scope becomes read/write rules for its types,
+ * limited to the requester's {@link Caseload} for types in the Patient compartment. HAPI applies them to
+ * reads, every resource a response would show ({@code _include}, {@code _revinclude}, history,
+ * {@code $everything}) and every entry of a transaction.
+ */
+public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
+
+    private final CaseloadResolver caseloads;
+    private final PatientCompartment compartment;
+
+    private final FhirContext fhirContext;
+
+    public CaseloadAuthorizationInterceptor(CaseloadResolver caseloads, PatientCompartment compartment,
+            FhirContext fhirContext) {
+        super(PolicyEnum.DENY);
+        this.fhirContext = fhirContext;
+        this.caseloads = caseloads;
+        this.compartment = compartment;
+    }
+
+    @Override
+    public List<IAuthRule> buildRuleList(RequestDetails request) {
+        RuleBuilder rules = new RuleBuilder();
+        rules.allow("capabilities").metadata().andThen();
+        Optional<Requester> found = FhirRequesters.of(request);
+        if (found.isEmpty()) {
+            return rules.denyAll("no Linkwell identity").build();
+        }
+        Requester requester = found.get();
+        boolean canRead = requester.role() != ClientRole.HOSPITAL;
+        // A hospital writes for any patient it admits; every other role reaches its own caseload only.
+        Caseload caseload = requester.role() == ClientRole.HOSPITAL ? Caseload.EVERYONE
+                : caseloads.caseloadOf(requester);
+
+        CaseloadTester tester = caseload.everyone() ? null
+                : new CaseloadTester(caseload.references(), fhirContext, compartment.subjectOnly());
+        Set<String> readTypes = new LinkedHashSet<>();
+        Set<String> createTypes = new LinkedHashSet<>();
+        Set<String> updateTypes = new LinkedHashSet<>();
+        Set<String> deleteTypes = new LinkedHashSet<>();
+        for (SmartScope scope : requester.smartScopes()) {
+            if (canRead && (scope.grants(Permission.READ) || scope.grants(Permission.SEARCH))) {
+                readTypes.add(scope.resourceType());
+            }
+            if (scope.grants(Permission.CREATE)) {
+                createTypes.add(scope.resourceType());
+            }
+            if (scope.grants(Permission.UPDATE)) {
+                updateTypes.add(scope.resourceType());
+            }
+            if (scope.grants(Permission.DELETE)) {
+                deleteTypes.add(scope.resourceType());
+            }
+        }
+        for (String type : readTypes) {
+            addRules(rules, type, caseload, tester, Op.READ);
+        }
+        for (String type : createTypes) {
+            addRules(rules, type, caseload, tester, Op.CREATE);
+            if (appliesTo(type, "Patient") && !caseload.everyone()) {
+                // Registering a new person: they join the caseload once stored (e.g. generalPractitioner set).
+                rules.allow("register a patient").create().resourcesOfType(Patient.class).withAnyId().andThen();
+            }
+        }
+        for (String type : updateTypes) {
+            addRules(rules, type, caseload, tester, Op.WRITE);
+        }
+        for (String type : deleteTypes) {
+            addRules(rules, type, caseload, tester, Op.DELETE);
+        }
+        if (!updateTypes.isEmpty()) {
+            // The patched result is checked by the write rules above, as HAPI does for any update.
+            rules.allow("patch").patch().allRequests().andThen();
+        }
+        if (requester.role() == ClientRole.ADMIN) {
+            rules.allow("admin operations").operation().withAnyName().atAnyLevel().andAllowAllResponses().andThen();
+        } else if (canRead) {
+            // Everything returned must pass the read rules: patient B's $everything shows nothing to practice A.
+            rules.allow("$everything").operation().named("$everything").onInstancesOfType(Patient.class)
+                    .andRequireExplicitResponseAuthorization().andThen();
+            rules.allow("$everything").operation().named("$everything").onType(Patient.class)
+                    .andRequireExplicitResponseAuthorization().andThen();
+        }
+        rules.allow("transaction").transaction().withAnyOperation().andApplyNormalRules().andThen();
+        return rules.denyAll("outside the requester's scopes or caseload").build();
+    }
+
+    private enum Op { READ, CREATE, WRITE, DELETE }
+
+    private void addRules(IAuthRuleBuilder rules, String scopeType, Caseload caseload, CaseloadTester tester,
+            Op op) {
+        if (caseload.everyone()) {
+            if (scopeType.equals(SmartScope.ANY_TYPE)) {
+                withAnyId(rules, op, null);
+            } else {
+                withAnyId(rules, op, scopeType);
+            }
+            return;
+        }
+        if (scopeType.equals(SmartScope.ANY_TYPE)) {
+            inCaseload(rules, op, null, tester);
+            compartment.sharedTypes().forEach(type -> withAnyId(rules, op, type));
+        } else if (compartment.contains(scopeType)) {
+            inCaseload(rules, op, scopeType, tester);
+        } else {
+            withAnyId(rules, op, scopeType);
+        }
+    }
+
+    private static void withAnyId(IAuthRuleBuilder rules, Op op, String type) {
+        var target = switch (op) {
+            case READ -> rules.allow(ruleName(op, type)).read();
+            case CREATE -> rules.allow(ruleName(op, type)).create();
+            case WRITE -> rules.allow(ruleName(op, type)).write();
+            case DELETE -> null;
+        };
+        if (op == Op.DELETE) {
+            var delete = rules.allow(ruleName(op, type)).delete();
+            (type == null ? delete.allResources() : delete.resourcesOfType(type)).withAnyId().andThen();
+            return;
+        }
+        (type == null ? target.allResources() : target.resourcesOfType(type)).withAnyId().andThen();
+    }
+
+    /** Any id of the type, as long as the resource turns out to belong to a patient on the caseload. */
+    private void inCaseload(IAuthRuleBuilder rules, Op op, String type, CaseloadTester tester) {
+        if (op == Op.DELETE) {
+            var delete = rules.allow(ruleName(op, type)).delete();
+            (type == null ? delete.allResources() : delete.resourcesOfType(type)).withAnyId().withTester(tester)
+                    .andThen();
+            return;
+        }
+        var target = switch (op) {
+            case READ -> rules.allow(ruleName(op, type)).read();
+            case CREATE -> rules.allow(ruleName(op, type)).create();
+            default -> rules.allow(ruleName(op, type)).write();
+        };
+        (type == null ? target.allResources() : target.resourcesOfType(type)).withAnyId().withTester(tester)
+                .andThen();
+    }
+
+    /**
+     * Each rule gets its own name, and so its own builder: HAPI hands out one shared builder for unnamed
+     * {@code allow()} calls, which turned a write rule into a second create rule.
+     */
+    private static String ruleName(Op op, String type) {
+        return op.name().toLowerCase(java.util.Locale.ROOT) + " " + (type == null ? "*" : type);
+    }
+
+    private static boolean appliesTo(String scopeType, String type) {
+        return scopeType.equals(SmartScope.ANY_TYPE) || scopeType.equals(type);
+    }
+}

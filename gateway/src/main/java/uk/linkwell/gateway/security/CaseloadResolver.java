@@ -1,0 +1,215 @@
+package uk.linkwell.gateway.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenAndListParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.param.TokenParamModifier;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import uk.linkwell.profiles.LinkwellProfiles;
+
+/**
+ * Works out a requester's {@link Caseload} from the FHIR store: registered patients by
+ * {@code Patient.generalPractitioner}, a link worker's CareTeams and EpisodesOfCare, a local authority's
+ * EpisodesOfCare. Results are reused until a write that could change them commits (or the TTL passes, for
+ * writes made through another gateway instance).
+ */
+@Interceptor
+public class CaseloadResolver {
+
+    private static final Logger log = LoggerFactory.getLogger(CaseloadResolver.class);
+    /** A practice list is rarely beyond 30,000; past this the list is cut and the cut is logged. */
+    static final int MAX_PATIENTS = 100_000;
+    private static final Set<String> TYPES_THAT_CHANGE_CASELOADS =
+            Set.of("Patient", "CareTeam", "EpisodeOfCare", "Organization", "PractitionerRole");
+
+    private final DaoRegistry daos;
+    private final long ttlMillis;
+    private final Clock clock;
+    private final AtomicLong generation = new AtomicLong();
+    private final Map<CaseloadKey, Cached> cache = new ConcurrentHashMap<>();
+
+    public CaseloadResolver(DaoRegistry daos, Duration ttl, Clock clock) {
+        this.daos = daos;
+        this.ttlMillis = ttl.toMillis();
+        this.clock = clock;
+    }
+
+    private record CaseloadKey(ClientRole role, String organisation, String practitioner) {}
+
+    private record Cached(Caseload caseload, long generation, Instant expires) {}
+
+    public Caseload caseloadOf(Requester requester) {
+        if (requester.role() == ClientRole.ADMIN) {
+            return Caseload.EVERYONE;
+        }
+        CaseloadKey key = new CaseloadKey(requester.role(), requester.organisation(), requester.practitioner());
+        long current = generation.get();
+        Instant now = clock.instant();
+        Cached cached = cache.get(key);
+        if (cached != null && cached.generation() == current && now.isBefore(cached.expires())) {
+            return cached.caseload();
+        }
+        Caseload computed = Caseload.of(compute(key));
+        cache.put(key, new Cached(computed, current, now.plusMillis(ttlMillis)));
+        return computed;
+    }
+
+    private Set<IIdType> compute(CaseloadKey key) {
+        Set<IIdType> patients = new LinkedHashSet<>();
+        switch (key.role()) {
+            case GP_SYSTEM -> {
+                if (key.organisation() != null) {
+                    patients.addAll(registeredAt(key.organisation()));
+                }
+            }
+            case SOCIAL_CARE_SYSTEM -> {
+                if (key.organisation() != null) {
+                    episodes(new SearchParameterMap().add(EpisodeOfCare.SP_ORGANIZATION, byOdsCode(key.organisation())),
+                            Set.of("entered-in-error"), patients);
+                }
+            }
+            case LINK_WORKER_APP -> {
+                if (key.practitioner() != null) {
+                    onCaseloadOf(key.practitioner(), patients);
+                }
+            }
+            default -> { }
+        }
+        return patients;
+    }
+
+    private List<IIdType> registeredAt(String odsCode) {
+        SearchParameterMap map = SearchParameterMap.newSynchronous();
+        map.setLoadSynchronousUpTo(MAX_PATIENTS);
+        map.add("general-practitioner", byOdsCode(odsCode));
+        List<IIdType> ids = dao("Patient").searchForResourceIds(map, system());
+        if (ids.size() >= MAX_PATIENTS) {
+            log.warn("Registered list of practice {} cut at {} patients", odsCode, MAX_PATIENTS);
+        }
+        return ids.stream().map(id -> (IIdType) new IdType("Patient", id.getIdPart())).toList();
+    }
+
+    /** CareTeams the practitioner (or one of their roles) is a member of, and episodes they manage. */
+    private void onCaseloadOf(String practitioner, Set<IIdType> patients) {
+        try {
+            List<String> members = new ArrayList<>(List.of(practitioner));
+            SearchParameterMap roles = SearchParameterMap.newSynchronous()
+                    .add("practitioner", new ReferenceParam(practitioner));
+            dao("PractitionerRole").searchForResourceIds(roles, system())
+                    .forEach(id -> members.add("PractitionerRole/" + id.getIdPart()));
+            for (String member : members) {
+                SearchParameterMap teams = SearchParameterMap.newSynchronous()
+                        .add(CareTeam.SP_PARTICIPANT, new ReferenceParam(member))
+                        .add(CareTeam.SP_STATUS, notIn("inactive", "entered-in-error"));
+                for (IBaseResource r : dao("CareTeam").searchForResources(teams, system())) {
+                    addPatient(((CareTeam) r).getSubject(), patients);
+                }
+                episodes(new SearchParameterMap().add(EpisodeOfCare.SP_CARE_MANAGER, new ReferenceParam(member)),
+                        Set.of("finished", "cancelled", "entered-in-error"), patients);
+            }
+        } catch (BaseServerResponseException e) {
+            // An unknown practitioner reference: nobody on the caseload, rather than an error for every request.
+            log.warn("Caseload of {} could not be resolved: {}", practitioner, e.getMessage());
+        }
+    }
+
+    private void episodes(SearchParameterMap map, Set<String> excludedStatuses, Set<IIdType> patients) {
+        map.setLoadSynchronous(true);
+        for (IBaseResource r : dao("EpisodeOfCare").searchForResources(map, system())) {
+            EpisodeOfCare episode = (EpisodeOfCare) r;
+            if (episode.getStatus() == null || !excludedStatuses.contains(episode.getStatus().toCode())) {
+                addPatient(episode.getPatient(), patients);
+            }
+        }
+    }
+
+    private static void addPatient(Reference reference, Set<IIdType> patients) {
+        IIdType id = reference.getReferenceElement();
+        if ("Patient".equals(id.getResourceType()) && id.hasIdPart()) {
+            patients.add(id.toUnqualifiedVersionless());
+        }
+    }
+
+    private static ReferenceParam byOdsCode(String odsCode) {
+        return new ReferenceParam("Organization", "identifier", LinkwellProfiles.ODS_CODE_SYSTEM + "|" + odsCode);
+    }
+
+    private static TokenAndListParam notIn(String... codes) {
+        TokenAndListParam and = new TokenAndListParam();
+        for (String code : codes) {
+            and.addAnd(new TokenOrListParam().add(new TokenParam(code).setModifier(TokenParamModifier.NOT)));
+        }
+        return and;
+    }
+
+    @SuppressWarnings("unchecked")
+    private IFhirResourceDao<IBaseResource> dao(String type) {
+        return daos.getResourceDao(type);
+    }
+
+    private static SystemRequestDetails system() {
+        return new SystemRequestDetails();
+    }
+
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    public void created(IBaseResource resource) {
+        changed(resource);
+    }
+
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+    public void updated(IBaseResource newResource) {
+        changed(newResource);
+    }
+
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+    public void deleted(IBaseResource resource) {
+        changed(resource);
+    }
+
+    /**
+     * Bumped now and again once the transaction commits, so a caseload computed in between (still seeing the
+     * old data) is never reused.
+     */
+    private void changed(IBaseResource resource) {
+        if (!TYPES_THAT_CHANGE_CASELOADS.contains(resource.fhirType())) {
+            return;
+        }
+        generation.incrementAndGet();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    generation.incrementAndGet();
+                }
+            });
+        }
+    }
+}

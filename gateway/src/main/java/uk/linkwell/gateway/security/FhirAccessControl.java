@@ -1,0 +1,48 @@
+package uk.linkwell.gateway.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The FHIR side of access control, registered on HAPI's {@link RestfulServer} by {@code FhirServerConfig}:
+ * scope checks, search narrowing to the caseload, per-resource authorization and SMART discovery in the
+ * CapabilityStatement. Empty when security is off.
+ */
+@Configuration(proxyBeanMethods = false)
+public class FhirAccessControl {
+
+    /** What FhirServerConfig registers: a list so that it needs one line and knows nothing of security. */
+    public record FhirSecurityInterceptors(List<Object> interceptors) {
+        public void registerOn(RestfulServer server) {
+            interceptors.forEach(server::registerInterceptor);
+        }
+    }
+
+    @Bean
+    public CaseloadResolver caseloadResolver(DaoRegistry daos, SecurityProperties properties,
+            IInterceptorService storageInterceptors) {
+        CaseloadResolver resolver = new CaseloadResolver(daos, properties.caseloadCacheTtl(), Clock.systemUTC());
+        // On the storage layer, so writes from Camel routes invalidate caseloads as well as REST ones.
+        storageInterceptors.registerInterceptor(resolver);
+        return resolver;
+    }
+
+    @Bean
+    public FhirSecurityInterceptors fhirSecurityInterceptors(SecurityProperties properties,
+            CaseloadResolver caseloads, FhirContext fhirContext) {
+        if (!properties.enabled()) {
+            return new FhirSecurityInterceptors(List.of());
+        }
+        return new FhirSecurityInterceptors(List.of(
+                new SmartScopeInterceptor(),
+                new CaseloadSearchNarrowing(caseloads),
+                new CaseloadAuthorizationInterceptor(caseloads, new PatientCompartment(fhirContext), fhirContext),
+                new SmartCapabilityStatement(properties)));
+    }
+}

@@ -1,0 +1,37 @@
+package uk.linkwell.gateway.security;
+
+import java.util.Optional;
+
+/** Where clients find the token endpoint: the embedded server's, or the one configured for an external provider. */
+final class SmartEndpoints {
+
+    static final String TOKEN_PATH = "/oauth2/token";
+    static final String JWKS_PATH = "/oauth2/jwks";
+
+    private SmartEndpoints() {}
+
+    static Optional<String> tokenEndpoint(SecurityProperties properties, String gatewayBase) {
+        if (properties.tokenEndpoint() != null && !properties.tokenEndpoint().isBlank()) {
+            return Optional.of(properties.tokenEndpoint());
+        }
+        if (properties.authorizationServer().enabled()) {
+            return Optional.of(issuerBase(properties, gatewayBase) + TOKEN_PATH);
+        }
+        return Optional.empty();
+    }
+
+    static String issuerBase(SecurityProperties properties, String gatewayBase) {
+        String issuer = properties.authorizationServer().issuer();
+        return issuer.isBlank() ? gatewayBase : stripSlash(issuer);
+    }
+
+    /** {@code http://host:8080/fhir} becomes {@code http://host:8080}. */
+    static String gatewayBase(String fhirBase) {
+        String base = stripSlash(fhirBase == null ? "" : fhirBase);
+        return base.endsWith("/fhir") ? base.substring(0, base.length() - "/fhir".length()) : base;
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+}

@@ -1,0 +1,213 @@
+package uk.linkwell.gateway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import uk.linkwell.gateway.GatewayApplication;
+import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.LinkwellFixtures;
+import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
+import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
+import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
+import uk.linkwell.gateway.testsupport.TestTokens;
+
+/**
+ * Benchmark (only with -Pbench): a GP system's CarePlan search with authorization on (token check, scopes,
+ * narrowing to the registered list, per-resource rules) versus off ({@code linkwell.security.enabled=false}),
+ * two gateways on one PostgreSQL database, alternating rounds so drift hits both alike.
+ * Writes target/bench/authorization.txt; no timing assertions.
+ */
+@Tag("bench")
+@ExtendWith(PostgresDatabaseExtension.class)
+class AuthorizationBenchmarkTest {
+
+    static final int THREADS = 4;
+    static final int PATIENTS = 200;
+    static final int OTHER_PRACTICE_PATIENTS = 200;
+    static final long WARM_UP_MILLIS = 10_000;
+    static final long ROUND_MILLIS = 10_000;
+    static final int ROUNDS = 3;
+    static final String PRACTICE = "BENCH1";
+    static final String QUERY = "/fhir/CarePlan?status=active&_count=20";
+
+    private final FhirContext fhir = FhirContext.forR4Cached();
+
+    @Test
+    void carePlanSearchWithAuthorizationOnVersusOff(@TempDir Path dataDir) throws Exception {
+        PostgresTestDatabase.Connection db = PostgresTestDatabase.server().newDatabase("bench-auth");
+        try (ConfigurableApplicationContext on = start(db, dataDir.resolve("on"), true)) {
+            JWKSource<SecurityContext> keys = keys(on);
+            seed(base(on), TestTokens.mint(keys, TestTokens.Claims.of("admin", "X26", "system/*.cruds")));
+            String gpToken = TestTokens.mint(keys, TestTokens.Claims.of("gp-system", PRACTICE,
+                    "system/CarePlan.rs system/Patient.rs").issuedAt(java.time.Instant.now(),
+                    java.time.Duration.ofHours(2)));
+            try (ConfigurableApplicationContext off = start(db, dataDir.resolve("off"), false)) {
+                Target secured = new Target(base(on) + QUERY, gpToken);
+                Target open = new Target(base(off) + QUERY, null);
+                // Narrowed "on" sees the practice's plans; "off" sees every plan: the page size is the same.
+                assertThat(get(secured)).contains("\"resourceType\": \"Bundle\"");
+                assertThat(get(open)).contains("\"resourceType\": \"Bundle\"");
+
+                run(secured, WARM_UP_MILLIS);
+                run(open, WARM_UP_MILLIS);
+                List<Long> onLatencies = new ArrayList<>();
+                List<Long> offLatencies = new ArrayList<>();
+                for (int round = 0; round < ROUNDS; round++) {
+                    onLatencies.addAll(run(secured, ROUND_MILLIS));
+                    offLatencies.addAll(run(open, ROUND_MILLIS));
+                }
+                write(onLatencies, offLatencies);
+            }
+        }
+    }
+
+    private record Target(String url, String token) {}
+
+    private static ConfigurableApplicationContext start(PostgresTestDatabase.Connection db, Path dataDir,
+            boolean security) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.datasource.url=" + db.jdbcUrl(),
+                "--spring.datasource.username=" + db.username(),
+                "--spring.datasource.password=" + db.password(),
+                "--linkwell.data-dir=" + dataDir,
+                // Both gateways in one JVM: neither takes the MLLP port, neither applies inbound messages.
+                "--linkwell.hospital.mllp.enabled=false",
+                "--linkwell.ingest.worker-enabled=false",
+                "--logging.level.root=WARN"));
+        if (!security) {
+            args.add("--linkwell.security.enabled=false");
+            args.add("--linkwell.security.allow-disabled=true");
+        }
+        return new SpringApplicationBuilder(GatewayApplication.class).run(args.toArray(String[]::new));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static JWKSource<SecurityContext> keys(ConfigurableApplicationContext app) {
+        return app.getBean(JWKSource.class);
+    }
+
+    private static String base(ConfigurableApplicationContext app) {
+        return "http://localhost:" + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+    }
+
+    /** The practice's registered patients with a plan each, and as many at another practice. */
+    private void seed(String base, String adminToken) {
+        IGenericClient admin = GatewayIntegrationTest.newClient(fhir, base + "/fhir");
+        admin.registerInterceptor(new BearerTokenAuthInterceptor(adminToken));
+        Reference practice = new Reference(admin.create().resource(LinkwellFixtures.organisation(PRACTICE,
+                "Bench practice")).execute().getId().toUnqualifiedVersionless());
+        Reference other = new Reference(admin.create().resource(LinkwellFixtures.organisation("BENCH2",
+                "Other practice")).execute().getId().toUnqualifiedVersionless());
+        seedPractice(admin, practice, PATIENTS);
+        seedPractice(admin, other, OTHER_PRACTICE_PATIENTS);
+    }
+
+    private static void seedPractice(IGenericClient admin, Reference practice, int patients) {
+        for (int done = 0; done < patients; done += 50) {
+            Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+            for (int i = 0; i < 50 && done + i < patients; i++) {
+                String fullUrl = "urn:uuid:" + java.util.UUID.randomUUID();
+                Patient patient = LinkwellFixtures.patient(SyntheticNhsNumbers.next());
+                patient.addGeneralPractitioner(practice);
+                tx.addEntry().setFullUrl(fullUrl).setResource(patient).getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+                tx.addEntry().setResource(LinkwellFixtures.actionPlan(new Reference(fullUrl), practice)).getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST).setUrl("CarePlan");
+            }
+            admin.transaction().withBundle(tx).execute();
+        }
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static String get(Target target) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url()));
+        if (target.token() != null) {
+            request.header("Authorization", "Bearer " + target.token());
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("search failed: " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    /** Searches from THREADS threads for the given time; returns each request's latency in nanoseconds. */
+    private static List<Long> run(Target target, long millis) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        long end = System.currentTimeMillis() + millis;
+        List<Future<List<Long>>> futures = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            futures.add(pool.submit(() -> {
+                List<Long> latencies = new ArrayList<>();
+                while (System.currentTimeMillis() < end) {
+                    long start = System.nanoTime();
+                    get(target);
+                    latencies.add(System.nanoTime() - start);
+                }
+                return latencies;
+            }));
+        }
+        List<Long> all = new ArrayList<>();
+        for (Future<List<Long>> f : futures) {
+            all.addAll(f.get());
+        }
+        pool.shutdown();
+        return all;
+    }
+
+    private static void write(List<Long> on, List<Long> off) throws Exception {
+        double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
+        double onRps = on.size() / seconds;
+        double offRps = off.size() / seconds;
+        String report = String.format(Locale.ROOT, """
+                CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode, alternating
+                %d patients with a plan at the practice, %d at another practice; PostgreSQL; one JVM, two gateways
+                authorization on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
+                authorization off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
+                throughput cost  : %5.1f %%
+                """, QUERY, THREADS, ROUNDS, ROUND_MILLIS / 1000, PATIENTS, OTHER_PRACTICE_PATIENTS,
+                onRps, percentile(on, 50), percentile(on, 99), on.size(),
+                offRps, percentile(off, 50), percentile(off, 99), off.size(),
+                (offRps - onRps) / offRps * 100);
+        Path out = Path.of("target", "bench", "authorization.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, report);
+        System.out.println(report);
+    }
+
+    private static double percentile(List<Long> latencies, int percentile) {
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, index)) / 1_000_000.0;
+    }
+}

@@ -1,0 +1,300 @@
+package uk.linkwell.gateway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.UUID;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.LinkwellFixtures;
+import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
+import uk.linkwell.gateway.testsupport.TestTokens.Claims;
+
+/**
+ * GP practice A's system cannot read, search, include, revinclude, history or $everything its way to a patient
+ * registered at practice B; each path checks the body (no id, no NHS number of B's patient) and the totals.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GpPracticeScopingTest extends GatewayIntegrationTest {
+
+    private static final String GP_SCOPES = "system/Patient.crus system/CarePlan.rs system/Goal.rs "
+            + "system/Observation.rs system/ServiceRequest.crs system/Organization.rs system/Task.rs";
+
+    private final String practiceA = "A" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+    private final String practiceB = "B" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+    private String patientA;
+    private String patientA2;
+    private String patientB;
+    private String nhsB;
+    private String carePlanB;
+    private String observationOfB;
+    private String taskA;
+    private String taskB;
+    private String referralAboutBNamingA;
+
+    @BeforeAll
+    void twoPracticesTheirPatientsAndCrossReferences() {
+        IGenericClient admin = client();
+        Reference orgA = create(admin, LinkwellFixtures.organisation(practiceA, "Practice A"));
+        Reference orgB = create(admin, LinkwellFixtures.organisation(practiceB, "Practice B"));
+        patientA = createPatient(admin, SyntheticNhsNumbers.next(), orgA);
+        patientA2 = createPatient(admin, SyntheticNhsNumbers.next(), orgA);
+        nhsB = SyntheticNhsNumbers.next();
+        patientB = createPatient(admin, nhsB, orgB);
+        create(admin, LinkwellFixtures.actionPlan(new Reference(patientA), orgA));
+        taskA = create(admin, task(patientA, orgA, create(admin, LinkwellFixtures.referral(new Reference(patientA),
+                orgA, orgA)))).getReference();
+        taskB = create(admin, task(patientB, orgB, create(admin, LinkwellFixtures.referral(new Reference(patientB),
+                orgB, orgB)))).getReference();
+        // About B, naming A's patient as performer: FHIR's compartment would count it as A's; Linkwell does not.
+        referralAboutBNamingA = create(admin, LinkwellFixtures.referral(new Reference(patientB), orgB,
+                new Reference(patientA))).getReference();
+        create(admin, LinkwellFixtures.actionPlan(new Reference(patientA2), orgA));
+        carePlanB = create(admin, LinkwellFixtures.actionPlan(new Reference(patientB), orgB)).getReference();
+        // A2's observation names B as performer; B's observation has A2 as its focus: include/revinclude bait.
+        create(admin, observation(patientA2).addPerformer(new Reference(patientB)));
+        Observation ofB = observation(patientB);
+        ofB.addFocus(new Reference(patientA2));
+        observationOfB = create(admin, ofB).getReference();
+    }
+
+    private static Observation observation(String subject) {
+        Observation o = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept().setText("Wellbeing score"))
+                .setSubject(new Reference(subject));
+        return o;
+    }
+
+    private static org.hl7.fhir.r4.model.Task task(String patient, Reference owner, Reference referral) {
+        org.hl7.fhir.r4.model.Task task = new org.hl7.fhir.r4.model.Task()
+                .setStatus(org.hl7.fhir.r4.model.Task.TaskStatus.REQUESTED)
+                .setIntent(org.hl7.fhir.r4.model.Task.TaskIntent.ORDER)
+                .setFor(new Reference(patient)).setOwner(owner).setFocus(referral)
+                .setAuthoredOnElement(new org.hl7.fhir.r4.model.DateTimeType("2026-09-28T10:15:00Z"));
+        return task;
+    }
+
+    private static Reference create(IGenericClient client, Resource resource) {
+        return new Reference(client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
+    }
+
+    private static String createPatient(IGenericClient client, String nhsNumber, Reference practice) {
+        Patient p = LinkwellFixtures.patient(nhsNumber);
+        p.addGeneralPractitioner(practice);
+        return client.create().resource(p).execute().getId().toUnqualifiedVersionless().getValue();
+    }
+
+    private String practiceAToken() {
+        return tokenFor(Claims.of("gp-system", practiceA, GP_SCOPES));
+    }
+
+    private HttpResponse<String> asPracticeA(String path) throws Exception {
+        return http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + path.replace("|", "%7C")))
+                .header("Authorization", "Bearer " + practiceAToken()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Bundle bundle(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return fhirContext.newJsonParser().parseResource(Bundle.class, response.body());
+    }
+
+    private void assertNothingOfB(HttpResponse<String> response) {
+        assertThat(response.body()).doesNotContain(idPart(patientB)).doesNotContain(nhsB)
+                .doesNotContain(idPart(carePlanB)).doesNotContain(idPart(observationOfB));
+    }
+
+    private static String idPart(String reference) {
+        return reference.substring(reference.indexOf('/') + 1);
+    }
+
+    private static List<String> ids(Bundle bundle) {
+        return bundle.getEntry().stream()
+                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+    }
+
+    @Test
+    void readOfPracticeBsPatientIsRefused() throws Exception {
+        HttpResponse<String> patient = asPracticeA(patientB);
+        assertThat(patient.statusCode()).isEqualTo(403);
+        assertThat(patient.body()).contains("OperationOutcome");
+        assertNothingOfB(patient);
+        HttpResponse<String> plan = asPracticeA(carePlanB);
+        assertThat(plan.statusCode()).isEqualTo(403);
+        assertNothingOfB(plan);
+        // Its own patient reads fine.
+        assertThat(asPracticeA(patientA).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void searchesAreNarrowedToThePracticeWithRightTotals() throws Exception {
+        Bundle byNhsNumber = bundle(asPracticeA("Patient?identifier=" + LinkwellFixtures.NHS + "|" + nhsB));
+        assertThat(byNhsNumber.getTotal()).isZero();
+        assertThat(byNhsNumber.getEntry()).isEmpty();
+
+        HttpResponse<String> allPatients = asPracticeA("Patient?_total=accurate");
+        assertNothingOfB(allPatients);
+        Bundle patients = bundle(allPatients);
+        assertThat(patients.getTotal()).isEqualTo(2);
+        assertThat(ids(patients)).containsExactlyInAnyOrder(patientA, patientA2);
+
+        HttpResponse<String> allPlans = asPracticeA("CarePlan?_total=accurate&_count=1");
+        assertNothingOfB(allPlans);
+        Bundle plans = bundle(allPlans);
+        // Narrowed in the query itself: the total counts A's plans only, and paging walks A's plans only.
+        assertThat(plans.getTotal()).isEqualTo(2);
+        assertThat(plans.getEntry()).hasSize(1);
+        Bundle next = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES)).loadPage().next(plans).execute();
+        assertThat(next.getEntry()).hasSize(1);
+        assertThat(ids(plans).get(0)).isNotEqualTo(ids(next).get(0));
+        assertThat(next.getLink(Bundle.LINK_NEXT)).isNull();
+
+        // Naming B's patient outright is refused by the narrowing (403), never answered with B's plans.
+        HttpResponse<String> bySubject = asPracticeA("CarePlan?subject=" + patientB);
+        assertThat(bySubject.statusCode()).isEqualTo(403);
+        assertNothingOfB(bySubject);
+        // (The self link echoes the NHS number the client itself sent; no entry, no count.)
+        Bundle chained = bundle(asPracticeA("CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS
+                + "|" + nhsB));
+        assertThat(chained.getTotal()).isZero();
+        assertThat(chained.getEntry()).isEmpty();
+    }
+
+    @Test
+    void tasksOfPracticeBStayHidden() throws Exception {
+        // Task lies outside FHIR's Patient compartment, so HAPI does not narrow its searches: a search that
+        // would reach B's task is refused whole; B's task is never in a body.
+        HttpResponse<String> all = asPracticeA("Task");
+        assertThat(all.body()).doesNotContain(idPart(taskB)).doesNotContain(idPart(patientB));
+        if (all.statusCode() == 200) {
+            assertThat(ids(bundle(all))).doesNotContain(taskB);
+        } else {
+            assertThat(all.statusCode()).isEqualTo(403);
+        }
+        HttpResponse<String> read = asPracticeA(taskB);
+        assertThat(read.statusCode()).isEqualTo(403);
+        assertThat(read.body()).doesNotContain(idPart(patientB));
+        assertThat(asPracticeA(taskA).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void namingAPracticePatientAsPerformerDoesNotOpenAnotherPatientsRecord() throws Exception {
+        HttpResponse<String> read = asPracticeA(referralAboutBNamingA);
+        assertThat(read.statusCode()).isEqualTo(403);
+        assertNothingOfB(read);
+        Bundle search = bundle(asPracticeA("ServiceRequest?performer=" + patientA));
+        assertThat(ids(search)).doesNotContain(referralAboutBNamingA);
+    }
+
+    @Test
+    void summaryCountCountsThePracticeOnly() throws Exception {
+        Bundle count = bundle(asPracticeA("CarePlan?_summary=count"));
+        assertThat(count.getTotal()).isEqualTo(2);
+    }
+
+    @Test
+    void includeCannotPullInPracticeBsPatient() throws Exception {
+        HttpResponse<String> response = asPracticeA("Observation?subject=" + patientA2
+                + "&_include=Observation:performer");
+        assertNothingOfB(response);
+        if (response.statusCode() == 200) {
+            assertThat(ids(bundle(response))).doesNotContain(patientB);
+        } else {
+            assertThat(response.statusCode()).isEqualTo(403);
+        }
+        Bundle plansWithSubjects = bundle(asPracticeA("CarePlan?_include=CarePlan:subject"));
+        assertThat(ids(plansWithSubjects)).contains(patientA, patientA2).doesNotContain(patientB);
+    }
+
+    @Test
+    void revincludeCannotPullInPracticeBsRecords() throws Exception {
+        HttpResponse<String> response = asPracticeA("Patient?_id=" + idPart(patientA2)
+                + "&_revinclude=Observation:focus");
+        assertNothingOfB(response);
+        if (response.statusCode() == 200) {
+            assertThat(ids(bundle(response))).doesNotContain(observationOfB);
+        } else {
+            assertThat(response.statusCode()).isEqualTo(403);
+        }
+        Bundle withPlans = bundle(asPracticeA("Patient?_revinclude=CarePlan:subject&_total=accurate"));
+        assertThat(withPlans.getTotal()).isEqualTo(2);
+        assertThat(ids(withPlans)).doesNotContain(patientB, carePlanB);
+        // Asking for B by id is refused outright by the narrowing (403), never answered with B's plans.
+        HttpResponse<String> ofB = asPracticeA("Patient?_id=" + idPart(patientB) + "&_revinclude=CarePlan:subject");
+        assertNothingOfB(ofB);
+        assertThat(ofB.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void historyOfPracticeBsRecordsIsRefused() throws Exception {
+        HttpResponse<String> instance = asPracticeA(patientB + "/_history");
+        assertThat(instance.statusCode()).isEqualTo(403);
+        assertNothingOfB(instance);
+        HttpResponse<String> plan = asPracticeA(carePlanB + "/_history");
+        assertThat(plan.statusCode()).isEqualTo(403);
+        assertNothingOfB(plan);
+        HttpResponse<String> type = asPracticeA("CarePlan/_history");
+        assertNothingOfB(type);
+        assertThat(asPracticeA(patientA + "/_history").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void everythingOfPracticeBsPatientIsRefused() throws Exception {
+        HttpResponse<String> response = asPracticeA(patientB + "/$everything");
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.body()).contains("OperationOutcome");
+        assertNothingOfB(response);
+        // A's patient A2 has a record naming B: HAPI refuses the whole $everything rather than filter it.
+        HttpResponse<String> tangled = asPracticeA(patientA2 + "/$everything");
+        assertNothingOfB(tangled);
+        assertThat(tangled.statusCode()).isEqualTo(403);
+        // A patient whose records stay inside the practice gets everything.
+        String practiceD = "D" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+        Reference orgD = create(client(), LinkwellFixtures.organisation(practiceD, "Practice D"));
+        String patientD = createPatient(client(), SyntheticNhsNumbers.next(), orgD);
+        String planD = create(client(), LinkwellFixtures.actionPlan(new Reference(patientD), orgD)).getReference();
+        HttpResponse<String> own = http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + patientD
+                + "/$everything")).header("Authorization", "Bearer "
+                + tokenFor(Claims.of("gp-system", practiceD, GP_SCOPES))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ids(bundle(own))).contains(patientD, planD);
+    }
+
+    @Test
+    void writesAreLimitedToThePracticesPatients() {
+        IGenericClient gp = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES));
+        var ownReferral = LinkwellFixtures.referral(new Reference(patientA), new Reference(patientA),
+                new Reference(patientA));
+        assertThat(gp.create().resource(ownReferral).execute().getCreated()).isTrue();
+        var referralForB = LinkwellFixtures.referral(new Reference(patientB), new Reference(patientA),
+                new Reference(patientA));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gp.create().resource(referralForB).execute())
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException.class);
+    }
+
+    @Test
+    void aNewlyRegisteredPatientJoinsThePracticeList() {
+        // Its own practice, so practice A's totals above stay fixed.
+        String practiceC = "C" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+        Reference orgC = create(client(), LinkwellFixtures.organisation(practiceC, "Practice C"));
+        IGenericClient gp = clientAs(Claims.of("gp-system", practiceC, GP_SCOPES));
+        assertThat(gp.search().forResource(Patient.class).returnBundle(Bundle.class).execute().getEntry()).isEmpty();
+        Patient newcomer = LinkwellFixtures.patient(SyntheticNhsNumbers.next());
+        newcomer.addGeneralPractitioner(orgC);
+        String id = gp.create().resource(newcomer).execute().getId().toUnqualifiedVersionless().getValue();
+        Bundle list = gp.search().forResource(Patient.class).returnBundle(Bundle.class).execute();
+        assertThat(ids(list)).containsExactly(id);
+        assertThat(gp.read().resource(Patient.class).withId(id).execute().getIdentifierFirstRep().getValue())
+                .isEqualTo(newcomer.getIdentifierFirstRep().getValue());
+    }
+}
