@@ -27,7 +27,8 @@ import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
 @Tag("bench")
 class ValidationThroughputBenchmarkTest extends GatewayIntegrationTest {
 
-    static final int THREADS = 2;
+    /** One client thread by default, so the on/off latency difference is the cost of validation, not queueing. */
+    static final int THREADS = Integer.getInteger("linkwell.bench.threads", 1);
     static final int WARM_UP = 300;
     static final int PER_ROUND = 1000;
     static final int ROUNDS = 2;
