@@ -2,16 +2,14 @@ package uk.linkwell.mappings.hl7v2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
 import org.junit.jupiter.api.Test;
+import uk.linkwell.mappings.GoldenFile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,8 +20,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AdtGoldenFileTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final boolean UPDATE = Boolean.getBoolean("golden.update");
 
   static Stream<String> messages() throws IOException {
     try (Stream<Path> files = Files.list(AdtFixtures.GOLDEN_DIR)) {
@@ -53,12 +49,7 @@ class AdtGoldenFileTest {
     Bundle bundle = AdtFixtures.map(name);
     String actual = AdtFixtures.json(bundle);
     Path expectedFile = AdtFixtures.GOLDEN_DIR.resolve(name + ".expected.json");
-    if (UPDATE) {
-      Files.writeString(expectedFile, actual + "\n", StandardCharsets.UTF_8);
-    }
-    assertThat(expectedFile).as("expected file; create it with -Dgolden.update=true").exists();
-    JsonNode expected = JSON.readTree(Files.readString(expectedFile));
-    assertThat(JSON.readTree(actual)).as(name).isEqualTo(expected);
+    GoldenFile.assertMatches(expectedFile, actual, name);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -2,14 +2,11 @@ package uk.linkwell.mappings.socialcare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.hl7.fhir.r4.model.Bundle;
 import org.junit.jupiter.api.Test;
+import uk.linkwell.mappings.GoldenFile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -19,8 +16,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CaseEventGoldenFileTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final boolean UPDATE = Boolean.getBoolean("golden.update");
 
   static java.util.stream.Stream<String> types() {
     return CaseEventFixtures.types();
@@ -37,12 +32,7 @@ class CaseEventGoldenFileTest {
   void mapsAsTheGoldenFileSays(String type) throws Exception {
     String actual = CaseEventFixtures.json(CaseEventFixtures.map(CaseEventFixtures.event(type)));
     Path expectedFile = CaseEventFixtures.EVENTS_DIR.resolve(type + ".expected.json");
-    if (UPDATE) {
-      Files.writeString(expectedFile, actual + "\n", StandardCharsets.UTF_8);
-    }
-    assertThat(expectedFile).as("expected file; create it with -Dgolden.update=true").exists();
-    JsonNode expected = JSON.readTree(Files.readString(expectedFile));
-    assertThat(JSON.readTree(actual)).as(type).isEqualTo(expected);
+    GoldenFile.assertMatches(expectedFile, actual, type);
   }
 
   @ParameterizedTest(name = "{0}")
