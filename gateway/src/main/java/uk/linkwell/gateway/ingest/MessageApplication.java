@@ -36,9 +36,11 @@ public class MessageApplication {
     private final MessageStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
+    private final PatientCarryOver patientCarryOver;
 
     public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
-            PlatformTransactionManager transactionManager, Clock clock) {
+            PlatformTransactionManager transactionManager, Clock clock, PatientCarryOver patientCarryOver) {
+        this.patientCarryOver = patientCarryOver;
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
@@ -50,6 +52,8 @@ public class MessageApplication {
     /** Applies the Bundle; returns the versioned ids of the resources it touched. */
     public List<String> apply(InboundMessage message, Bundle bundle, String senderDisplay) {
         return transaction.execute(tx -> {
+            // Read inside the transaction, so what is carried over is what the update replaces.
+            patientCarryOver.apply(bundle);
             // transactionNested joins this transaction (transaction() insists on starting its own).
             Bundle response = systemDao.transactionNested(new SystemRequestDetails(), bundle);
             List<String> produced = new ArrayList<>();

@@ -69,6 +69,19 @@ final class AdtMessages {
                 "ZDS|" + pathway) + "\r";
     }
 
+    /** An admission whose PD1 names the registered GP practice. */
+    static String admitRegistered(Visit visit, String controlId, String practiceOdsCode) {
+        return String.join("\r", msh("A01", "ADT_A01", controlId, "2.5.1", null),
+                "EVN|A01|20261120083000", pid(visit, "TESTPERSON"),
+                "PD1|||TEST PRACTICE^^^^^^^^^" + practiceOdsCode, pv1(visit, null, null, null)) + "\r";
+    }
+
+    /** An update of patient information that says nothing of the registered GP (no PD1). */
+    static String update(Visit visit, String controlId, String family) {
+        return String.join("\r", msh("A08", "ADT_A01", controlId, "2.5.1", null),
+                "EVN|A08|20261121100000", pid(visit, family), pv1(visit, null, null, null)) + "\r";
+    }
+
     static String cancelAdmit(Visit visit, String controlId) {
         return String.join("\r", msh("A11", "ADT_A09", controlId, "2.4", null),
                 "EVN|A11|20261120091000", pid(visit, "TESTPERSON"), pv1(visit, null, null, null)) + "\r";

@@ -56,6 +56,34 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
     }
 
     @Test
+    void anUpdateWithoutPd1KeepsTheRegisteredGpAndOtherSystemsIdentifiers() throws Exception {
+        Visit visit = Visit.fresh();
+        String admit = AdtMessages.controlId();
+        assertThat(AdtMessages.ackCode(send(AdtMessages.admitRegistered(visit, admit, "Y90077")))).isEqualTo("AA");
+        awaitStatus(admit, "done");
+        Patient admitted = (Patient) search("Patient?identifier=" + NHS + "|" + visit.nhsNumber())
+                .getEntryFirstRep().getResource();
+        assertThat(admitted.getGeneralPractitioner()).hasSize(1);
+        String practice = admitted.getGeneralPractitionerFirstRep().getReference();
+        // The council adds its own person id to the record through FHIR.
+        admitted.addIdentifier().setSystem("https://fhir.linkwell.example/Id/la-person/999").setValue("LA-4711");
+        client().update().resource(admitted).execute();
+
+        String update = AdtMessages.controlId();
+        assertThat(AdtMessages.ackCode(send(AdtMessages.update(visit, update, "RENAMED")))).isEqualTo("AA");
+        awaitStatus(update, "done");
+
+        Bundle found = search("Patient?identifier=" + NHS + "|" + visit.nhsNumber());
+        assertThat(found.getEntry()).hasSize(1);
+        Patient updated = (Patient) found.getEntryFirstRep().getResource();
+        assertThat(updated.getNameFirstRep().getFamily()).isEqualTo("RENAMED");
+        assertThat(updated.getGeneralPractitioner()).extracting(org.hl7.fhir.r4.model.Reference::getReference)
+                .containsExactly(practice);
+        assertThat(updated.getIdentifier()).extracting(org.hl7.fhir.r4.model.Identifier::getValue)
+                .contains(visit.nhsNumber(), visit.hospitalNumber(), "LA-4711");
+    }
+
+    @Test
     void aRedeliveredDischargeChangesNothing() throws Exception {
         Visit visit = Visit.fresh();
         String admit = AdtMessages.controlId();
