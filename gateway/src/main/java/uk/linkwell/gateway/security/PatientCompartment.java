@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * also counts performers, authors and linked patients as members ({@code ServiceRequest.performer},
  * {@code Patient.link}); Linkwell counts only the person the record is about ({@code patient} / {@code subject}),
  * so naming practice A's patient as performer does not open practice B's patient's record. Task, outside the R4
- * compartment, belongs to the patient it is {@code for}: its reads are checked like the others', but HAPI does not
- * narrow its searches, so a Task search whose results reach beyond the caseload is refused whole.
+ * compartment, belongs to the patient it is {@code for}: its reads are checked like the others', and its searches
+ * are narrowed by {@link CaseloadSearchNarrowing} through {@code patient}, as HAPI does not narrow them.
  */
 public final class PatientCompartment {
 

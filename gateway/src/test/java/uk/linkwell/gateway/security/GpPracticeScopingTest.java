@@ -173,15 +173,18 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
 
     @Test
     void tasksOfPracticeBStayHidden() throws Exception {
-        // Task lies outside FHIR's Patient compartment, so HAPI does not narrow its searches: a search that
-        // would reach B's task is refused whole; B's task is never in a body.
-        HttpResponse<String> all = asPracticeA("Task");
+        // Task lies outside FHIR's Patient compartment; the gateway narrows its searches to the caseload itself,
+        // so the search answers with A's task, and the total counts only what A may see.
+        HttpResponse<String> all = asPracticeA("Task?_total=accurate");
+        assertThat(all.statusCode()).isEqualTo(200);
         assertThat(all.body()).doesNotContain(idPart(taskB)).doesNotContain(idPart(patientB));
-        if (all.statusCode() == 200) {
-            assertThat(ids(bundle(all))).doesNotContain(taskB);
-        } else {
-            assertThat(all.statusCode()).isEqualTo(403);
-        }
+        Bundle tasks = bundle(all);
+        assertThat(ids(tasks)).contains(taskA).doesNotContain(taskB);
+        assertThat(tasks.getTotal()).isEqualTo(tasks.getEntry().size());
+        // Asking for B's patient's tasks outright finds nothing (the caseload clause is ANDed with it).
+        Bundle forB = bundle(asPracticeA("Task?patient=" + patientB));
+        assertThat(forB.getEntry()).isEmpty();
+        assertThat(asPracticeA("Task?patient=" + patientB).body()).doesNotContain(idPart(taskB));
         HttpResponse<String> read = asPracticeA(taskB);
         assertThat(read.statusCode()).isEqualTo(403);
         assertThat(read.body()).doesNotContain(idPart(patientB));
