@@ -40,8 +40,7 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
 
 /**
  * Every door but the open ones ({@code GET /fhir/metadata}, health, SMART discovery) needs a bearer token;
- * {@code /admin/**} needs the admin role, {@code /socialcare/**} the social-care-system or admin role.
- * Tokens come from the embedded server or an external provider.
+ * {@code /admin/**} needs the admin role. Tokens come from the embedded server or an external provider.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSecurity
@@ -70,7 +69,7 @@ public class WebSecurityConfig {
                         .requestMatchers(path.matcher(HttpMethod.GET, "/.well-known/smart-configuration"))
                         .permitAll()
                         .requestMatchers(path.matcher("/admin/**")).hasAuthority(ClientRole.ADMIN.authority())
-                        // Case events come from councils' case systems (and operators).
+                        // Case events (POST /socialcare/events) come from councils' case systems and operators.
                         .requestMatchers(path.matcher("/socialcare/**")).hasAnyAuthority(
                                 ClientRole.SOCIAL_CARE_SYSTEM.authority(), ClientRole.ADMIN.authority())
                         .anyRequest().authenticated())
