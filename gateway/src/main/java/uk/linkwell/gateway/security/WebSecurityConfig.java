@@ -69,6 +69,9 @@ public class WebSecurityConfig {
                         .requestMatchers(path.matcher(HttpMethod.GET, "/.well-known/smart-configuration"))
                         .permitAll()
                         .requestMatchers(path.matcher("/admin/**")).hasAuthority(ClientRole.ADMIN.authority())
+                        // Case events (POST /socialcare/events) come from councils' case systems and operators.
+                        .requestMatchers(path.matcher("/socialcare/**")).hasAnyAuthority(
+                                ClientRole.SOCIAL_CARE_SYSTEM.authority(), ClientRole.ADMIN.authority())
                         .anyRequest().authenticated())
                 .oauth2ResourceServer(resourceServer -> resourceServer
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(WebSecurityConfig::authentication))
