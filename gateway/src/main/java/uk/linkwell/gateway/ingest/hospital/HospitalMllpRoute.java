@@ -35,7 +35,8 @@ public class HospitalMllpRoute extends RouteBuilder {
                 : "";
         from("netty:tcp://{{linkwell.hospital.mllp.host:0.0.0.0}}:{{linkwell.hospital.mllp.port:2575}}"
                 + "?sync=true&keepAlive=true&reuseAddress=true"
-                + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder" + tls)
+                + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"
+                + "&exceptionHandler=#" + MllpConnectionErrors.BEAN + tls)
                 .routeId(ROUTE_ID)
                 .process(exchange -> exchange.getMessage().setBody(reception.receive(
                         exchange.getMessage().getBody(byte[].class),

@@ -150,12 +150,17 @@ public class MllpReception {
                 ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
         String reason = refusal.code() + " " + refusal.codeText() + " at " + refusal.location() + ": "
                 + refusal.reason() + storedDetail;
-        StoreReceipt receipt = store.store(new NewMessage(source, msh == null ? "" : msh.sendingFacility(),
-                msh == null ? null : msh.messageType(), msh == null ? null : msh.controlId(), null, now, kept,
-                msh == null ? null : msh.charset(), reason));
+        // Header values cut to their columns: a refused message is stored whatever its sender put in MSH.
+        StoreReceipt receipt = store.store(new NewMessage(source, msh == null ? "" : cut(msh.sendingFacility(), 200),
+                msh == null ? null : cut(msh.messageType(), 64), msh == null ? null : cut(msh.controlId(), 200),
+                null, now, kept, msh == null ? null : msh.charset(), reason));
         log.info("MLLP message {} (control id {}) rejected: {}", receipt.id(),
                 msh == null ? null : msh.controlId(), reason);
         return answer(source, msh, Hl7Acknowledgement.REJECT, refusal, now);
+    }
+
+    private static String cut(String value, int length) {
+        return value.length() > length ? value.substring(0, length) : value;
     }
 
     private byte[] answer(String source, MshFields msh, String code, Hl7Acknowledgement.Refusal refusal,
