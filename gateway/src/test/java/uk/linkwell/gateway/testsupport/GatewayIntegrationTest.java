@@ -50,6 +50,11 @@ public abstract class GatewayIntegrationTest {
         TestTokens.register(registry);
         // The hospital MLLP listener on a free port (not 2575, which a running gateway may hold); retries quick.
         registry.add("linkwell.hospital.mllp.port", GatewayIntegrationTest::mllpPort);
+        // MLLP senders the tests use: the ADT tests' trust and the referral tests' practice from this machine,
+        // and a facility allowed only from an address the tests never send from (TEST-NET-1).
+        registry.add("linkwell.hospital.mllp.senders.RWELL.addresses", () -> "127.0.0.1,::1");
+        registry.add("linkwell.hospital.mllp.senders.Y88001.addresses", () -> "127.0.0.0/8,::1");
+        registry.add("linkwell.hospital.mllp.senders.FARAWAY.addresses", () -> "192.0.2.1");
         registry.add("linkwell.ingest.poll-interval", () -> "50ms");
         registry.add("linkwell.ingest.retry-base-delay", () -> "500ms");
         registry.add("linkwell.ingest.retry-max-delay", () -> "5s");

@@ -1,12 +1,16 @@
 package uk.linkwell.gateway.ingest.hospital;
 
+import java.net.SocketAddress;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.netty.NettyConstants;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
- * The hospital ADT listener: HL7 v2 over MLLP on {@code linkwell.hospital.mllp.port}. Thin: each framed message
- * goes to {@link AdtReception}, which stores it and answers with the ACK sent back on the same connection.
+ * The HL7 v2 MLLP listener on {@code linkwell.hospital.mllp.port}: hospital ADT and GP referrals (REF^I12), in
+ * plain TCP or, with {@code linkwell.hospital.mllp.tls.enabled}, TLS. Thin: each framed message goes with its
+ * source address to {@link MllpReception}, which stores it and answers with the ACK sent back on the same
+ * connection.
  */
 // camel-netty with camel-hl7's MLLP codec: camel-mllp 4.18 is not in the Maven repository this build uses.
 @Component
@@ -15,19 +19,27 @@ public class HospitalMllpRoute extends RouteBuilder {
 
     public static final String ROUTE_ID = "hospital-mllp";
 
-    private final AdtReception reception;
+    private final MllpReception reception;
+    private final HospitalProperties properties;
 
-    public HospitalMllpRoute(AdtReception reception) {
+    public HospitalMllpRoute(MllpReception reception, HospitalProperties properties) {
         this.reception = reception;
+        this.properties = properties;
     }
 
     @Override
     public void configure() {
+        String tls = properties.mllp().tls().enabled()
+                ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN
+                        + "&serverInitializerFactory=#" + MllpTls.INITIALIZER_BEAN
+                : "";
         from("netty:tcp://{{linkwell.hospital.mllp.host:0.0.0.0}}:{{linkwell.hospital.mllp.port:2575}}"
                 + "?sync=true&keepAlive=true&reuseAddress=true"
-                + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder")
+                + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"
+                + "&exceptionHandler=#" + MllpConnectionErrors.BEAN + tls)
                 .routeId(ROUTE_ID)
-                .process(exchange -> exchange.getMessage().setBody(
-                        reception.receive(exchange.getMessage().getBody(byte[].class))));
+                .process(exchange -> exchange.getMessage().setBody(reception.receive(
+                        exchange.getMessage().getBody(byte[].class),
+                        exchange.getMessage().getHeader(NettyConstants.NETTY_REMOTE_ADDRESS, SocketAddress.class))));
     }
 }

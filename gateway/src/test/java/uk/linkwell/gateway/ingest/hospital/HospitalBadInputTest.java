@@ -144,7 +144,7 @@ class HospitalBadInputTest extends HospitalIngestTestBase {
         assertThat(AdtMessages.err(ack)).contains("|207^");
         Map<String, Object> row = assertRejected(row(id), "207 ");
         assertThat((String) row.get("LAST_ERROR")).contains("over the limit of 10485760 bytes");
-        assertThat((byte[]) row.get("BODY")).hasSize(AdtReception.OVERSIZE_KEPT_BYTES);
+        assertThat((byte[]) row.get("BODY")).hasSize(MllpReception.OVERSIZE_KEPT_BYTES);
     }
 
     @Test

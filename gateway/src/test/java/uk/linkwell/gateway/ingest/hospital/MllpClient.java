@@ -15,7 +15,12 @@ final class MllpClient implements AutoCloseable {
     private final InputStream in;
 
     MllpClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a socket already connected, e.g. a TLS one. */
+    MllpClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(60_000);
         socket.setTcpNoDelay(true);
         out = socket.getOutputStream();

@@ -9,11 +9,13 @@ import uk.linkwell.mappings.hl7v2.Hl7ErrorLocation;
 import uk.linkwell.mappings.hl7v2.Hl7MappingException;
 
 /**
- * Builds the HL7 ACK sent back over MLLP, by hand rather than from a parsed message so that bytes which are not
- * HL7 at all still get a well-formed answer: MSH from the received header (or defaults), MSA, and for a refusal an
- * ERR naming the segment and field (ERR-2/3/4/8 from v2.5, ERR-1 before).
+ * Builds the HL7 ACK sent back over MLLP for every message type the listener takes (ADT, REF), by hand rather than
+ * from a parsed message so that bytes which are not HL7 at all still get a well-formed answer: MSH from the received
+ * header (or defaults), MSA, and for a refusal an ERR naming the segment and field (ERR-2/3/4/8 from v2.5, ERR-1
+ * before). A REF^I12 gets a plain ACK^I12 too: it says "stored", an accept acknowledgement; the RRI^I12 referral
+ * response carries the receiving service's decision, which is made later, on the Task.
  */
-final class AdtAcknowledgement {
+final class Hl7Acknowledgement {
 
     static final String ACCEPT = "AA";
     static final String REJECT = "AR";
@@ -30,7 +32,7 @@ final class AdtAcknowledgement {
         }
     }
 
-    private AdtAcknowledgement() {}
+    private Hl7Acknowledgement() {}
 
     static byte[] accept(MshFields msh, Instant now) {
         return build(msh, ACCEPT, null, now);

@@ -7,12 +7,13 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * The key that keeps one patient's ADT messages in order (admit before discharge): the sending facility and a
- * SHA-256 digest of the first PID-3 identifier, so the store holds no NHS number in clear. Null when there is none.
+ * The key that keeps one patient's messages from one sender in order (admit before discharge, referral before its
+ * update): the sending facility and a SHA-256 digest of the first PID-3 identifier, so the store holds no NHS number
+ * in clear. Null when there is none.
  */
-final class AdtOrderingKey {
+final class PatientOrderingKey {
 
-    private AdtOrderingKey() {}
+    private PatientOrderingKey() {}
 
     static String of(byte[] body, String sender) {
         String text = new String(body, StandardCharsets.ISO_8859_1);

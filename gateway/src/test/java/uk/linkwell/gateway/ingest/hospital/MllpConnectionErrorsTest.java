@@ -1,0 +1,36 @@
+package uk.linkwell.gateway.ingest.hospital;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import java.net.SocketException;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+
+/** Connection errors are described without what netty read off the wire. */
+class MllpConnectionErrorsTest {
+
+    @Test
+    void notTlsIsDescribedByTypeOnlyWithoutTheHexDumpOfTheMessage() {
+        String dump = "0b4d53487c5e7e5c267c5041537c5257454c4c";
+        String text = MllpConnectionErrors.describe(new DecoderException(
+                new NotSslRecordException("not an SSL/TLS record: " + dump)));
+        assertThat(text).isEqualTo("DecoderException caused by NotSslRecordException").doesNotContain(dump);
+    }
+
+    @Test
+    void tlsAndSocketErrorsKeepTheirMessages() {
+        assertThat(MllpConnectionErrors.describe(new DecoderException(
+                new SSLHandshakeException("Empty client certificate chain"))))
+                .isEqualTo("DecoderException caused by SSLHandshakeException (Empty client certificate chain)");
+        assertThat(MllpConnectionErrors.describe(new SocketException("Connection reset")))
+                .isEqualTo("SocketException (Connection reset)");
+    }
+
+    @Test
+    void otherErrorsByTypeOnly() {
+        assertThat(MllpConnectionErrors.describe(new IllegalArgumentException("PID|1||9990000026")))
+                .isEqualTo("IllegalArgumentException");
+    }
+}
