@@ -85,7 +85,9 @@ public class CldBatchProcessor {
         if (settled > 0) {
             log.info("CLD batch {}: resuming after {} settled rows", id, settled);
         }
+        transaction.executeWithoutResult(tx -> messages.extendClaim(id, ingest.claimLease()));
         long seen = 0;
+        long[] position = {settled};
         List<Pending> chunk = new ArrayList<>();
         while (reader.hasNext()) {
             CldReader.Entry entry = reader.next();
@@ -97,12 +99,12 @@ public class CldBatchProcessor {
             }
             chunk.add(pending);
             if (chunk.size() >= properties.chunkSize()) {
-                apply(message, chunk);
+                apply(message, chunk, position);
                 chunk.clear();
             }
         }
         if (!chunk.isEmpty()) {
-            apply(message, chunk);
+            apply(message, chunk, position);
         }
         batches.finish(id);
         CldBatch done = batches.find(id).orElseThrow();
@@ -139,16 +141,18 @@ public class CldBatchProcessor {
         }
     }
 
-    private void apply(InboundMessage message, List<Pending> chunk) {
+    /** Applies a chunk and settles it; {@code position[0]} is the count of settled entries, moved on here. */
+    private void apply(InboundMessage message, List<Pending> chunk, long[] position) {
         long id = message.getId();
         List<Pending> good = chunk.stream().filter(p -> p.entries() != null).toList();
         List<CldRowError> bad = chunk.stream().filter(p -> p.error() != null).map(Pending::error).toList();
         try {
             transaction.executeWithoutResult(tx -> {
                 write(message, good);
-                batches.settle(id, chunk.size(), good.size(), bad);
+                batches.settle(id, position[0], chunk.size(), good.size(), bad);
                 messages.extendClaim(id, ingest.claimLease());
             });
+            position[0] += chunk.size();
             return;
         } catch (RuntimeException e) {
             if (!refusedContent(e)) {
@@ -159,22 +163,24 @@ public class CldBatchProcessor {
         }
         for (Pending pending : chunk) {
             if (pending.error() != null) {
-                batches.settleAlone(id, 1, 0, List.of(pending.error()));
+                batches.settleAlone(id, position[0], 1, 0, List.of(pending.error()));
+                position[0]++;
                 continue;
             }
             try {
                 transaction.executeWithoutResult(tx -> {
                     write(message, List.of(pending));
-                    batches.settle(id, 1, 1, List.of());
+                    batches.settle(id, position[0], 1, 1, List.of());
                     messages.extendClaim(id, ingest.claimLease());
                 });
             } catch (RuntimeException e) {
                 if (!refusedContent(e)) {
                     throw e;
                 }
-                batches.settleAlone(id, 1, 0, List.of(new CldRowError(pending.line(), "",
+                batches.settleAlone(id, position[0], 1, 0, List.of(new CldRowError(pending.line(), "",
                         "refused by the FHIR store: " + SafeErrorText.of(e))));
             }
+            position[0]++;
         }
     }
 

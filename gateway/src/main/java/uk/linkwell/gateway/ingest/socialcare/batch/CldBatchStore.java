@@ -1,6 +1,7 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
 import java.util.List;
@@ -56,16 +57,29 @@ public class CldBatchStore {
      * Settles entries of the file in the caller's transaction (the one that wrote their resources): the
      * processed count moves on, and the bad ones are recorded.
      */
-    public void settle(long id, long processed, long landed, List<CldRowError> errors) {
+    public void settle(long id, long settledBefore, long processed, long landed, List<CldRowError> errors) {
+        // The row lock and the offset check make a run that lost its claim (a lease that ran out while it was
+        // still going) roll back instead of settling rows a second time.
+        CldBatch batch = entityManager.find(CldBatch.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (batch.getRowsProcessed() != settledBefore) {
+            throw new BatchTakenOver(id);
+        }
         for (CldRowError error : errors) {
             entityManager.persist(new CldBatchError(id, error.lineNumber(), error.column(), error.reason()));
         }
-        entityManager.find(CldBatch.class, id).settle(processed, landed, errors.size(), clock.instant());
+        batch.settle(processed, landed, errors.size(), clock.instant());
     }
 
     /** Settles entries in a transaction of their own (bad rows only, or rows the store refused). */
-    public void settleAlone(long id, long processed, long landed, List<CldRowError> errors) {
-        newTransaction.executeWithoutResult(tx -> settle(id, processed, landed, errors));
+    public void settleAlone(long id, long settledBefore, long processed, long landed, List<CldRowError> errors) {
+        newTransaction.executeWithoutResult(tx -> settle(id, settledBefore, processed, landed, errors));
+    }
+
+    /** Another run of the same batch settled rows meanwhile: this one must stop. */
+    public static final class BatchTakenOver extends RuntimeException {
+        BatchTakenOver(long id) {
+            super("CLD batch " + id + " was settled by another run; this run stops");
+        }
     }
 
     /** The batch's bad rows in line order. */

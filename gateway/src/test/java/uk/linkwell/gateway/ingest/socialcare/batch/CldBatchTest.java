@@ -268,7 +268,7 @@ class CldBatchTest extends GatewayIntegrationTest {
         long id = messages.store(new NewMessage(CldBatchTranslator.SOURCE, la, "CLD", null, null, Instant.now(),
                 file.getBytes(StandardCharsets.UTF_8), "UTF-8", "held back from the worker by this test")).id();
         batches.open(id, la, "test");
-        batches.settleAlone(id, 3, 2, List.of(new CldRowError(3, "Event_Type", "must be one of Request, Assessment,"
+        batches.settleAlone(id, 0, 3, 2, List.of(new CldRowError(3, "Event_Type", "must be one of Request, Assessment,"
                 + " Service, Review")));
 
         // The restart: the processor takes the file up again. Settling line 3 again would break the error
@@ -286,6 +286,21 @@ class CldBatchTest extends GatewayIntegrationTest {
                     p[i].id() + ":C-" + (i + 1))).as("referral " + (i + 1)).hasSize(1)
                     .allSatisfy(r -> assertThat(r.getMeta().getVersionId()).isEqualTo("1"));
         }
+    }
+
+    @Test
+    void aRunThatLostItsClaimCannotSettleRowsAgain() throws Exception {
+        String la = newLocalAuthority();
+        long id = messages.store(new NewMessage(CldBatchTranslator.SOURCE, la, "CLD", null, null, Instant.now(),
+                CldFiles.file(List.of()).getBytes(StandardCharsets.UTF_8), "UTF-8", "held back by this test")).id();
+        batches.open(id, la, "test");
+        batches.settleAlone(id, 0, 2, 1, List.of(new CldRowError(3, "", "test")));
+        // A second run that started from the same offset (its claim had lapsed) is refused and rolled back.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> batches.settleAlone(id, 0, 2, 2, List.of()))
+                .isInstanceOf(CldBatchStore.BatchTakenOver.class);
+        CldBatch batch = batches.find(id).orElseThrow();
+        assertThat(batch.getRowsProcessed()).isEqualTo(2);
+        assertThat(batch.getRowsLanded()).isEqualTo(1);
     }
 
     @Test
