@@ -17,8 +17,8 @@ public record CldBatchProperties(
 
     public CldBatchProperties {
         maxFileSize = maxFileSize == null ? DataSize.ofMegabytes(100) : maxFileSize;
-        chunkSize = chunkSize == null ? 250 : chunkSize;
-        validateWrites = validateWrites == null || validateWrites;
+        chunkSize = chunkSize == null ? 100 : chunkSize;
+        validateWrites = validateWrites != null && validateWrites;
         maxErrorsPerPage = maxErrorsPerPage == null ? 10_000 : maxErrorsPerPage;
     }
 }

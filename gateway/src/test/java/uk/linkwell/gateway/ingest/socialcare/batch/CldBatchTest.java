@@ -214,6 +214,38 @@ class CldBatchTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aRowTheStoreRefusesIsReportedAndTheRestOfItsChunkStillLands() throws Exception {
+        String la = newLocalAuthority();
+        String token = caseSystemToken(la);
+        Person twice = Person.fresh(la, 1);
+        // Two Patients already share this NHS number, so the row's create-if-absent matches two: HAPI refuses
+        // it (412) and with it the whole chunk, which is then applied row by row.
+        for (int i = 0; i < 2; i++) {
+            Patient patient = new Patient();
+            patient.addIdentifier().setSystem("https://fhir.nhs.uk/Id/nhs-number").setValue(twice.nhsNumber());
+            patient.addName().setFamily("Duplicate").addGiven("Test");
+            client().create().resource(patient).execute();
+        }
+        Person before = Person.fresh(la, 2);
+        Person after = Person.fresh(la, 3);
+        long id = batchId(post(token, CldFiles.file(List.of(CldFiles.request(before, "CASE-1"),
+                CldFiles.request(twice, "CASE-2"), CldFiles.request(after, "CASE-3")))));
+        JsonNode progress = awaitCompleted(token, id);
+        assertThat(progress.path("rows").path("landed").asLong()).isEqualTo(2);
+        assertThat(progress.path("rows").path("bad").asLong()).isEqualTo(1);
+        JsonNode error = get(token, "/socialcare/batches/" + id + "/errors").path("errors").get(0);
+        assertThat(error.path("line").asLong()).isEqualTo(3);
+        assertThat(error.path("reason").asText()).startsWith("refused by the FHIR store: HTTP 412")
+                .doesNotContain(twice.nhsNumber());
+        assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "referral"),
+                before.id() + ":CASE-1")).hasSize(1);
+        assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "referral"),
+                after.id() + ":CASE-3")).hasSize(1);
+        assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "referral"),
+                twice.id() + ":CASE-2")).isEmpty();
+    }
+
+    @Test
     void repostingTheSameRowsChangesNothing() throws Exception {
         String la = newLocalAuthority();
         String token = caseSystemToken(la);
