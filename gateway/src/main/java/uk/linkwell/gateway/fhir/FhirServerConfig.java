@@ -114,7 +114,12 @@ public class FhirServerConfig {
         factory.setJpaProperties(hibernateProperties(DatabaseDialect.forJdbcUrl(jdbcUrl), schemaUpdate));
         // The inbound message store lives in the same persistence unit (and schema mechanism) as HAPI's tables.
         factory.setPersistenceUnitPostProcessors(
-                pui -> pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName()));
+                pui -> {
+                    pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName());
+                    // CLD batch progress and per-row error reports.
+                    pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatch.class.getName());
+                    pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatchError.class.getName());
+                });
         return factory;
     }
 

@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -15,6 +16,12 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  */
 @Interceptor
 public class ProfileValidationInterceptor {
+
+    /**
+     * Request user-data key: a server-side write whose resources were already held to the profiles (the CLD
+     * batch mapper's output, by its conformance tests) may set it to skip validation when configured to.
+     */
+    public static final String SKIP_VALIDATION = "linkwell.skip-profile-validation";
 
     private final FhirContext fhirContext;
     private final ProfileValidation validation;
@@ -27,13 +34,23 @@ public class ProfileValidationInterceptor {
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-    public void created(IBaseResource resource) {
+    public void created(IBaseResource resource, RequestDetails request) {
+        if (skipped(request)) {
+            return;
+        }
         check(resource);
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-    public void updated(IBaseResource previous, IBaseResource resource) {
+    public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+        if (skipped(request)) {
+            return;
+        }
         check(resource);
+    }
+
+    private static boolean skipped(RequestDetails request) {
+        return request != null && Boolean.TRUE.equals(request.getUserData().get(SKIP_VALIDATION));
     }
 
     private void check(IBaseResource resource) {

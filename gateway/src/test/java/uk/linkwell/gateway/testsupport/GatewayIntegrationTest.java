@@ -58,6 +58,8 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.ingest.poll-interval", () -> "50ms");
         registry.add("linkwell.ingest.retry-base-delay", () -> "500ms");
         registry.add("linkwell.ingest.retry-max-delay", () -> "5s");
+        // CLD batches: a limit the too-large test can exceed cheaply, above the benchmark's 100,000-row file.
+        registry.add("linkwell.socialcare.batch.max-file-size", () -> "32MB");
     }
 
     private static int mllpPort;

@@ -132,6 +132,17 @@ public class MessageStore {
         row.done(String.join("\n", resourceIds), provenanceId, clock.instant());
     }
 
+    /**
+     * Extends the claim on a message still being applied (a long batch file), in the caller's transaction, so no
+     * other instance takes it over while this one makes progress.
+     */
+    public void extendClaim(long id, Duration lease) {
+        entityManager.createQuery("UPDATE InboundMessage m SET m.nextAttemptAt = :until WHERE m.id = :id")
+                .setParameter("until", clock.instant().plus(lease))
+                .setParameter("id", id)
+                .executeUpdate();
+    }
+
     /** Records a failed attempt in its own transaction: back in the queue at {@code retryAt}, or parked when null. */
     public void recordFailure(long id, String error, Instant retryAt) {
         newTransaction.executeWithoutResult(tx -> {

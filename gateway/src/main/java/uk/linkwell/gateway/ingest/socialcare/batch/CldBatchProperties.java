@@ -1,0 +1,24 @@
+package uk.linkwell.gateway.ingest.socialcare.batch;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/** Settings of CLD batch backfills, under {@code linkwell.socialcare.batch}. */
+@ConfigurationProperties(prefix = "linkwell.socialcare.batch")
+public record CldBatchProperties(
+        /* Largest file accepted; a larger one is refused with 413 and stored rejected (its first 64 KiB). */
+        DataSize maxFileSize,
+        /* Rows applied per FHIR transaction (one database transaction with the progress they make). */
+        Integer chunkSize,
+        /* Whether each resource a batch writes is validated against its Linkwell profile as it is stored. */
+        Boolean validateWrites,
+        /* Most errors returned by one GET of a batch's error report (page with offset). */
+        Integer maxErrorsPerPage) {
+
+    public CldBatchProperties {
+        maxFileSize = maxFileSize == null ? DataSize.ofMegabytes(100) : maxFileSize;
+        chunkSize = chunkSize == null ? 100 : chunkSize;
+        validateWrites = validateWrites != null && validateWrites;
+        maxErrorsPerPage = maxErrorsPerPage == null ? 10_000 : maxErrorsPerPage;
+    }
+}
