@@ -15,8 +15,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 @Configuration(proxyBeanMethods = false)
 public class AuditConfig {
 
-    /** Where an AuditEvent points at what it observed. */
-    static final List<String> OBSERVED_PATHS = List.of("AuditEvent.entity.what", "AuditEvent.agent.who");
+    /** Where an AuditEvent points at what it observed; always a literal reference (HAPI resolves its version). */
+    static final List<String> OBSERVED_PATHS = List.of("AuditEvent.entity.what");
 
     @Bean
     public AuditEventStore auditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager,

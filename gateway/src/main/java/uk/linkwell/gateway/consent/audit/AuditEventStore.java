@@ -20,7 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public class AuditEventStore {
 
-    /** Marks a reference that could not be kept literal (its target had gone when the event was written). */
+    /** Marks an agent's reference that could not be kept literal (its target was not on the server). */
     public static final String UNRESOLVED_REFERENCE_SYSTEM = "https://fhir.linkwell.example/Id/unresolved-reference";
 
     private final DaoRegistry daos;
@@ -43,35 +43,40 @@ public class AuditEventStore {
     }
 
     /**
-     * The event with every literal reference whose target cannot be read any more (deleted or never there)
-     * turned into a logical one (identifier {@link #UNRESOLVED_REFERENCE_SYSTEM}, the reference as value), so
-     * the record of the disclosure is still kept when HAPI's referential integrity would refuse it.
+     * The event with every entity whose target cannot be read any more (deleted, or never there) kept by name
+     * only ({@code entity.name} = the reference, {@code entity.description} says why), and an agent's
+     * unresolvable reference made logical, so the record of the disclosure is still kept when HAPI's
+     * referential integrity would refuse it.
      */
     public AuditEvent withUnresolvableReferencesMadeLogical(AuditEvent event) {
         AuditEvent copy = event.copy();
-        copy.getEntity().forEach(entity -> entity.setWhat(logicalIfGone(entity.getWhat())));
-        copy.getAgent().forEach(agent -> agent.setWho(logicalIfGone(agent.getWho())));
+        for (AuditEvent.AuditEventEntityComponent entity : copy.getEntity()) {
+            if (entity.hasWhat() && entity.getWhat().hasReference() && !exists(entity.getWhat().getReference())) {
+                entity.setName(entity.getWhat().getReference()).setDescription(GONE).setWhat(null);
+            }
+        }
+        for (AuditEvent.AuditEventAgentComponent agent : copy.getAgent()) {
+            Reference who = agent.getWho();
+            if (who.hasReference() && !exists(who.getReference())) {
+                agent.setWho(new Reference().setIdentifier(new Identifier().setSystem(UNRESOLVED_REFERENCE_SYSTEM)
+                        .setValue(who.getReference())).setDisplay(who.getDisplay()));
+            }
+        }
         return copy;
     }
 
-    private Reference logicalIfGone(Reference reference) {
-        if (reference == null || !reference.hasReference()) {
-            return reference;
-        }
-        IdType id = new IdType(reference.getReference());
-        boolean exists;
+    /** entity.description of an entity whose resource had gone when the AuditEvent was written. */
+    public static final String GONE = "not on the server when the disclosure was audited";
+
+    private boolean exists(String reference) {
+        IdType id = new IdType(reference);
         try {
-            exists = id.hasResourceType() && id.hasIdPart()
+            return id.hasResourceType() && id.hasIdPart()
                     && transaction.execute(tx -> daos.getResourceDao(id.getResourceType())
                             .read(id.toVersionless(), new SystemRequestDetails())) != null;
         } catch (BaseServerResponseException | IllegalArgumentException e) {
-            exists = false;
+            return false;
         }
-        if (exists) {
-            return reference;
-        }
-        return new Reference().setIdentifier(new Identifier().setSystem(UNRESOLVED_REFERENCE_SYSTEM)
-                .setValue(reference.getReference())).setDisplay(reference.getDisplay());
     }
 
     /**

@@ -34,7 +34,6 @@ public final class DisclosureAuditEvents {
     public static final String OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role";
     public static final String SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type";
     public static final String BALP_ENTITY_TYPE = "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType";
-    public static final String REQUEST_ID_SYSTEM = "https://fhir.linkwell.example/Id/request-id";
     /** Extension on the AuditEvent carrying the basis verbatim ({@code Consent/7#provision[0]}, {@code direct-care}). */
     public static final String BASIS_EXTENSION = "https://fhir.linkwell.example/StructureDefinition/disclosure-basis";
     /** {@code meta.tag} on break-glass disclosures: {@code AuditEvent?_tag=<system>|break-glass} is the review list. */
@@ -111,9 +110,9 @@ public final class DisclosureAuditEvents {
             event.addEntity(consent);
         }
         if (d.requestId() != null && !d.requestId().isBlank()) {
+            // Named, not referenced: every entity.what is a literal reference (they are stored versioned).
             event.addEntity()
-                    .setWhat(new Reference().setIdentifier(new Identifier().setSystem(REQUEST_ID_SYSTEM)
-                            .setValue(d.requestId())))
+                    .setName(d.requestId())
                     .setType(new Coding(BALP_ENTITY_TYPE, "XrequestId", "X-Request-Id"));
         }
         return event;
