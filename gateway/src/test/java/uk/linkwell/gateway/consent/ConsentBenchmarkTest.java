@@ -72,7 +72,7 @@ class ConsentBenchmarkTest {
     static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 3);
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.consent.round-seconds", 20);
     static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 10);
-    static final int PATIENTS_PER_BUNDLE = 40;
+    static final int PATIENTS_PER_BUNDLE = 10;
     static final int SEED_THREADS = 2;
     static final String PRACTICE = "BENCHC1";
     static final String LINK_WORKERS = "BENCHLW";
@@ -159,6 +159,8 @@ class ConsentBenchmarkTest {
     /** The practice, the link worker team and PATIENTS registered patients with a plan each; returns their ids. */
     private List<String> seed(String base, String adminToken) throws Exception {
         IGenericClient admin = GatewayIntegrationTest.newClient(fhir, base + "/fhir");
+        // Every resource of a seeding transaction is validated against the profiles: allow a slow machine time.
+        fhir.getRestfulClientFactory().setSocketTimeout(600_000);
         admin.registerInterceptor(new BearerTokenAuthInterceptor(adminToken));
         Reference practice = new Reference(admin.create().resource(LinkwellFixtures.organisation(PRACTICE,
                 "Bench practice")).execute().getId().toUnqualifiedVersionless());
