@@ -1,0 +1,344 @@
+package uk.linkwell.gateway.consent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Goal;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import uk.linkwell.gateway.GatewayApplication;
+import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.LinkwellFixtures;
+import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
+import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
+import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
+import uk.linkwell.gateway.testsupport.TestTokens;
+
+/**
+ * Benchmark (only with -Pbench), issue 7's acceptance figure: a GP system's CarePlan search with the plan's goals
+ * and service requests ({@code _include}) for one patient at a time, over 10,000 registered patients of whom 200
+ * hold complex consents (nested provisions, PSY-labelled records, a denied organisation, expired ones), with the
+ * consent engine on versus off ({@code linkwell.consent.enabled=false}). Two gateways on one PostgreSQL database,
+ * authorization on in both, rounds alternating so drift hits both alike. Writes target/bench/consent.txt; no
+ * timing assertions. Sizes: -Dbench.consent.patients=, -Dbench.consent.round-seconds=, -Dbench.consent.rounds=,
+ * -Dbench.consent.warm-up-seconds=, -Dbench.consent.threads=.
+ */
+@Tag("bench")
+@ExtendWith(PostgresDatabaseExtension.class)
+class ConsentBenchmarkTest {
+
+    static final int PATIENTS = Integer.getInteger("bench.consent.patients", 10_000);
+    /** 2% of the patients: 200 of 10,000. */
+    static final int CONSENT_PATIENTS = Math.max(1, PATIENTS / 50);
+    static final int THREADS = Integer.getInteger("bench.consent.threads", 4);
+    static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 3);
+    static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.consent.round-seconds", 20);
+    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 10);
+    static final int PATIENTS_PER_BUNDLE = 10;
+    static final int SEED_THREADS = 2;
+    static final String PRACTICE = "BENCHC1";
+    static final String LINK_WORKERS = "BENCHLW";
+    static final String DENIED_ORGANISATION = "RXX";
+    static final String QUERY = "/fhir/CarePlan?patient=%s&_include=CarePlan:goal&_include=CarePlan:activity-reference";
+    static final String GP_SCOPES = "system/CarePlan.rs system/Goal.rs system/ServiceRequest.rs system/Patient.rs";
+
+    static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    static final String ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+    static final String RECIPIENT_ROLE = "https://fhir.linkwell.example/CodeSystem/recipient-role";
+    static final String RESOURCE_TYPES = "http://hl7.org/fhir/resource-types";
+
+    private final FhirContext fhir = FhirContext.forR4Cached();
+
+    @Test
+    void carePlanSearchWithConsentOnVersusOff(@TempDir Path dataDir) throws Exception {
+        PostgresTestDatabase.Connection db = PostgresTestDatabase.server().newDatabase("bench-consent");
+        try (ConfigurableApplicationContext on = start(db, dataDir.resolve("on"), true)) {
+            long seedStart = System.nanoTime();
+            List<String> patients = seed(base(on), TestTokens.mint(keys(on),
+                    TestTokens.Claims.of("admin", "X26", "system/*.cruds")
+                            .issuedAt(Instant.now(), Duration.ofHours(6))));
+            double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
+            try (ConfigurableApplicationContext off = start(db, dataDir.resolve("off"), false)) {
+                Target consentOn = new Target(base(on), gpToken(on), patients);
+                Target consentOff = new Target(base(off), gpToken(off), patients);
+                // Both answer the search with the plan, its goals and its service requests.
+                for (Target target : List.of(consentOn, consentOff)) {
+                    String body = get(target, patients.get(patients.size() - 1));
+                    assertThat(body).contains("\"CarePlan\"").contains("\"Goal\"").contains("\"ServiceRequest\"");
+                }
+
+                run(consentOn, WARM_UP_MILLIS);
+                run(consentOff, WARM_UP_MILLIS);
+                List<Long> onLatencies = new ArrayList<>();
+                List<Long> offLatencies = new ArrayList<>();
+                for (int round = 0; round < ROUNDS; round++) {
+                    onLatencies.addAll(run(consentOn, ROUND_MILLIS));
+                    offLatencies.addAll(run(consentOff, ROUND_MILLIS));
+                }
+                write(onLatencies, offLatencies, seedSeconds);
+            }
+        }
+    }
+
+    private record Target(String base, String token, List<String> patients) {}
+
+    private static ConfigurableApplicationContext start(PostgresTestDatabase.Connection db, Path dataDir,
+            boolean consent) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.datasource.url=" + db.jdbcUrl(),
+                "--spring.datasource.username=" + db.username(),
+                "--spring.datasource.password=" + db.password(),
+                "--linkwell.data-dir=" + dataDir,
+                // Both gateways in one JVM: neither takes the MLLP port, neither applies inbound messages.
+                "--linkwell.hospital.mllp.enabled=false",
+                "--linkwell.ingest.worker-enabled=false",
+                "--logging.level.root=WARN"));
+        if (!consent) {
+            // Only the consent engine is off; authorization stays on in both. The engine honours the switch only
+            // with an explicit allow, as linkwell.security.enabled does.
+            args.add("--linkwell.consent.enabled=false");
+            args.add("--linkwell.consent.allow-disabled=true");
+            args.add("--linkwell.security.allow-disabled=true");
+        }
+        return new SpringApplicationBuilder(GatewayApplication.class).run(args.toArray(String[]::new));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static JWKSource<SecurityContext> keys(ConfigurableApplicationContext app) {
+        return app.getBean(JWKSource.class);
+    }
+
+    private static String gpToken(ConfigurableApplicationContext app) {
+        return TestTokens.mint(keys(app), TestTokens.Claims.of("gp-system", PRACTICE, GP_SCOPES)
+                .issuedAt(Instant.now(), Duration.ofHours(6)));
+    }
+
+    private static String base(ConfigurableApplicationContext app) {
+        return "http://localhost:" + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+    }
+
+    /** The practice, the link worker team and PATIENTS registered patients with a plan each; returns their ids. */
+    private List<String> seed(String base, String adminToken) throws Exception {
+        IGenericClient admin = GatewayIntegrationTest.newClient(fhir, base + "/fhir");
+        // Every resource of a seeding transaction is validated against the profiles: allow a slow machine time.
+        fhir.getRestfulClientFactory().setSocketTimeout(600_000);
+        admin.registerInterceptor(new BearerTokenAuthInterceptor(adminToken));
+        Reference practice = new Reference(admin.create().resource(LinkwellFixtures.organisation(PRACTICE,
+                "Bench practice")).execute().getId().toUnqualifiedVersionless());
+        Reference linkWorkers = new Reference(admin.create().resource(LinkwellFixtures.organisation(LINK_WORKERS,
+                "Bench link worker team")).execute().getId().toUnqualifiedVersionless());
+        admin.create().resource(LinkwellFixtures.organisation(DENIED_ORGANISATION, "Bench hospital")).execute();
+        Reference recorder = new Reference(admin.create().resource(LinkwellFixtures.practitioner("Bench recorder"))
+                .execute().getId().toUnqualifiedVersionless());
+
+        ExecutorService pool = Executors.newFixedThreadPool(SEED_THREADS);
+        List<Future<List<String>>> chunks = new ArrayList<>();
+        for (int first = 0; first < PATIENTS; first += PATIENTS_PER_BUNDLE) {
+            int from = first;
+            int to = Math.min(PATIENTS, first + PATIENTS_PER_BUNDLE);
+            chunks.add(pool.submit(() -> seedChunk(admin, from, to, practice, linkWorkers, recorder)));
+        }
+        List<String> patients = new ArrayList<>();
+        for (Future<List<String>> chunk : chunks) {
+            patients.addAll(chunk.get());
+        }
+        pool.shutdown();
+        assertThat(patients).hasSize(PATIENTS);
+        return patients;
+    }
+
+    /** Patients from..to-1 in one transaction; every 50th (2%) holds a complex consent. */
+    private static List<String> seedChunk(IGenericClient admin, int from, int to, Reference practice,
+            Reference linkWorkers, Reference recorder) {
+        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (int i = from; i < to; i++) {
+            boolean complex = i % 50 == 0;
+            Reference patient = new Reference("urn:uuid:" + UUID.randomUUID());
+            Patient p = LinkwellFixtures.patient(SyntheticNhsNumbers.next());
+            p.addGeneralPractitioner(practice);
+            add(tx, patient.getReference(), p);
+            CarePlan plan = LinkwellFixtures.actionPlan(patient, linkWorkers);
+            for (int g = 0; g < 2; g++) {
+                Goal goal = LinkwellFixtures.goal(patient, g == 0 ? "Back to my allotment" : "Sleep better");
+                // In consenting patients' records, the second goal is mental-health information.
+                if (complex && g == 1) {
+                    goal.getMeta().addSecurity(ACT_CODE, "PSY", "psychiatry disorder information sensitivity");
+                }
+                String id = "urn:uuid:" + UUID.randomUUID();
+                add(tx, id, goal);
+                plan.addGoal(new Reference(id));
+            }
+            for (int s = 0; s < 2; s++) {
+                ServiceRequest referral = LinkwellFixtures.referral(patient, practice, linkWorkers);
+                if (complex && s == 1) {
+                    referral.getMeta().addSecurity(ACT_CODE, "PSY", "psychiatry disorder information sensitivity");
+                }
+                String id = "urn:uuid:" + UUID.randomUUID();
+                add(tx, id, referral);
+                plan.addActivity().setReference(new Reference(id));
+            }
+            add(tx, "urn:uuid:" + UUID.randomUUID(), plan);
+            if (complex) {
+                add(tx, "urn:uuid:" + UUID.randomUUID(), complexConsent(patient, recorder, i / 50));
+            }
+        }
+        Bundle response = admin.transaction().withBundle(tx).execute();
+        List<String> patients = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : response.getEntry()) {
+            String location = entry.getResponse().getLocation();
+            if (location != null && location.startsWith("Patient/")) {
+                patients.add(new org.hl7.fhir.r4.model.IdType(location).toUnqualifiedVersionless().getValue());
+            }
+        }
+        return patients;
+    }
+
+    private static void add(Bundle tx, String fullUrl, Resource resource) {
+        tx.addEntry().setFullUrl(fullUrl).setResource(resource).getRequest()
+                .setMethod(Bundle.HTTPVerb.POST).setUrl(resource.fhirType());
+    }
+
+    /**
+     * A LinkwellConsent with nested provisions: permit to the GP practice and the link worker team for direct
+     * care of plans, goals and referrals, except PSY-labelled records; every third also denies the hospital;
+     * every fifth has expired.
+     */
+    static Consent complexConsent(Reference patient, Reference recorder, int n) {
+        Consent consent = LinkwellFixtures.verbalConsent(patient, recorder);
+        consent.addPerformer(patient);
+        Consent.ProvisionComponent permit = consent.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
+        boolean expired = n % 5 == 4;
+        permit.setPeriod(new Period().setStartElement(new DateTimeType(expired ? "2024-01-01" : "2026-01-01"))
+                .setEndElement(new DateTimeType(expired ? "2025-01-01" : "2028-01-01")));
+        permit.addActor(actor("gp", PRACTICE));
+        permit.addActor(actor("link-worker", LINK_WORKERS));
+        permit.addPurpose(new Coding(ACT_REASON, "TREAT", "treatment"));
+        permit.addPurpose(new Coding(ACT_REASON, "CAREMGT", "care management"));
+        for (String type : List.of("CarePlan", "Goal", "ServiceRequest", "Patient")) {
+            permit.addClass_(new Coding(RESOURCE_TYPES, type, null));
+        }
+        permit.addProvision().setType(Consent.ConsentProvisionType.DENY)
+                .addSecurityLabel(new Coding(ACT_CODE, "PSY", "psychiatry disorder information sensitivity"));
+        if (n % 3 == 0) {
+            permit.addProvision().setType(Consent.ConsentProvisionType.DENY)
+                    .addActor(actor("hospital", DENIED_ORGANISATION));
+        }
+        return consent;
+    }
+
+    private static Consent.provisionActorComponent actor(String role, String odsCode) {
+        return new Consent.provisionActorComponent()
+                .setRole(new CodeableConcept(new Coding(RECIPIENT_ROLE, role, null)))
+                .setReference(new Reference().setIdentifier(new Identifier()
+                        .setSystem(LinkwellFixtures.ODS).setValue(odsCode)));
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private static String get(Target target, String patient) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(target.base() + String.format(QUERY, patient)))
+                .header("Authorization", "Bearer " + target.token()).build();
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("search failed: " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    /** Searches for random patients from THREADS threads for the given time; each request's latency in ns. */
+    private static List<Long> run(Target target, long millis) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        long end = System.currentTimeMillis() + millis;
+        List<Future<List<Long>>> futures = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            futures.add(pool.submit(() -> {
+                List<Long> latencies = new ArrayList<>();
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                while (System.currentTimeMillis() < end) {
+                    String patient = target.patients().get(random.nextInt(target.patients().size()));
+                    long start = System.nanoTime();
+                    get(target, patient);
+                    latencies.add(System.nanoTime() - start);
+                }
+                return latencies;
+            }));
+        }
+        List<Long> all = new ArrayList<>();
+        for (Future<List<Long>> f : futures) {
+            all.addAll(f.get());
+        }
+        pool.shutdown();
+        return all;
+    }
+
+    private static void write(List<Long> on, List<Long> off, double seedSeconds) throws Exception {
+        double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
+        double onRps = on.size() / seconds;
+        double offRps = off.size() / seconds;
+        String report = String.format(Locale.ROOT, """
+                CarePlan search with _include of goals and service requests (%s), one random patient per request
+                as a GP system, %d client threads, %d rounds of %d s per mode, alternating (%s)
+                %d registered patients, each with a plan, 2 goals, 2 service requests; %d with complex consents
+                (nested provisions, PSY-labelled records, a denied organisation, every fifth expired)
+                PostgreSQL; one JVM, two gateways; authorization on in both; seeding took %.0f s
+                consent on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
+                consent off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
+                throughput cost: %5.1f %%  (target under 15 %%)
+                available processors: %d
+                """, String.format(QUERY, "Patient/X"), THREADS, ROUNDS, ROUND_MILLIS / 1000, Instant.now(),
+                PATIENTS, CONSENT_PATIENTS, seedSeconds,
+                onRps, percentile(on, 50), percentile(on, 99), on.size(),
+                offRps, percentile(off, 50), percentile(off, 99), off.size(),
+                (offRps - onRps) / offRps * 100, Runtime.getRuntime().availableProcessors());
+        Path out = Path.of("target", "bench", "consent.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, report);
+        System.out.println(report);
+    }
+
+    private static double percentile(List<Long> latencies, int percentile) {
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, index)) / 1_000_000.0;
+    }
+}
