@@ -53,6 +53,11 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         patientA2 = createPatient(admin, SyntheticNhsNumbers.next(), orgA);
         nhsB = SyntheticNhsNumbers.next();
         patientB = createPatient(admin, nhsB, orgB);
+        // The records here are written by the test admin, not by the practice: A's patients consented to share
+        // them with those caring for them, so what remains is organisation scoping (consent: see consent/*Probes).
+        Reference worker = create(admin, LinkwellFixtures.practitioner("Consent-taker"));
+        consentsToSharing(admin, patientA, worker);
+        consentsToSharing(admin, patientA2, worker);
         create(admin, LinkwellFixtures.actionPlan(new Reference(patientA), orgA));
         taskA = create(admin, task(patientA, orgA, create(admin, LinkwellFixtures.referral(new Reference(patientA),
                 orgA, orgA)))).getReference();
@@ -68,6 +73,10 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         Observation ofB = observation(patientB);
         ofB.addFocus(new Reference(patientA2));
         observationOfB = create(admin, ofB).getReference();
+    }
+
+    static void consentsToSharing(IGenericClient admin, String patient, Reference recordedBy) {
+        admin.create().resource(LinkwellFixtures.verbalConsent(new Reference(patient), recordedBy)).execute();
     }
 
     private static Observation observation(String subject) {
@@ -263,6 +272,7 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         String practiceD = "D" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
         Reference orgD = create(client(), LinkwellFixtures.organisation(practiceD, "Practice D"));
         String patientD = createPatient(client(), SyntheticNhsNumbers.next(), orgD);
+        consentsToSharing(client(), patientD, create(client(), LinkwellFixtures.practitioner("Consent-taker")));
         String planD = create(client(), LinkwellFixtures.actionPlan(new Reference(patientD), orgD)).getReference();
         HttpResponse<String> own = http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + patientD
                 + "/$everything")).header("Authorization", "Bearer "
