@@ -189,24 +189,39 @@ public class FhirConsentAdapter implements IConsentService {
     }
 
     /**
-     * Only reads decide before the response is built: a conditional read ({@code If-None-Match}) would otherwise
-     * answer 304 for a record the requester may not see. Everything else is decided in
-     * {@link #willSeeResource}, after the organisation and caseload rules have had their say (so a record outside
-     * the caseload is still refused by them, as before), and after paging.
+     * Reads and history decide before the response is built: a conditional read ({@code If-None-Match}) would
+     * otherwise answer 304 for a record the requester may not see, and HAPI's history bundle cannot take a resource
+     * withdrawn later (it fails on the gap). Everything else is decided in {@link #willSeeResource}, after the
+     * organisation and caseload rules have had their say (so a record outside the caseload is still refused by
+     * them, as before), and after paging.
      */
     @Override
     public boolean shouldProcessCanSeeResource(RequestDetails request, IConsentContextServices context) {
-        RestOperationTypeEnum operation = request.getRestOperationType();
-        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD;
+        return decidedEarly(request.getRestOperationType());
+    }
+
+    private static boolean decidedEarly(RestOperationTypeEnum operation) {
+        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE || operation == RestOperationTypeEnum.HISTORY_TYPE
+                || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
+    }
+
+    /** One record asked for by id: refused outright, as the caseload rules refuse one. */
+    private static boolean oneRecord(RestOperationTypeEnum operation) {
+        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE;
     }
 
     @Override
     public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource,
             IConsentContextServices context) {
-        if (!decide(request, resource, true).decision().permitted()) {
+        if (decide(request, resource, true).decision().permitted()) {
+            return ConsentOutcome.PROCEED;
+        }
+        if (oneRecord(request.getRestOperationType())) {
             throw withheld();
         }
-        return ConsentOutcome.PROCEED;
+        return ConsentOutcome.REJECT;
     }
 
     private static ForbiddenOperationException withheld() {
@@ -227,8 +242,7 @@ public class FhirConsentAdapter implements IConsentService {
         state.batch.disclose(decided.facts(), decided.decision());
         return switch (decided.decision().outcome()) {
             case DENY -> {
-                RestOperationTypeEnum operation = request.getRestOperationType();
-                if (operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD) {
+                if (oneRecord(request.getRestOperationType())) {
                     throw withheld();
                 }
                 yield ConsentOutcome.REJECT;

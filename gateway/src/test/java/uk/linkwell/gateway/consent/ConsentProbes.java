@@ -67,7 +67,10 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
         team.addParticipant().setMember(linkWorker);
         create(admin, authoredBy(team, teamOds));
         EpisodeOfCare episode = new EpisodeOfCare().setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
-                .setPatient(patient).setManagingOrganization(laOrg);
+                .setPatient(patient).setManagingOrganization(laOrg)
+                .setPeriod(new org.hl7.fhir.r4.model.Period().setStartElement(
+                        new org.hl7.fhir.r4.model.DateTimeType("2026-09-29")));
+        episode.addType(new CodeableConcept().setText("Adult social care case"));
         create(admin, authoredBy(episode, laOds));
         return patient;
     }

@@ -71,6 +71,41 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         assertThat(own.body()).contains(AuthorOrganisationStamp.TAG_SYSTEM).contains(teamOds);
     }
 
+    /** The README's example, as sent with curl: conditional references, actor by ODS code, a PSY exception. */
+    @Test
+    void theReadmeConsentExampleWorksAsDocumented() {
+        Reference person = person();
+        plan(person);
+        String nhs = client().read().resource(org.hl7.fhir.r4.model.Patient.class)
+                .withId(person.getReferenceElement()).execute().getIdentifierFirstRep().getValue();
+        String count = "CarePlan?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs
+                + "&_summary=count";
+        assertThat(bundle(get(gpToken(), count)).getTotal()).isZero();
+        String p = "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs;
+        String body = """
+                {"resourceType":"Consent",
+                  "meta":{"tag":[{"system":"https://fhir.linkwell.example/CodeSystem/author-organisation","code":"LW0001"}]},
+                  "extension":[{"url":"https://fhir.linkwell.example/StructureDefinition/consent-method","valueCode":"verbal"},
+                    {"url":"https://fhir.linkwell.example/StructureDefinition/consent-recorded-by","valueReference":{"display":"Link worker"}}],
+                  "status":"active",
+                  "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+                  "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+                  "patient":{"reference":"PATIENT"},"dateTime":"2026-11-20T10:00:00Z",
+                  "policy":[{"uri":"https://fhir.linkwell.example/policy/information-sharing-agreement"}],
+                  "provision":{"type":"permit",
+                    "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
+                              "reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"GPODS"}}}],
+                    "provision":[{"type":"deny","securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]}]}}
+                """.replace("PATIENT", p).replace("GPODS", gpOds);
+        HttpResponse<String> recorded = post(adminToken(), "Consent", body);
+        assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(201);
+        assertThat(bundle(get(gpToken(), count)).getTotal()).isEqualTo(1);
+        HttpResponse<String> glass = get(gpToken(), count.replace("&_summary=count", ""),
+                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT");
+        assertThat(glass.statusCode()).isEqualTo(403);
+        assertThat(glass.body()).contains("diagnostics").contains("X-Break-Glass-Reason");
+    }
+
     @Test
     void aBestInterestDecisionStandsInForConsent() {
         Reference person = person();

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
@@ -17,6 +18,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import uk.linkwell.gateway.consent.AuthorOrganisationStamp;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
@@ -272,8 +274,10 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         String practiceD = "D" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
         Reference orgD = create(client(), LinkwellFixtures.organisation(practiceD, "Practice D"));
         String patientD = createPatient(client(), SyntheticNhsNumbers.next(), orgD);
-        consentsToSharing(client(), patientD, create(client(), LinkwellFixtures.practitioner("Consent-taker")));
-        String planD = create(client(), LinkwellFixtures.actionPlan(new Reference(patientD), orgD)).getReference();
+        // Practice D's own plan (the admin states the author): its own records need no consent.
+        CarePlan ownPlan = LinkwellFixtures.actionPlan(new Reference(patientD), orgD);
+        ownPlan.getMeta().addTag().setSystem(AuthorOrganisationStamp.TAG_SYSTEM).setCode(practiceD);
+        String planD = create(client(), ownPlan).getReference();
         HttpResponse<String> own = http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + patientD
                 + "/$everything")).header("Authorization", "Bearer "
                 + tokenFor(Claims.of("gp-system", practiceD, GP_SCOPES))).build(), HttpResponse.BodyHandlers.ofString());
