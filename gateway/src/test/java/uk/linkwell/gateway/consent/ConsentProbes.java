@@ -169,12 +169,16 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
         return reference.getReferenceElement().getIdPart();
     }
 
-    /** Refused or empty, and in either case the hidden record is nowhere in the body. */
-    static void assertHidden(HttpResponse<String> response, Reference... hidden) {
+    /**
+     * Refused or empty, and in either case the hidden record itself is nowhere in the body: no resource with its
+     * id, no entry with its URL. (A permitted record may still name it in a reference, e.g. a plan's goals; its
+     * content never leaves.)
+     */
+    void assertHidden(HttpResponse<String> response, Reference... hidden) {
         for (Reference h : hidden) {
-            assertThat(response.body()).as("body must not reveal " + h.getReference())
-                    .doesNotContain(h.getReference()).doesNotContain("\"id\": \"" + idPart(h) + "\"")
-                    .doesNotContain("\"id\":\"" + idPart(h) + "\"");
+            assertThat(response.body()).as("body must not hold " + h.getReference())
+                    .doesNotContain("\"id\": \"" + idPart(h) + "\"").doesNotContain("\"id\":\"" + idPart(h) + "\"")
+                    .doesNotContain("fhir/" + h.getReference() + "\"").doesNotContain("fhir/" + h.getReference() + "/");
         }
     }
 

@@ -146,11 +146,13 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
             assertThat(d.purposeOfUse()).isEqualTo("TREAT");
             assertThat(d.breakGlass()).isFalse();
         });
-        // The person's own record went out on the direct-care basis.
-        bundle(get(gpToken(), "Patient?_id=" + idPart(person)));
+        // Someone who has not consented: their own demographic record goes to the GP on the direct-care basis.
+        Reference notConsented = person();
+        bundle(get(gpToken(), "Patient?_id=" + idPart(notConsented)));
         assertThat(audited).anySatisfy(d -> {
-            assertThat(d.resources()).containsExactly(person.getReference());
+            assertThat(d.resources()).containsExactly(notConsented.getReference());
             assertThat(d.basis()).isEqualTo("direct-care");
+            assertThat(d.channel()).isEqualTo("fhir-search");
         });
     }
 
