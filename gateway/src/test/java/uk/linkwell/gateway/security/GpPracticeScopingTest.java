@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
@@ -17,6 +18,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import uk.linkwell.gateway.consent.AuthorOrganisationStamp;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
@@ -53,6 +55,11 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         patientA2 = createPatient(admin, SyntheticNhsNumbers.next(), orgA);
         nhsB = SyntheticNhsNumbers.next();
         patientB = createPatient(admin, nhsB, orgB);
+        // The records here are written by the test admin, not by the practice: A's patients consented to share
+        // them with those caring for them, so what remains is organisation scoping (consent: see consent/*Probes).
+        Reference worker = create(admin, LinkwellFixtures.practitioner("Consent-taker"));
+        consentsToSharing(admin, patientA, worker);
+        consentsToSharing(admin, patientA2, worker);
         create(admin, LinkwellFixtures.actionPlan(new Reference(patientA), orgA));
         taskA = create(admin, task(patientA, orgA, create(admin, LinkwellFixtures.referral(new Reference(patientA),
                 orgA, orgA)))).getReference();
@@ -68,6 +75,10 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         Observation ofB = observation(patientB);
         ofB.addFocus(new Reference(patientA2));
         observationOfB = create(admin, ofB).getReference();
+    }
+
+    static void consentsToSharing(IGenericClient admin, String patient, Reference recordedBy) {
+        admin.create().resource(LinkwellFixtures.verbalConsent(new Reference(patient), recordedBy)).execute();
     }
 
     private static Observation observation(String subject) {
@@ -266,7 +277,10 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         String practiceD = "D" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
         Reference orgD = create(client(), LinkwellFixtures.organisation(practiceD, "Practice D"));
         String patientD = createPatient(client(), SyntheticNhsNumbers.next(), orgD);
-        String planD = create(client(), LinkwellFixtures.actionPlan(new Reference(patientD), orgD)).getReference();
+        // Practice D's own plan (the admin states the author): its own records need no consent.
+        CarePlan ownPlan = LinkwellFixtures.actionPlan(new Reference(patientD), orgD);
+        ownPlan.getMeta().addTag().setSystem(AuthorOrganisationStamp.TAG_SYSTEM).setCode(practiceD);
+        String planD = create(client(), ownPlan).getReference();
         HttpResponse<String> own = http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + patientD
                 + "/$everything")).header("Authorization", "Bearer "
                 + tokenFor(Claims.of("gp-system", practiceD, GP_SCOPES))).build(), HttpResponse.BodyHandlers.ofString());

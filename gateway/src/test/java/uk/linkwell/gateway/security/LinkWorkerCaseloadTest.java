@@ -42,6 +42,10 @@ class LinkWorkerCaseloadTest extends GatewayIntegrationTest {
         Reference colleague = create(admin, LinkwellFixtures.practitioner("Colleague"));
         Reference onCaseload = create(admin, registered(practice));
         Reference notYet = create(admin, registered(practice));
+        // The test admin wrote the plans, not the link worker's team: both people consented to sharing, so what
+        // remains is caseload scoping (consent itself: see consent/*Probes).
+        GpPracticeScopingTest.consentsToSharing(admin, onCaseload.getReference(), linkWorker);
+        GpPracticeScopingTest.consentsToSharing(admin, notYet.getReference(), linkWorker);
         create(admin, careTeam(onCaseload, linkWorker));
         CareTeam othersTeam = careTeam(notYet, colleague);
         othersTeam.setId(create(admin, othersTeam).getReferenceElement());

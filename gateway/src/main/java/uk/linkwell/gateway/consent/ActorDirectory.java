@@ -1,0 +1,20 @@
+package uk.linkwell.gateway.consent;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Resolves the references a Consent names as actors: an Organization's ODS code, a CareTeam's members.
+ * The gateway answers from the FHIR store (cached); tests answer from a map.
+ */
+public interface ActorDirectory {
+
+    /** ODS code of {@code Organization/<id>}, if known. */
+    Optional<String> odsCodeOf(String organisationReference);
+
+    /**
+     * Members of {@code CareTeam/<id>}: {@code Practitioner/<id>} references and ODS codes of member
+     * organisations.
+     */
+    Set<String> careTeamMembers(String careTeamReference);
+}

@@ -1,0 +1,121 @@
+package uk.linkwell.gateway.consent;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import uk.linkwell.gateway.consent.audit.DisclosureAudit;
+import uk.linkwell.gateway.security.SecurityProperties;
+
+/**
+ * Wires the consent engine: the policy, the author-organisation stamp on every write, the FHIR read adapter on
+ * HAPI's RestfulServer (unless {@code linkwell.consent.enabled=false}), and the outbound filter for exchanges.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ConsentConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsentConfig.class);
+
+    /** What the consent layer registered on the FHIR server; empty when it is switched off. */
+    public record FhirConsentRegistration(ConsentInterceptor interceptor, FhirConsentAdapter adapter) {}
+
+    @Bean
+    public ConsentPolicy consentPolicy(ConsentProperties properties) {
+        return new ConsentPolicy(properties);
+    }
+
+    @Bean
+    public ResourceFactsReader resourceFactsReader(FhirContext fhirContext, ConsentPolicy policy) {
+        return new ResourceFactsReader(fhirContext, policy);
+    }
+
+    /** On the storage layer, so REST writes and route writes alike carry their author organisation. */
+    @Bean
+    public AuthorOrganisationStamp authorOrganisationStamp(ConsentProperties properties,
+            IInterceptorService storageInterceptors) {
+        AuthorOrganisationStamp stamp = new AuthorOrganisationStamp(properties.exemptRoles());
+        storageInterceptors.registerInterceptor(stamp);
+        return stamp;
+    }
+
+    @Bean
+    public PatientConsents patientConsents(DaoRegistry daos, ConsentProperties properties,
+            IInterceptorService storageInterceptors) {
+        PatientConsents consents = new PatientConsents(daos, properties.consentCacheTtl(), Clock.systemUTC());
+        storageInterceptors.registerInterceptor(consents);
+        return consents;
+    }
+
+    @Bean
+    public StoreActorDirectory storeActorDirectory(DaoRegistry daos, IInterceptorService storageInterceptors) {
+        StoreActorDirectory directory = new StoreActorDirectory(daos);
+        storageInterceptors.registerInterceptor(directory);
+        return directory;
+    }
+
+    @Bean
+    public BreakGlassWindows breakGlassWindows(ConsentProperties properties) {
+        return new BreakGlassWindows(properties.breakGlass().window(), Clock.systemUTC());
+    }
+
+    /** Only when the audit writer is absent (this branch alone); logs at debug. */
+    @Bean
+    @ConditionalOnMissingBean(DisclosureAudit.class)
+    public LoggingDisclosureAudit loggingDisclosureAudit() {
+        return new LoggingDisclosureAudit();
+    }
+
+    /** The real AuditEvent writer when there is one, whichever order the beans were defined in. */
+    @Bean
+    public ConsentedDisclosures consentedDisclosures(ObjectProvider<DisclosureAudit> audits, MeterRegistry meters) {
+        DisclosureAudit audit = audits.orderedStream().filter(a -> !(a instanceof LoggingDisclosureAudit))
+                .findFirst().orElseGet(LoggingDisclosureAudit::new);
+        return new ConsentedDisclosures(audit, meters);
+    }
+
+    @Bean
+    public OutboundConsentFilter outboundConsentFilter(ConsentPolicy policy, ResourceFactsReader facts,
+            PatientConsents consents, StoreActorDirectory directory, ConsentedDisclosures disclosures,
+            FhirContext fhirContext) {
+        return new OutboundConsentFilter(policy, facts, consents::of, directory, disclosures,
+                new Redaction(fhirContext), Clock.systemUTC());
+    }
+
+    @Bean
+    public FhirConsentRegistration fhirConsentRegistration(ConsentProperties properties,
+            SecurityProperties security, RestfulServer fhirServer, ConsentPolicy policy, ResourceFactsReader facts,
+            PatientConsents consents, StoreActorDirectory directory, BreakGlassWindows windows,
+            ConsentedDisclosures disclosures, FhirContext fhirContext, DaoRegistry daos,
+            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
+        if (!properties.enabled()) {
+            if (!properties.allowDisabled()) {
+                throw new IllegalStateException("linkwell.consent.enabled=false would share every record without "
+                        + "consent; it is honoured only with linkwell.consent.allow-disabled=true as well "
+                        + "(benchmarks, never production)");
+            }
+            log.error("CONSENT ENGINE IS OFF: linkwell.consent.enabled=false. FHIR reads are not checked against "
+                    + "consent. Never run this way with real data.");
+            return new FhirConsentRegistration(null, null);
+        }
+        if (!security.enabled()) {
+            log.error("Consent engine not registered: it needs the requester's token and security is off");
+            return new FhirConsentRegistration(null, null);
+        }
+        FhirConsentAdapter adapter = new FhirConsentAdapter(policy, facts, consents, directory, windows, disclosures,
+                new Redaction(fhirContext), Clock.systemUTC(), new ConsentAwareCount(fhirContext, daos, matchUrls),
+                fhirContext);
+        ConsentInterceptor interceptor = new ConsentInterceptor(adapter);
+        fhirServer.registerInterceptor(adapter);
+        fhirServer.registerInterceptor(interceptor);
+        return new FhirConsentRegistration(interceptor, adapter);
+    }
+}

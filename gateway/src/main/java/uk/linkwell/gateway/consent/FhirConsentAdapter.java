@@ -1,0 +1,310 @@
+package uk.linkwell.gateway.consent;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
+import java.time.Clock;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import ca.uhn.fhir.context.FhirContext;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import uk.linkwell.gateway.security.FhirRequesters;
+import uk.linkwell.gateway.security.Requester;
+
+/**
+ * Puts every FHIR read through the {@link ConsentPolicy}: HAPI's {@link ConsentInterceptor} calls it for each
+ * resource a response would show (reads, searches, {@code _include}/{@code _revinclude}, history, paging,
+ * {@code $everything}, batch and transaction reads). Reads are decided in {@code canSeeResource} (before HAPI
+ * answers a conditional read); everything else in {@code willSeeResource}, after the organisation and caseload
+ * rules and after paging (so a page can come back short), where a redacted copy can stand in for the resource.
+ *
+ * <p>The purpose of use comes from the {@code X-Purpose-Of-Use} header (v3-ActReason; default {@code TREAT});
+ * break-glass is {@code X-Purpose-Of-Use: ETREAT} with {@code X-Break-Glass-Reason}. Operators (exempt roles)
+ * skip the consent layer entirely.
+ */
+@Interceptor
+public class FhirConsentAdapter implements IConsentService {
+
+    public static final String PURPOSE_HEADER = "X-Purpose-Of-Use";
+    public static final String REASON_HEADER = "X-Break-Glass-Reason";
+    private static final String STATE = FhirConsentAdapter.class.getName();
+    private static final String COUNT = FhirConsentAdapter.class.getName() + ".count";
+    /** Chain targets that hold no consent-bound record (the patient is disclosed for direct care). */
+    private static final Set<String> CHAINABLE = Set.of("Patient", "Organization", "Practitioner",
+            "PractitionerRole", "Location", "HealthcareService");
+
+    private final ConsentPolicy policy;
+    private final ResourceFactsReader facts;
+    private final PatientConsents consents;
+    private final ActorDirectory directory;
+    private final BreakGlassWindows windows;
+    private final ConsentedDisclosures disclosures;
+    private final Redaction redaction;
+    private final Clock clock;
+    private final ConsentAwareCount counter;
+    private final FhirContext fhirContext;
+
+    public FhirConsentAdapter(ConsentPolicy policy, ResourceFactsReader facts, PatientConsents consents,
+            ActorDirectory directory, BreakGlassWindows windows, ConsentedDisclosures disclosures,
+            Redaction redaction, Clock clock, ConsentAwareCount counter, FhirContext fhirContext) {
+        this.counter = counter;
+        this.fhirContext = fhirContext;
+        this.policy = policy;
+        this.facts = facts;
+        this.consents = consents;
+        this.directory = directory;
+        this.windows = windows;
+        this.disclosures = disclosures;
+        this.redaction = redaction;
+        this.clock = clock;
+    }
+
+    /** One request's requester, purpose, memo of decisions and disclosures to audit. */
+    private final class State {
+        final AccessRequest who;
+        final ConsentedDisclosures.Batch batch;
+        final Map<IBaseResource, Decided> memo = new IdentityHashMap<>();
+
+        State(AccessRequest who, String channel, String requestId) {
+            this.who = who;
+            this.batch = disclosures.start(who, channel, requestId);
+        }
+    }
+
+    private record Decided(ResourceFacts facts, ConsentDecision decision) {}
+
+    /**
+     * Before HAPI's ConsentInterceptor: operators skip consent; a break-glass without a reason, or from a role
+     * that may not break the glass, is refused with an OperationOutcome saying so.
+     */
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = -50)
+    public void beforeHandling(RequestDetails request, RestOperationTypeEnum operation) {
+        if (operation == RestOperationTypeEnum.METADATA) {
+            return;
+        }
+        Optional<Requester> requester = FhirRequesters.of(request);
+        if (requester.isPresent() && policy.isExempt(requester.get().role().code())) {
+            ConsentInterceptor.skipAllConsentForRequest(request);
+            return;
+        }
+        String purpose = header(request, PURPOSE_HEADER);
+        if (AccessRequest.BREAK_GLASS_PURPOSE.equals(purpose)) {
+            if (header(request, REASON_HEADER) == null) {
+                throw new ForbiddenOperationException("Break-glass refused: " + PURPOSE_HEADER + ": ETREAT needs a "
+                        + REASON_HEADER + " header stating the imminent risk; the reason is audited and reviewed");
+            }
+            if (requester.isPresent() && !policy.mayBreakGlass(requester.get().role().code())) {
+                throw new ForbiddenOperationException("Break-glass refused: role " + requester.get().role().code()
+                        + " may not break the glass (linkwell.consent.break-glass.roles)");
+            }
+        }
+        if (purpose != null && !purpose.matches("[A-Za-z0-9-]{1,32}")) {
+            throw new InvalidRequestException(PURPOSE_HEADER + " must be a v3-ActReason code such as TREAT");
+        }
+        refuseSearchesThroughHiddenRecords(request);
+        if (operation == RestOperationTypeEnum.SEARCH_TYPE && (has(request, "_summary", "count")
+                || has(request, "_total", "accurate"))) {
+            // HAPI's consent layer refuses both (the database would count what consent hides); count it ourselves.
+            boolean summaryCount = has(request, "_summary", "count");
+            int visible = counter.count(request, r -> decide(request, r, false).decision().permitted());
+            request.getUserData().put(COUNT, visible);
+            request.removeParameter("_total");
+            if (summaryCount) {
+                request.removeParameter("_summary");
+                request.removeParameter("_count");
+                request.addParameter("_count", new String[] {"0"});
+            }
+        }
+    }
+
+    /** Puts the consent-aware count in the Bundle, after HAPI's consent layer has dropped its own. */
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 1000)
+    public void withConsentAwareTotal(RequestDetails request, IBaseResource response) {
+        if (request.getUserData().get(COUNT) instanceof Integer count
+                && response instanceof org.hl7.fhir.r4.model.Bundle bundle) {
+            bundle.setTotal(count);
+        }
+    }
+
+    /**
+     * {@code _has} (reverse chaining) filters people by records the requester may not see, and a chain through a
+     * consent-bound type filters by hidden records' contents; both would reveal what consent withholds. Chains into
+     * the patient or directory resources (Organization, Practitioner) are fine.
+     */
+    private void refuseSearchesThroughHiddenRecords(RequestDetails request) {
+        for (String name : request.getParameters().keySet()) {
+            if (name.startsWith("_has")) {
+                throw new ForbiddenOperationException("Access denied: reverse chaining (_has) is not available under "
+                        + "consent, as it would reveal records withheld from you; search those records directly");
+            }
+            int dot = name.indexOf('.');
+            if (dot < 0 || name.startsWith("_") || request.getResourceName() == null) {
+                continue;
+            }
+            String head = name.substring(0, dot);
+            String param = head.contains(":") ? head.substring(0, head.indexOf(':')) : head;
+            Set<String> targets;
+            if (head.contains(":")) {
+                targets = Set.of(head.substring(head.indexOf(':') + 1));
+            } else {
+                var sp = fhirContext.getResourceDefinition(request.getResourceName()).getSearchParam(param);
+                targets = sp == null ? Set.of() : sp.getTargets();
+            }
+            if (targets.isEmpty() || !CHAINABLE.containsAll(targets)) {
+                throw new ForbiddenOperationException("Access denied: chained search through " + param + " ("
+                        + String.join(", ", targets) + ") is not available under consent, as it would filter by "
+                        + "records withheld from you; chain into the patient (e.g. subject:Patient.identifier) or "
+                        + "search the records directly");
+            }
+        }
+    }
+
+    private static boolean has(RequestDetails request, String name, String value) {
+        String[] values = request.getParameters().get(name);
+        return values != null && java.util.Arrays.asList(values).contains(value);
+    }
+
+    @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+    public void afterHandling(RequestDetails request) {
+        Object state = request.getUserData().get(STATE);
+        if (state instanceof State s) {
+            s.batch.flush();
+        }
+    }
+
+    @Override
+    public ConsentOutcome startOperation(RequestDetails request, IConsentContextServices context) {
+        return FhirRequesters.of(request).isPresent() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+    }
+
+    /**
+     * Reads and history decide before the response is built: a conditional read ({@code If-None-Match}) would
+     * otherwise answer 304 for a record the requester may not see, and HAPI's history bundle cannot take a resource
+     * withdrawn later (it fails on the gap). Everything else is decided in {@link #willSeeResource}, after the
+     * organisation and caseload rules have had their say (so a record outside the caseload is still refused by
+     * them, as before), and after paging.
+     */
+    @Override
+    public boolean shouldProcessCanSeeResource(RequestDetails request, IConsentContextServices context) {
+        return decidedEarly(request.getRestOperationType());
+    }
+
+    private static boolean decidedEarly(RestOperationTypeEnum operation) {
+        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE || operation == RestOperationTypeEnum.HISTORY_TYPE
+                || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
+    }
+
+    /** One record asked for by id: refused outright, as the caseload rules refuse one. */
+    private static boolean oneRecord(RestOperationTypeEnum operation) {
+        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE;
+    }
+
+    @Override
+    public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource,
+            IConsentContextServices context) {
+        if (decide(request, resource, true).decision().permitted()) {
+            return ConsentOutcome.PROCEED;
+        }
+        if (oneRecord(request.getRestOperationType())) {
+            throw withheld();
+        }
+        return ConsentOutcome.REJECT;
+    }
+
+    private static ForbiddenOperationException withheld() {
+        return new ForbiddenOperationException("Access denied: this record is not shared with you (no consent or "
+                + "other basis for sharing it covers your organisation, role and purpose)");
+    }
+
+    @Override
+    public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource,
+            IConsentContextServices context) {
+        if (resource instanceof org.hl7.fhir.r4.model.Bundle || resource instanceof org.hl7.fhir.r4.model.OperationOutcome
+                || resource instanceof org.hl7.fhir.r4.model.Parameters) {
+            // Containers: their entries are seen one by one.
+            return ConsentOutcome.PROCEED;
+        }
+        Decided decided = decide(request, resource, true);
+        State state = state(request);
+        state.batch.disclose(decided.facts(), decided.decision());
+        return switch (decided.decision().outcome()) {
+            case DENY -> {
+                if (oneRecord(request.getRestOperationType())) {
+                    throw withheld();
+                }
+                yield ConsentOutcome.REJECT;
+            }
+            case PERMIT -> ConsentOutcome.PROCEED;
+            case PERMIT_REDACTED -> new ConsentOutcome(ConsentOperationStatusEnum.PROCEED,
+                    redaction.apply(resource, decided.decision().redactions()));
+        };
+    }
+
+    /** @param disclosing false when only counting: no metric, no break-glass window opened */
+    private Decided decide(RequestDetails request, IBaseResource resource, boolean disclosing) {
+        State state = state(request);
+        Decided known = state.memo.get(resource);
+        if (known != null) {
+            return known;
+        }
+        ResourceFacts what = facts.read(resource, directory);
+        AccessRequest who = state.who;
+        ConsentDecision decision = policy.decide(who, what, consents.of(what.patient()), directory);
+        Decided decided = new Decided(what, decision);
+        if (!disclosing) {
+            return decided;
+        }
+        if (decision.breakGlass() && who.breaksGlass()) {
+            windows.open(who.clientId(), who.practitioner(), what.patient(), who.breakGlassReason());
+        }
+        disclosures.count(decision);
+        state.memo.put(resource, decided);
+        return decided;
+    }
+
+    private State state(RequestDetails request) {
+        Object known = request.getUserData().get(STATE);
+        if (known instanceof State s) {
+            return s;
+        }
+        Requester requester = FhirRequesters.of(request)
+                .orElseThrow(() -> new ForbiddenOperationException("Access denied: no Linkwell identity"));
+        String purpose = header(request, PURPOSE_HEADER);
+        String reason = header(request, REASON_HEADER);
+        AccessRequest who = new AccessRequest(requester.clientId(), requester.role().code(),
+                requester.organisation(), requester.practitioner(), purpose, reason, clock.instant(),
+                patient -> windows.openFor(requester.clientId(), requester.practitioner(), patient).isPresent());
+        State state = new State(who, channel(request.getRestOperationType()), request.getRequestId());
+        request.getUserData().put(STATE, state);
+        return state;
+    }
+
+    private static String channel(RestOperationTypeEnum operation) {
+        if (operation == null) {
+            return "fhir-operation";
+        }
+        return switch (operation) {
+            case READ, VREAD -> "fhir-read";
+            case SEARCH_TYPE, SEARCH_SYSTEM, GET_PAGE, HISTORY_INSTANCE, HISTORY_TYPE, HISTORY_SYSTEM -> "fhir-search";
+            default -> "fhir-operation";
+        };
+    }
+
+    private static String header(RequestDetails request, String name) {
+        String value = request.getHeader(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+}

@@ -1,0 +1,81 @@
+package uk.linkwell.gateway.consent;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * The consent engine applied to an outbound exchange: given a Bundle and its recipient, returns the Bundle the
+ * recipient may receive (entries the engine denies removed, redactions applied) and audits what left with the
+ * channel {@code exchange}. Plain Java, so any route can call it; {@link OutboundConsentProcessor} adapts it to
+ * Camel.
+ */
+public class OutboundConsentFilter {
+
+    private final ConsentPolicy policy;
+    private final ResourceFactsReader facts;
+    private final Function<String, List<Consent>> consents;
+    private final ActorDirectory directory;
+    private final ConsentedDisclosures disclosures;
+    private final Redaction redaction;
+    private final Clock clock;
+
+    public OutboundConsentFilter(ConsentPolicy policy, ResourceFactsReader facts,
+            Function<String, List<Consent>> consents, ActorDirectory directory, ConsentedDisclosures disclosures,
+            Redaction redaction, Clock clock) {
+        this.policy = policy;
+        this.facts = facts;
+        this.consents = consents;
+        this.directory = directory;
+        this.disclosures = disclosures;
+        this.redaction = redaction;
+        this.clock = clock;
+    }
+
+    /**
+     * Who an exchange goes to.
+     *
+     * @param role         client role code of the receiving system ({@code gp-system}, ...)
+     * @param organisation its ODS code
+     * @param purposeOfUse v3-ActReason, null for {@code TREAT}
+     */
+    public record Recipient(String clientId, String role, String organisation, String practitioner,
+            String purposeOfUse) {}
+
+    /** A new Bundle holding what the recipient may receive; the given one is not changed. */
+    public Bundle filter(Bundle payload, Recipient recipient, String exchangeId) {
+        AccessRequest who = new AccessRequest(recipient.clientId(), recipient.role(), recipient.organisation(),
+                recipient.practitioner(), recipient.purposeOfUse(), null, clock.instant(), null);
+        ConsentedDisclosures.Batch batch = disclosures.start(who, "exchange", exchangeId);
+        Bundle out = payload.copy();
+        List<Bundle.BundleEntryComponent> kept = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : out.getEntry()) {
+            if (!entry.hasResource()) {
+                kept.add(entry);
+                continue;
+            }
+            Resource resource = entry.getResource();
+            ResourceFacts what = facts.read(resource, directory);
+            ConsentDecision decision = policy.decide(who, what, consents.apply(what.patient()), directory);
+            disclosures.count(decision);
+            if (!decision.permitted()) {
+                continue;
+            }
+            batch.disclose(what, decision);
+            if (decision.outcome() == ConsentDecision.Outcome.PERMIT_REDACTED) {
+                entry.setResource((Resource) redaction.apply(resource, decision.redactions()));
+            }
+            kept.add(entry);
+        }
+        out.setEntry(kept);
+        if (out.hasTotal()) {
+            out.setTotal(kept.size());
+        }
+        batch.flush();
+        return out;
+    }
+}

@@ -1,0 +1,190 @@
+package uk.linkwell.gateway.consent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Consent.ConsentProvisionType;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import uk.linkwell.gateway.consent.audit.Disclosure;
+import uk.linkwell.gateway.consent.audit.DisclosureAudit;
+import uk.linkwell.gateway.testsupport.LinkwellFixtures;
+
+/**
+ * A link worker records the person's consent through FHIR (verbal, or a best-interest decision), and the GP's view
+ * changes at once; every permitted disclosure and every break-glass reaches the audit with its basis, and denials
+ * are counted in {@code linkwell.consent.decisions}.
+ */
+class ConsentRecordingAndAuditTest extends ConsentProbes {
+
+    @Autowired
+    private ConsentedDisclosures disclosures;
+    @Autowired
+    private MeterRegistry meters;
+
+    private final List<Disclosure> audited = new CopyOnWriteArrayList<>();
+    private final DisclosureAudit observer = audited::add;
+
+    @BeforeEach
+    void listen() {
+        if (gpOrg == null) {
+            organisations();
+        }
+        disclosures.alsoTo(observer);
+    }
+
+    @AfterEach
+    void stopListening() {
+        disclosures.stopSending(observer);
+    }
+
+    private String json(Consent consent) {
+        return fhirContext.newJsonParser().encodeResourceToString(consent);
+    }
+
+    @Test
+    void aLinkWorkerRecordsVerbalConsentAndTheGpSeesThePlanAfterwards() {
+        Reference person = person();
+        Reference plan = plan(person);
+        HttpResponse<String> before = get(gpToken(), "CarePlan?subject=" + person.getReference());
+        assertThat(bundle(before).getEntry()).isEmpty();
+        assertHidden(before, plan);
+
+        Consent c = consent(person, ConsentProvisionType.PERMIT);
+        toActor(c.getProvision(), gpOrg);
+        HttpResponse<String> recorded = post(linkWorkerToken(), "Consent", json(c));
+        assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(201);
+
+        HttpResponse<String> after = get(gpToken(), "CarePlan?subject=" + person.getReference());
+        assertThat(ids(bundle(after))).containsExactly(plan.getReference());
+        // The link worker team wrote the Consent: it carries the team as author organisation.
+        String consentId = recorded.headers().firstValue("Location").orElseThrow();
+        HttpResponse<String> own = get(linkWorkerToken(), consentId.substring(consentId.indexOf("Consent/")));
+        assertThat(own.body()).contains(AuthorOrganisationStamp.TAG_SYSTEM).contains(teamOds);
+    }
+
+    /** The README's example, as sent with curl: conditional references, actor by ODS code, a PSY exception. */
+    @Test
+    void theReadmeConsentExampleWorksAsDocumented() {
+        Reference person = person();
+        plan(person);
+        String nhs = client().read().resource(org.hl7.fhir.r4.model.Patient.class)
+                .withId(person.getReferenceElement()).execute().getIdentifierFirstRep().getValue();
+        String count = "CarePlan?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs
+                + "&_summary=count";
+        assertThat(bundle(get(gpToken(), count)).getTotal()).isZero();
+        String p = "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs;
+        String body = """
+                {"resourceType":"Consent",
+                  "meta":{"tag":[{"system":"https://fhir.linkwell.example/CodeSystem/author-organisation","code":"LW0001"}]},
+                  "extension":[{"url":"https://fhir.linkwell.example/StructureDefinition/consent-method","valueCode":"verbal"},
+                    {"url":"https://fhir.linkwell.example/StructureDefinition/consent-recorded-by","valueReference":{"display":"Link worker"}}],
+                  "status":"active",
+                  "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+                  "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+                  "patient":{"reference":"PATIENT"},"dateTime":"2026-11-20T10:00:00Z",
+                  "policy":[{"uri":"https://fhir.linkwell.example/policy/information-sharing-agreement"}],
+                  "provision":{"type":"permit",
+                    "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
+                              "reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"GPODS"}}}],
+                    "provision":[{"type":"deny","securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]}]}}
+                """.replace("PATIENT", p).replace("GPODS", gpOds);
+        HttpResponse<String> recorded = post(adminToken(), "Consent", body);
+        assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(201);
+        assertThat(bundle(get(gpToken(), count)).getTotal()).isEqualTo(1);
+        HttpResponse<String> glass = get(gpToken(), count.replace("&_summary=count", ""),
+                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT");
+        assertThat(glass.statusCode()).isEqualTo(403);
+        assertThat(glass.body()).contains("diagnostics").contains("X-Break-Glass-Reason");
+    }
+
+    @Test
+    void aBestInterestDecisionStandsInForConsent() {
+        Reference person = person();
+        Reference plan = plan(person);
+        Consent decision = LinkwellFixtures.bestInterestDecision(person, linkWorker);
+        toActor(decision.getProvision(), gpOrg);
+        HttpResponse<String> recorded = post(linkWorkerToken(), "Consent", json(decision));
+        assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(201);
+        assertThat(ids(bundle(get(gpToken(), "CarePlan?subject=" + person.getReference()))))
+                .containsExactly(plan.getReference());
+    }
+
+    @Test
+    void aConsentWithoutWhoRecordedItIsRefusedByTheProfile() {
+        Reference person = person();
+        Consent c = consent(person, ConsentProvisionType.PERMIT);
+        c.getExtension().removeIf(e -> e.getUrl().endsWith("consent-recorded-by"));
+        HttpResponse<String> r = post(linkWorkerToken(), "Consent", json(c));
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(r.body()).contains("OperationOutcome");
+    }
+
+    @Test
+    void everyPermittedDisclosureIsAuditedWithItsBasis() {
+        Reference person = person();
+        Reference plan = plan(person);
+        Consent c = consent(person, ConsentProvisionType.PERMIT);
+        toActor(c.getProvision(), gpOrg);
+        Reference consent = record(c);
+        bundle(get(gpToken(), "CarePlan?subject=" + person.getReference()));
+        assertThat(audited).anySatisfy(d -> {
+            assertThat(d.resources()).containsExactly(plan.getReference());
+            assertThat(d.patient()).isEqualTo(person.getReference());
+            assertThat(d.basis()).isEqualTo(consent.getReference() + "#provision");
+            assertThat(d.decision()).isEqualTo("permit");
+            assertThat(d.organisation()).isEqualTo(gpOds);
+            assertThat(d.channel()).isEqualTo("fhir-search");
+            assertThat(d.purposeOfUse()).isEqualTo("TREAT");
+            assertThat(d.breakGlass()).isFalse();
+        });
+        // Someone who has not consented: their own demographic record goes to the GP on the direct-care basis.
+        Reference notConsented = person();
+        bundle(get(gpToken(), "Patient?_id=" + idPart(notConsented)));
+        assertThat(audited).anySatisfy(d -> {
+            assertThat(d.resources()).containsExactly(notConsented.getReference());
+            assertThat(d.basis()).isEqualTo("direct-care");
+            assertThat(d.channel()).isEqualTo("fhir-search");
+        });
+    }
+
+    @Test
+    void everyBreakGlassIsAuditedAndFlaggedWithItsReason() {
+        Reference person = person();
+        Reference plan = plan(person);
+        bundle(get(gpToken(), plan.getReference().replace("CarePlan/", "CarePlan?_id="),
+                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT", FhirConsentAdapter.REASON_HEADER, "Threatening self-harm"));
+        assertThat(audited).anySatisfy(d -> {
+            assertThat(d.resources()).containsExactly(plan.getReference());
+            assertThat(d.basis()).isEqualTo("break-glass");
+            assertThat(d.breakGlass()).isTrue();
+            assertThat(d.breakGlassReason()).isEqualTo("Threatening self-harm");
+            assertThat(d.purposeOfUse()).isEqualTo("ETREAT");
+        });
+    }
+
+    @Test
+    void deniedDisclosuresAreCountedNotAudited() {
+        Reference person = person();
+        Reference plan = plan(person);
+        double before = deniedByDefault();
+        HttpResponse<String> r = get(gpToken(), plan.getReference());
+        assertThat(r.statusCode()).isIn(403, 404);
+        assertThat(deniedByDefault()).isGreaterThan(before);
+        assertThat(audited).noneSatisfy(d -> assertThat(d.resources()).contains(plan.getReference()));
+    }
+
+    private double deniedByDefault() {
+        Counter c = meters.find(ConsentedDisclosures.METRIC).tag("decision", "deny").tag("basis", "default-deny")
+                .counter();
+        return c == null ? 0 : c.count();
+    }
+}
