@@ -33,6 +33,15 @@ public class FhirAccessControl {
         return resolver;
     }
 
+    /** On the storage layer, so it runs before the authorization rules check each transaction entry. */
+    @Bean
+    public ConditionalPatientReferences conditionalPatientReferences(FhirContext fhirContext, DaoRegistry daos,
+            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls, IInterceptorService storageInterceptors) {
+        ConditionalPatientReferences resolver = new ConditionalPatientReferences(fhirContext, daos, matchUrls);
+        storageInterceptors.registerInterceptor(resolver);
+        return resolver;
+    }
+
     @Bean
     public FhirSecurityInterceptors fhirSecurityInterceptors(SecurityProperties properties,
             CaseloadResolver caseloads, FhirContext fhirContext) {
