@@ -7,25 +7,28 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
  * Resolves conditional references to a patient ({@code Patient?identifier=<NHS number>}) in REST writes before the
  * caseload rules look at them, as HAPI would when storing: a GP system refers a person by NHS number, and the
- * authorization check runs before HAPI's own resolution, when the reference names nobody yet. A reference that
+ * authorization check runs before HAPI's own resolution, when the reference names nobody yet. Registered on the
+ * RestfulServer with the other access-control interceptors, so only REST requests are touched. A reference that
  * matches no patient, or several, is left for HAPI to refuse.
  */
 @Interceptor
 public class ConditionalPatientReferences {
 
-    /** Before the authorization rules (order 0) and the referral workflow. */
-    static final int ORDER = -200;
+    /** Before the authorization rules (order 0), after the scope check (-100). */
+    static final int ORDER = -50;
 
     private final FhirContext fhirContext;
     private final DaoRegistry daos;
@@ -37,14 +40,19 @@ public class ConditionalPatientReferences {
         this.matchUrls = matchUrls;
     }
 
-    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = ORDER)
-    public void created(IBaseResource resource, RequestDetails request) {
-        resolve(resource, request);
-    }
-
-    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = ORDER)
-    public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-        resolve(resource, request);
+    /** HAPI's rules check a transaction's entries as it arrives, so the references are resolved then. */
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = ORDER)
+    public void incoming(RequestDetails request, RestOperationTypeEnum operation) {
+        IBaseResource body = request.getResource();
+        if (body == null) {
+            return;
+        }
+        if (operation == RestOperationTypeEnum.TRANSACTION && body instanceof Bundle bundle) {
+            bundle.getEntry().stream().filter(Bundle.BundleEntryComponent::hasResource)
+                    .forEach(entry -> resolve(entry.getResource(), request));
+        } else if (operation == RestOperationTypeEnum.CREATE || operation == RestOperationTypeEnum.UPDATE) {
+            resolve(body, request);
+        }
     }
 
     private void resolve(IBaseResource resource, RequestDetails request) {

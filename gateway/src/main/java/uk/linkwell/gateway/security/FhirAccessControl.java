@@ -33,23 +33,16 @@ public class FhirAccessControl {
         return resolver;
     }
 
-    /** On the storage layer, so it runs before the authorization rules check each transaction entry. */
-    @Bean
-    public ConditionalPatientReferences conditionalPatientReferences(FhirContext fhirContext, DaoRegistry daos,
-            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls, IInterceptorService storageInterceptors) {
-        ConditionalPatientReferences resolver = new ConditionalPatientReferences(fhirContext, daos, matchUrls);
-        storageInterceptors.registerInterceptor(resolver);
-        return resolver;
-    }
-
     @Bean
     public FhirSecurityInterceptors fhirSecurityInterceptors(SecurityProperties properties,
-            CaseloadResolver caseloads, FhirContext fhirContext) {
+            CaseloadResolver caseloads, FhirContext fhirContext, DaoRegistry daos,
+            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
         if (!properties.enabled()) {
             return new FhirSecurityInterceptors(List.of());
         }
         return new FhirSecurityInterceptors(List.of(
                 new SmartScopeInterceptor(),
+                new ConditionalPatientReferences(fhirContext, daos, matchUrls),
                 new CaseloadSearchNarrowing(caseloads),
                 new CaseloadAuthorizationInterceptor(caseloads, new PatientCompartment(fhirContext), fhirContext),
                 new SmartCapabilityStatement(properties)));

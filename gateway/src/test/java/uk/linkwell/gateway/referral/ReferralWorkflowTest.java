@@ -369,6 +369,51 @@ class ReferralWorkflowTest extends GatewayIntegrationTest {
                 first.getValue());
     }
 
+    // --- the inbound routes are the authority for their own events
+
+    @org.springframework.beans.factory.annotation.Autowired
+    private ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<Bundle, ?> systemDao;
+
+    private void applyCaseEvent(String nhs, String caseReference, String type, String occurredAt, String body)
+            throws Exception {
+        String json = "{\"schemaVersion\":\"1\",\"eventId\":\"" + UUID.randomUUID() + "\",\"eventType\":\"" + type
+                + "\",\"occurredAt\":\"" + occurredAt + "\",\"localAuthority\":\"" + council
+                + "\",\"person\":{\"nhsNumber\":\"" + nhs + "\"},\"caseReference\":\"" + caseReference
+                + "\",\"body\":" + body + "}";
+        Bundle bundle = new uk.linkwell.mappings.socialcare.CaseEventMapper().map(json,
+                new uk.linkwell.mappings.MappingContext(UUID.randomUUID().toString(), java.time.Instant.now()));
+        // As MessageApplication applies a stored message: through the DAO layer, as the gateway itself.
+        systemDao.transaction(new ca.uhn.fhir.rest.api.server.SystemRequestDetails(), bundle);
+    }
+
+    @Test
+    void caseEventsOutOfOrderAreNotHeldToTheRestWorkflow() throws Exception {
+        String nhs = registeredPatient();
+        String caseReference = "CASE-" + UUID.randomUUID().toString().substring(0, 8);
+        // The acceptance lands first: its Task is born 'accepted' (a REST create would be refused with 422).
+        applyCaseEvent(nhs, caseReference, "referral-accepted", "2026-11-03T14:00:00Z",
+                "{\"acceptedOn\":\"2026-11-03\",\"service\":\"Adult care management\"}");
+        applyCaseEvent(nhs, caseReference, "referral-received", "2026-11-02T09:30:00Z",
+                "{\"receivedOn\":\"2026-11-02\",\"source\":\"gp\",\"referrer\":{\"odsCode\":\"" + practice
+                        + "\",\"name\":\"Brook Surgery\"},\"reason\":\"Struggling at home\",\"urgent\":false}");
+        String taskSearch = "Task?identifier=https://fhir.linkwell.example/Id/socialcare/" + council
+                + "/referral-task|nhs-" + nhs + ":" + caseReference;
+        Task task = (Task) client().search().byUrl(taskSearch).returnBundle(Bundle.class).execute()
+                .getEntryFirstRep().getResource();
+        assertThat(task.getStatus()).isEqualTo(TaskStatus.ACCEPTED);
+        // The case system then says declined: accepted -> rejected, which the REST API refuses, is its call here.
+        applyCaseEvent(nhs, caseReference, "referral-declined", "2026-11-04T10:00:00Z",
+                "{\"declinedOn\":\"2026-11-04\",\"reasons\":[\"outside-criteria\"],\"explanation\":\"No eligible needs.\","
+                        + "\"alternatives\":[{\"name\":\"Community navigator\"}],\"referrer\":{\"odsCode\":\""
+                        + practice + "\",\"name\":\"Brook Surgery\"}}");
+        task = (Task) client().search().byUrl(taskSearch).returnBundle(Bundle.class).execute()
+                .getEntryFirstRep().getResource();
+        assertThat(task.getStatus()).isEqualTo(TaskStatus.REJECTED);
+        // The gateway wrote no letter or case of its own: the case system's events carry those.
+        assertThat(client().search().byUrl("Communication?identifier=" + ReferralDecisions.DECLINE_LETTER_IDENTIFIER
+                + "|" + task.getIdElement().getIdPart()).returnBundle(Bundle.class).execute().getEntry()).isEmpty();
+    }
+
     // --- illegal transitions
 
     @Test
