@@ -4,7 +4,6 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -32,10 +31,11 @@ import uk.linkwell.profiles.LinkwellProfiles;
  * an appeal is a new Task {@code basedOn} a declined one.
  *
  * <p>A referral Task is a Task whose {@code focus} is a ServiceRequest, which LinkwellTask requires of every
- * Task. Only requests through the REST API ({@link ServletRequestDetails}) are held to the workflow: the inbound
+ * Task. Only requests through the REST API (anything but {@code SystemRequestDetails}) are held to the workflow: the inbound
  * routes write as the gateway ({@code SystemRequestDetails}) on behalf of systems that are the authority for
  * their own events, in whatever order they arrive (a case system's acceptance may land before its referral), and
- * their mappers set their own due dates by the same rule.
+ * their mappers set their own due dates by the same rule. Admin clients (data correction, back-loading) are not
+ * held to it either: their Tasks are stored as given, and only get a due date when they give none.
  */
 @Interceptor
 public class ReferralWorkflowInterceptor {
@@ -59,11 +59,11 @@ public class ReferralWorkflowInterceptor {
         if (!(resource instanceof Task task) || !isRest(request) || !isReferralTask(task, request)) {
             return;
         }
+        if (isAdmin(request) && (task.getStatus() != TaskStatus.REQUESTED || task.getRestriction().getPeriod().hasEnd())) {
+            // Back-loading a referral decided or dated before it reached the gateway: an admin's record, as given.
+            return;
+        }
         if (task.getStatus() != TaskStatus.REQUESTED) {
-            if (isAdmin(request)) {
-                // Back-loading a referral decided before it reached the gateway: an admin's record, as given.
-                return;
-            }
             throw ReferralOutcome.unprocessable("A new referral Task starts as 'requested', not '"
                     + ReferralTransitions.code(task.getStatus()) + "': the receiving team accepts or declines it "
                     + "by updating it", "Task.status");
@@ -88,7 +88,7 @@ public class ReferralWorkflowInterceptor {
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = ORDER)
     public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
         if (!(resource instanceof Task task) || !(previous instanceof Task before) || !isRest(request)
-                || !(isReferralTask(before, request) || isReferralTask(task, request))) {
+                || isAdmin(request) || !(isReferralTask(before, request) || isReferralTask(task, request))) {
             return;
         }
         TaskStatus from = before.getStatus();
@@ -106,10 +106,8 @@ public class ReferralWorkflowInterceptor {
                     + "': allowed from '" + ReferralTransitions.code(from) + "': "
                     + ReferralTransitions.describeAllowed(from) + appeal, "Task.status");
         }
-        // The due date is the gateway's; an update (which may omit it) keeps the one set on receipt, unless an
-        // admin client corrects it.
-        boolean corrected = task.getRestriction().getPeriod().hasEnd() && isAdmin(request);
-        if (before.getRestriction().getPeriod().hasEnd() && !corrected) {
+        // The due date is the gateway's; an update (which may omit it) keeps the one set on receipt.
+        if (before.getRestriction().getPeriod().hasEnd()) {
             task.getRestriction().getPeriod().setEndElement(before.getRestriction().getPeriod().getEndElement().copy());
         }
         if (from == to) {
@@ -137,14 +135,22 @@ public class ReferralWorkflowInterceptor {
         return FhirRequesters.of(request).map(Requester::role).filter(ClientRole.ADMIN::equals).isPresent();
     }
 
+    /** Anything but the gateway's own writes ({@code SystemRequestDetails}): REST requests and their sub-requests. */
     private static boolean isRest(RequestDetails request) {
-        return request instanceof ServletRequestDetails;
+        return request != null && !(request instanceof ca.uhn.fhir.rest.api.server.SystemRequestDetails);
     }
 
     /** A Task whose focus is a ServiceRequest: LinkwellTask, the referral's workflow at the receiving service. */
     private static boolean isReferralTask(Task task, RequestDetails request) {
-        return task.hasFocus() && ReferralRecords.typeOf(task.getFocus(), request)
-                .filter("ServiceRequest"::equals).isPresent();
+        if (!task.hasFocus()) {
+            return false;
+        }
+        String focus = task.getFocus().getReference();
+        if (focus != null && focus.startsWith("urn:") && ReferralRecords.typeOf(task.getFocus(), request).isEmpty()) {
+            // A transaction entry not found by its fullUrl: LinkwellTask requires the focus to be a ServiceRequest.
+            return true;
+        }
+        return ReferralRecords.typeOf(task.getFocus(), request).filter("ServiceRequest"::equals).isPresent();
     }
 
     private static Optional<Reference> appealedDecision(Task task, RequestDetails request) {
