@@ -103,6 +103,8 @@ class ReferralWorkflowTest extends GatewayIntegrationTest {
         Task task = new Task().setStatus(TaskStatus.REQUESTED).setIntent(Task.TaskIntent.ORDER)
                 .setFocus(new Reference(requestUrl)).setFor(new Reference(patient)).setAuthoredOn(new Date())
                 .setRequester(new Reference(referrer)).setOwner(new Reference(team));
+        // The Task carries the referral's priority too, as the REF^I12 mapper writes it.
+        task.setPriority(Task.TaskPriority.fromCode(priority));
         bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(task).getRequest()
                 .setMethod(Bundle.HTTPVerb.POST).setUrl("Task");
         return bundle;
