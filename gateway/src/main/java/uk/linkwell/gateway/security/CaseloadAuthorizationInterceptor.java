@@ -51,6 +51,11 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
 
         CaseloadTester tester = caseload.everyone() ? null
                 : new CaseloadTester(caseload.references(), fhirContext, compartment.subjectOnly());
+        // A receiving team screens referrals for people not (yet) on its caseload: it reads the referral Tasks it
+        // owns and the ServiceRequests they are about, and updates those Tasks (to decide), nothing more.
+        AddressedReferrals addressed = new AddressedReferrals(requester.organisation(), caseloads);
+        CaseloadTester readTester = tester == null ? null : tester.orAlso(addressed::readable);
+        CaseloadTester writeTester = tester == null ? null : tester.orAlso(addressed::writable);
         Set<String> readTypes = new LinkedHashSet<>();
         Set<String> createTypes = new LinkedHashSet<>();
         Set<String> updateTypes = new LinkedHashSet<>();
@@ -70,7 +75,7 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
             }
         }
         for (String type : readTypes) {
-            addRules(rules, type, caseload, tester, Op.READ);
+            addRules(rules, type, caseload, readTester, Op.READ);
         }
         for (String type : createTypes) {
             addRules(rules, type, caseload, tester, Op.CREATE);
@@ -80,7 +85,7 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
             }
         }
         for (String type : updateTypes) {
-            addRules(rules, type, caseload, tester, Op.WRITE);
+            addRules(rules, type, caseload, writeTester, Op.WRITE);
         }
         for (String type : deleteTypes) {
             addRules(rules, type, caseload, tester, Op.DELETE);

@@ -82,6 +82,26 @@ public class CaseloadResolver {
         return computed;
     }
 
+    private record CachedOrganisations(Set<String> ids, long generation, Instant expires) {}
+
+    private final Map<String, CachedOrganisations> organisations = new ConcurrentHashMap<>();
+
+    /** The server ids ({@code Organization/123}) of the organisations with this ODS code, reused like caseloads. */
+    public Set<String> organisationIds(String odsCode) {
+        long current = generation.get();
+        Instant now = clock.instant();
+        CachedOrganisations cached = organisations.get(odsCode);
+        if (cached != null && cached.generation() == current && now.isBefore(cached.expires())) {
+            return cached.ids();
+        }
+        SearchParameterMap map = SearchParameterMap.newSynchronous()
+                .add("identifier", new TokenParam(LinkwellProfiles.ODS_CODE_SYSTEM, odsCode));
+        Set<String> ids = Set.copyOf(dao("Organization").searchForResourceIds(map, system()).stream()
+                .map(id -> "Organization/" + id.getIdPart()).toList());
+        organisations.put(odsCode, new CachedOrganisations(ids, current, now.plusMillis(ttlMillis)));
+        return ids;
+    }
+
     private Set<IIdType> compute(CaseloadKey key) {
         Set<IIdType> patients = new LinkedHashSet<>();
         switch (key.role()) {

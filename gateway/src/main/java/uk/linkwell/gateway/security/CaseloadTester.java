@@ -18,21 +18,38 @@ final class CaseloadTester implements IAuthRuleTester {
     private final Set<String> patients;
     private final FhirTerser terser;
     private final CompartmentSearchParameterModifications subjectOnly;
+    /** Records outside the caseload this requester may still reach (referrals addressed to its team); may be null. */
+    private final java.util.function.Predicate<IBaseResource> alsoAllowed;
 
     CaseloadTester(Set<String> patients, FhirContext fhirContext, CompartmentSearchParameterModifications subjectOnly) {
+        this(patients, fhirContext.newTerser(), subjectOnly, null);
+    }
+
+    private CaseloadTester(Set<String> patients, FhirTerser terser, CompartmentSearchParameterModifications subjectOnly,
+            java.util.function.Predicate<IBaseResource> alsoAllowed) {
         this.patients = patients;
-        this.terser = fhirContext.newTerser();
+        this.terser = terser;
         this.subjectOnly = subjectOnly;
+        this.alsoAllowed = alsoAllowed;
+    }
+
+    /** This tester, also matching what {@code extra} allows (asked only for resources outside the caseload). */
+    CaseloadTester orAlso(java.util.function.Predicate<IBaseResource> extra) {
+        return new CaseloadTester(patients, terser, subjectOnly, extra);
     }
 
     @Override
     public boolean matches(RuleTestRequest request) {
-        return inCaseload(request.resource);
+        return inCaseload(request.resource) || alsoAllowed(request.resource);
     }
 
     @Override
     public boolean matchesOutput(RuleTestRequest request) {
-        return inCaseload(request.resource);
+        return inCaseload(request.resource) || alsoAllowed(request.resource);
+    }
+
+    private boolean alsoAllowed(IBaseResource resource) {
+        return alsoAllowed != null && resource != null && alsoAllowed.test(resource);
     }
 
     /**

@@ -35,12 +35,14 @@ public class FhirAccessControl {
 
     @Bean
     public FhirSecurityInterceptors fhirSecurityInterceptors(SecurityProperties properties,
-            CaseloadResolver caseloads, FhirContext fhirContext) {
+            CaseloadResolver caseloads, FhirContext fhirContext, DaoRegistry daos,
+            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
         if (!properties.enabled()) {
             return new FhirSecurityInterceptors(List.of());
         }
         return new FhirSecurityInterceptors(List.of(
                 new SmartScopeInterceptor(),
+                new ConditionalPatientReferences(fhirContext, daos, matchUrls),
                 new CaseloadSearchNarrowing(caseloads),
                 new CaseloadAuthorizationInterceptor(caseloads, new PatientCompartment(fhirContext), fhirContext),
                 new SmartCapabilityStatement(properties)));
