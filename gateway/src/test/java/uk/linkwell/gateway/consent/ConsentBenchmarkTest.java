@@ -80,6 +80,7 @@ class ConsentBenchmarkTest {
     static final String QUERY = "/fhir/CarePlan?patient=%s&_include=CarePlan:goal&_include=CarePlan:activity-reference";
     static final String GP_SCOPES = "system/CarePlan.rs system/Goal.rs system/ServiceRequest.rs system/Patient.rs";
 
+    static final String AUTHOR_ORGANISATION = "https://fhir.linkwell.example/CodeSystem/author-organisation";
     static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     static final String ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
     static final String RECIPIENT_ROLE = "https://fhir.linkwell.example/CodeSystem/recipient-role";
@@ -219,6 +220,13 @@ class ConsentBenchmarkTest {
             add(tx, "urn:uuid:" + UUID.randomUUID(), plan);
             if (complex) {
                 add(tx, "urn:uuid:" + UUID.randomUUID(), complexConsent(patient, recorder, i / 50));
+            } else {
+                // Everyone else consented plainly to their GP: each record the GP gets is still decided by a
+                // Consent, as the records are the link worker team's (author organisation below), not the GP's.
+                Consent plain = LinkwellFixtures.verbalConsent(patient, recorder);
+                plain.addPerformer(patient);
+                plain.getProvision().addActor(actor("gp", PRACTICE));
+                add(tx, "urn:uuid:" + UUID.randomUUID(), plain);
             }
         }
         Bundle response = admin.transaction().withBundle(tx).execute();
@@ -233,6 +241,8 @@ class ConsentBenchmarkTest {
     }
 
     private static void add(Bundle tx, String fullUrl, Resource resource) {
+        // Written by the link worker team (the admin client may state the author organisation).
+        resource.getMeta().addTag(AUTHOR_ORGANISATION, LINK_WORKERS, null);
         tx.addEntry().setFullUrl(fullUrl).setResource(resource).getRequest()
                 .setMethod(Bundle.HTTPVerb.POST).setUrl(resource.fhirType());
     }
@@ -317,7 +327,8 @@ class ConsentBenchmarkTest {
         String report = String.format(Locale.ROOT, """
                 CarePlan search with _include of goals and service requests (%s), one random patient per request
                 as a GP system, %d client threads, %d rounds of %d s per mode, alternating (%s)
-                %d registered patients, each with a plan, 2 goals, 2 service requests; %d with complex consents
+                %d registered patients, each with a plan, 2 goals, 2 service requests written by the link worker team;
+                %d with complex consents, the others with a plain permit to their GP practice
                 (nested provisions, PSY-labelled records, a denied organisation, every fifth expired)
                 PostgreSQL; one JVM, two gateways; authorization on in both; seeding took %.0f s
                 consent on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)

@@ -101,7 +101,10 @@ class AuthorizationBenchmarkTest {
                 // Both gateways in one JVM: neither takes the MLLP port, neither applies inbound messages.
                 "--linkwell.hospital.mllp.enabled=false",
                 "--linkwell.ingest.worker-enabled=false",
-                "--logging.level.root=WARN"));
+                "--logging.level.root=WARN",
+                // Authorization alone: the consent engine (measured by ConsentBenchmarkTest) is off in both.
+                "--linkwell.consent.enabled=false",
+                "--linkwell.consent.allow-disabled=true"));
         if (!security) {
             args.add("--linkwell.security.enabled=false");
             args.add("--linkwell.security.allow-disabled=true");

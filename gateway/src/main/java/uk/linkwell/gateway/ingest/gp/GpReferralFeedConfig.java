@@ -8,14 +8,14 @@ import uk.linkwell.mappings.hl7v2.ReferralMappingConfig;
 
 /** The REF^I12 referral mapper as configured under {@code linkwell.referral}. */
 @Configuration
-public class ReferralConfig {
+public class GpReferralFeedConfig {
 
     @Bean
-    public ReferralMapper referralMapper(ReferralProperties properties) {
+    public ReferralMapper referralMapper(GpReferralProperties properties) {
         return new ReferralMapper(mappingConfig(properties));
     }
 
-    static ReferralMappingConfig mappingConfig(ReferralProperties properties) {
+    static ReferralMappingConfig mappingConfig(GpReferralProperties properties) {
         ReferralMappingConfig.Builder builder = ReferralMappingConfig.builder()
                 .routineDueDays(properties.routineDueDays())
                 .localZone(ZoneId.of(properties.localZone()));

@@ -5,10 +5,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** How GP referrals (HL7 v2 REF^I12 over MLLP) become Linkwell referrals, under {@code linkwell.referral}. */
 @ConfigurationProperties(prefix = "linkwell.referral")
-public record ReferralProperties(List<String> socialPrescribingServices, List<String> socialPrescribingReferralTypes,
+public record GpReferralProperties(List<String> socialPrescribingServices, List<String> socialPrescribingReferralTypes,
         List<String> socialPrescribingReferralCategories, Integer routineDueDays, String localZone) {
 
-    public ReferralProperties {
+    public GpReferralProperties {
         socialPrescribingServices = socialPrescribingServices == null ? List.of() : socialPrescribingServices;
         socialPrescribingReferralTypes = socialPrescribingReferralTypes == null ? List.of()
                 : socialPrescribingReferralTypes;
