@@ -9,8 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
@@ -67,18 +65,9 @@ public class ConsentConfig {
         return new BreakGlassWindows(properties.breakGlass().window(), Clock.systemUTC());
     }
 
-    /** Only when the audit writer is absent (this branch alone); logs at debug. */
+    /** Permitted disclosures go to the disclosure audit (AuditEvents written in batches). */
     @Bean
-    @ConditionalOnMissingBean(DisclosureAudit.class)
-    public LoggingDisclosureAudit loggingDisclosureAudit() {
-        return new LoggingDisclosureAudit();
-    }
-
-    /** The real AuditEvent writer when there is one, whichever order the beans were defined in. */
-    @Bean
-    public ConsentedDisclosures consentedDisclosures(ObjectProvider<DisclosureAudit> audits, MeterRegistry meters) {
-        DisclosureAudit audit = audits.orderedStream().filter(a -> !(a instanceof LoggingDisclosureAudit))
-                .findFirst().orElseGet(LoggingDisclosureAudit::new);
+    public ConsentedDisclosures consentedDisclosures(DisclosureAudit audit, MeterRegistry meters) {
         return new ConsentedDisclosures(audit, meters);
     }
 
