@@ -1,10 +1,12 @@
 package uk.linkwell.gateway.consent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.hl7.fhir.r4.model.Consent;
@@ -136,7 +138,8 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         toActor(c.getProvision(), gpOrg);
         Reference consent = record(c);
         bundle(get(gpToken(), "CarePlan?subject=" + person.getReference()));
-        assertThat(audited).anySatisfy(d -> {
+        // Disclosures are handed over when the request completes, which may be just after the response.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
             assertThat(d.resources()).containsExactly(plan.getReference());
             assertThat(d.patient()).isEqualTo(person.getReference());
             assertThat(d.basis()).isEqualTo(consent.getReference() + "#provision");
@@ -145,15 +148,16 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
             assertThat(d.channel()).isEqualTo("fhir-search");
             assertThat(d.purposeOfUse()).isEqualTo("TREAT");
             assertThat(d.breakGlass()).isFalse();
-        });
+        }));
         // Someone who has not consented: their own demographic record goes to the GP on the direct-care basis.
         Reference notConsented = person();
         bundle(get(gpToken(), "Patient?_id=" + idPart(notConsented)));
-        assertThat(audited).anySatisfy(d -> {
+        // Disclosures are handed over when the request completes, which may be just after the response.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
             assertThat(d.resources()).containsExactly(notConsented.getReference());
             assertThat(d.basis()).isEqualTo("direct-care");
             assertThat(d.channel()).isEqualTo("fhir-search");
-        });
+        }));
     }
 
     @Test
@@ -162,13 +166,14 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         Reference plan = plan(person);
         bundle(get(gpToken(), plan.getReference().replace("CarePlan/", "CarePlan?_id="),
                 FhirConsentAdapter.PURPOSE_HEADER, "ETREAT", FhirConsentAdapter.REASON_HEADER, "Threatening self-harm"));
-        assertThat(audited).anySatisfy(d -> {
+        // Disclosures are handed over when the request completes, which may be just after the response.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
             assertThat(d.resources()).containsExactly(plan.getReference());
             assertThat(d.basis()).isEqualTo("break-glass");
             assertThat(d.breakGlass()).isTrue();
             assertThat(d.breakGlassReason()).isEqualTo("Threatening self-harm");
             assertThat(d.purposeOfUse()).isEqualTo("ETREAT");
-        });
+        }));
     }
 
     @Test
