@@ -40,11 +40,12 @@ public class FhirAccessControl {
         if (!properties.enabled()) {
             return new FhirSecurityInterceptors(List.of());
         }
+        PatientCompartment compartment = new PatientCompartment(fhirContext);
         return new FhirSecurityInterceptors(List.of(
                 new SmartScopeInterceptor(),
                 new ConditionalPatientReferences(fhirContext, daos, matchUrls),
-                new CaseloadSearchNarrowing(caseloads),
-                new CaseloadAuthorizationInterceptor(caseloads, new PatientCompartment(fhirContext), fhirContext),
+                new CaseloadSearchNarrowing(caseloads, fhirContext, compartment),
+                new CaseloadAuthorizationInterceptor(caseloads, compartment, fhirContext),
                 new SmartCapabilityStatement(properties)));
     }
 }

@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param demoClients the README tour's clients, keyed by client id; used only while {@code demoClientsEnabled}
  * @param tokenEndpoint the token endpoint SMART discovery advertises when an external provider issues tokens
  * @param caseloadCacheTtl how long a computed caseload may be reused by this instance
+ * @param verifiedTokenCache how many verified access tokens are remembered, and for how long, so that their
+ *     signatures are not checked again on every request (their times and claims always are)
  */
 @ConfigurationProperties("linkwell.security")
 public record SecurityProperties(
@@ -26,11 +28,21 @@ public record SecurityProperties(
         @DefaultValue("true") boolean demoClientsEnabled,
         Map<String, Client> demoClients,
         String tokenEndpoint,
-        @DefaultValue("60s") Duration caseloadCacheTtl) {
+        @DefaultValue("60s") Duration caseloadCacheTtl,
+        @DefaultValue VerifiedTokenCache verifiedTokenCache) {
 
     public SecurityProperties {
         clients = clients == null ? Map.of() : Map.copyOf(clients);
         demoClients = demoClients == null ? Map.of() : Map.copyOf(demoClients);
+    }
+
+    /**
+     * Verified tokens remembered by the resource server.
+     *
+     * @param size distinct tokens remembered; 0 checks every signature every time
+     * @param ttl the longest a token is remembered (it is refused anyway once expired)
+     */
+    public record VerifiedTokenCache(@DefaultValue("10000") long size, @DefaultValue("10m") Duration ttl) {
     }
 
     /**

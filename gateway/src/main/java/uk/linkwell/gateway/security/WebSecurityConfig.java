@@ -117,20 +117,23 @@ public class WebSecurityConfig {
             processor.setJWTClaimsSetVerifier((claims, context) -> { });
             NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
             String issuer = properties.authorizationServer().issuer();
-            decoder.setJwtValidator(validators(issuer.isBlank() ? null : issuer));
-            return decoder;
+            OAuth2TokenValidator<Jwt> validator = validators(issuer.isBlank() ? null : issuer);
+            decoder.setJwtValidator(validator);
+            return remembering(decoder, validator, properties);
         }
         if (!jwkSetUri.isBlank()) {
             NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
-            decoder.setJwtValidator(validators(issuerUri.isBlank() ? null : issuerUri));
-            return decoder;
+            OAuth2TokenValidator<Jwt> validator = validators(issuerUri.isBlank() ? null : issuerUri);
+            decoder.setJwtValidator(validator);
+            return remembering(decoder, validator, properties);
         }
         if (!issuerUri.isBlank()) {
-            return new SupplierJwtDecoder(() -> {
+            OAuth2TokenValidator<Jwt> validator = validators(issuerUri);
+            return remembering(new SupplierJwtDecoder(() -> {
                 NimbusJwtDecoder decoder = NimbusJwtDecoder.withIssuerLocation(issuerUri).build();
-                decoder.setJwtValidator(validators(issuerUri));
+                decoder.setJwtValidator(validator);
                 return decoder;
-            });
+            }), validator, properties);
         }
         if (!properties.enabled()) {
             return token -> {
@@ -139,6 +142,12 @@ public class WebSecurityConfig {
         }
         throw new IllegalStateException("linkwell.security.authorization-server.enabled=false needs "
                 + "spring.security.oauth2.resourceserver.jwt.issuer-uri or .jwk-set-uri of the identity provider");
+    }
+
+    private static JwtDecoder remembering(JwtDecoder decoder, OAuth2TokenValidator<Jwt> validator,
+            SecurityProperties properties) {
+        SecurityProperties.VerifiedTokenCache cache = properties.verifiedTokenCache();
+        return cache.size() <= 0 ? decoder : new VerifiedTokens(decoder, validator, cache.size(), cache.ttl());
     }
 
     private static OAuth2TokenValidator<Jwt> validators(String issuer) {

@@ -40,6 +40,7 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
     private String patientA2;
     private String patientB;
     private String nhsB;
+    private String carePlanA2;
     private String carePlanB;
     private String observationOfB;
     private String taskA;
@@ -68,7 +69,7 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         // About B, naming A's patient as performer: FHIR's compartment would count it as A's; Linkwell does not.
         referralAboutBNamingA = create(admin, LinkwellFixtures.referral(new Reference(patientB), orgB,
                 new Reference(patientA))).getReference();
-        create(admin, LinkwellFixtures.actionPlan(new Reference(patientA2), orgA));
+        carePlanA2 = create(admin, LinkwellFixtures.actionPlan(new Reference(patientA2), orgA)).getReference();
         carePlanB = create(admin, LinkwellFixtures.actionPlan(new Reference(patientB), orgB)).getReference();
         // A2's observation names B as performer; B's observation has A2 as its focus: include/revinclude bait.
         create(admin, observation(patientA2).addPerformer(new Reference(patientB)));
@@ -171,15 +172,42 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         assertThat(ids(plans).get(0)).isNotEqualTo(ids(next).get(0));
         assertThat(next.getLink(Bundle.LINK_NEXT)).isNull();
 
-        // Naming B's patient outright is refused by the narrowing (403), never answered with B's plans.
-        HttpResponse<String> bySubject = asPracticeA("CarePlan?subject=" + patientB);
-        assertThat(bySubject.statusCode()).isEqualTo(403);
-        assertNothingOfB(bySubject);
+        // Naming B's patient outright finds nothing (the practice's registration clause is ANDed to the
+        // client's own), never B's plans.
+        // (The self link echoes the id the client itself sent; no entry, no count.)
+        HttpResponse<String> bySubject = asPracticeA("CarePlan?subject=" + patientB + "&_total=accurate");
+        assertThat(bySubject.statusCode()).isEqualTo(200);
+        assertThat(bundle(bySubject).getTotal()).isZero();
+        assertThat(bundle(bySubject).getEntry()).isEmpty();
         // (The self link echoes the NHS number the client itself sent; no entry, no count.)
         Bundle chained = bundle(asPracticeA("CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS
                 + "|" + nhsB));
         assertThat(chained.getTotal()).isZero();
         assertThat(chained.getEntry()).isEmpty();
+    }
+
+    @Test
+    void searchesInsideABatchAreNarrowedAndReadsStayReads() {
+        Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+        batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl("CarePlan");
+        batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl("Task");
+        batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(carePlanA2);
+        batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(carePlanB);
+        Bundle response = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES)).transaction().withBundle(batch)
+                .execute();
+
+        Bundle plans = (Bundle) response.getEntry().get(0).getResource();
+        assertThat(ids(plans)).as(plans.getLink(Bundle.LINK_SELF).getUrl()).hasSize(2).contains(carePlanA2)
+                .doesNotContain(carePlanB);
+        Bundle tasks = (Bundle) response.getEntry().get(1).getResource();
+        assertThat(ids(tasks)).contains(taskA).doesNotContain(taskB);
+        // A read inside a batch is answered as a read (the plan itself), not turned into a search.
+        assertThat(response.getEntry().get(2).getResponse().getStatus()).startsWith("200");
+        assertThat(response.getEntry().get(2).getResource()).isInstanceOf(CarePlan.class);
+        assertThat(response.getEntry().get(2).getResource().getIdElement().toUnqualifiedVersionless().getValue())
+                .isEqualTo(carePlanA2);
+        assertThat(response.getEntry().get(3).getResponse().getStatus()).startsWith("403");
+        assertThat(fhirContext.newJsonParser().encodeResourceToString(response)).doesNotContain(idPart(patientB));
     }
 
     @Test
@@ -244,10 +272,11 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         Bundle withPlans = bundle(asPracticeA("Patient?_revinclude=CarePlan:subject&_total=accurate"));
         assertThat(withPlans.getTotal()).isEqualTo(2);
         assertThat(ids(withPlans)).doesNotContain(patientB, carePlanB);
-        // Asking for B by id is refused outright by the narrowing (403), never answered with B's plans.
+        // Asking for B by id finds nothing (B is not registered at A), never B's plans.
         HttpResponse<String> ofB = asPracticeA("Patient?_id=" + idPart(patientB) + "&_revinclude=CarePlan:subject");
-        assertNothingOfB(ofB);
-        assertThat(ofB.statusCode()).isEqualTo(403);
+        assertThat(ofB.statusCode()).isEqualTo(200);
+        assertThat(ofB.body()).doesNotContain(idPart(carePlanB));
+        assertThat(bundle(ofB).getEntry()).isEmpty();
     }
 
     @Test
