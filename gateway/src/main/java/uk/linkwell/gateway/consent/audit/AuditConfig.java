@@ -1,7 +1,6 @@
 package uk.linkwell.gateway.consent.audit;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashSet;
@@ -20,9 +19,9 @@ public class AuditConfig {
 
     @Bean
     public AuditEventStore auditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager,
-            JpaStorageSettings storageSettings, FhirContext fhirContext) {
-        versionObservedReferences(storageSettings, fhirContext);
-        return new AuditEventStore(daos, transactionManager);
+            FhirContext fhirContext, ca.uhn.fhir.jpa.cache.IResourceVersionSvc versions) {
+        keepObservedReferenceVersions(fhirContext);
+        return new AuditEventStore(daos, transactionManager, versions);
     }
 
     @Bean
@@ -32,15 +31,11 @@ public class AuditConfig {
     }
 
     /**
-     * HAPI stores the references an AuditEvent makes to what it observed with the version current when it is
-     * written ({@code CarePlan/5/_history/2}). That records which version was disclosed and, because HAPI does not
-     * count versioned references as delete conflicts, keeps the audit trail from making every disclosed resource
-     * undeletable. Searches without a version ({@code AuditEvent?patient=Patient/5}) still find them.
+     * The references an AuditEvent makes to what it observed are stored with their version
+     * ({@code CarePlan/5/_history/2}, set by {@link AuditEventStore}); HAPI's parser would otherwise strip it.
+     * Searches without a version ({@code AuditEvent?patient=Patient/5}) still find them.
      */
-    static void versionObservedReferences(JpaStorageSettings storageSettings, FhirContext fhirContext) {
-        Set<String> auto = new LinkedHashSet<>(storageSettings.getAutoVersionReferenceAtPaths());
-        auto.addAll(OBSERVED_PATHS);
-        storageSettings.setAutoVersionReferenceAtPaths(auto);
+    static void keepObservedReferenceVersions(FhirContext fhirContext) {
         Set<String> keep = new LinkedHashSet<>(fhirContext.getParserOptions().getDontStripVersionsFromReferencesAtPaths());
         keep.addAll(OBSERVED_PATHS);
         fhirContext.getParserOptions().setDontStripVersionsFromReferencesAtPaths(keep);

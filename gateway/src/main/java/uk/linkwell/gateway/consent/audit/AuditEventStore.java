@@ -1,11 +1,16 @@
 package uk.linkwell.gateway.consent.audit;
 
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.cache.IResourceVersionSvc;
+import ca.uhn.fhir.jpa.cache.ResourcePersistentIdMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import java.util.ArrayList;
 import java.util.List;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
@@ -25,10 +30,13 @@ public class AuditEventStore {
     public static final String UNRESOLVED_REFERENCE_SYSTEM = "https://fhir.linkwell.example/Id/unresolved-reference";
 
     private final DaoRegistry daos;
+    private final IResourceVersionSvc versions;
     private final TransactionTemplate transaction;
 
-    public AuditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager) {
+    public AuditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager,
+            IResourceVersionSvc versions) {
         this.daos = daos;
+        this.versions = versions;
         this.transaction = new TransactionTemplate(transactionManager);
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
@@ -37,7 +45,9 @@ public class AuditEventStore {
      * All or nothing: the events are copied, so a failed attempt can be repeated with the same list. They go in
      * as one FHIR transaction Bundle rather than create after create: HAPI then resolves the references and
      * flushes once for the lot, where each separate create flushed (and cascaded over) everything written
-     * before it in the same transaction, so a batch of 100 cost far more than 100 times one.
+     * before it in the same transaction, so a batch of 100 cost far more than 100 times one. The references to
+     * what was observed are versioned here, all of the batch's in one query (HAPI's own auto-versioning looked
+     * each one up alone).
      */
     @SuppressWarnings("unchecked")
     public void writeAll(List<AuditEvent> events) {
@@ -45,12 +55,50 @@ public class AuditEventStore {
             return;
         }
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        for (AuditEvent event : events) {
-            bundle.addEntry().setResource(event.copy()).getRequest()
-                    .setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent");
-        }
+        List<AuditEvent> copies = events.stream().map(AuditEvent::copy).toList();
         IFhirSystemDao<Bundle, ?> system = (IFhirSystemDao<Bundle, ?>) daos.getSystemDao();
-        transaction.executeWithoutResult(tx -> system.transactionNested(new SystemRequestDetails(), bundle));
+        transaction.executeWithoutResult(tx -> {
+            versionObservedReferences(copies);
+            for (AuditEvent event : copies) {
+                bundle.addEntry().setResource(event).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent");
+            }
+            system.transactionNested(new SystemRequestDetails(), bundle);
+        });
+    }
+
+    /**
+     * {@code CarePlan/5} becomes {@code CarePlan/5/_history/2}, the version current now: it records which version
+     * was disclosed and, as HAPI does not count versioned references as delete conflicts, keeps the audit trail
+     * from making every disclosed resource undeletable. A reference whose target is not found is left as it is
+     * (HAPI then refuses the batch, and the writer makes such references logical one event at a time).
+     */
+    private void versionObservedReferences(List<AuditEvent> events) {
+        List<Reference> references = new ArrayList<>();
+        List<IIdType> ids = new ArrayList<>();
+        for (AuditEvent event : events) {
+            for (AuditEvent.AuditEventEntityComponent entity : event.getEntity()) {
+                if (!entity.hasWhat() || !entity.getWhat().hasReference()) {
+                    continue;
+                }
+                IdType id = new IdType(entity.getWhat().getReference());
+                if (id.hasResourceType() && id.hasIdPart() && !id.hasVersionIdPart() && !id.hasBaseUrl()) {
+                    references.add(entity.getWhat());
+                    ids.add(id);
+                }
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        ResourcePersistentIdMap current = versions.getLatestVersionIdsForResourceIds(RequestPartitionId.allPartitions(),
+                ids);
+        for (int i = 0; i < ids.size(); i++) {
+            IIdType id = ids.get(i);
+            if (current.containsKey(id) && current.getResourcePersistentId(id).getVersion() != null) {
+                references.get(i).setReference(id.withVersion(String.valueOf(
+                        current.getResourcePersistentId(id).getVersion())).getValue());
+            }
+        }
     }
 
     /**
