@@ -4,6 +4,8 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -71,6 +73,9 @@ public class CldBatchProcessor {
     private final IngestProperties ingest;
     private final TransactionTemplate transaction;
     private final Clock clock;
+
+    @PersistenceContext
+    private EntityManager entityManager;
 
     public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
             MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
@@ -347,18 +352,28 @@ public class CldBatchProcessor {
         if (rows.isEmpty()) {
             return;
         }
-        Bundle bundle = CldMapper.transaction(rows.stream().map(Pending::entries).toList());
-        SystemRequestDetails request = new SystemRequestDetails();
-        if (!properties.validateWrites()) {
-            request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
-        }
-        Bundle response = systemDao.transactionNested(request, bundle);
+        // HAPI checks every create-if-absent entry of a transaction Bundle against every other entry of its type
+        // (work that grows with the square of the Bundle), so a chunk goes as several smaller Bundles, all in the
+        // chunk's one database transaction. A resource a later Bundle names again is then found in the store.
         List<String> created = new ArrayList<>();
-        for (Bundle.BundleEntryComponent entry : response.getEntry()) {
-            if (entry.hasResponse() && entry.getResponse().getStatus() != null
-                    && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
-                created.add(entry.getResponse().getLocation());
+        int size = properties.bundleRows();
+        for (int from = 0; from < rows.size(); from += size) {
+            List<Pending> part = rows.subList(from, Math.min(rows.size(), from + size));
+            Bundle bundle = CldMapper.transaction(part.stream().map(Pending::entries).toList());
+            SystemRequestDetails request = new SystemRequestDetails();
+            if (!properties.validateWrites()) {
+                request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
             }
+            Bundle response = systemDao.transactionNested(request, bundle);
+            for (Bundle.BundleEntryComponent entry : response.getEntry()) {
+                if (entry.hasResponse() && entry.getResponse().getStatus() != null
+                        && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
+                    created.add(entry.getResponse().getLocation());
+                }
+            }
+            // HAPI has flushed the Bundle's writes; letting go of its entities keeps every later flush (Hibernate
+            // checks each managed entity) as small as one Bundle's.
+            entityManager.clear();
         }
         if (!created.isEmpty()) {
             // Written as a one-entry transaction rather than a plain create: HAPI then resolves all its targets in

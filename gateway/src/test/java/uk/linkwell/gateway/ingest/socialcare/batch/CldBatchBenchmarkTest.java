@@ -77,7 +77,8 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
                 "CLD batch backfill, gateway on PostgreSQL (" + Instant.now() + ")",
                 "file: " + rows + " rows (" + body.length + " bytes), " + file.badLines().size() + " bad, one person per"
                         + " four rows, event types Request/Assessment/Service/Review in turn",
-                "chunk size: " + properties.chunkSize() + ", validate writes: " + properties.validateWrites()
+                "chunk size: " + properties.chunkSize() + ", rows per Bundle: " + properties.bundleRows()
+                        + ", writers: " + properties.writers() + ", validate writes: " + properties.validateWrites()
                         + ", available processors: " + Runtime.getRuntime().availableProcessors(),
                 String.format("POST to completed: %.1f s, %.0f rows/s", seconds, rows / seconds),
                 // On a shared machine the wall clock says as much about the neighbours as about the gateway.
