@@ -276,8 +276,10 @@ public final class CldMapper {
     Reference createIfAbsent(Resource resource, Identifier identifier) {
       String fullUrl = fullUrl(resource.fhirType(), identifier);
       Bundle.BundleEntryComponent entry = new Bundle.BundleEntryComponent().setFullUrl(fullUrl).setResource(resource);
+      // The match URL names its type ("Patient?identifier=..."): HAPI then resolves all of a transaction's
+      // create-if-absent entries in one query up front instead of searching once per entry.
       entry.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl(resource.fhirType())
-          .setIfNoneExist("identifier=" + identifier.getSystem() + "|"
+          .setIfNoneExist(resource.fhirType() + "?identifier=" + identifier.getSystem() + "|"
               + URLEncoder.encode(identifier.getValue(), StandardCharsets.UTF_8));
       entries.put(fullUrl, entry);
       return new Reference(fullUrl);

@@ -26,7 +26,7 @@ class CldGoldenFileTest {
     Bundle bundle = CldFixtures.map(CldFixtures.example()).bundle();
     assertThat(bundle.getEntry()).allSatisfy(e -> {
       assertThat(e.getRequest().getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
-      assertThat(e.getRequest().getIfNoneExist()).startsWith("identifier=");
+      assertThat(e.getRequest().getIfNoneExist()).startsWith(e.getResource().fhirType() + "?identifier=");
       assertThat(e.getFullUrl()).startsWith("urn:uuid:");
     });
     assertThat(bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getFullUrl)).doesNotHaveDuplicates();

@@ -1,18 +1,33 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Date;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.slf4j.Logger;
@@ -35,11 +50,16 @@ import uk.linkwell.mappings.socialcare.cld.CldRowError;
 import uk.linkwell.mappings.socialcare.cld.CldRowException;
 
 /**
- * Applies a stored CLD file in chunks of {@code linkwell.socialcare.batch.chunk-size} rows: each chunk is one
- * FHIR transaction through HAPI's DAO layer, committed together with the chunk's progress, its bad rows and a
- * Provenance, so a restart resumes after the last committed chunk and no row is lost or applied twice (and
+ * Applies a stored CLD file in chunks of about {@code linkwell.socialcare.batch.chunk-size} rows: each chunk is
+ * one FHIR transaction through HAPI's DAO layer, committed together with the chunk's progress, its bad rows and
+ * a Provenance, so a restart resumes after the last committed chunk and no row is lost or applied twice (and
  * every entry is a create-if-absent, so applying one again would change nothing anyway). A chunk the store
  * refuses is applied again row by row, so the good rows land and the one at fault is reported.
+ * <p>
+ * Up to {@code writers} chunks are written at once, each on its own thread and database transaction, but they
+ * commit strictly in file order, and two chunks that name a resource in common (every row names its Patient,
+ * so any two rows of one person) are never in flight together: the later one starts when the earlier has
+ * committed. So rows still apply as if one after another in file order.
  */
 @Component
 public class CldBatchProcessor {
@@ -47,7 +67,6 @@ public class CldBatchProcessor {
     private static final Logger log = LoggerFactory.getLogger(CldBatchProcessor.class);
 
     private final IFhirSystemDao<Bundle, ?> systemDao;
-    private final DaoRegistry daos;
     private final CldBatchStore batches;
     private final MessageStore messages;
     private final CldBatchProperties properties;
@@ -55,11 +74,13 @@ public class CldBatchProcessor {
     private final TransactionTemplate transaction;
     private final Clock clock;
 
-    public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, CldBatchStore batches,
+    @PersistenceContext
+    private EntityManager entityManager;
+
+    public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
             MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
             PlatformTransactionManager transactionManager, Clock clock) {
         this.systemDao = systemDao;
-        this.daos = daos;
         this.batches = batches;
         this.messages = messages;
         this.properties = properties;
@@ -71,6 +92,28 @@ public class CldBatchProcessor {
 
     /** One entry of the file: a mapped row, or why it is bad. */
     private record Pending(long line, List<Bundle.BundleEntryComponent> entries, CldRowError error) {}
+
+    /** Rows from one position of the file on, applied and settled together; the keys name what they write. */
+    private static final class Chunk {
+        final List<Pending> rows = new ArrayList<>();
+        final Set<String> keys = new HashSet<>();
+        long settledBefore;
+
+        void add(Pending pending) {
+            rows.add(pending);
+            if (pending.entries() != null) {
+                pending.entries().forEach(e -> keys.add(e.getFullUrl()));
+            }
+        }
+
+        /** Whether the row writes a resource this chunk writes too (its Patient, above all). */
+        boolean shares(Pending pending) {
+            return pending.entries() != null && pending.entries().stream().anyMatch(e -> keys.contains(e.getFullUrl()));
+        }
+    }
+
+    /** A chunk handed to a writer: done when it has committed (or failed). */
+    private record InFlight(Chunk chunk, CompletableFuture<Long> committed) {}
 
     /** Applies what is left of the file (all of it the first time). */
     public void process(InboundMessage message) throws UnprocessableMessageException {
@@ -86,30 +129,115 @@ public class CldBatchProcessor {
             log.info("CLD batch {}: resuming after {} settled rows", id, settled);
         }
         transaction.executeWithoutResult(tx -> messages.extendClaim(id, ingest.claimLease()));
-        long seen = 0;
-        long[] position = {settled};
-        List<Pending> chunk = new ArrayList<>();
-        while (reader.hasNext()) {
-            CldReader.Entry entry = reader.next();
-            seen++;
-            // Rows settled before a restart are mapped again (not applied): the mapper remembers the file's people.
-            Pending pending = map(mapper, entry);
-            if (seen <= settled) {
-                continue;
+        int writers = properties.writers();
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(writers, r -> {
+            Thread t = new Thread(r, "cld-writer-" + id + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Deque<InFlight> inFlight = new ArrayDeque<>();
+        // The council's Organization is in every chunk: once a chunk with good rows has committed it exists (and,
+        // referenced, cannot be deleted), so chunks no longer collide on it.
+        boolean[] councilExists = {false};
+        String[] councilKey = {null};
+        try {
+            long seen = 0;
+            long position = settled;
+            Chunk chunk = new Chunk();
+            while (reader.hasNext()) {
+                CldReader.Entry entry = reader.next();
+                seen++;
+                // Rows settled before a restart are mapped again (not applied): the mapper remembers the file's people.
+                Pending pending = map(mapper, entry);
+                if (seen <= settled) {
+                    continue;
+                }
+                if (councilKey[0] == null && pending.entries() != null) {
+                    councilKey[0] = pending.entries().stream().filter(e -> e.getResource() instanceof Organization)
+                            .map(Bundle.BundleEntryComponent::getFullUrl).findFirst().orElse(null);
+                }
+                // A full chunk takes on the rows that follow while they write what it writes (the same person's
+                // next rows, in a file sorted by person), up to twice its size: chunks then rarely share a
+                // Patient and can be in flight together.
+                int size = chunk.rows.size();
+                boolean full = size >= properties.chunkSize()
+                        && (size >= 2 * properties.chunkSize() || !chunk.shares(withoutCouncil(pending, councilKey[0])));
+                if (full) {
+                    chunk.settledBefore = position;
+                    position += chunk.rows.size();
+                    submit(message, chunk, inFlight, pool, writers, councilExists, councilKey[0]);
+                    chunk = new Chunk();
+                }
+                chunk.add(pending);
             }
-            chunk.add(pending);
-            if (chunk.size() >= properties.chunkSize()) {
-                apply(message, chunk, position);
-                chunk.clear();
+            if (!chunk.rows.isEmpty()) {
+                chunk.settledBefore = position;
+                submit(message, chunk, inFlight, pool, writers, councilExists, councilKey[0]);
             }
-        }
-        if (!chunk.isEmpty()) {
-            apply(message, chunk, position);
+            while (!inFlight.isEmpty()) {
+                await(inFlight.pollFirst(), councilExists);
+            }
+        } catch (RuntimeException e) {
+            // Nothing may still be writing when the worker retries the batch from its last committed chunk.
+            inFlight.forEach(f -> f.committed().exceptionally(t -> 0L).join());
+            throw e;
+        } finally {
+            pool.shutdown();
         }
         batches.finish(id);
         CldBatch done = batches.find(id).orElseThrow();
         log.info("CLD batch {} completed: {} rows, {} landed, {} bad", id, done.getRowsProcessed(),
                 done.getRowsLanded(), done.getRowsBad());
+    }
+
+    private static Pending withoutCouncil(Pending pending, String councilKey) {
+        if (pending.entries() == null || councilKey == null) {
+            return pending;
+        }
+        return new Pending(pending.line(), pending.entries().stream()
+                .filter(e -> !councilKey.equals(e.getFullUrl())).toList(), null);
+    }
+
+    /**
+     * Hands the chunk to a writer once a writer is free and no chunk in flight writes a resource it writes:
+     * two transactions creating one resource would block each other (and the later one, waiting to commit
+     * after the earlier, could then wait for ever).
+     */
+    private void submit(InboundMessage message, Chunk chunk, Deque<InFlight> inFlight, ExecutorService pool,
+            int writers, boolean[] councilExists, String councilKey) {
+        while (true) {
+            if (councilExists[0] && councilKey != null) {
+                chunk.keys.remove(councilKey);
+            }
+            InFlight latestClash = null;
+            for (InFlight f : inFlight) {
+                if (!Collections.disjoint(f.chunk().keys, chunk.keys)) {
+                    latestClash = f;
+                }
+            }
+            if (latestClash == null && inFlight.size() < writers) {
+                break;
+            }
+            // Chunks commit in order, so waiting for the oldest is never wasted.
+            await(inFlight.pollFirst(), councilExists);
+        }
+        CompletableFuture<Long> predecessor = inFlight.isEmpty() ? CompletableFuture.completedFuture(0L)
+                : inFlight.peekLast().committed();
+        CompletableFuture<Long> committed = CompletableFuture.supplyAsync(
+                () -> apply(message, chunk, predecessor), pool);
+        inFlight.addLast(new InFlight(chunk, committed));
+    }
+
+    /** Waits for a chunk to commit; rethrows what made it fail. */
+    private static void await(InFlight f, boolean[] councilExists) {
+        try {
+            if (f.committed().join() > 0) {
+                councilExists[0] = true;
+            }
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     private static CldReader open(InboundMessage message) throws UnprocessableMessageException {
@@ -141,46 +269,81 @@ public class CldBatchProcessor {
         }
     }
 
-    /** Applies a chunk and settles it; {@code position[0]} is the count of settled entries, moved on here. */
-    private void apply(InboundMessage message, List<Pending> chunk, long[] position) {
+    /**
+     * Writes a chunk, waits for the chunk before it to commit, then settles it in the same transaction: returns
+     * the rows that landed. A chunk the store refuses is applied row by row, each row settled on its own.
+     */
+    private long apply(InboundMessage message, Chunk chunk, CompletableFuture<Long> predecessor) {
         long id = message.getId();
-        List<Pending> good = chunk.stream().filter(p -> p.entries() != null).toList();
-        List<CldRowError> bad = chunk.stream().filter(p -> p.error() != null).map(Pending::error).toList();
+        List<Pending> rows = chunk.rows;
+        List<Pending> good = rows.stream().filter(p -> p.entries() != null).toList();
+        List<CldRowError> bad = rows.stream().filter(p -> p.error() != null).map(Pending::error).toList();
         try {
             transaction.executeWithoutResult(tx -> {
                 write(message, good);
-                batches.settle(id, position[0], chunk.size(), good.size(), bad);
+                awaitCommitted(predecessor);
+                batches.settle(id, chunk.settledBefore, rows.size(), good.size(), bad);
                 messages.extendClaim(id, ingest.claimLease());
             });
-            position[0] += chunk.size();
-            return;
+            return good.size();
         } catch (RuntimeException e) {
             if (!refusedContent(e)) {
                 throw e;
             }
             log.warn("CLD batch {}: the store refused a chunk of {} rows from line {} ({}); applying them one by one",
-                    id, chunk.size(), chunk.get(0).line(), SafeErrorText.of(e));
+                    id, rows.size(), rows.get(0).line(), SafeErrorText.of(e));
         }
-        for (Pending pending : chunk) {
+        awaitCommitted(predecessor);
+        long position = chunk.settledBefore;
+        long landed = 0;
+        for (Pending pending : rows) {
+            long before = position;
             if (pending.error() != null) {
-                batches.settleAlone(id, position[0], 1, 0, List.of(pending.error()));
-                position[0]++;
+                batches.settleAlone(id, before, 1, 0, List.of(pending.error()));
+                position++;
                 continue;
             }
             try {
                 transaction.executeWithoutResult(tx -> {
                     write(message, List.of(pending));
-                    batches.settle(id, position[0], 1, 1, List.of());
+                    batches.settle(id, before, 1, 1, List.of());
                     messages.extendClaim(id, ingest.claimLease());
                 });
+                landed++;
             } catch (RuntimeException e) {
                 if (!refusedContent(e)) {
                     throw e;
                 }
-                batches.settleAlone(id, position[0], 1, 0, List.of(new CldRowError(pending.line(), "",
+                batches.settleAlone(id, before, 1, 0, List.of(new CldRowError(pending.line(), "",
                         "refused by the FHIR store: " + SafeErrorText.of(e))));
             }
-            position[0]++;
+            position++;
+        }
+        return landed;
+    }
+
+    /**
+     * Waits (holding this chunk's transaction open) until the chunk before has committed; fails, rolling this
+     * one back, if it failed. The wait is bounded by the claim's lease: a chunk that long overdue means
+     * something is stuck, and the worker's retry starts again from the last committed chunk.
+     */
+    private void awaitCommitted(CompletableFuture<Long> predecessor) {
+        try {
+            predecessor.get(ingest.claimLease().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the previous chunk", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the previous chunk did not commit within the claim lease", e);
+        } catch (ExecutionException e) {
+            throw new PreviousChunkFailed(e.getCause());
+        }
+    }
+
+    /** The chunk before failed, so this one must not commit (the worker retries from the last committed one). */
+    static final class PreviousChunkFailed extends RuntimeException {
+        PreviousChunkFailed(Throwable cause) {
+            super("the previous chunk failed", cause);
         }
     }
 
@@ -189,21 +352,36 @@ public class CldBatchProcessor {
         if (rows.isEmpty()) {
             return;
         }
-        Bundle bundle = CldMapper.transaction(rows.stream().map(Pending::entries).toList());
-        SystemRequestDetails request = new SystemRequestDetails();
-        if (!properties.validateWrites()) {
-            request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
-        }
-        Bundle response = systemDao.transactionNested(request, bundle);
+        // HAPI checks every create-if-absent entry of a transaction Bundle against every other entry of its type
+        // (work that grows with the square of the Bundle), so a chunk goes as several smaller Bundles, all in the
+        // chunk's one database transaction. A resource a later Bundle names again is then found in the store.
         List<String> created = new ArrayList<>();
-        for (Bundle.BundleEntryComponent entry : response.getEntry()) {
-            if (entry.hasResponse() && entry.getResponse().getStatus() != null
-                    && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
-                created.add(entry.getResponse().getLocation());
+        int size = properties.bundleRows();
+        for (int from = 0; from < rows.size(); from += size) {
+            List<Pending> part = rows.subList(from, Math.min(rows.size(), from + size));
+            Bundle bundle = CldMapper.transaction(part.stream().map(Pending::entries).toList());
+            SystemRequestDetails request = new SystemRequestDetails();
+            if (!properties.validateWrites()) {
+                request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
             }
+            Bundle response = systemDao.transactionNested(request, bundle);
+            for (Bundle.BundleEntryComponent entry : response.getEntry()) {
+                if (entry.hasResponse() && entry.getResponse().getStatus() != null
+                        && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
+                    created.add(entry.getResponse().getLocation());
+                }
+            }
+            // HAPI has flushed the Bundle's writes; letting go of its entities keeps every later flush (Hibernate
+            // checks each managed entity) as small as one Bundle's.
+            entityManager.clear();
         }
         if (!created.isEmpty()) {
-            daos.getResourceDao(Provenance.class).create(provenance(message, created), new SystemRequestDetails());
+            // Written as a one-entry transaction rather than a plain create: HAPI then resolves all its targets in
+            // one query up front, where a create looks each one up on its own, flushing the session every time.
+            Bundle provenance = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+            provenance.addEntry().setResource(provenance(message, created)).getRequest()
+                    .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+            systemDao.transactionNested(new SystemRequestDetails(), provenance);
         }
     }
 

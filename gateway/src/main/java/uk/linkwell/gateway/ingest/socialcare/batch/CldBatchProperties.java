@@ -10,6 +10,10 @@ public record CldBatchProperties(
         DataSize maxFileSize,
         /* Rows applied per FHIR transaction (one database transaction with the progress they make). */
         Integer chunkSize,
+        /* Rows per FHIR transaction Bundle within a chunk (HAPI's duplicate checks grow with a Bundle's square). */
+        Integer bundleRows,
+        /* Chunks written at once, each on its own thread and transaction; they still commit in file order. */
+        Integer writers,
         /* Whether each resource a batch writes is validated against its Linkwell profile as it is stored. */
         Boolean validateWrites,
         /* Most errors returned by one GET of a batch's error report (page with offset). */
@@ -17,7 +21,13 @@ public record CldBatchProperties(
 
     public CldBatchProperties {
         maxFileSize = maxFileSize == null ? DataSize.ofMegabytes(100) : maxFileSize;
-        chunkSize = chunkSize == null ? 100 : chunkSize;
+        chunkSize = chunkSize == null ? 200 : chunkSize;
+        bundleRows = bundleRows == null ? 25 : bundleRows;
+        writers = writers == null ? 2 : writers;
+        if (chunkSize < 1 || bundleRows < 1 || writers < 1) {
+            throw new IllegalArgumentException(
+                    "linkwell.socialcare.batch chunk-size, bundle-rows and writers must be at least 1");
+        }
         validateWrites = validateWrites != null && validateWrites;
         maxErrorsPerPage = maxErrorsPerPage == null ? 10_000 : maxErrorsPerPage;
     }

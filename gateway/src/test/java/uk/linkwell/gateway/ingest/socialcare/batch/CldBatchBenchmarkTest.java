@@ -55,28 +55,40 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
 
         CldFiles.Generated file = CldFiles.generate(la, rows, 100);
         byte[] body = file.csv().getBytes(StandardCharsets.UTF_8);
+        CpuClock cpu = new CpuClock(jdbc);
         long start = System.nanoTime();
         long id = post(token, file.csv());
         JsonNode progress = awaitDone(token, id, budget);
         double seconds = (System.nanoTime() - start) / 1e9;
+        CpuClock.Used used = cpu.used();
 
         long landed = progress.path("rows").path("landed").asLong();
         long bad = progress.path("rows").path("bad").asLong();
         JsonNode errors = get(token, "/socialcare/batches/" + id + "/errors?limit=" + (file.badLines().size() + 10));
         List<Long> reported = new ArrayList<>();
         errors.path("errors").forEach(e -> reported.add(e.path("line").asLong()));
+        // The warm-up file's referrals share the council's identifier system: count only this file's people.
         long referrals = jdbc.queryForObject("SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN t JOIN HFJ_RESOURCE r"
                 + " ON r.RES_ID = t.RES_ID WHERE t.SP_NAME = 'identifier' AND t.RES_TYPE = 'ServiceRequest'"
-                + " AND t.SP_SYSTEM = ? AND r.RES_DELETED_AT IS NULL", Long.class,
-                CldMapper.identifierSystem(la, "referral"));
+                + " AND t.SP_SYSTEM = ? AND t.SP_VALUE LIKE ? AND r.RES_DELETED_AT IS NULL", Long.class,
+                CldMapper.identifierSystem(la, "referral"), la + "-P%");
 
         String report = String.join("\n",
                 "CLD batch backfill, gateway on PostgreSQL (" + Instant.now() + ")",
                 "file: " + rows + " rows (" + body.length + " bytes), " + file.badLines().size() + " bad, one person per"
                         + " four rows, event types Request/Assessment/Service/Review in turn",
-                "chunk size: " + properties.chunkSize() + ", validate writes: " + properties.validateWrites()
+                "chunk size: " + properties.chunkSize() + ", rows per Bundle: " + properties.bundleRows()
+                        + ", writers: " + properties.writers() + ", validate writes: " + properties.validateWrites()
                         + ", available processors: " + Runtime.getRuntime().availableProcessors(),
                 String.format("POST to completed: %.1f s, %.0f rows/s", seconds, rows / seconds),
+                // On a shared machine the wall clock says as much about the neighbours as about the gateway.
+                String.format("CPU used meanwhile: gateway JVM %.1f s, PostgreSQL backends of this database %s;"
+                        + " %.0f rows per JVM CPU-second%s", used.jvmSeconds(),
+                        used.postgresSeconds() < 0 ? "unknown (server not local)"
+                                : String.format("%.1f s", used.postgresSeconds()),
+                        rows / used.jvmSeconds(), used.postgresSeconds() < 0 ? "" : String.format(
+                                ", %.0f rows per CPU-second of both", rows / (used.jvmSeconds()
+                                        + used.postgresSeconds()))),
                 "landed: " + landed + ", bad: " + bad + ", bad reported with their lines: " + reported.size(),
                 "");
         Path out = Path.of("target", "bench", "cld-batch.txt");
@@ -96,6 +108,57 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
             }
         }
         assertThat(referrals).isEqualTo(goodRequests);
+    }
+
+    /**
+     * CPU time of this JVM (the gateway and the test's polling) and of the local PostgreSQL backends serving the
+     * test database, read from /proc; backends that come and go in between are not counted.
+     */
+    static final class CpuClock {
+        record Used(double jvmSeconds, double postgresSeconds) {}
+
+        private final JdbcTemplate jdbc;
+        private final long jvmStart;
+        private final java.util.Map<Integer, Long> postgresStart;
+
+        CpuClock(JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
+            this.jvmStart = jvmNanos();
+            this.postgresStart = postgresTicks();
+        }
+
+        Used used() {
+            double jvm = (jvmNanos() - jvmStart) / 1e9;
+            java.util.Map<Integer, Long> now = postgresTicks();
+            if (postgresStart.isEmpty() || now.isEmpty()) {
+                return new Used(jvm, -1);
+            }
+            long ticks = 0;
+            for (var e : now.entrySet()) {
+                ticks += e.getValue() - postgresStart.getOrDefault(e.getKey(), e.getValue());
+            }
+            return new Used(jvm, ticks / 100.0); // USER_HZ is 100 on Linux
+        }
+
+        private static long jvmNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+
+        private java.util.Map<Integer, Long> postgresTicks() {
+            java.util.Map<Integer, Long> ticks = new java.util.HashMap<>();
+            for (Integer pid : jdbc.queryForList(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()", Integer.class)) {
+                try {
+                    String stat = Files.readString(Path.of("/proc", pid.toString(), "stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.put(pid, Long.parseLong(f[11]) + Long.parseLong(f[12])); // utime + stime
+                } catch (Exception e) {
+                    return java.util.Map.of(); // not a local server (or not Linux)
+                }
+            }
+            return ticks;
+        }
     }
 
     private long post(String token, String csv) throws Exception {

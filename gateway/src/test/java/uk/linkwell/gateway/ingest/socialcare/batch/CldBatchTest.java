@@ -320,6 +320,82 @@ class CldBatchTest extends GatewayIntegrationTest {
         }
     }
 
+    @Autowired
+    org.springframework.beans.factory.config.AutowireCapableBeanFactory beanFactory;
+
+    @Test
+    void chunksWrittenTogetherStillApplyEachPersonsRowsInFileOrder() throws Exception {
+        // Chunks of two rows, one row per Bundle, two writers: many chunks in flight, and a person's rows in
+        // chunks that follow one another.
+        CldBatchProcessor small = new CldBatchProcessor(beanFactory.getBean(ca.uhn.fhir.jpa.api.dao.IFhirSystemDao.class),
+                batches, messages, new CldBatchProperties(null, 2, 1, 2, false, null),
+                beanFactory.getBean(uk.linkwell.gateway.ingest.IngestProperties.class),
+                beanFactory.getBean(org.springframework.transaction.PlatformTransactionManager.class),
+                java.time.Clock.systemUTC());
+        beanFactory.autowireBean(small);
+        String la = newLocalAuthority();
+        Person[] p = new Person[8];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Person.fresh(la, i);
+        }
+        // The same referral twice: the first row (ended, so completed) must win over the second (active).
+        String again = p[0].id() + "," + p[0].nhsNumber() + ",,,Request,CASE-0,,2026-11-02,,,,,,,,,";
+        List<String> rows = List.of(
+                CldFiles.request(p[0], "CASE-0"),                                          // 2  chunk 1
+                CldFiles.request(p[1], "CASE-1"),                                          // 3
+                CldFiles.request(p[2], "CASE-2"),                                          // 4  chunk 2 (p0 again:
+                again,                                                                     // 5  waits for chunk 1)
+                CldFiles.request(p[3], "CASE-3"),                                          // 6  chunk 3
+                CldFiles.request(p[4], "CASE-4"),                                          // 7
+                CldFiles.assessment(p[4], "ASMT-4", "CASE-4"),                             // 8  (p4: chunk 3 grows)
+                p[5].id() + "," + p[5].nhsNumber() + ",,,Referral,R-5,,2026-11-02,,,,,,,,,", // 9 bad
+                CldFiles.request(p[5], "CASE-5"),                                          // 10
+                CldFiles.request(p[6], "CASE-6"),                                          // 11
+                CldFiles.review(p[0], "REV-0", "CASE-0"),                                  // 12
+                CldFiles.request(p[7], "CASE-7"),                                          // 13
+                p[7].id() + "," + p[7].nhsNumber() + ",,,Request,R-7,,2026-13-01,,,,,,,,,", // 14 bad
+                CldFiles.service(p[7], "SVC-7", "CASE-7"));                                // 15
+        String file = CldFiles.file(rows);
+        long id = messages.store(new NewMessage(CldBatchTranslator.SOURCE, la, "CLD", null, null, Instant.now(),
+                file.getBytes(StandardCharsets.UTF_8), "UTF-8", "held back from the worker by this test")).id();
+
+        small.process(messages.find(id).orElseThrow());
+
+        CldBatch batch = batches.find(id).orElseThrow();
+        assertThat(batch.getRowsProcessed()).isEqualTo(14);
+        assertThat(batch.getRowsLanded()).isEqualTo(12);
+        assertThat(batch.getRowsBad()).isEqualTo(2);
+        assertThat(batches.errors(id, 0, 100)).extracting(CldBatchError::getLineNumber).containsExactly(9L, 14L);
+        for (int i = 0; i < p.length; i++) {
+            assertThat(byIdentifier(Patient.class, "https://fhir.nhs.uk/Id/nhs-number", p[i].nhsNumber()))
+                    .as("patient " + i).hasSize(1);
+            assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "referral"),
+                    p[i].id() + ":CASE-" + i)).as("referral " + i).hasSize(1)
+                    .allSatisfy(r -> assertThat(r.getMeta().getVersionId()).isEqualTo("1"));
+        }
+        assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "referral"), p[0].id() + ":CASE-0")
+                .get(0).getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.COMPLETED);
+        assertThat(byIdentifier(Task.class, CldMapper.identifierSystem(la, "assessment"), p[4].id() + ":CASE-4:ASMT-4"))
+                .hasSize(1);
+        assertThat(byIdentifier(Task.class, CldMapper.identifierSystem(la, "review"), p[0].id() + ":CASE-0:REV-0"))
+                .hasSize(1);
+        assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "service"),
+                p[7].id() + ":CASE-7:SVC-7")).hasSize(1);
+        // One council Organization however many chunks were in flight.
+        assertThat(byIdentifier(org.hl7.fhir.r4.model.Organization.class, "https://fhir.nhs.uk/Id/ods-organization-code",
+                la)).hasSize(1);
+
+        // The same rows again (another file): nothing new, nothing changed.
+        long second = messages.store(new NewMessage(CldBatchTranslator.SOURCE, la, "CLD", null, null, Instant.now(),
+                (file + "\n").getBytes(StandardCharsets.UTF_8), "UTF-8", "held back from the worker by this test")).id();
+        small.process(messages.find(second).orElseThrow());
+        assertThat(batches.find(second).orElseThrow().getRowsLanded()).isEqualTo(12);
+        for (int i = 0; i < p.length; i++) {
+            assertThat(byIdentifier(Patient.class, "https://fhir.nhs.uk/Id/nhs-number", p[i].nhsNumber()))
+                    .as("patient " + i).hasSize(1).allSatisfy(r -> assertThat(r.getMeta().getVersionId()).isEqualTo("1"));
+        }
+    }
+
     @Test
     void aRunThatLostItsClaimCannotSettleRowsAgain() throws Exception {
         String la = newLocalAuthority();
