@@ -1,6 +1,5 @@
 package uk.linkwell.gateway.security;
 
-import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -16,7 +15,6 @@ final class AddressedReferrals {
 
     private final String odsCode;
     private final CaseloadResolver caseloads;
-    private Set<String> organisations;
 
     AddressedReferrals(String odsCode, CaseloadResolver caseloads) {
         this.odsCode = odsCode;
@@ -40,10 +38,8 @@ final class AddressedReferrals {
         if (odsCode == null || reference == null || !reference.hasReference()) {
             return false;
         }
-        if (organisations == null) {
-            organisations = caseloads.organisationIds(odsCode);
-        }
-        return organisations.contains(new org.hl7.fhir.r4.model.IdType(reference.getReference())
+        // Asked each time (the resolver caches it): these rules are reused across requests.
+        return caseloads.organisationIds(odsCode).contains(new org.hl7.fhir.r4.model.IdType(reference.getReference())
                 .toUnqualifiedVersionless().getValue());
     }
 }

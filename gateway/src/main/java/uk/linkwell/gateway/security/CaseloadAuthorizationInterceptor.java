@@ -9,14 +9,16 @@ import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Patient;
 import uk.linkwell.gateway.security.SmartScope.Permission;
 
 /**
- * HAPI rules built per request from the token: each SMART scope becomes read/write rules for its types,
- * limited to the requester's {@link Caseload} for types in the Patient compartment. HAPI applies them to
+ * HAPI rules built from the token, once per requester and caseload: each SMART scope becomes read/write rules
+ * for its types, limited to the requester's {@link Caseload} for types in the Patient compartment. HAPI applies them to
  * reads, every resource a response would show ({@code _include}, {@code _revinclude}, history,
  * {@code $everything}) and every entry of a transaction.
  */
@@ -35,19 +37,43 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
         this.compartment = compartment;
     }
 
+    /** A requester's rules and the caseload they were built for. */
+    private record BuiltRules(Caseload caseload, List<IAuthRule> rules) {}
+
+    /**
+     * Rules are the same for every request of one requester while its caseload stands (the resolver hands out
+     * the same Caseload until it changes), so they are built once and reused rather than on every request.
+     */
+    private final Map<Requester, BuiltRules> built = new ConcurrentHashMap<>();
+
     @Override
     public List<IAuthRule> buildRuleList(RequestDetails request) {
-        RuleBuilder rules = new RuleBuilder();
-        rules.allow("capabilities").metadata().andThen();
         Optional<Requester> found = FhirRequesters.of(request);
         if (found.isEmpty()) {
+            RuleBuilder rules = new RuleBuilder();
+            rules.allow("capabilities").metadata().andThen();
             return rules.denyAll("no Linkwell identity").build();
         }
         Requester requester = found.get();
-        boolean canRead = requester.role() != ClientRole.HOSPITAL;
         // A hospital writes for any patient it admits; every other role reaches its own caseload only.
         Caseload caseload = requester.role() == ClientRole.HOSPITAL ? Caseload.EVERYONE
                 : caseloads.caseloadOf(requester);
+        BuiltRules known = built.get(requester);
+        if (known != null && known.caseload() == caseload) {
+            return known.rules();
+        }
+        if (built.size() > 10_000) {
+            built.clear();
+        }
+        List<IAuthRule> rules = rulesFor(requester, caseload);
+        built.put(requester, new BuiltRules(caseload, rules));
+        return rules;
+    }
+
+    private List<IAuthRule> rulesFor(Requester requester, Caseload caseload) {
+        RuleBuilder rules = new RuleBuilder();
+        rules.allow("capabilities").metadata().andThen();
+        boolean canRead = requester.role() != ClientRole.HOSPITAL;
 
         CaseloadTester tester = caseload.everyone() ? null
                 : new CaseloadTester(caseload.references(), fhirContext, compartment.subjectOnly());
