@@ -38,11 +38,9 @@ public class MessageApplication {
     private final MessageStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
-    private final PatientCarryOver patientCarryOver;
 
     public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
-            PlatformTransactionManager transactionManager, Clock clock, PatientCarryOver patientCarryOver) {
-        this.patientCarryOver = patientCarryOver;
+            PlatformTransactionManager transactionManager, Clock clock) {
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
@@ -75,8 +73,6 @@ public class MessageApplication {
     }
 
     private List<String> applyInTransaction(InboundMessage message, Bundle bundle, String senderDisplay) {
-        // Read inside the transaction, so what is carried over is what the update replaces.
-        patientCarryOver.apply(bundle);
         List<Bundle.BundleEntryComponent> writes = writeEntries(bundle);
         // The Provenance rides in the transaction when every write has a placeholder fullUrl: HAPI then
         // resolves its targets from the transaction itself. Created on its own afterwards, each target would
@@ -93,7 +89,9 @@ public class MessageApplication {
                     .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
         }
         // transactionNested joins this transaction (transaction() insists on starting its own).
-        Bundle response = systemDao.transactionNested(new SystemRequestDetails(), bundle);
+        // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
+        Bundle response = systemDao.transactionNested(PatientCarryOver.carryingOver(new SystemRequestDetails()),
+                bundle);
         List<String> produced = new ArrayList<>();
         String provenanceId = null;
         for (int i = 0; i < response.getEntry().size(); i++) {

@@ -125,7 +125,9 @@ public class MessageStore {
 
     /** Marks a message done with what it produced; joins the caller's transaction, the one that applied it. */
     public void markDone(long id, List<String> resourceIds, String provenanceId) {
-        // One UPDATE: loading the row first would read its body back for nothing.
+        // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the
+        // statement touches only this table, and an automatic flush would dirty-check every entity HAPI has
+        // in the session.
         entityManager.createQuery("""
                         UPDATE InboundMessage m SET m.status = :done, m.resourceIds = :resources,
                                m.provenanceId = :provenance, m.lastError = NULL, m.nextAttemptAt = NULL,
@@ -136,6 +138,7 @@ public class MessageStore {
                 .setParameter("provenance", provenanceId)
                 .setParameter("now", clock.instant())
                 .setParameter("id", id)
+                .setFlushMode(jakarta.persistence.FlushModeType.COMMIT)
                 .executeUpdate();
     }
 
