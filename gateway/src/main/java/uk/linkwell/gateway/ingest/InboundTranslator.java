@@ -16,6 +16,14 @@ public interface InboundTranslator {
      */
     Bundle translate(InboundMessage message) throws UnprocessableMessageException;
 
+    /**
+     * Whether the worker may apply this source's messages several to one database transaction. Only for
+     * translators without side effects: a failed group is translated and applied again message by message.
+     */
+    default boolean appliesInGroups() {
+        return false;
+    }
+
     /** Who sent it, as shown in the Provenance agent (no personal data). */
     default String senderDisplay(InboundMessage message) {
         return message.getSender();

@@ -14,6 +14,8 @@ public record IngestProperties(
         Duration pollInterval,
         /* Largest number of messages claimed in one go. */
         Integer claimBatchSize,
+        /* Most messages one worker thread applies in one database transaction (1: each in its own). */
+        Integer applyBatchSize,
         /* How long a claim holds before another instance may take the message (a crashed instance). */
         Duration claimLease,
         /* Attempts before a message that keeps failing with a retryable error is parked as failed. */
@@ -28,6 +30,7 @@ public record IngestProperties(
         poolSize = poolSize == null ? 4 : poolSize;
         pollInterval = pollInterval == null ? Duration.ofMillis(200) : pollInterval;
         claimBatchSize = claimBatchSize == null ? 50 : claimBatchSize;
+        applyBatchSize = applyBatchSize == null ? 10 : Math.max(1, applyBatchSize);
         claimLease = claimLease == null ? Duration.ofMinutes(5) : claimLease;
         maxAttempts = maxAttempts == null ? 5 : maxAttempts;
         retryBaseDelay = retryBaseDelay == null ? Duration.ofSeconds(2) : retryBaseDelay;

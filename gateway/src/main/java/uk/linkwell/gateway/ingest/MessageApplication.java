@@ -7,8 +7,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
@@ -36,11 +38,9 @@ public class MessageApplication {
     private final MessageStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
-    private final PatientCarryOver patientCarryOver;
 
     public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
-            PlatformTransactionManager transactionManager, Clock clock, PatientCarryOver patientCarryOver) {
-        this.patientCarryOver = patientCarryOver;
+            PlatformTransactionManager transactionManager, Clock clock) {
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
@@ -49,33 +49,86 @@ public class MessageApplication {
         this.clock = clock;
     }
 
+    /** One translated message, ready to apply. */
+    public record Translated(InboundMessage message, Bundle bundle, String senderDisplay) {}
+
     /** Applies the Bundle; returns the versioned ids of the resources it touched. */
     public List<String> apply(InboundMessage message, Bundle bundle, String senderDisplay) {
+        return transaction.execute(tx -> applyInTransaction(message, bundle, senderDisplay));
+    }
+
+    /**
+     * Applies several messages in one database transaction, in order, each exactly as {@link #apply} would (its
+     * own HAPI transaction Bundle, Provenance and done mark); returns what each produced. Any failure rolls back
+     * all of them: the caller then applies them one by one, so that only the message at fault fails.
+     */
+    public List<List<String>> applyAll(List<Translated> messages) {
         return transaction.execute(tx -> {
-            // Read inside the transaction, so what is carried over is what the update replaces.
-            patientCarryOver.apply(bundle);
-            // transactionNested joins this transaction (transaction() insists on starting its own).
-            Bundle response = systemDao.transactionNested(new SystemRequestDetails(), bundle);
-            List<String> produced = new ArrayList<>();
-            for (Bundle.BundleEntryComponent entry : response.getEntry()) {
-                if (entry.hasResponse() && entry.getResponse().hasLocation()) {
-                    produced.add(entry.getResponse().getLocation());
-                }
+            List<List<String>> produced = new ArrayList<>();
+            for (Translated t : messages) {
+                produced.add(applyInTransaction(t.message(), t.bundle(), t.senderDisplay()));
             }
-            String provenanceId = null;
-            if (!produced.isEmpty()) {
-                Provenance provenance = provenance(message, produced, senderDisplay);
-                provenanceId = daos.getResourceDao(Provenance.class)
-                        .create(provenance, new SystemRequestDetails()).getId().toUnqualifiedVersionless().getValue();
-            }
-            store.markDone(message.getId(), produced, provenanceId);
             return produced;
         });
     }
 
-    private Provenance provenance(InboundMessage message, List<String> produced, String senderDisplay) {
+    private List<String> applyInTransaction(InboundMessage message, Bundle bundle, String senderDisplay) {
+        List<Bundle.BundleEntryComponent> writes = writeEntries(bundle);
+        // The Provenance rides in the transaction when every write has a placeholder fullUrl: HAPI then
+        // resolves its targets from the transaction itself. Created on its own afterwards, each target would
+        // cost a database lookup of the resource it names.
+        boolean inBundle = !writes.isEmpty() && bundle.getEntry().stream().allMatch(e -> writes.contains(e)
+                        || e.getRequest().getMethod() == Bundle.HTTPVerb.GET)
+                && writes.stream().allMatch(e -> e.getFullUrl() != null && e.getFullUrl().startsWith("urn:uuid:"));
+        int provenanceIndex = -1;
+        if (inBundle) {
+            Provenance provenance = provenance(message, senderDisplay);
+            writes.forEach(e -> provenance.addTarget(new Reference(e.getFullUrl())));
+            provenanceIndex = bundle.getEntry().size();
+            bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(provenance).getRequest()
+                    .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+        }
+        // transactionNested joins this transaction (transaction() insists on starting its own).
+        // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
+        Bundle response = systemDao.transactionNested(PatientCarryOver.carryingOver(new SystemRequestDetails()),
+                bundle);
+        List<String> produced = new ArrayList<>();
+        String provenanceId = null;
+        for (int i = 0; i < response.getEntry().size(); i++) {
+            Bundle.BundleEntryComponent entry = response.getEntry().get(i);
+            if (!entry.hasResponse() || !entry.getResponse().hasLocation()) {
+                continue;
+            }
+            if (i == provenanceIndex) {
+                provenanceId = new IdType(entry.getResponse().getLocation()).toUnqualifiedVersionless().getValue();
+            } else {
+                produced.add(entry.getResponse().getLocation());
+            }
+        }
+        if (!inBundle && !produced.isEmpty()) {
+            Provenance provenance = provenance(message, senderDisplay);
+            produced.forEach(id -> provenance.addTarget(new Reference(id)));
+            provenanceId = daos.getResourceDao(Provenance.class)
+                    .create(provenance, new SystemRequestDetails()).getId().toUnqualifiedVersionless().getValue();
+        }
+        store.markDone(message.getId(), produced, provenanceId);
+        return produced;
+    }
+
+    /** The entries that write a resource (and so appear in the response with a location). */
+    private static List<Bundle.BundleEntryComponent> writeEntries(Bundle bundle) {
+        List<Bundle.BundleEntryComponent> writes = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            Bundle.HTTPVerb method = entry.getRequest().getMethod();
+            if (entry.hasResource() && (method == Bundle.HTTPVerb.POST || method == Bundle.HTTPVerb.PUT)) {
+                writes.add(entry);
+            }
+        }
+        return writes;
+    }
+
+    private Provenance provenance(InboundMessage message, String senderDisplay) {
         Provenance provenance = new Provenance();
-        produced.forEach(id -> provenance.addTarget(new Reference(id)));
         provenance.setRecorded(Date.from(clock.instant()));
         provenance.getActivity().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation",
                 "UPDATE", "revise"));

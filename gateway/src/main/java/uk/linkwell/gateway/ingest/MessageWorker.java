@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -23,9 +24,11 @@ import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 
 /**
- * Claims due messages from the store and applies them, {@code linkwell.ingest.pool-size} at a time: translation or
- * validation errors park a message as failed at once; other errors (database, timeouts, conflicts) retry with
- * exponential backoff up to {@code max-attempts}, then park it.
+ * Claims due messages from the store and applies them on {@code linkwell.ingest.pool-size} threads, each taking up
+ * to {@code apply-batch-size} messages into one database transaction: translation or validation errors park a
+ * message as failed at once; other errors (database, timeouts, conflicts) retry with exponential backoff up to
+ * {@code max-attempts}, then park it. A group that fails is applied again message by message, so only the message
+ * at fault is retried or parked.
  */
 @Component
 public class MessageWorker implements SmartLifecycle {
@@ -99,28 +102,29 @@ public class MessageWorker implements SmartLifecycle {
     private void poll() {
         while (running) {
             try {
+                // One permit per worker thread; each claim fills one thread with a group of messages.
                 free.acquire();
-                int slots = 1 + free.drainPermits();
-                List<Long> claimed;
+                List<InboundMessage> claimed;
                 try {
-                    claimed = store.claim(Math.min(slots, properties.claimBatchSize()), properties.claimLease());
+                    claimed = store.claimMessages(Math.min(properties.applyBatchSize(), properties.claimBatchSize()),
+                            properties.claimLease());
                 } catch (RuntimeException e) {
                     log.warn("Could not claim inbound messages: {}", SafeErrorText.of(e));
                     claimed = List.of();
                 }
-                free.release(slots - claimed.size());
-                for (Long id : claimed) {
-                    pool.execute(() -> {
-                        try {
-                            process(id);
-                        } finally {
-                            free.release();
-                        }
-                    });
-                }
                 if (claimed.isEmpty()) {
+                    free.release();
                     Thread.sleep(properties.pollInterval().toMillis());
+                    continue;
                 }
+                List<InboundMessage> group = claimed;
+                pool.execute(() -> {
+                    try {
+                        processGroup(group);
+                    } finally {
+                        free.release();
+                    }
+                });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -130,15 +134,75 @@ public class MessageWorker implements SmartLifecycle {
         }
     }
 
+    /**
+     * Applies claimed messages: those whose translator allows it together in one transaction, the others (and all
+     * of them again if the group fails) one by one. A claim never holds two open messages with one ordering key, so
+     * a group never holds two messages of one patient.
+     */
+    void processGroup(List<InboundMessage> messages) {
+        List<MessageApplication.Translated> together = new ArrayList<>();
+        List<InboundMessage> alone = new ArrayList<>();
+        for (InboundMessage message : messages) {
+            InboundTranslator translator = translators.get(message.getSource());
+            if (messages.size() > 1 && translator != null && translator.appliesInGroups()) {
+                try {
+                    together.add(new MessageApplication.Translated(message, translator.translate(message),
+                            translator.senderDisplay(message)));
+                } catch (UnprocessableMessageException | RuntimeException e) {
+                    alone.add(message); // fails again on its own, and is settled there
+                }
+            } else {
+                alone.add(message);
+            }
+        }
+        if (together.size() == 1) {
+            alone.add(together.remove(0).message());
+        }
+        if (!together.isEmpty()) {
+            long start = System.nanoTime();
+            try {
+                List<List<String>> produced = application.applyAll(together);
+                meters.counter("linkwell.ingest.groups", "outcome", "applied").increment();
+                long each = (System.nanoTime() - start) / together.size();
+                for (int i = 0; i < together.size(); i++) {
+                    InboundMessage message = together.get(i).message();
+                    processingTime.record(each, TimeUnit.NANOSECONDS);
+                    outcome("done");
+                    log.info("Inbound message {} (control id {}) applied: {} resources", message.getId(),
+                            message.getControlId(), produced.get(i).size());
+                }
+            } catch (RuntimeException e) {
+                meters.counter("linkwell.ingest.groups", "outcome", "split").increment();
+                log.info("Group of {} inbound messages not applied together, applying them one by one: {}",
+                        together.size(), SafeErrorText.of(e));
+                together.forEach(t -> alone.add(t.message()));
+            }
+        }
+        for (InboundMessage message : alone) {
+            process(message);
+        }
+    }
+
     void process(long id) {
-        Timer.Sample sample = Timer.start(meters);
-        InboundMessage message = null;
+        InboundMessage message;
         try {
             message = store.find(id).orElseThrow();
+        } catch (RuntimeException e) {
+            retryOrPark(id, null, SafeErrorText.of(e));
+            return;
+        }
+        process(message);
+    }
+
+    void process(InboundMessage message) {
+        Timer.Sample sample = Timer.start(meters);
+        long id = message.getId();
+        try {
             InboundTranslator translator = translators.get(message.getSource());
             if (translator == null) {
                 throw new UnprocessableMessageException("no translator for source " + message.getSource());
             }
+            // Translated afresh: a failed group's attempt may have changed the Bundle it was given.
             Bundle bundle = translator.translate(message);
             List<String> produced = application.apply(message, bundle, translator.senderDisplay(message));
             outcome("done");

@@ -1,19 +1,14 @@
 package uk.linkwell.gateway.ingest;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.RuntimeResourceDefinition;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.IBundleProvider;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Base;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Property;
@@ -26,41 +21,37 @@ import org.springframework.stereotype.Component;
 // HL7 v2 says a field that is not sent is unchanged, but a FHIR conditional PUT replaces the whole resource: an
 // A08 without PD1 would otherwise erase the registered GP, and with it the practice's access to the person.
 @Component
+@Interceptor
 public class PatientCarryOver {
+
+    /** Request user-data key of writes whose Patient updates carry over what they lack (see {@link #carryingOver}). */
+    static final String CARRY_OVER = "linkwell.patient-carry-over";
 
     /** Elements the message always states in full, or that belong to the stored version, never carried over. */
     private static final Set<String> NOT_CARRIED = Set.of("id", "meta", "implicitRules", "language", "text",
             "contained", "identifier");
 
-    private final DaoRegistry daos;
-    private final MatchUrlService matchUrls;
-    private final RuntimeResourceDefinition patientDefinition;
-
-    public PatientCarryOver(DaoRegistry daos, MatchUrlService matchUrls, FhirContext fhirContext) {
-        this.daos = daos;
-        this.matchUrls = matchUrls;
-        this.patientDefinition = fhirContext.getResourceDefinition("Patient");
+    public PatientCarryOver(IInterceptorService storageInterceptors) {
+        storageInterceptors.registerInterceptor(this);
     }
 
-    /** Fills each conditional Patient PUT in the transaction from the Patient it will update, if there is one. */
-    public void apply(Bundle transaction) {
-        for (Bundle.BundleEntryComponent entry : transaction.getEntry()) {
-            if (entry.getResource() instanceof Patient incoming
-                    && entry.getRequest().getMethod() == Bundle.HTTPVerb.PUT
-                    && entry.getRequest().getUrl() != null && entry.getRequest().getUrl().startsWith("Patient?")) {
-                stored(entry.getRequest().getUrl()).ifPresent(existing -> carryOver(existing, incoming));
-            }
+    /** Marks a write so that each Patient it updates keeps what the stored Patient has and it lacks. */
+    public static <T extends RequestDetails> T carryingOver(T request) {
+        request.getUserData().put(CARRY_OVER, Boolean.TRUE);
+        return request;
+    }
+
+    /**
+     * Fills a Patient update of a marked write from the version it replaces, as HAPI hands it over (the one its
+     * conditional update matched, read in this transaction: no second lookup). Runs before profile validation
+     * (order), so what is validated and stored is the filled-in Patient.
+     */
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = -100)
+    public void updating(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+        if (request != null && Boolean.TRUE.equals(request.getUserData().get(CARRY_OVER))
+                && previous instanceof Patient existing && resource instanceof Patient incoming) {
+            carryOver(existing, incoming);
         }
-    }
-
-    private java.util.Optional<Patient> stored(String conditionalUrl) {
-        SearchParameterMap query = matchUrls.translateMatchUrl(conditionalUrl, patientDefinition);
-        query.setLoadSynchronous(true);
-        IFhirResourceDao<Patient> dao = daos.getResourceDao(Patient.class);
-        IBundleProvider found = dao.search(query, new SystemRequestDetails());
-        List<IBaseResource> matches = found.getResources(0, 2);
-        // No match: a create. Several: HAPI refuses the conditional update itself with a clear error.
-        return matches.size() == 1 ? java.util.Optional.of((Patient) matches.get(0)) : java.util.Optional.empty();
     }
 
     /** Copies into {@code incoming} every element it lacks that {@code existing} has, and unknown identifiers. */

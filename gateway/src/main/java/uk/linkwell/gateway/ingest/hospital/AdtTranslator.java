@@ -24,6 +24,12 @@ public class AdtTranslator implements InboundTranslator {
         return AdtReception.SOURCE;
     }
 
+    /** The ADT mapper is a pure function of the message: safe to translate again after a failed group. */
+    @Override
+    public boolean appliesInGroups() {
+        return true;
+    }
+
     @Override
     public Bundle translate(InboundMessage message) throws UnprocessableMessageException {
         try {

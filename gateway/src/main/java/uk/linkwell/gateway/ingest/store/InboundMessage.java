@@ -138,12 +138,11 @@ public class InboundMessage {
                 ? lastError : lastError.substring(0, MAX_ERROR_LENGTH);
     }
 
-    void done(String resourceIds, String provenanceId, Instant now) {
-        this.status = MessageStatus.DONE;
-        this.resourceIds = resourceIds;
-        this.provenanceId = provenanceId;
-        this.lastError = null;
-        this.nextAttemptAt = null;
+    /** Taken by a worker: one more attempt, held until {@code leaseEnd}. */
+    void claim(Instant leaseEnd, Instant now) {
+        this.status = MessageStatus.PROCESSING;
+        this.attempts++;
+        this.nextAttemptAt = leaseEnd;
         this.updatedAt = now;
     }
 

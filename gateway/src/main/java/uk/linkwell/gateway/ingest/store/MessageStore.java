@@ -26,7 +26,7 @@ public class MessageStore {
     // patient's admit is applied before their discharge. SKIP LOCKED lets several gateway instances share the
     // table (PostgreSQL and H2 2.x both support it).
     private static final String CLAIM_SQL = """
-            SELECT m.ID FROM LW_INBOUND_MESSAGE m
+            SELECT m.* FROM LW_INBOUND_MESSAGE m
             WHERE m.STATUS IN ('received', 'processing') AND m.NEXT_ATTEMPT_AT <= :now
               AND (m.ORDERING_KEY IS NULL OR NOT EXISTS (
                     SELECT 1 FROM LW_INBOUND_MESSAGE e
@@ -97,27 +97,24 @@ public class MessageStore {
      * {@code processing}, with one more attempt counted and a lease after which another instance may take them.
      */
     public List<Long> claim(int limit, Duration lease) {
+        return claimMessages(limit, lease).stream().map(InboundMessage::getId).toList();
+    }
+
+    /**
+     * Claims like {@link #claim} and returns the claimed messages themselves (detached, as claimed: status
+     * {@code processing}, attempts counted), so the worker needs no further read to apply them.
+     */
+    public List<InboundMessage> claimMessages(int limit, Duration lease) {
         return newTransaction.execute(tx -> {
             Instant now = clock.instant();
             @SuppressWarnings("unchecked")
-            List<Number> ids = entityManager.createNativeQuery(CLAIM_SQL)
+            List<InboundMessage> rows = entityManager.createNativeQuery(CLAIM_SQL, InboundMessage.class)
                     .setParameter("now", now)
                     .setParameter("limit", limit)
                     .getResultList();
-            if (ids.isEmpty()) {
-                return List.of();
-            }
-            List<Long> claimed = ids.stream().map(Number::longValue).toList();
-            entityManager.createQuery("""
-                            UPDATE InboundMessage m SET m.status = :processing, m.attempts = m.attempts + 1,
-                                   m.nextAttemptAt = :leaseEnd, m.updatedAt = :now
-                            WHERE m.id IN :ids""")
-                    .setParameter("processing", MessageStatus.PROCESSING)
-                    .setParameter("leaseEnd", now.plus(lease))
-                    .setParameter("now", now)
-                    .setParameter("ids", claimed)
-                    .executeUpdate();
-            return claimed;
+            // Written back at commit, in one JDBC batch.
+            rows.forEach(row -> row.claim(now.plus(lease), now));
+            return rows;
         });
     }
 
@@ -128,8 +125,21 @@ public class MessageStore {
 
     /** Marks a message done with what it produced; joins the caller's transaction, the one that applied it. */
     public void markDone(long id, List<String> resourceIds, String provenanceId) {
-        InboundMessage row = entityManager.find(InboundMessage.class, id);
-        row.done(String.join("\n", resourceIds), provenanceId, clock.instant());
+        // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the
+        // statement touches only this table, and an automatic flush would dirty-check every entity HAPI has
+        // in the session.
+        entityManager.createQuery("""
+                        UPDATE InboundMessage m SET m.status = :done, m.resourceIds = :resources,
+                               m.provenanceId = :provenance, m.lastError = NULL, m.nextAttemptAt = NULL,
+                               m.updatedAt = :now
+                        WHERE m.id = :id""")
+                .setParameter("done", MessageStatus.DONE)
+                .setParameter("resources", String.join("\n", resourceIds))
+                .setParameter("provenance", provenanceId)
+                .setParameter("now", clock.instant())
+                .setParameter("id", id)
+                .setFlushMode(jakarta.persistence.FlushModeType.COMMIT)
+                .executeUpdate();
     }
 
     /**
