@@ -84,6 +84,9 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
         if (request.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE) {
             return;
         }
+        if (namesOnlyRegisteredPatients(request)) {
+            return;
+        }
         clause(request, request.getResourceName()).ifPresent(clause -> {
             Map<String, String[]> parameters = new LinkedHashMap<>(request.getParameters());
             String[] clauses = parameters.getOrDefault(clause.name(), new String[0]);
@@ -117,6 +120,40 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
             clause(request, type).ifPresent(clause -> entry.setRequestUrl(fhirContext, url + (query < 0 ? "?" : "&")
                     + UrlUtil.escapeUrlParam(clause.name()) + "=" + UrlUtil.escapeUrlParam(clause.value())));
         });
+    }
+
+    /**
+     * Whether a GP system's search already names the patients it is about ({@code CarePlan?patient=Patient/5},
+     * {@code Patient?_id=5}) and every one is registered at the practice: the search is then inside the
+     * registered list as it stands, and the registration chain would only make the database join through every
+     * registered patient to find the one it was given.
+     */
+    private boolean namesOnlyRegisteredPatients(RequestDetails request) {
+        Optional<Requester> requester = FhirRequesters.of(request);
+        String type = request.getResourceName();
+        if (requester.isEmpty() || requester.get().role() != ClientRole.GP_SYSTEM || type == null
+                || !compartment.contains(type)) {
+            return false;
+        }
+        boolean patientType = type.equals(PatientCompartment.NAME);
+        String parameter = patientType ? "_id" : patientParameter(type);
+        String[] clauses = parameter == null ? null : request.getParameters().get(parameter);
+        if (clauses == null) {
+            return false;
+        }
+        Set<String> registered = caseloads.caseloadOf(requester.get()).references();
+        for (String clause : clauses) {
+            boolean allRegistered = !clause.isBlank();
+            for (String value : clause.split(",")) {
+                String reference = patientType || (parameter.equals("patient") && !value.contains("/"))
+                        ? PatientCompartment.NAME + "/" + value : value;
+                allRegistered &= registered.contains(reference);
+            }
+            if (allRegistered) {
+                return true; // one ANDed clause confined to registered patients confines the whole search
+            }
+        }
+        return false;
     }
 
     /** One search parameter and its value. */

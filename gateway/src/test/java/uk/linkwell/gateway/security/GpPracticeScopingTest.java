@@ -174,6 +174,15 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
 
         // Naming B's patient outright finds nothing (the practice's registration clause is ANDed to the
         // client's own), never B's plans.
+        // Naming its own patient needs no narrowing beyond the client's clause; naming one of its own and one of
+        // B's finds only its own.
+        Bundle own = bundle(asPracticeA("CarePlan?patient=" + patientA2 + "&_total=accurate"));
+        assertThat(ids(own)).containsExactly(carePlanA2);
+        assertThat(own.getTotal()).isEqualTo(1);
+        Bundle mixed = bundle(asPracticeA("Patient?_id=" + idPart(patientA) + "," + idPart(patientB)
+                + "&_total=accurate"));
+        assertThat(ids(mixed)).containsExactly(patientA);
+        assertThat(mixed.getTotal()).isEqualTo(1);
         // (The self link echoes the id the client itself sent; no entry, no count.)
         HttpResponse<String> bySubject = asPracticeA("CarePlan?subject=" + patientB + "&_total=accurate");
         assertThat(bySubject.statusCode()).isEqualTo(200);
