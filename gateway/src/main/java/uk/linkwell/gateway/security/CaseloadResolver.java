@@ -77,10 +77,21 @@ public class CaseloadResolver {
         if (cached != null && cached.generation() == current && now.isBefore(cached.expires())) {
             return cached.caseload();
         }
-        Caseload computed = Caseload.of(compute(key));
-        cache.put(key, new Cached(computed, current, now.plusMillis(ttlMillis)));
-        return computed;
+        // One computation per requester at a time: a practice list is a large search, and every request arriving
+        // while it runs would otherwise run it too.
+        synchronized (computing.computeIfAbsent(key, k -> new Object())) {
+            cached = cache.get(key);
+            if (cached != null && cached.generation() == current && now.isBefore(cached.expires())) {
+                return cached.caseload();
+            }
+            Caseload computed = Caseload.of(compute(key));
+            cache.put(key, new Cached(computed, current, now.plusMillis(ttlMillis)));
+            return computed;
+        }
     }
+
+    /** Locks, one per requester key, held while its caseload is computed. */
+    private final Map<CaseloadKey, Object> computing = new ConcurrentHashMap<>();
 
     private record CachedOrganisations(Set<String> ids, long generation, Instant expires) {}
 
