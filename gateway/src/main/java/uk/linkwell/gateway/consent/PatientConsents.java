@@ -12,12 +12,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
+import uk.linkwell.gateway.fhir.WriteGeneration;
 
 /**
  * A patient's active Consents, read from the FHIR store once and reused until any Consent is written (then at
@@ -30,7 +29,7 @@ public class PatientConsents {
     private final DaoRegistry daos;
     private final long ttlMillis;
     private final Clock clock;
-    private final AtomicLong generation = new AtomicLong();
+    private final WriteGeneration generation = new WriteGeneration(Set.of("Consent"));
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(List<Consent> consents, long generation, long expires) {}
@@ -46,7 +45,7 @@ public class PatientConsents {
             return List.of();
         }
         long now = clock.millis();
-        long current = generation.get();
+        long current = generation.current();
         Cached cached = cache.get(patient);
         if (cached != null && cached.generation() == current && now < cached.expires()) {
             return cached.consents();
@@ -78,19 +77,7 @@ public class PatientConsents {
         changed(resource);
     }
 
-    /** Bumped now and after commit, so nothing read in between (still seeing the old Consent) is reused. */
     private void changed(IBaseResource resource) {
-        if (!"Consent".equals(resource.fhirType())) {
-            return;
-        }
-        generation.incrementAndGet();
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCompletion(int status) {
-                    generation.incrementAndGet();
-                }
-            });
-        }
+        generation.written(resource);
     }
 }

@@ -183,17 +183,6 @@ public class MessageWorker implements SmartLifecycle {
         }
     }
 
-    void process(long id) {
-        InboundMessage message;
-        try {
-            message = store.find(id).orElseThrow();
-        } catch (RuntimeException e) {
-            retryOrPark(id, null, SafeErrorText.of(e));
-            return;
-        }
-        process(message);
-    }
-
     void process(InboundMessage message) {
         Timer.Sample sample = Timer.start(meters);
         long id = message.getId();

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CareTeam;
@@ -31,8 +30,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
+import uk.linkwell.gateway.fhir.WriteGeneration;
 import uk.linkwell.profiles.LinkwellProfiles;
 
 /**
@@ -53,7 +51,7 @@ public class CaseloadResolver {
     private final DaoRegistry daos;
     private final long ttlMillis;
     private final Clock clock;
-    private final AtomicLong generation = new AtomicLong();
+    private final WriteGeneration generation = new WriteGeneration(TYPES_THAT_CHANGE_CASELOADS);
     private final Map<CaseloadKey, Cached> cache = new ConcurrentHashMap<>();
 
     public CaseloadResolver(DaoRegistry daos, Duration ttl, Clock clock) {
@@ -71,7 +69,7 @@ public class CaseloadResolver {
             return Caseload.EVERYONE;
         }
         CaseloadKey key = new CaseloadKey(requester.role(), requester.organisation(), requester.practitioner());
-        long current = generation.get();
+        long current = generation.current();
         Instant now = clock.instant();
         Cached cached = cache.get(key);
         if (cached != null && cached.generation() == current && now.isBefore(cached.expires())) {
@@ -99,7 +97,7 @@ public class CaseloadResolver {
 
     /** The server ids ({@code Organization/123}) of the organisations with this ODS code, reused like caseloads. */
     public Set<String> organisationIds(String odsCode) {
-        long current = generation.get();
+        long current = generation.current();
         Instant now = clock.instant();
         CachedOrganisations cached = organisations.get(odsCode);
         if (cached != null && cached.generation() == current && now.isBefore(cached.expires())) {
@@ -225,22 +223,7 @@ public class CaseloadResolver {
         changed(resource);
     }
 
-    /**
-     * Bumped now and again once the transaction commits, so a caseload computed in between (still seeing the
-     * old data) is never reused.
-     */
     private void changed(IBaseResource resource) {
-        if (!TYPES_THAT_CHANGE_CASELOADS.contains(resource.fhirType())) {
-            return;
-        }
-        generation.incrementAndGet();
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCompletion(int status) {
-                    generation.incrementAndGet();
-                }
-            });
-        }
+        generation.written(resource);
     }
 }
