@@ -3,17 +3,13 @@ package uk.linkwell.gateway.consent;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.ReferenceParam;
-import ca.uhn.fhir.rest.param.TokenParam;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
 import uk.linkwell.gateway.fhir.WriteGeneration;
@@ -26,7 +22,7 @@ import uk.linkwell.gateway.fhir.WriteGeneration;
 @Interceptor
 public class PatientConsents {
 
-    private final DaoRegistry daos;
+    private final Function<String, List<Consent>> store;
     private final long ttlMillis;
     private final Clock clock;
     private final WriteGeneration generation = new WriteGeneration(Set.of("Consent"));
@@ -34,8 +30,9 @@ public class PatientConsents {
 
     private record Cached(List<Consent> consents, long generation, long expires) {}
 
-    public PatientConsents(DaoRegistry daos, Duration ttl, Clock clock) {
-        this.daos = daos;
+    /** @param store a patient's ({@code Patient/<id>}) active Consents as the FHIR store holds them now */
+    public PatientConsents(Function<String, List<Consent>> store, Duration ttl, Clock clock) {
+        this.store = store;
         this.ttlMillis = ttl.toMillis();
         this.clock = clock;
     }
@@ -50,11 +47,7 @@ public class PatientConsents {
         if (cached != null && cached.generation() == current && now < cached.expires()) {
             return cached.consents();
         }
-        SearchParameterMap map = SearchParameterMap.newSynchronous()
-                .add(Consent.SP_PATIENT, new ReferenceParam(patient))
-                .add(Consent.SP_STATUS, new TokenParam("active"));
-        List<Consent> consents = daos.getResourceDao("Consent").searchForResources(map, new SystemRequestDetails())
-                .stream().map(Consent.class::cast).toList();
+        List<Consent> consents = store.apply(patient);
         if (cache.size() > 50_000) {
             cache.clear();
         }

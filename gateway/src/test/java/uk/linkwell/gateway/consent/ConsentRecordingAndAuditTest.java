@@ -31,6 +31,12 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
     private ConsentedDisclosures disclosures;
     @Autowired
     private MeterRegistry meters;
+    @Autowired
+    private jakarta.persistence.EntityManagerFactory entityManagerFactory;
+    @Autowired
+    private org.springframework.transaction.PlatformTransactionManager transactionManager;
+    @Autowired
+    private ca.uhn.fhir.jpa.api.dao.DaoRegistry daos;
 
     private final List<Disclosure> audited = new CopyOnWriteArrayList<>();
     private final DisclosureAudit observer = audited::add;
@@ -71,6 +77,44 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         String consentId = recorded.headers().firstValue("Location").orElseThrow();
         HttpResponse<String> own = get(linkWorkerToken(), consentId.substring(consentId.indexOf("Consent/")));
         assertThat(own.body()).contains(AuthorOrganisationStamp.TAG_SYSTEM).contains(teamOds);
+    }
+
+    /**
+     * The engine reads a patient's Consents with its own query (StoreConsentLookup), not a FHIR search: it must find
+     * exactly what {@code Consent?patient=...&status=active} finds (not inactive, deleted or other people's ones).
+     */
+    @Test
+    void theConsentLookupFindsWhatTheFhirSearchFinds() {
+        Reference person = person();
+        Reference other = person();
+        Consent permit = consent(person, ConsentProvisionType.PERMIT);
+        toActor(permit.getProvision(), gpOrg);
+        Consent inactive = consent(person, ConsentProvisionType.PERMIT);
+        inactive.setStatus(Consent.ConsentState.INACTIVE);
+        Consent deleted = consent(person, ConsentProvisionType.DENY);
+        Consent othersConsent = consent(other, ConsentProvisionType.PERMIT);
+        List<String> written = new java.util.ArrayList<>();
+        for (Consent c : List.of(permit, inactive, deleted, othersConsent)) {
+            HttpResponse<String> r = post(linkWorkerToken(), "Consent", json(c));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+            String location = r.headers().firstValue("Location").orElseThrow();
+            written.add(new org.hl7.fhir.r4.model.IdType(location).toUnqualifiedVersionless().getValue());
+        }
+        client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(written.get(2))).execute();
+
+        StoreConsentLookup lookup = new StoreConsentLookup(
+                org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
+                transactionManager, daos);
+        String patient = person.getReferenceElement().toUnqualifiedVersionless().getValue();
+        List<String> found = lookup.apply(patient).stream()
+                .map(c -> c.getIdElement().toUnqualifiedVersionless().getValue()).toList();
+        List<String> searched = client().search().forResource(Consent.class)
+                .where(Consent.PATIENT.hasId(patient)).and(Consent.STATUS.exactly().code("active"))
+                .returnBundle(org.hl7.fhir.r4.model.Bundle.class).execute().getEntry().stream()
+                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+        assertThat(found).containsExactly(written.get(0));
+        assertThat(found).containsExactlyInAnyOrderElementsOf(searched);
+        assertThat(lookup.apply("Patient/no-such-patient")).isEmpty();
     }
 
     /** The README's example, as sent with curl: conditional references, actor by ODS code, a PSY exception. */
