@@ -146,6 +146,26 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
                 .returnBundle(Bundle.class).execute();
         assertThat(byEntity.getTotal()).isEqualTo(n);
         assertThat(writer.queueDepth()).isZero();
+
+        // Parameters configured as unindexed (linkwell.fhir.unindexed-search-parameters) are neither indexed nor
+        // searchable: a search by one is refused with an OperationOutcome rather than answered wrongly.
+        assertThat(rows("SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN WHERE RES_TYPE = 'AuditEvent' AND SP_NAME = 'entity-role'"))
+                .isZero();
+        assertThat(rows("SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN WHERE RES_TYPE = 'AuditEvent' AND SP_NAME = 'subtype'"))
+                .as("indexed parameters still are").isPositive();
+        HttpResponse<String> unindexed = http().send(request("/fhir/AuditEvent?entity-role=4").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unindexed.statusCode()).isEqualTo(400);
+        assertThat(unindexed.body()).contains("OperationOutcome").contains("entity-role");
+    }
+
+    private static long rows(String countQuery) throws Exception {
+        try (Connection c = DriverManager.getConnection(database().jdbcUrl(), database().username(),
+                database().password()); Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery(countQuery)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test
