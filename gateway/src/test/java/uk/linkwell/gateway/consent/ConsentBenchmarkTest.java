@@ -98,6 +98,7 @@ class ConsentBenchmarkTest {
                     TestTokens.Claims.of("admin", "X26", "system/*.cruds")
                             .issuedAt(Instant.now(), Duration.ofHours(6))));
             double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
+            uk.linkwell.gateway.testsupport.BenchDatabase.settle(db, Duration.ofMinutes(15));
             try (ConfigurableApplicationContext off = start(db, dataDir.resolve("off"), false)) {
                 Target consentOn = new Target(base(on), gpToken(on), patients);
                 Target consentOff = new Target(base(off), gpToken(off), patients);

@@ -65,6 +65,7 @@ class AuthorizationBenchmarkTest {
         try (ConfigurableApplicationContext on = start(db, dataDir.resolve("on"), true)) {
             JWKSource<SecurityContext> keys = keys(on);
             seed(base(on), TestTokens.mint(keys, TestTokens.Claims.of("admin", "X26", "system/*.cruds")));
+            uk.linkwell.gateway.testsupport.BenchDatabase.settle(db, java.time.Duration.ofMinutes(10));
             String gpToken = TestTokens.mint(keys, TestTokens.Claims.of("gp-system", PRACTICE,
                     "system/CarePlan.rs system/Patient.rs").issuedAt(java.time.Instant.now(),
                     java.time.Duration.ofHours(2)));
