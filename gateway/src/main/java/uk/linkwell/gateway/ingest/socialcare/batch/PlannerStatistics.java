@@ -59,7 +59,8 @@ public class PlannerStatistics {
     private final JdbcTemplate jdbc;
     private final String dueSql;
     private final Object[] tables;
-    private final boolean postgres;
+    private final DataSource dataSource;
+    private Boolean postgres;
     private long lastLook;
     private boolean looked;
     private boolean warned;
@@ -70,24 +71,28 @@ public class PlannerStatistics {
     }
 
     PlannerStatistics(DataSource dataSource, List<String> tables) {
+        this.dataSource = dataSource;
         this.jdbc = new JdbcTemplate(dataSource);
         this.tables = tables.stream().map(t -> t.toLowerCase(Locale.ROOT)).toArray();
         this.dueSql = DUE_SQL.formatted(String.join(", ", Collections.nCopies(tables.size(), "?")));
-        this.postgres = isPostgres(dataSource);
     }
 
-    private static boolean isPostgres(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection()) {
-            return "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
-        } catch (SQLException e) {
-            return false;
+    /** Whether the database is PostgreSQL: asked when first needed, and again while it cannot be reached. */
+    private boolean isPostgres() {
+        if (postgres == null) {
+            try (Connection c = dataSource.getConnection()) {
+                postgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+            } catch (SQLException e) {
+                return false;
+            }
         }
+        return postgres;
     }
 
     /** Analyses the tables that have doubled since last analysed; returns them. Never fails the caller. */
     public synchronized List<String> refreshIfDue() {
         long now = System.nanoTime();
-        if (!postgres || (looked && now - lastLook < INTERVAL.toNanos())) {
+        if ((looked && now - lastLook < INTERVAL.toNanos()) || !isPostgres()) {
             return List.of();
         }
         looked = true;
