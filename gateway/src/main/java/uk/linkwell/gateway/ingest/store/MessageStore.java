@@ -123,6 +123,16 @@ public class MessageStore {
         return Optional.ofNullable(newTransaction.execute(tx -> entityManager.find(InboundMessage.class, id)));
     }
 
+    /** Reads what a message is and how it stands, without its body. */
+    public Optional<MessageHeader> findHeader(long id) {
+        return newTransaction.execute(tx -> entityManager.createQuery("SELECT new "
+                        + MessageHeader.class.getName() + "(m.id, m.source, m.sender, m.status, m.receivedAt,"
+                        + " m.lastError) FROM InboundMessage m WHERE m.id = :id", MessageHeader.class)
+                .setParameter("id", id)
+                .getResultStream()
+                .findFirst());
+    }
+
     /** Marks a message done with what it produced; joins the caller's transaction, the one that applied it. */
     public void markDone(long id, List<String> resourceIds, String provenanceId) {
         // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the

@@ -33,7 +33,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
-import uk.linkwell.gateway.ingest.store.InboundMessage;
+import uk.linkwell.gateway.ingest.store.MessageHeader;
 import uk.linkwell.gateway.ingest.store.MessageStatus;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 import uk.linkwell.gateway.ingest.store.NewMessage;
@@ -151,14 +151,15 @@ public class CldBatchController {
     }
 
     private Map<String, Object> progress(long id) {
-        InboundMessage message = messages.find(id).filter(m -> CldBatchTranslator.SOURCE.equals(m.getSource()))
+        // The header only: the body is the whole file, and progress is polled.
+        MessageHeader message = messages.findHeader(id).filter(m -> CldBatchTranslator.SOURCE.equals(m.source()))
                 .orElseThrow(() -> new NotFound(id));
         Optional<CldBatch> batch = batches.find(id);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
-        body.put("status", status(message.getStatus()));
-        body.put("localAuthority", message.getSender());
-        body.put("receivedAt", message.getReceivedAt().toString());
+        body.put("status", status(message.status()));
+        body.put("localAuthority", message.sender());
+        body.put("receivedAt", message.receivedAt().toString());
         batch.map(CldBatch::getStartedAt).ifPresent(t -> body.put("startedAt", t.toString()));
         batch.map(CldBatch::getFinishedAt).ifPresent(t -> body.put("finishedAt", t.toString()));
         Map<String, Object> rows = new LinkedHashMap<>();
@@ -168,9 +169,9 @@ public class CldBatchController {
         rows.put("bad", batch.map(CldBatch::getRowsBad).orElse(0L));
         body.put("rows", rows);
         body.put("errors", "/socialcare/batches/" + id + "/errors");
-        if (message.getStatus() == MessageStatus.FAILED || message.getStatus() == MessageStatus.REJECTED
-                || message.getLastError() != null) {
-            body.put("problem", message.getLastError());
+        if (message.status() == MessageStatus.FAILED || message.status() == MessageStatus.REJECTED
+                || message.lastError() != null) {
+            body.put("problem", message.lastError());
         }
         return body;
     }
@@ -258,7 +259,7 @@ public class CldBatchController {
         if (requester.role() == ClientRole.ADMIN) {
             return;
         }
-        String owner = messages.find(id).map(InboundMessage::getSender).orElse(null);
+        String owner = messages.findHeader(id).map(MessageHeader::sender).orElse(null);
         if (owner == null || !owner.equals(requester.organisation())) {
             throw new NotFound(id);
         }

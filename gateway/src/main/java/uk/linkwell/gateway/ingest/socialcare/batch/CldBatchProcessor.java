@@ -73,13 +73,14 @@ public class CldBatchProcessor {
     private final IngestProperties ingest;
     private final TransactionTemplate transaction;
     private final Clock clock;
+    private final PlannerStatistics statistics;
 
     @PersistenceContext
     private EntityManager entityManager;
 
     public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
             MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
-            PlatformTransactionManager transactionManager, Clock clock) {
+            PlatformTransactionManager transactionManager, Clock clock, PlannerStatistics statistics) {
         this.systemDao = systemDao;
         this.batches = batches;
         this.messages = messages;
@@ -88,6 +89,7 @@ public class CldBatchProcessor {
         this.transaction = new TransactionTemplate(transactionManager);
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
+        this.statistics = statistics;
     }
 
     /** One entry of the file: a mapped row, or why it is bad. */
@@ -168,6 +170,8 @@ public class CldBatchProcessor {
                     position += chunk.rows.size();
                     submit(message, chunk, inFlight, pool, writers, councilExists, councilKey[0]);
                     chunk = new Chunk();
+                    // The batch grows HAPI's tables many times over: the planner must know (see PlannerStatistics).
+                    statistics.refreshIfDue();
                 }
                 chunk.add(pending);
             }
