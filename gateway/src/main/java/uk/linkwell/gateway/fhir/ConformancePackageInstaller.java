@@ -2,6 +2,7 @@ package uk.linkwell.gateway.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeSearchParam;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -36,9 +37,12 @@ public class ConformancePackageInstaller {
     private final ISearchParamRegistry searchParamRegistry;
     private final FhirContext fhirContext;
     private final List<String> unindexed;
+    private final JpaStorageSettings storageSettings;
 
     public ConformancePackageInstaller(LinkwellPackage conformancePackage, DaoRegistry daos,
-            ISearchParamRegistry searchParamRegistry, FhirContext fhirContext, FhirProperties properties) {
+            ISearchParamRegistry searchParamRegistry, FhirContext fhirContext, FhirProperties properties,
+            JpaStorageSettings storageSettings) {
+        this.storageSettings = storageSettings;
         this.conformancePackage = conformancePackage;
         this.daos = daos;
         this.searchParamRegistry = searchParamRegistry;
@@ -50,16 +54,29 @@ public class ConformancePackageInstaller {
     public void install() {
         List<Resource> resources = new ArrayList<>(conformancePackage.searchParameters());
         resources.addAll(conformancePackage.structureDefinitions());
-        unindexed.forEach(name -> resources.add(retired(name)));
         int stored = 0;
         for (Resource resource : resources) {
             if (storeIfChanged(resource)) {
                 stored++;
             }
         }
+        // Retiring a parameter needs no reindex: the rows already indexed for it can no longer be searched, and
+        // HAPI would otherwise queue a reindex job per parameter over every resource of the type.
+        boolean reindexOnChange = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
+        storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(false);
+        try {
+            for (String name : unindexed) {
+                if (storeIfChanged(retired(name))) {
+                    stored++;
+                }
+            }
+        } finally {
+            storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexOnChange);
+        }
+        int total = resources.size() + unindexed.size();
         searchParamRegistry.forceRefresh();
         log.info("Linkwell package {} {}: {} of {} conformance resources stored", conformancePackage.name(),
-                conformancePackage.version(), stored, resources.size());
+                conformancePackage.version(), stored, total);
     }
 
     /**

@@ -46,9 +46,11 @@ public class MessageWorker implements SmartLifecycle {
     private volatile ExecutorService pool;
     private volatile Thread poller;
     private volatile boolean running;
+    private final PlannerStatistics statistics;
 
     public MessageWorker(MessageStore store, MessageApplication application, List<InboundTranslator> translators,
-            IngestProperties properties, MeterRegistry meters, Clock clock) {
+            IngestProperties properties, MeterRegistry meters, Clock clock, PlannerStatistics statistics) {
+        this.statistics = statistics;
         this.store = store;
         this.application = application;
         this.translators = translators.stream().collect(Collectors.toMap(InboundTranslator::source,
@@ -117,6 +119,8 @@ public class MessageWorker implements SmartLifecycle {
                     Thread.sleep(properties.pollInterval().toMillis());
                     continue;
                 }
+                // A busy feed grows HAPI's tables quickly: the planner must know (see PlannerStatistics).
+                statistics.refreshIfDue();
                 List<InboundMessage> group = claimed;
                 pool.execute(() -> {
                     try {

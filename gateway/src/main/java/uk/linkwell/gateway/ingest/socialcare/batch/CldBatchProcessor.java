@@ -38,6 +38,7 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
 import uk.linkwell.gateway.ingest.IngestProperties;
+import uk.linkwell.gateway.ingest.PlannerStatistics;
 import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.UnprocessableMessageException;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.socialcare.batch;
+package uk.linkwell.gateway.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -16,7 +16,7 @@ import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
  * The batch keeps PostgreSQL's planner statistics up with the tables it grows: a table that has doubled since
  * it was last analysed (or was never analysed) is analysed, one that has changed little is left alone.
  */
-class CldPlannerStatisticsTest extends GatewayIntegrationTest {
+class PlannerStatisticsTest extends GatewayIntegrationTest {
 
     @Autowired
     DataSource dataSource;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.socialcare.batch;
+package uk.linkwell.gateway.ingest;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -15,9 +15,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps PostgreSQL's planner statistics up with the tables a batch grows, as a bulk loader should.
+ * Keeps PostgreSQL's planner statistics up with the tables inbound work grows (CLD batches, the message worker
+ * applying ADT and referrals), as a bulk loader should.
  * <p>
- * A batch can multiply the size of HAPI's tables within minutes. Until a table is analysed again, the planner
+ * A batch, or a busy feed into a new database, can multiply the size of HAPI's tables within minutes. Until a table is analysed again, the planner
  * still plans for its old size, and on a table never analysed (a new database) it guesses. The guess that
  * mattered: HAPI resolves a Bundle's create-if-absent entries with one {@code HASH_SYS_AND_VALUE IN (...)} query
  * on {@code HFJ_SPIDX_TOKEN}, and without statistics PostgreSQL scanned the whole table for it, so every Bundle
@@ -38,10 +39,11 @@ public class PlannerStatistics {
     private static final Logger log = LoggerFactory.getLogger(PlannerStatistics.class);
 
     /**
-     * The tables whose statistics a batch's statements depend on: HAPI's create-if-absent lookup joins
-     * HFJ_SPIDX_TOKEN to HFJ_RESOURCE, and reference targets are resolved in HFJ_RESOURCE.
+     * The tables whose statistics the inbound statements depend on: HAPI's create-if-absent and conditional-update
+     * lookups join HFJ_SPIDX_TOKEN to HFJ_RESOURCE, reference targets are resolved in HFJ_RESOURCE, and the worker
+     * claims from LW_INBOUND_MESSAGE by status.
      */
-    static final List<String> TABLES = List.of("hfj_spidx_token", "hfj_resource");
+    static final List<String> TABLES = List.of("hfj_spidx_token", "hfj_resource", "lw_inbound_message");
 
     /** The least time between two looks at the statistics (a look is one catalogue query). */
     static final Duration INTERVAL = Duration.ofSeconds(3);
