@@ -5,6 +5,7 @@ import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -56,22 +57,17 @@ public class ConformancePackageInstaller {
         resources.addAll(conformancePackage.structureDefinitions());
         int stored = 0;
         for (Resource resource : resources) {
-            if (storeIfChanged(resource)) {
+            // A changed SearchParameter needs its type's resources reindexed only if there are any (not on a new
+            // database, where HAPI would otherwise queue a job per parameter that finds nothing, minutes later).
+            if (storeIfChanged(resource, resource instanceof SearchParameter sp && anyStored(sp))) {
                 stored++;
             }
         }
-        // Retiring a parameter needs no reindex: the rows already indexed for it can no longer be searched, and
-        // HAPI would otherwise queue a reindex job per parameter over every resource of the type.
-        boolean reindexOnChange = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
-        storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(false);
-        try {
-            for (String name : unindexed) {
-                if (storeIfChanged(retired(name))) {
-                    stored++;
-                }
+        for (String name : unindexed) {
+            // Retiring a parameter needs no reindex: the rows already indexed for it can no longer be searched.
+            if (storeIfChanged(retired(name), false)) {
+                stored++;
             }
-        } finally {
-            storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexOnChange);
         }
         int total = resources.size() + unindexed.size();
         searchParamRegistry.forceRefresh();
@@ -104,6 +100,31 @@ public class ConformancePackageInstaller {
         retired.setStatus(Enumerations.PublicationStatus.RETIRED);
         retired.setDescription("Not indexed by Linkwell (linkwell.fhir.unindexed-search-parameters)");
         return retired;
+    }
+
+    private boolean anyStored(SearchParameter searchParameter) {
+        for (var base : searchParameter.getBase()) {
+            if (daos.isResourceTypeSupported(base.getCode())) {
+                SearchParameterMap one = SearchParameterMap.newSynchronous();
+                one.setLoadSynchronousUpTo(1);
+                if (!daos.getResourceDao(base.getCode()).searchForResourceIds(one, new SystemRequestDetails())
+                        .isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** @param reindex whether HAPI should reindex the resources a changed SearchParameter applies to */
+    private boolean storeIfChanged(Resource resource, boolean reindex) {
+        boolean reindexOnChange = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
+        storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexOnChange && reindex);
+        try {
+            return storeIfChanged(resource);
+        } finally {
+            storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexOnChange);
+        }
     }
 
     @SuppressWarnings("unchecked")
