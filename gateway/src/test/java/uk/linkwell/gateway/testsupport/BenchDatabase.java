@@ -15,7 +15,10 @@ public final class BenchDatabase {
 
     private BenchDatabase() {}
 
-    /** Waits (up to {@code timeout}) until no batch2 job is queued or running, then runs ANALYZE. */
+    /**
+     * Waits (up to {@code timeout}) until no batch2 job is queued or running, then runs ANALYZE (not with
+     * {@code -Dbench.skip-analyze=true}, to compare with a database the planner knows nothing about).
+     */
     public static void settle(PostgresTestDatabase.Connection db, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (java.sql.Connection c = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
@@ -33,7 +36,9 @@ public final class BenchDatabase {
                 }
                 Thread.sleep(1000);
             }
-            s.execute("ANALYZE");
+            if (!Boolean.getBoolean("bench.skip-analyze")) {
+                s.execute("ANALYZE");
+            }
         }
     }
 }
