@@ -57,15 +57,18 @@ public class ConformancePackageInstaller {
         resources.addAll(conformancePackage.structureDefinitions());
         int stored = 0;
         for (Resource resource : resources) {
-            // A changed SearchParameter needs its type's resources reindexed only if there are any (not on a new
-            // database, where HAPI would otherwise queue a job per parameter that finds nothing, minutes later).
-            if (storeIfChanged(resource, resource instanceof SearchParameter sp && anyStored(sp))) {
+            if (!isStored(resource)) {
+                // A changed SearchParameter needs its type's resources reindexed only if there are any (not on a
+                // new database, where HAPI would otherwise queue a job per parameter that finds nothing).
+                store(resource, resource instanceof SearchParameter sp && anyStored(sp));
                 stored++;
             }
         }
         for (String name : unindexed) {
-            // Retiring a parameter needs no reindex: the rows already indexed for it can no longer be searched.
-            if (storeIfChanged(retired(name), false)) {
+            SearchParameter retired = retired(name);
+            if (!isStored(retired)) {
+                // Retiring a parameter needs no reindex: the rows already indexed for it can no longer be searched.
+                store(retired, false);
                 stored++;
             }
         }
@@ -116,34 +119,41 @@ public class ConformancePackageInstaller {
         return false;
     }
 
+    /** Whether the store already holds this resource as it is (meta aside), so a restart adds no versions. */
+    private boolean isStored(Resource resource) {
+        Resource candidate = withoutMeta(resource);
+        try {
+            Resource existing = dao(resource).read(candidate.getIdElement().toUnqualifiedVersionless(),
+                    new SystemRequestDetails());
+            Resource comparable = withoutMeta(existing);
+            comparable.setIdElement(candidate.getIdElement());
+            return comparable.equalsDeep(candidate);
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            return false;
+        }
+    }
+
     /** @param reindex whether HAPI should reindex the resources a changed SearchParameter applies to */
-    private boolean storeIfChanged(Resource resource, boolean reindex) {
+    private void store(Resource resource, boolean reindex) {
+        // HAPI reads this setting when the SearchParameter is stored, on this thread; nothing else stores
+        // SearchParameters while the gateway is becoming ready.
         boolean reindexOnChange = storageSettings.isMarkResourcesForReindexingUponSearchParameterChange();
         storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexOnChange && reindex);
         try {
-            return storeIfChanged(resource);
+            dao(resource).update(withoutMeta(resource), new SystemRequestDetails());
         } finally {
             storageSettings.setMarkResourcesForReindexingUponSearchParameterChange(reindexOnChange);
         }
     }
 
+    private static Resource withoutMeta(Resource resource) {
+        Resource copy = resource.copy();
+        copy.setMeta(null);
+        return copy;
+    }
+
     @SuppressWarnings("unchecked")
-    private boolean storeIfChanged(Resource resource) {
-        IFhirResourceDao<Resource> dao = (IFhirResourceDao<Resource>) daos.getResourceDao(resource.fhirType());
-        Resource candidate = resource.copy();
-        candidate.setMeta(null);
-        try {
-            Resource existing = dao.read(candidate.getIdElement().toUnqualifiedVersionless(), new SystemRequestDetails());
-            Resource comparable = existing.copy();
-            comparable.setMeta(null);
-            comparable.setIdElement(candidate.getIdElement());
-            if (comparable.equalsDeep(candidate)) {
-                return false;
-            }
-        } catch (ResourceNotFoundException | ResourceGoneException e) {
-            // not stored yet
-        }
-        dao.update(candidate, new SystemRequestDetails());
-        return true;
+    private IFhirResourceDao<Resource> dao(Resource resource) {
+        return (IFhirResourceDao<Resource>) daos.getResourceDao(resource.fhirType());
     }
 }

@@ -18,20 +18,20 @@ import org.springframework.stereotype.Component;
  * Keeps PostgreSQL's planner statistics up with the tables inbound work grows (CLD batches, the message worker
  * applying ADT and referrals), as a bulk loader should.
  * <p>
- * A batch, or a busy feed into a new database, can multiply the size of HAPI's tables within minutes. Until a table is analysed again, the planner
- * still plans for its old size, and on a table never analysed (a new database) it guesses. The guess that
- * mattered: HAPI resolves a Bundle's create-if-absent entries with one {@code HASH_SYS_AND_VALUE IN (...)} query
- * on {@code HFJ_SPIDX_TOKEN}, and without statistics PostgreSQL scanned the whole table for it, so every Bundle
- * cost more than the one before. Autovacuum analyses a table once a tenth of it has changed, but only where it is
- * on (it is not on every server) and only once a minute at best.
+ * A batch, or a busy feed into a new database, can multiply the size of HAPI's tables within minutes. Until a
+ * table is analysed again, the planner still plans for its old size, and on a table never analysed (a new
+ * database) it guesses. The guess that mattered: HAPI resolves a Bundle's create-if-absent entries with one
+ * {@code HASH_SYS_AND_VALUE IN (...)} query on {@code HFJ_SPIDX_TOKEN}, and without statistics PostgreSQL scanned
+ * the whole table for it, so every Bundle cost more than the one before. Autovacuum analyses a table once a tenth
+ * of it has changed, but only where it is on (it is not on every server) and only once a minute at best.
  * <p>
- * So between chunks, every few seconds at most, the batch analyses those of the tables its statements read
- * ({@link #TABLES}) that have grown by more than their size (and by more than a thousand rows) since they were
- * last analysed: each analysis doubles the bar for the next, so a table is analysed about ten times for a
- * 100,000-row file, each time a few hundred milliseconds of PostgreSQL's time. The tables HAPI only writes to
- * are left alone (analysing them all cost a fifth of the database's time and bought nothing). A table
- * autovacuum keeps up with is never due, nor is one the gateway's database role does not own. On H2 it does
- * nothing.
+ * So between chunks (and between the worker's claims), every few seconds at most, it analyses those of the tables
+ * the inbound statements read ({@link #TABLES}) that have grown by more than their size (and by more than a
+ * thousand rows) since they were last analysed: each analysis doubles the bar for the next, so a table is
+ * analysed about ten times for a 100,000-row file, each time a few hundred milliseconds of PostgreSQL's time. The
+ * tables HAPI only writes to are left alone (analysing them all cost a fifth of the database's time and bought
+ * nothing). A table autovacuum keeps up with is never due, nor is one the gateway's database role does not own.
+ * On H2 it does nothing.
  */
 @Component
 public class PlannerStatistics {
@@ -111,7 +111,7 @@ public class PlannerStatistics {
         } catch (DataAccessException e) {
             if (!warned) {
                 warned = true;
-                log.warn("Could not refresh planner statistics (the batch carries on): {}",
+                log.warn("Could not refresh planner statistics (inbound work carries on): {}",
                         e.getMostSpecificCause().getMessage());
             }
             return List.of();
