@@ -17,11 +17,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CareTeam;
@@ -49,13 +51,20 @@ public class CaseloadResolver {
             Set.of("Patient", "CareTeam", "EpisodeOfCare", "Organization", "PractitionerRole");
 
     private final DaoRegistry daos;
+    private final Function<Collection<String>, List<String>> registeredPatients;
     private final long ttlMillis;
     private final Clock clock;
     private final WriteGeneration generation = new WriteGeneration(TYPES_THAT_CHANGE_CASELOADS);
     private final Map<CaseloadKey, Cached> cache = new ConcurrentHashMap<>();
 
-    public CaseloadResolver(DaoRegistry daos, Duration ttl, Clock clock) {
+    /**
+     * @param registeredPatients the ids of the patients registered at the given Organizations
+     *     ({@code Organization/<id>}), at most {@link #MAX_PATIENTS}
+     */
+    public CaseloadResolver(DaoRegistry daos, Function<Collection<String>, List<String>> registeredPatients,
+            Duration ttl, Clock clock) {
         this.daos = daos;
+        this.registeredPatients = registeredPatients;
         this.ttlMillis = ttl.toMillis();
         this.clock = clock;
     }
@@ -136,14 +145,11 @@ public class CaseloadResolver {
     }
 
     private List<IIdType> registeredAt(String odsCode) {
-        SearchParameterMap map = SearchParameterMap.newSynchronous();
-        map.setLoadSynchronousUpTo(MAX_PATIENTS);
-        map.add("general-practitioner", byOdsCode(odsCode));
-        List<IIdType> ids = dao("Patient").searchForResourceIds(map, system());
+        List<String> ids = registeredPatients.apply(organisationIds(odsCode));
         if (ids.size() >= MAX_PATIENTS) {
             log.warn("Registered list of practice {} cut at {} patients", odsCode, MAX_PATIENTS);
         }
-        return ids.stream().map(id -> (IIdType) new IdType("Patient", id.getIdPart())).toList();
+        return ids.stream().map(id -> (IIdType) new IdType("Patient", id)).toList();
     }
 
     /** CareTeams the practitioner (or one of their roles) is a member of, and episodes they manage. */

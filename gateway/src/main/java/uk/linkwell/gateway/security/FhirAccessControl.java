@@ -4,10 +4,13 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The FHIR side of access control, registered on HAPI's {@link RestfulServer} by {@code FhirServerConfig}:
@@ -26,8 +29,13 @@ public class FhirAccessControl {
 
     @Bean
     public CaseloadResolver caseloadResolver(DaoRegistry daos, SecurityProperties properties,
-            IInterceptorService storageInterceptors) {
-        CaseloadResolver resolver = new CaseloadResolver(daos, properties.caseloadCacheTtl(), Clock.systemUTC());
+            IInterceptorService storageInterceptors, EntityManagerFactory entityManagerFactory,
+            PlatformTransactionManager transactionManager) {
+        StoreRegisteredPatients registered = new StoreRegisteredPatients(
+                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), transactionManager,
+                CaseloadResolver.MAX_PATIENTS);
+        CaseloadResolver resolver = new CaseloadResolver(daos, registered, properties.caseloadCacheTtl(),
+                Clock.systemUTC());
         // On the storage layer, so writes from Camel routes invalidate caseloads as well as REST ones.
         storageInterceptors.registerInterceptor(resolver);
         return resolver;

@@ -367,4 +367,47 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         assertThat(gp.read().resource(Patient.class).withId(id).execute().getIdentifierFirstRep().getValue())
                 .isEqualTo(newcomer.getIdentifierFirstRep().getValue());
     }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    private jakarta.persistence.EntityManagerFactory entityManagerFactory;
+    @org.springframework.beans.factory.annotation.Autowired
+    private org.springframework.transaction.PlatformTransactionManager transactionManager;
+
+    /**
+     * The registered list is read with Linkwell's own query (StoreRegisteredPatients), not a FHIR search: it must
+     * find exactly what {@code Patient?general-practitioner=...} finds: not deleted patients, not those who moved
+     * to another practice.
+     */
+    @Test
+    void theRegisteredListQueryFindsWhatTheFhirSearchFinds() {
+        IGenericClient admin = client();
+        String practiceC = "C" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+        Reference orgC = create(admin, LinkwellFixtures.organisation(practiceC, "Practice C"));
+        Reference orgD = create(admin, LinkwellFixtures.organisation("D" + practiceC.substring(1), "Practice D"));
+        String stays = createPatient(admin, SyntheticNhsNumbers.next(), orgC);
+        String named = createPatient(admin, SyntheticNhsNumbers.next(), orgC);
+        String deleted = createPatient(admin, SyntheticNhsNumbers.next(), orgC);
+        admin.delete().resourceById(new org.hl7.fhir.r4.model.IdType(deleted)).execute();
+        String moved = createPatient(admin, SyntheticNhsNumbers.next(), orgC);
+        Patient movedNow = admin.read().resource(Patient.class).withId(moved).execute();
+        movedNow.getGeneralPractitioner().clear();
+        movedNow.addGeneralPractitioner(orgD);
+        admin.update().resource(movedNow).execute();
+
+        StoreRegisteredPatients query = new StoreRegisteredPatients(
+                org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
+                transactionManager, 10);
+        List<String> found = query.apply(List.of(orgC.getReference())).stream().map(id -> "Patient/" + id).toList();
+        List<String> searched = ids(admin.search().forResource(Patient.class)
+                .where(Patient.GENERAL_PRACTITIONER.hasId(orgC.getReference()))
+                .returnBundle(Bundle.class).execute());
+        assertThat(found).containsExactlyInAnyOrder(stays, named);
+        assertThat(found).containsExactlyInAnyOrderElementsOf(searched);
+        assertThat(query.apply(List.of(orgD.getReference()))).containsExactly(moved.substring("Patient/".length()));
+        assertThat(query.apply(List.of(orgC.getReference(), orgD.getReference()))).hasSize(3);
+        assertThat(query.apply(List.of())).isEmpty();
+        assertThat(new StoreRegisteredPatients(
+                org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
+                transactionManager, 1).apply(List.of(orgC.getReference()))).hasSize(1);
+    }
 }
