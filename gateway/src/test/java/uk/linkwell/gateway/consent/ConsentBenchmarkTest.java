@@ -47,6 +47,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import uk.linkwell.gateway.GatewayApplication;
 import uk.linkwell.gateway.consent.audit.DisclosureAuditWriter;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.JitCompilation;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
 import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
@@ -72,7 +73,8 @@ class ConsentBenchmarkTest {
     static final int THREADS = Integer.getInteger("bench.consent.threads", 4);
     static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 3);
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.consent.round-seconds", 20);
-    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 10);
+    /** Long enough for the JIT: with 10 s, C2 still took a fifth of the CPU during the rounds (JFR, 2 slow cores). */
+    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 40);
     static final int PATIENTS_PER_BUNDLE = 10;
     static final int SEED_THREADS = 2;
     static final String PRACTICE = "BENCHC1";
@@ -115,13 +117,15 @@ class ConsentBenchmarkTest {
                 List<Long> onLatencies = new ArrayList<>();
                 List<Long> offLatencies = new ArrayList<>();
                 long auditDrainNanos = 0;
+                long compileMillis = JitCompilation.millis();
                 for (int round = 0; round < ROUNDS; round++) {
                     onLatencies.addAll(run(consentOn, ROUND_MILLIS));
                     // The disclosures' AuditEvents are part of the work: the round ends when they are written.
                     auditDrainNanos += awaitAuditWritten(audit);
                     offLatencies.addAll(run(consentOff, ROUND_MILLIS));
                 }
-                write(onLatencies, offLatencies, seedSeconds, auditDrainNanos / 1e9);
+                write(onLatencies, offLatencies, seedSeconds, auditDrainNanos / 1e9,
+                        JitCompilation.millis() - compileMillis);
             }
         }
     }
@@ -338,14 +342,15 @@ class ConsentBenchmarkTest {
         return System.nanoTime() - start;
     }
 
-    private static void write(List<Long> on, List<Long> off, double seedSeconds, double auditDrainSeconds)
-            throws Exception {
+    private static void write(List<Long> on, List<Long> off, double seedSeconds, double auditDrainSeconds,
+            long compileMillis) throws Exception {
         double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
         double onRps = on.size() / (seconds + auditDrainSeconds);
         double offRps = off.size() / seconds;
         String report = String.format(Locale.ROOT, """
                 CarePlan search with _include of goals and service requests (%s), one random patient per request
-                as a GP system, %d client threads, %d rounds of %d s per mode, alternating (%s)
+                as a GP system, %d client threads, %d rounds of %d s per mode, alternating (%s),
+                after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
                 %d registered patients, each with a plan, 2 goals, 2 service requests written by the link worker team;
                 %d with complex consents, the others with a plain permit to their GP practice
                 (nested provisions, PSY-labelled records, a denied organisation, every fifth expired)
@@ -356,7 +361,7 @@ class ConsentBenchmarkTest {
                 throughput cost: %5.1f %%  (target under 15 %%)
                 available processors: %d
                 """, String.format(QUERY, "Patient/X"), THREADS, ROUNDS, ROUND_MILLIS / 1000, Instant.now(),
-                PATIENTS, CONSENT_PATIENTS, seedSeconds,
+                WARM_UP_MILLIS / 1000, compileMillis / 1000.0, PATIENTS, CONSENT_PATIENTS, seedSeconds,
                 onRps, percentile(on, 50), percentile(on, 99), on.size(), auditDrainSeconds,
                 offRps, percentile(off, 50), percentile(off, 99), off.size(),
                 (offRps - onRps) / offRps * 100, Runtime.getRuntime().availableProcessors());

@@ -32,6 +32,7 @@ import org.springframework.boot.web.servlet.context.ServletWebServerApplicationC
 import org.springframework.context.ConfigurableApplicationContext;
 import uk.linkwell.gateway.GatewayApplication;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.JitCompilation;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
 import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
@@ -51,9 +52,13 @@ class AuthorizationBenchmarkTest {
     static final int THREADS = 4;
     static final int PATIENTS = 200;
     static final int OTHER_PRACTICE_PATIENTS = 200;
-    static final long WARM_UP_MILLIS = 10_000;
-    static final long ROUND_MILLIS = 10_000;
-    static final int ROUNDS = 3;
+    /**
+     * Long enough for the JIT to have compiled the hot paths: with 10 s, the C2 compiler still took a fifth of
+     * the CPU during the measured rounds on a slow 2-core machine (JFR).
+     */
+    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.auth.warm-up-seconds", 40);
+    static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.auth.round-seconds", 20);
+    static final int ROUNDS = Integer.getInteger("bench.auth.rounds", 3);
     static final String PRACTICE = "BENCH1";
     static final String QUERY = "/fhir/CarePlan?status=active&_count=20";
 
@@ -80,11 +85,12 @@ class AuthorizationBenchmarkTest {
                 run(open, WARM_UP_MILLIS);
                 List<Long> onLatencies = new ArrayList<>();
                 List<Long> offLatencies = new ArrayList<>();
+                long compileMillis = JitCompilation.millis();
                 for (int round = 0; round < ROUNDS; round++) {
                     onLatencies.addAll(run(secured, ROUND_MILLIS));
                     offLatencies.addAll(run(open, ROUND_MILLIS));
                 }
-                write(onLatencies, offLatencies);
+                write(onLatencies, offLatencies, JitCompilation.millis() - compileMillis);
             }
         }
     }
@@ -188,17 +194,19 @@ class AuthorizationBenchmarkTest {
         return all;
     }
 
-    private static void write(List<Long> on, List<Long> off) throws Exception {
+    private static void write(List<Long> on, List<Long> off, long compileMillis) throws Exception {
         double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
         double onRps = on.size() / seconds;
         double offRps = off.size() / seconds;
         String report = String.format(Locale.ROOT, """
-                CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode, alternating
+                CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode, alternating,
+                after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
                 %d patients with a plan at the practice, %d at another practice; PostgreSQL; one JVM, two gateways
                 authorization on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 authorization off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 throughput cost  : %5.1f %%
-                """, QUERY, THREADS, ROUNDS, ROUND_MILLIS / 1000, PATIENTS, OTHER_PRACTICE_PATIENTS,
+                """, QUERY, THREADS, ROUNDS, ROUND_MILLIS / 1000, WARM_UP_MILLIS / 1000,
+                compileMillis / 1000.0, PATIENTS, OTHER_PRACTICE_PATIENTS,
                 onRps, percentile(on, 50), percentile(on, 99), on.size(),
                 offRps, percentile(off, 50), percentile(off, 99), off.size(),
                 (offRps - onRps) / offRps * 100);
