@@ -1,7 +1,5 @@
 package uk.linkwell.gateway.fhir;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
@@ -12,7 +10,6 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.ArrayList;
 import java.util.List;
-import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.SearchParameter;
 import org.slf4j.Logger;
@@ -25,8 +22,7 @@ import uk.linkwell.profiles.LinkwellPackage;
 /**
  * Stores the Linkwell package's SearchParameters and StructureDefinitions in the FHIR server at start-up,
  * so partners can read the profiles from {@code /fhir/StructureDefinition} and search on Linkwell's own
- * parameters; and retires the core search parameters configured as unindexed. Unchanged resources are left alone,
- * so a restart adds no versions.
+ * parameters. Unchanged resources are left alone, so a restart adds no versions.
  */
 @Component
 public class ConformancePackageInstaller {
@@ -36,19 +32,15 @@ public class ConformancePackageInstaller {
     private final LinkwellPackage conformancePackage;
     private final DaoRegistry daos;
     private final ISearchParamRegistry searchParamRegistry;
-    private final FhirContext fhirContext;
-    private final List<String> unindexed;
     private final JpaStorageSettings storageSettings;
 
     public ConformancePackageInstaller(LinkwellPackage conformancePackage, DaoRegistry daos,
-            ISearchParamRegistry searchParamRegistry, FhirContext fhirContext, FhirProperties properties,
+            ISearchParamRegistry searchParamRegistry,
             JpaStorageSettings storageSettings) {
         this.storageSettings = storageSettings;
         this.conformancePackage = conformancePackage;
         this.daos = daos;
         this.searchParamRegistry = searchParamRegistry;
-        this.fhirContext = fhirContext;
-        this.unindexed = properties.unindexedSearchParameters();
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -64,45 +56,10 @@ public class ConformancePackageInstaller {
                 stored++;
             }
         }
-        for (String name : unindexed) {
-            SearchParameter retired = retired(name);
-            if (!isStored(retired)) {
-                // Retiring a parameter needs no reindex: the rows already indexed for it can no longer be searched.
-                store(retired, false);
-                stored++;
-            }
-        }
-        int total = resources.size() + unindexed.size();
+        int total = resources.size();
         searchParamRegistry.forceRefresh();
         log.info("Linkwell package {} {}: {} of {} conformance resources stored", conformancePackage.name(),
                 conformancePackage.version(), stored, total);
-    }
-
-    /**
-     * A retired copy of a core search parameter ({@code Type.code}): HAPI replaces a built-in parameter by a stored
-     * one with the same URL, and drops retired ones, so it neither indexes nor searches it from then on.
-     */
-    SearchParameter retired(String typeAndCode) {
-        int dot = typeAndCode.indexOf('.');
-        String type = dot < 0 ? null : typeAndCode.substring(0, dot);
-        String code = typeAndCode.substring(dot + 1);
-        RuntimeSearchParam core = type == null || !fhirContext.getResourceTypes().contains(type) ? null
-                : fhirContext.getResourceDefinition(type).getSearchParam(code);
-        if (core == null || core.getUri() == null) {
-            throw new IllegalStateException("linkwell.fhir.unindexed-search-parameters: " + typeAndCode
-                    + " is not a core search parameter (write Type.code, e.g. AuditEvent.entity-role)");
-        }
-        SearchParameter retired = new SearchParameter();
-        retired.setId("linkwell-unindexed-" + type + "-" + code);
-        retired.setUrl(core.getUri());
-        retired.setName(code);
-        retired.setCode(code);
-        retired.addBase(type);
-        retired.setType(Enumerations.SearchParamType.fromCode(core.getParamType().getCode()));
-        retired.setExpression(core.getPath());
-        retired.setStatus(Enumerations.PublicationStatus.RETIRED);
-        retired.setDescription("Not indexed by Linkwell (linkwell.fhir.unindexed-search-parameters)");
-        return retired;
     }
 
     private boolean anyStored(SearchParameter searchParameter) {

@@ -12,16 +12,12 @@ public record FhirProperties(
         /* Fixed public base URL (e.g. https://gateway.example.nhs.uk/fhir); empty: taken from each request. */
         String serverAddress,
         /* How long identical searches reuse cached results, in milliseconds (0 disables). */
-        Long reuseCachedSearchResultsMillis,
-        /* Core search parameters this server neither indexes nor offers, as Type.code (e.g. AuditEvent.entity-role). */
-        java.util.List<String> unindexedSearchParameters) {
+        Long reuseCachedSearchResultsMillis) {
 
     public FhirProperties {
         defaultPageSize = defaultPageSize == null ? 20 : defaultPageSize;
         maxPageSize = maxPageSize == null ? 200 : maxPageSize;
         serverAddress = serverAddress == null ? "" : serverAddress;
         reuseCachedSearchResultsMillis = reuseCachedSearchResultsMillis == null ? 0L : reuseCachedSearchResultsMillis;
-        unindexedSearchParameters = unindexedSearchParameters == null ? java.util.List.of()
-                : java.util.List.copyOf(unindexedSearchParameters);
     }
 }

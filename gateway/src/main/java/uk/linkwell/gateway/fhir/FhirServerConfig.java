@@ -20,6 +20,7 @@ import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
@@ -27,10 +28,13 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Properties;
 import javax.sql.DataSource;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -39,6 +43,8 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
+import uk.linkwell.gateway.consent.audit.AuditEventProvider;
+import uk.linkwell.gateway.consent.audit.DisclosureTrailPaging;
 import uk.linkwell.gateway.security.FhirAccessControl;
 import uk.linkwell.profiles.LinkwellPackage;
 
@@ -119,6 +125,9 @@ public class FhirServerConfig {
                     // CLD batch progress and per-row error reports.
                     pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatch.class.getName());
                     pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatchError.class.getName());
+                    // The disclosure trail (served as AuditEvent).
+                    pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureRow.class.getName());
+                    pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
                 });
         return factory;
     }
@@ -158,10 +167,15 @@ public class FhirServerConfig {
             IValidationSupport validationSupport,
             DatabaseBackedPagingProvider pagingProvider,
             FhirProperties properties,
-            FhirAccessControl.FhirSecurityInterceptors accessControl) {
+            FhirAccessControl.FhirSecurityInterceptors accessControl,
+            AuditEventProvider auditEvents) {
         RestfulServer server = new RestfulServer(fhirContext);
         fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
-        server.registerProviders(resourceProviders.createProviders());
+        // AuditEvent is the disclosure trail, served from its own table rather than HAPI's resource store.
+        server.registerProviders(resourceProviders.createProviders().stream()
+                .filter(p -> !(p instanceof IResourceProvider r && r.getResourceType() == AuditEvent.class))
+                .toList());
+        server.registerProvider(auditEvents);
         server.registerProvider(systemProvider);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
@@ -172,7 +186,7 @@ public class FhirServerConfig {
 
         pagingProvider.setDefaultPageSize(properties.defaultPageSize());
         pagingProvider.setMaximumPageSize(properties.maxPageSize());
-        server.setPagingProvider(pagingProvider);
+        server.setPagingProvider(new DisclosureTrailPaging(pagingProvider, Duration.ofHours(1), Clock.systemUTC()));
         server.setDefaultResponseEncoding(EncodingEnum.JSON);
         server.setDefaultPrettyPrint(true);
         server.registerInterceptor(new ResponseHighlighterInterceptor());

@@ -2,38 +2,47 @@ package uk.linkwell.gateway.consent.audit;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.cache.IResourceVersionSvc;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
-/** Wires the disclosure audit trail: the AuditEvent store and the batching writer behind {@link DisclosureAudit}. */
+/**
+ * Wires the disclosure audit trail: its store, the batching writer behind {@link DisclosureAudit}, and the
+ * AuditEvent resource provider that serves it.
+ */
 @Configuration(proxyBeanMethods = false)
 public class AuditConfig {
 
-    /** Where an AuditEvent points at what it observed; always a literal reference (HAPI resolves its version). */
+    /** Where an AuditEvent points at what it observed; always a literal reference, stored with its version. */
     static final List<String> OBSERVED_PATHS = List.of("AuditEvent.entity.what");
 
     @Bean
-    public AuditEventStore auditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager,
-            FhirContext fhirContext, ca.uhn.fhir.jpa.cache.IResourceVersionSvc versions) {
+    public DisclosureTrail disclosureTrail(FhirContext fhirContext, DataSource dataSource,
+            PlatformTransactionManager transactionManager, IResourceVersionSvc versions, AuditProperties properties) {
         keepObservedReferenceVersions(fhirContext);
-        return new AuditEventStore(daos, transactionManager, versions);
+        return new DisclosureTrail(fhirContext, dataSource, transactionManager, versions, properties.sourceName());
     }
 
     @Bean
-    public DisclosureAuditWriter disclosureAuditWriter(AuditEventStore store, AuditProperties properties,
+    public DisclosureAuditWriter disclosureAuditWriter(DisclosureTrail trail, AuditProperties properties,
             MeterRegistry meters) {
-        return new DisclosureAuditWriter(store, properties, meters);
+        return new DisclosureAuditWriter(trail, properties, meters);
+    }
+
+    @Bean
+    public AuditEventProvider auditEventProvider(DisclosureTrail trail, DaoRegistry daos) {
+        return new AuditEventProvider(trail, AuditEventProvider.patientsByIdentifier(daos));
     }
 
     /**
-     * The references an AuditEvent makes to what it observed are stored with their version
-     * ({@code CarePlan/5/_history/2}, set by {@link AuditEventStore}); HAPI's parser would otherwise strip it.
-     * Searches without a version ({@code AuditEvent?patient=Patient/5}) still find them.
+     * The references an AuditEvent makes to what it observed are kept with their version
+     * ({@code CarePlan/5/_history/2}, set by {@link DisclosureTrail}); HAPI's parser would otherwise strip it.
      */
     static void keepObservedReferenceVersions(FhirContext fhirContext) {
         Set<String> keep = new LinkedHashSet<>(fhirContext.getParserOptions().getDontStripVersionsFromReferencesAtPaths());

@@ -6,14 +6,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -21,7 +19,7 @@ import uk.linkwell.gateway.ingest.SafeErrorText;
 
 /**
  * The disclosure audit trail: {@link #record} puts a disclosure on a bounded in-memory queue and returns; one
- * background thread writes them as AuditEvents in batches ({@code linkwell.consent.audit.batch-size}, at most
+ * background thread appends them to the {@link DisclosureTrail} in batches ({@code linkwell.consent.audit.batch-size}, at most
  * {@code max-delay} after the first of a batch arrived), one database transaction per batch. A failed batch is
  * retried with backoff until it is written; a full queue makes callers wait and, past {@code enqueue-timeout},
  * refuses the disclosure with {@link AuditUnavailableException} so it does not happen unaudited. A clean shutdown
@@ -40,7 +38,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
 
     private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
-    private final AuditEventStore store;
+    private final DisclosureTrail store;
     private final AuditProperties properties;
     private final BlockingQueue<Disclosure> queue;
     /** record() holds it shared while it enqueues; stop() takes it exclusively to close the door. */
@@ -63,7 +61,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
     private final MeterRegistry meters;
     private final Timer batchTime;
 
-    public DisclosureAuditWriter(AuditEventStore store, AuditProperties properties, MeterRegistry meters) {
+    public DisclosureAuditWriter(DisclosureTrail store, AuditProperties properties, MeterRegistry meters) {
         this.store = store;
         this.properties = properties;
         this.meters = meters;
@@ -81,7 +79,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
         this.batchFailures = counter("linkwell.consent.audit.batch.failures",
                 "Failed attempts to write an audit batch (each is retried)");
         this.unresolvedReferences = counter("linkwell.consent.audit.unresolved-references",
-                "AuditEvents written with references made logical because their targets had gone");
+                "References in written AuditEvents to resources no longer on the server (kept unversioned)");
         this.breakGlass = counter("linkwell.consent.audit.break-glass", "Break-glass disclosures recorded");
         this.batchTime = Timer.builder("linkwell.consent.audit.batch").description("Writing one audit batch")
                 .publishPercentiles(0.5, 0.99).register(meters);
@@ -108,7 +106,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
             if (state == State.STOPPED) {
                 // A straggler after shutdown: nothing drains the queue any more, so it is written here.
                 synchronous.increment();
-                writeNow(toAuditEvents(List.of(disclosure)));
+                writeNow(new ArrayList<>(List.of(disclosure)));
                 return;
             }
             if (queue.offer(disclosure)) {
@@ -163,13 +161,13 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
             List<Disclosure> rest = new ArrayList<>();
             queue.drainTo(rest);
             if (!rest.isEmpty()) {
-                List<AuditEvent> pending = toAuditEvents(rest);
+                int pending = rest.size();
                 try {
-                    writeNow(pending);
+                    writeNow(rest);
                 } catch (RuntimeException e) {
-                    dropped.increment(pending.size());
+                    dropped.increment(pending);
                     log.error("Audit trail: {} disclosures could not be written at shutdown and are lost: {}",
-                            pending.size(), SafeErrorText.of(e));
+                            pending, SafeErrorText.of(e));
                 }
             }
         } finally {
@@ -217,7 +215,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
                 }
                 continue;
             }
-            boolean written = writeWithRetry(toAuditEvents(batch));
+            boolean written = writeWithRetry(batch);
             inBatch.set(0);
             if (!written) {
                 return;
@@ -261,7 +259,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
      * within shutdown-timeout gives up: then it and whatever is still queued are counted as dropped, logged, and
      * false is returned.
      */
-    private boolean writeWithRetry(List<AuditEvent> pending) {
+    private boolean writeWithRetry(List<Disclosure> pending) {
         int failures = 0;
         while (true) {
             try {
@@ -294,62 +292,16 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
         }
     }
 
-    /**
-     * Writes the pending events, removing each from the list once it is committed: one transaction for the lot.
-     * Should HAPI refuse the content (a reference whose target has since been deleted), they are written one by
-     * one, each refused one with its vanished references made logical. Database errors propagate (retried).
-     */
-    private void writeNow(List<AuditEvent> pending) {
+    /** Writes the pending disclosures in one transaction and empties the list; database errors propagate (retried). */
+    private void writeNow(List<Disclosure> pending) {
         Timer.Sample sample = Timer.start(meters);
         try {
-            store.writeAll(pending);
+            int gone = store.writeAll(pending);
             written.increment(pending.size());
+            unresolvedReferences.increment(gone);
             pending.clear();
-        } catch (RuntimeException e) {
-            if (!AuditEventStore.isContentError(e)) {
-                throw e;
-            }
-            for (Iterator<AuditEvent> it = pending.iterator(); it.hasNext(); ) {
-                writeAlone(it.next());
-                it.remove();
-            }
         } finally {
             sample.stop(batchTime);
         }
-    }
-
-    private void writeAlone(AuditEvent event) {
-        try {
-            store.writeAll(List.of(event));
-            written.increment();
-            return;
-        } catch (RuntimeException e) {
-            if (!AuditEventStore.isContentError(e)) {
-                throw e;
-            }
-        }
-        try {
-            store.writeAll(List.of(store.withUnresolvableReferencesMadeLogical(event)));
-            written.increment();
-            unresolvedReferences.increment();
-            log.warn("AuditEvent written with references to vanished resources made logical");
-        } catch (RuntimeException e) {
-            if (!AuditEventStore.isContentError(e)) {
-                throw e;
-            }
-            // Nothing about it can be repaired by waiting; keeping it would stop the whole trail.
-            dropped.increment();
-            log.error("AuditEvent refused by the FHIR store and dropped: {}", SafeErrorText.of(e));
-        }
-    }
-
-    private List<AuditEvent> toAuditEvents(List<Disclosure> batch) {
-        List<AuditEvent> events = new ArrayList<>(batch.size());
-        batch.forEach(d -> events.add(toAuditEvent(d)));
-        return events;
-    }
-
-    private AuditEvent toAuditEvent(Disclosure disclosure) {
-        return DisclosureAuditEvents.toAuditEvent(disclosure, properties.sourceName());
     }
 }

@@ -43,14 +43,14 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
     DisclosureAuditWriter writer;
 
     @Autowired
-    AuditEventStore store;
+    DisclosureTrail store;
 
     @Autowired
     MeterRegistry meters;
 
     @AfterEach
     void databaseBack() throws Exception {
-        sql("DROP TRIGGER IF EXISTS lw_test_audit_outage ON hfj_resource");
+        sql("DROP TRIGGER IF EXISTS lw_test_audit_outage ON lw_disclosure");
     }
 
     /** A patient with a care plan and a goal, as a GP search would disclose them. */
@@ -147,12 +147,13 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         assertThat(byEntity.getTotal()).isEqualTo(n);
         assertThat(writer.queueDepth()).isZero();
 
-        // Parameters configured as unindexed (linkwell.fhir.unindexed-search-parameters) are neither indexed nor
-        // searchable: a search by one is refused with an OperationOutcome rather than answered wrongly.
-        assertThat(rows("SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN WHERE RES_TYPE = 'AuditEvent' AND SP_NAME = 'entity-role'"))
-                .isZero();
-        assertThat(rows("SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN WHERE RES_TYPE = 'AuditEvent' AND SP_NAME = 'subtype'"))
-                .as("indexed parameters still are").isPositive();
+        // The trail is its own append-only table, not HAPI's resource store: one row per disclosure, one per
+        // resource it was about (the patient, the plan, the goal).
+        assertThat(rows("SELECT COUNT(*) FROM LW_DISCLOSURE WHERE PATIENT = '" + r.patient() + "'")).isEqualTo(n);
+        assertThat(rows("SELECT COUNT(*) FROM LW_DISCLOSURE_ENTITY e JOIN LW_DISCLOSURE d ON d.ID = e.DISCLOSURE_ID"
+                + " WHERE d.PATIENT = '" + r.patient() + "'")).isEqualTo(3L * n);
+        assertThat(rows("SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_TYPE = 'AuditEvent'")).isZero();
+        // A parameter the trail is not searched by is refused with an OperationOutcome rather than ignored.
         HttpResponse<String> unindexed = http().send(request("/fhir/AuditEvent?entity-role=4").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(unindexed.statusCode()).isEqualTo(400);
@@ -218,40 +219,126 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         Record r = newRecord();
         audit.record(search(r, "permit", "direct-care"));
         await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == 1);
-        // The AuditEvent's references are versioned, so they do not hold the goal in place.
+        // The trail holds no references HAPI enforces, so it does not hold the plan or the goal in place.
         client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(r.carePlan())).execute();
         client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(r.goal())).execute();
         assertThat(auditEventsFor(r.patient(), "")).hasSize(1);
+        assertThat(auditEventsFor(r.patient(), "").get(0).getEntity().get(2).getWhat().getReference())
+                .startsWith(r.goal() + "/_history/");
 
-        // A disclosure recorded just before the goal went: still written, the goal named logically.
+        // A disclosure of the deleted plan is still written, at the plan's last version; one naming a resource the
+        // server has no trace of keeps the plain reference, described as gone, and is counted.
+        String never = "Goal/never-" + UUID.randomUUID().toString().substring(0, 8);
         double unresolvedBefore = count("linkwell.consent.audit.unresolved-references");
-        audit.record(search(r, "permit", "direct-care"));
+        audit.record(new Disclosure(Instant.now(), "demo-gp", "gp-system", "Y90001", null, r.patient(),
+                List.of(r.carePlan(), never), "TREAT", "permit", "direct-care", false, null, "fhir-search", "req-gone"));
         await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == 2);
         assertThat(count("linkwell.consent.audit.dropped")).isZero();
         AuditEvent latest = auditEventsFor(r.patient(), "&_sort=-_lastUpdated").get(0);
-        boolean goalNamed = latest.getEntity().stream().anyMatch(e -> !e.hasWhat() && r.goal().equals(e.getName())
-                && AuditEventStore.GONE.equals(e.getDescription()));
-        boolean goalVersioned = latest.getEntity().stream().anyMatch(e -> e.getWhat().hasReference()
-                && e.getWhat().getReference().startsWith(r.goal() + "/_history/"));
-        // Either HAPI accepted a versioned reference to the deleted goal, or the writer kept it by name.
-        assertThat(goalNamed || goalVersioned).isTrue();
-        if (goalNamed) {
-            assertThat(count("linkwell.consent.audit.unresolved-references") - unresolvedBefore).isEqualTo(1);
-        }
-        // The patient is still there, so the event is still found by patient.
+        assertThat(latest.getEntity().get(1).getWhat().getReference()).startsWith(r.carePlan() + "/_history/");
+        assertThat(latest.getEntity().get(2).getWhat().getReference()).isEqualTo(never);
+        assertThat(latest.getEntity().get(2).getDescription()).isEqualTo(DisclosureTrail.GONE);
+        assertThat(count("linkwell.consent.audit.unresolved-references") - unresolvedBefore).isEqualTo(1);
+        // Still found as a disclosure of what it named, and of the patient.
+        assertThat(client().search().byUrl("AuditEvent?entity=" + never + "&_summary=count")
+                .returnBundle(Bundle.class).execute().getTotal()).isEqualTo(1);
+        assertThat(client().search().byUrl("AuditEvent?entity=" + r.carePlan() + "&_summary=count")
+                .returnBundle(Bundle.class).execute().getTotal()).isEqualTo(2);
         assertThat(latest.getEntityFirstRep().getWhat().getReference()).startsWith(r.patient() + "/_history/");
+    }
+
+    @Test
+    void theTrailIsReadSearchedSortedAndPagedAsAuditEventAndTakesNoWrites() throws Exception {
+        Record r = newRecord();
+        Instant start = Instant.now().minusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        int n = 12;
+        for (int i = 0; i < n; i++) {
+            audit.record(new Disclosure(start.plusMillis(100L * i), i % 3 == 0 ? "demo-link-worker" : "demo-gp",
+                    "gp-system", "Y90001", null, r.patient(), List.of(r.carePlan()), "TREAT", "permit",
+                    "direct-care", false, null, i % 2 == 0 ? "fhir-read" : "fhir-search", "req-page-" + i));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == n);
+
+        // Newest first, five to a page, followed through the next links to the end.
+        Bundle page = client().search().byUrl("AuditEvent?patient=" + r.patient() + "&_sort=-date&_count=5")
+                .returnBundle(Bundle.class).execute();
+        assertThat(page.getTotal()).isEqualTo(n);
+        List<String> requestIds = new ArrayList<>();
+        int pages = 0;
+        while (true) {
+            pages++;
+            page.getEntry().forEach(e -> requestIds.add(requestId((AuditEvent) e.getResource())));
+            if (page.getLink(Bundle.LINK_NEXT) == null) {
+                break;
+            }
+            page = client().loadPage().next(page).execute();
+        }
+        assertThat(pages).isEqualTo(3);
+        List<String> expected = new ArrayList<>();
+        for (int i = n - 1; i >= 0; i--) {
+            expected.add("req-page-" + i);
+        }
+        assertThat(requestIds).containsExactlyElementsOf(expected);
+
+        // Read by id, as the search gave it.
+        AuditEvent first = auditEventsFor(r.patient(), "&_sort=date").get(0);
+        AuditEvent read = client().read().resource(AuditEvent.class).withId(first.getIdElement().getIdPart())
+                .execute();
+        assertThat(requestId(read)).isEqualTo("req-page-0");
+        assertThat(read.getMeta().getVersionId()).isEqualTo("1");
+
+        // The parameters the trail is searched by.
+        assertThat(auditEventsFor(r.patient(), "&altid=demo-link-worker")).hasSize(4);
+        assertThat(auditEventsFor(r.patient(), "&subtype=read")).hasSize(6);
+        assertThat(auditEventsFor(r.patient(), "&subtype=" + DisclosureAuditEvents.CHANNEL_SYSTEM + "|fhir-search"))
+                .hasSize(6);
+        assertThat(auditEventsFor(r.patient(), "&subtype=read,search-type")).hasSize(n);
+        assertThat(auditEventsFor(r.patient(), "&date=ge" + start.plusMillis(600))).hasSize(6);
+        assertThat(auditEventsFor(r.patient(), "&date=ge" + start.plusMillis(600) + "&date=le"
+                + start.plusMillis(800))).hasSize(3);
+        assertThat(auditEventsFor(r.patient(), "&entity-name=REQ-PAGE-1")).hasSize(3);
+        assertThat(auditEventsFor(r.patient(), "&entity-name:exact=req-page-1")).hasSize(1);
+        assertThat(auditEventsFor(r.patient(), "&type=" + DisclosureAuditEvents.DICOM + "|110106")).hasSize(n);
+        assertThat(auditEventsFor(r.patient(), "&type=" + DisclosureAuditEvents.DICOM + "|110100")).isEmpty();
+        assertThat(auditEventsFor(r.patient(), "&_id=" + first.getIdElement().getIdPart())).hasSize(1);
+        assertThat(auditEventsFor(r.patient(), "&_tag=http://example.org/other|tag")).isEmpty();
+
+        // What the trail does not do is refused, with an OperationOutcome.
+        HttpResponse<String> unknown = http().send(request("/fhir/AuditEvent/no-such-event").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        HttpResponse<String> chained = http().send(request("/fhir/AuditEvent?entity.identifier=x%7Cy").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chained.statusCode()).isEqualTo(400);
+        assertThat(chained.body()).contains("OperationOutcome");
+        HttpResponse<String> sorted = http().send(request("/fhir/AuditEvent?_sort=outcome").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(sorted.statusCode()).isEqualTo(400);
+        assertThat(sorted.body()).contains("sorted by date");
+        HttpResponse<String> create = http().send(request("/fhir/AuditEvent")
+                .header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"AuditEvent\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // (HAPI's answer to an interaction a resource type does not offer.)
+        assertThat(create.statusCode()).isEqualTo(400);
+        assertThat(create.body()).contains("OperationOutcome").contains("POST");
+    }
+
+    private static String requestId(AuditEvent event) {
+        return event.getEntity().stream().filter(e -> "XrequestId".equals(e.getType().getCode())).findFirst()
+                .orElseThrow().getName();
     }
 
     @Test
     void aBatchThatFailsWhileTheDatabaseRefusesIsRetriedAndWrittenWhenItIsBack() throws Exception {
         Record r = newRecord();
         double failuresBefore = count("linkwell.consent.audit.batch.failures");
-        // Only AuditEvent rows fail, as when the audit writes hit a database outage.
+        // Only the trail's inserts fail, as when the audit writes hit a database outage.
         sql("""
                 CREATE OR REPLACE FUNCTION lw_test_audit_outage() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'simulated audit outage'; END $$ LANGUAGE plpgsql""");
-        sql("CREATE TRIGGER lw_test_audit_outage BEFORE INSERT ON hfj_resource FOR EACH ROW"
-                + " WHEN (NEW.res_type = 'AuditEvent') EXECUTE FUNCTION lw_test_audit_outage()");
+        sql("CREATE TRIGGER lw_test_audit_outage BEFORE INSERT ON lw_disclosure FOR EACH ROW"
+                + " EXECUTE FUNCTION lw_test_audit_outage()");
         for (int i = 0; i < 3; i++) {
             audit.record(search(r, "permit", "direct-care"));
         }
