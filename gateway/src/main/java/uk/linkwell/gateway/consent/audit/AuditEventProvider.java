@@ -135,24 +135,7 @@ public class AuditEventProvider implements IResourceProvider {
         });
         forEachAnyOf(ids, "_id", tokens -> query.anyOf(TrailColumn.ID, codes(tokens, null)));
         if (entityName != null) {
-            for (StringOrListParam any : entityName.getValuesAsQueryTokens()) {
-                List<String> exact = new ArrayList<>();
-                List<String> prefixes = new ArrayList<>();
-                for (StringParam value : any.getValuesAsQueryTokens()) {
-                    if (value.isContains()) {
-                        throw new InvalidRequestException("entity-name:contains is not supported on AuditEvent");
-                    }
-                    (value.isExact() ? exact : prefixes).add(value.getValue());
-                }
-                if (!exact.isEmpty() && !prefixes.isEmpty()) {
-                    throw new InvalidRequestException("entity-name: give either :exact values or plain ones");
-                }
-                if (exact.isEmpty()) {
-                    query.requestIdStartsWithAnyOf(prefixes);
-                } else {
-                    query.anyOf(TrailColumn.REQUEST_ID, exact);
-                }
-            }
+            entityName.getValuesAsQueryTokens().forEach(any -> requestIdIsAnyOf(query, any));
         }
         if (date != null) {
             Date from = date.getLowerBoundAsInstant();
@@ -166,6 +149,26 @@ public class AuditEventProvider implements IResourceProvider {
         }
         query.newestFirst(newestFirst(sort));
         return new TrailSearch(trail, query);
+    }
+
+    /** entity-name, which names the request id: plain values match its start (ignoring case), :exact ones all of it. */
+    private static void requestIdIsAnyOf(TrailQuery query, StringOrListParam any) {
+        List<String> exact = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (StringParam value : any.getValuesAsQueryTokens()) {
+            if (value.isContains()) {
+                throw new InvalidRequestException("entity-name:contains is not supported on AuditEvent");
+            }
+            (value.isExact() ? exact : prefixes).add(value.getValue());
+        }
+        if (!exact.isEmpty() && !prefixes.isEmpty()) {
+            throw new InvalidRequestException("entity-name: give either :exact values or plain ones");
+        }
+        if (exact.isEmpty()) {
+            query.requestIdStartsWithAnyOf(prefixes);
+        } else {
+            query.anyOf(TrailColumn.REQUEST_ID, exact);
+        }
     }
 
     private static boolean newestFirst(SortSpec sort) {
