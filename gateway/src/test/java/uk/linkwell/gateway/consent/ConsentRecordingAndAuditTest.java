@@ -101,6 +101,13 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
             written.add(new org.hl7.fhir.r4.model.IdType(location).toUnqualifiedVersionless().getValue());
         }
         client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(written.get(2))).execute();
+        // A second version of the permit: the lookup must read the current one.
+        Consent current = client().read().resource(Consent.class).withId(written.get(0)).execute();
+        current.getProvision().addPurpose(new org.hl7.fhir.r4.model.Coding(
+                "http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", null));
+        client().update().resource(current).execute();
+        Consent stored = client().read().resource(Consent.class).withId(written.get(0)).execute();
+        assertThat(stored.getIdElement().getVersionIdPart()).isEqualTo("2");
 
         StoreConsentLookup lookup = new StoreConsentLookup(
                 org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
@@ -114,7 +121,20 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
                 .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
         assertThat(found).containsExactly(written.get(0));
         assertThat(found).containsExactlyInAnyOrderElementsOf(searched);
+        // Parsed from the stored JSON itself (not through HAPI's DAO), with the id and version HAPI gave it, and
+        // the same content HAPI serves (meta aside: the lookup does not rebuild HAPI's stored meta).
+        Consent read = lookup.apply(patient).get(0);
+        assertThat(lookup.readThroughDao()).isZero();
+        assertThat(read.getIdElement().getValue()).isEqualTo(written.get(0) + "/_history/2");
+        assertThat(withoutMeta(read)).isEqualTo(withoutMeta(stored));
         assertThat(lookup.apply("Patient/no-such-patient")).isEmpty();
+    }
+
+    private String withoutMeta(Consent consent) {
+        Consent copy = consent.copy();
+        copy.setMeta(null);
+        copy.setId((String) null);
+        return fhirContext.newJsonParser().encodeResourceToString(copy);
     }
 
     /** The README's example, as sent with curl: conditional references, actor by ODS code, a PSY exception. */
