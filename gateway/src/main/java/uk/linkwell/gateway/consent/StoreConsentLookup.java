@@ -78,12 +78,24 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
         return readThroughDao.get();
     }
 
+    /** The stored text: a String on PostgreSQL, a CLOB where the column is one (H2). */
+    private static String text(Object column) {
+        if (column instanceof java.sql.Clob clob) {
+            try {
+                return clob.getSubString(1, (int) clob.length());
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("Could not read a stored Consent", e);
+            }
+        }
+        return (String) column;
+    }
+
     private Consent consent(Object[] row) {
         long pid = ((Number) row[0]).longValue();
         String fhirId = (String) row[1];
         long version = ((Number) row[2]).longValue();
         String encoding = row[3] == null ? null : row[3].toString();
-        String text = (String) row[4];
+        String text = text(row[4]);
         if (!"JSON".equals(encoding) || text == null) {
             readThroughDao.incrementAndGet();
             return consents.readByPid(JpaPid.fromId(pid));

@@ -7,8 +7,10 @@ import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,7 +19,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import uk.linkwell.gateway.GatewayApplication;
+import uk.linkwell.gateway.consent.PatientConsents;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
 import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
@@ -72,6 +76,18 @@ class RestartPersistenceTest {
             Bundle found = client.search().byUrl("Patient?identifier=" + FhirServerTest.NHS + "|" + nhsNumber)
                     .returnBundle(Bundle.class).execute();
             assertThat(found.getTotal()).isEqualTo(1);
+
+            // The consent engine reads a patient's Consents with its own SQL over HAPI's tables (StoreConsentLookup):
+            // it must work on both databases (on H2 the stored text comes back as a CLOB).
+            org.hl7.fhir.r4.model.Reference patient = new org.hl7.fhir.r4.model.Reference("Patient/" + id);
+            org.hl7.fhir.r4.model.Reference recorder = new org.hl7.fhir.r4.model.Reference(client.create()
+                    .resource(LinkwellFixtures.practitioner("Recorder")).execute().getId().toUnqualifiedVersionless());
+            String consent = client.create().resource(LinkwellFixtures.verbalConsent(patient, recorder)).execute()
+                    .getId().toUnqualifiedVersionless().getValue();
+            List<Consent> consents = app.getBean(PatientConsents.class).of("Patient/" + id);
+            assertThat(consents).hasSize(1);
+            assertThat(consents.get(0).getIdElement().toUnqualifiedVersionless().getValue()).isEqualTo(consent);
+            assertThat(consents.get(0).getPatient().getReference()).isEqualTo("Patient/" + id);
         }
     }
 
