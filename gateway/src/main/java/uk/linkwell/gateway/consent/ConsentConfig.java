@@ -6,14 +6,12 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.orm.jpa.SharedEntityManagerCreator;
-import org.springframework.transaction.PlatformTransactionManager;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
 import uk.linkwell.gateway.security.SecurityProperties;
 
@@ -50,10 +48,8 @@ public class ConsentConfig {
 
     @Bean
     public PatientConsents patientConsents(DaoRegistry daos, ConsentProperties properties,
-            IInterceptorService storageInterceptors, EntityManagerFactory entityManagerFactory,
-            PlatformTransactionManager transactionManager) {
-        StoreConsentLookup store = new StoreConsentLookup(
-                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), transactionManager, daos);
+            IInterceptorService storageInterceptors, DataSource dataSource) {
+        StoreConsentLookup store = new StoreConsentLookup(dataSource, daos);
         PatientConsents consents = new PatientConsents(store, properties.consentCacheTtl(), Clock.systemUTC());
         storageInterceptors.registerInterceptor(consents);
         return consents;

@@ -48,9 +48,17 @@ public final class ConsentedDisclosures {
 
         /** Notes a resource that is leaving (permitted ones are audited at {@link #flush()}). */
         public void disclose(ResourceFacts what, ConsentDecision decision) {
+            disclose(what, decision, what.reference());
+        }
+
+        /**
+         * As {@link #disclose(ResourceFacts, ConsentDecision)}, naming the resource as it left: with its version
+         * ({@code CarePlan/12/_history/3}) where the caller knows it, so the audit need not look it up.
+         */
+        public void disclose(ResourceFacts what, ConsentDecision decision, String disclosedAs) {
             if (decision.permitted() && what.patient() != null) {
                 permitted.computeIfAbsent(List.of(what.patient(), decision.outcome().code(), decision.basis(),
-                        decision.breakGlass()), k -> new LinkedHashSet<>()).add(what.reference());
+                        decision.breakGlass()), k -> new LinkedHashSet<>()).add(disclosedAs);
             }
         }
 

@@ -239,7 +239,7 @@ public class FhirConsentAdapter implements IConsentService {
         }
         Decided decided = decide(request, resource, true);
         State state = state(request);
-        state.batch.disclose(decided.facts(), decided.decision());
+        state.batch.disclose(decided.facts(), decided.decision(), disclosedAs(resource, decided.facts()));
         return switch (decided.decision().outcome()) {
             case DENY -> {
                 if (oneRecord(request.getRestOperationType())) {
@@ -251,6 +251,13 @@ public class FhirConsentAdapter implements IConsentService {
             case PERMIT_REDACTED -> new ConsentOutcome(ConsentOperationStatusEnum.PROCEED,
                     redaction.apply(resource, decided.decision().redactions()));
         };
+    }
+
+    /** The resource's reference with the version being served, when it carries one (a stored resource does). */
+    private static String disclosedAs(IBaseResource resource, ResourceFacts facts) {
+        String version = resource.getIdElement().getVersionIdPart();
+        return version == null || facts.reference().indexOf('/') < 0 ? facts.reference()
+                : facts.reference() + "/_history/" + version;
     }
 
     /** @param disclosing false when only counting: no metric, no break-glass window opened */

@@ -6,14 +6,17 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.parser.LenientErrorHandler;
-import jakarta.persistence.EntityManager;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.Consent;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Reads one patient's active Consents from HAPI's store: one indexed query over HAPI's reference index for the
@@ -22,7 +25,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the cost: building and running that search cost more than all the rest of a consent decision, and HAPI's own
  * read by primary key (three Hibernate queries: the resource, its current version, its tags) was still the largest
  * part of the consent layer's cost (JFR, the consent benchmark). The engine asks once per patient it has not seen
- * within the cache TTL.
+ * within the cache TTL. Parsed Consents are kept by resource and version (a stored version never changes), so a
+ * patient asked about again costs the query only; plain JDBC, since Hibernate's native-query handling cost as much
+ * as the query.
  *
  * <p>The parsed Consents carry their content, id and version, not HAPI's stored meta (tags, last updated), which
  * the engine does not use. A version HAPI stored any other way than as inline JSON (compressed, external, in the
@@ -39,18 +44,26 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
             JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = p.RES_ID AND l.SRC_PATH = 'Consent.patient'
             JOIN HFJ_RESOURCE c ON c.RES_ID = l.SRC_RESOURCE_ID AND c.RES_TYPE = 'Consent' AND c.RES_DELETED_AT IS NULL
             LEFT JOIN HFJ_RES_VER v ON v.RES_ID = c.RES_ID AND v.RES_VER = c.RES_VER
-            WHERE p.RES_TYPE = 'Patient' AND p.FHIR_ID = :patient""";
+            WHERE p.RES_TYPE = 'Patient' AND p.FHIR_ID = ?""";
 
-    private final EntityManager entityManager;
-    private final TransactionTemplate readOnly;
+    /** Parsed Consents kept: a few kilobytes each. */
+    static final int PARSED_KEPT = 20_000;
+
+    private final JdbcTemplate jdbc;
     private final IFhirResourceDao<Consent> consents;
     private final FhirContext fhir;
     private final AtomicLong readThroughDao = new AtomicLong();
+    private final AtomicLong parsed = new AtomicLong();
+    private final Cache<StoredVersion, Consent> byVersion = Caffeine.newBuilder().maximumSize(PARSED_KEPT).build();
 
-    StoreConsentLookup(EntityManager entityManager, PlatformTransactionManager transactionManager, DaoRegistry daos) {
-        this.entityManager = entityManager;
-        this.readOnly = new TransactionTemplate(transactionManager);
-        this.readOnly.setReadOnly(true);
+    /** One stored version of one Consent: HAPI's primary key and version number. */
+    private record StoredVersion(long pid, long version) {}
+
+    /** One row of {@link #CONSENTS_OF_PATIENT_SQL}. */
+    private record Row(StoredVersion key, String fhirId, String encoding, String text) {}
+
+    StoreConsentLookup(DataSource dataSource, DaoRegistry daos) {
+        this.jdbc = new JdbcTemplate(dataSource);
         this.consents = daos.getResourceDao(Consent.class);
         this.fhir = daos.getSystemDao().getContext();
     }
@@ -59,18 +72,22 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
     @Override
     public List<Consent> apply(String patient) {
         String id = patient.substring(patient.indexOf('/') + 1);
-        return readOnly.execute(tx -> {
-            List<?> rows = entityManager.createNativeQuery(CONSENTS_OF_PATIENT_SQL)
-                    .setParameter("patient", id).getResultList();
-            List<Consent> active = new ArrayList<>(rows.size());
-            for (Object row : rows) {
-                Consent consent = consent((Object[]) row);
-                if (consent.getStatus() == Consent.ConsentState.ACTIVE) {
-                    active.add(consent);
-                }
+        List<Row> rows = jdbc.query(CONSENTS_OF_PATIENT_SQL, StoreConsentLookup::row, id);
+        List<Consent> active = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            // Shared between requests: the engine only reads them.
+            Consent consent = byVersion.get(row.key(), k -> consent(row));
+            if (consent.getStatus() == Consent.ConsentState.ACTIVE) {
+                active.add(consent);
             }
-            return List.copyOf(active);
-        });
+        }
+        return List.copyOf(active);
+    }
+
+    private static Row row(ResultSet rs, int n) throws SQLException {
+        // getString reads a CLOB too (H2 stores the text as one).
+        return new Row(new StoredVersion(rs.getLong(1), rs.getLong(3)), rs.getString(2), rs.getString(4),
+                rs.getString(5));
     }
 
     /** How many Consents were read through HAPI's DAO because their stored form was not inline JSON. */
@@ -78,32 +95,21 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
         return readThroughDao.get();
     }
 
-    /** The stored text: a String on PostgreSQL, a CLOB where the column is one (H2). */
-    private static String text(Object column) {
-        if (column instanceof java.sql.Clob clob) {
-            try {
-                return clob.getSubString(1, (int) clob.length());
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException("Could not read a stored Consent", e);
-            }
-        }
-        return (String) column;
+    /** How many stored Consent versions were parsed (each once while it stays in the cache). */
+    long parsed() {
+        return parsed.get();
     }
 
-    private Consent consent(Object[] row) {
-        long pid = ((Number) row[0]).longValue();
-        String fhirId = (String) row[1];
-        long version = ((Number) row[2]).longValue();
-        String encoding = row[3] == null ? null : row[3].toString();
-        String text = text(row[4]);
-        if (!"JSON".equals(encoding) || text == null) {
+    private Consent consent(Row row) {
+        parsed.incrementAndGet();
+        if (!"JSON".equals(row.encoding()) || row.text() == null) {
             readThroughDao.incrementAndGet();
-            return consents.readByPid(JpaPid.fromId(pid));
+            return consents.readByPid(JpaPid.fromId(row.key().pid()));
         }
         // Lenient, as HAPI is when it reads its own stored resources: what was valid when stored stays readable.
         IParser parser = fhir.newJsonParser().setParserErrorHandler(new LenientErrorHandler(false));
-        Consent consent = parser.parseResource(Consent.class, text);
-        consent.setId("Consent/" + fhirId + "/_history/" + version);
+        Consent consent = parser.parseResource(Consent.class, row.text());
+        consent.setId("Consent/" + row.fhirId() + "/_history/" + row.key().version());
         return consent;
     }
 }

@@ -32,9 +32,7 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
     @Autowired
     private MeterRegistry meters;
     @Autowired
-    private jakarta.persistence.EntityManagerFactory entityManagerFactory;
-    @Autowired
-    private org.springframework.transaction.PlatformTransactionManager transactionManager;
+    private javax.sql.DataSource dataSource;
     @Autowired
     private ca.uhn.fhir.jpa.api.dao.DaoRegistry daos;
 
@@ -109,9 +107,7 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         Consent stored = client().read().resource(Consent.class).withId(written.get(0)).execute();
         assertThat(stored.getIdElement().getVersionIdPart()).isEqualTo("2");
 
-        StoreConsentLookup lookup = new StoreConsentLookup(
-                org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
-                transactionManager, daos);
+        StoreConsentLookup lookup = new StoreConsentLookup(dataSource, daos);
         String patient = person.getReferenceElement().toUnqualifiedVersionless().getValue();
         List<String> found = lookup.apply(patient).stream()
                 .map(c -> c.getIdElement().toUnqualifiedVersionless().getValue()).toList();
@@ -127,6 +123,20 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         assertThat(lookup.readThroughDao()).isZero();
         assertThat(read.getIdElement().getValue()).isEqualTo(written.get(0) + "/_history/2");
         assertThat(withoutMeta(read)).isEqualTo(withoutMeta(stored));
+        // Each stored version is parsed once (versions 2 of the permit and 1 of the inactive one), however often
+        // the patient is asked about; a new version is parsed afresh.
+        assertThat(lookup.parsed()).isEqualTo(2);
+        lookup.apply(patient);
+        assertThat(lookup.parsed()).isEqualTo(2);
+        Consent changed = read.copy();
+        changed.getProvision().addPurpose(new org.hl7.fhir.r4.model.Coding(
+                "http://terminology.hl7.org/CodeSystem/v3-ActReason", "CAREMGT", null));
+        client().update().resource(changed).execute();
+        List<Consent> afterUpdate = lookup.apply(patient);
+        assertThat(lookup.parsed()).isEqualTo(3);
+        assertThat(afterUpdate.get(0).getIdElement().getVersionIdPart()).isEqualTo("3");
+        assertThat(afterUpdate.get(0).getProvision().getPurpose()).extracting(org.hl7.fhir.r4.model.Coding::getCode)
+                .contains("TREAT", "CAREMGT");
         assertThat(lookup.apply("Patient/no-such-patient")).isEmpty();
     }
 
@@ -204,7 +214,8 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         bundle(get(gpToken(), "CarePlan?subject=" + person.getReference()));
         // Disclosures are handed over when the request completes, which may be just after the response.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
-            assertThat(d.resources()).containsExactly(plan.getReference());
+            // Named with the version the response served.
+            assertThat(d.resources()).containsExactly(plan.getReference() + "/_history/1");
             assertThat(d.patient()).isEqualTo(person.getReference());
             assertThat(d.basis()).isEqualTo(consent.getReference() + "#provision");
             assertThat(d.decision()).isEqualTo("permit");
@@ -218,7 +229,7 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         bundle(get(gpToken(), "Patient?_id=" + idPart(notConsented)));
         // Disclosures are handed over when the request completes, which may be just after the response.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
-            assertThat(d.resources()).containsExactly(notConsented.getReference());
+            assertThat(d.resources()).containsExactly(notConsented.getReference() + "/_history/1");
             assertThat(d.basis()).isEqualTo("direct-care");
             assertThat(d.channel()).isEqualTo("fhir-search");
         }));
@@ -232,7 +243,7 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
                 FhirConsentAdapter.PURPOSE_HEADER, "ETREAT", FhirConsentAdapter.REASON_HEADER, "Threatening self-harm"));
         // Disclosures are handed over when the request completes, which may be just after the response.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
-            assertThat(d.resources()).containsExactly(plan.getReference());
+            assertThat(d.resources()).containsExactly(plan.getReference() + "/_history/1");
             assertThat(d.basis()).isEqualTo("break-glass");
             assertThat(d.breakGlass()).isTrue();
             assertThat(d.breakGlassReason()).isEqualTo("Threatening self-harm");
@@ -248,7 +259,8 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         HttpResponse<String> r = get(gpToken(), plan.getReference());
         assertThat(r.statusCode()).isIn(403, 404);
         assertThat(deniedByDefault()).isGreaterThan(before);
-        assertThat(audited).noneSatisfy(d -> assertThat(d.resources()).contains(plan.getReference()));
+        assertThat(audited).noneSatisfy(d -> assertThat(d.resources()).anySatisfy(
+                ref -> assertThat(ref.replaceFirst("/_history/.*", "")).isEqualTo(plan.getReference())));
     }
 
     private double deniedByDefault() {

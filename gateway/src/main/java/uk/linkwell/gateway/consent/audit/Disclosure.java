@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param channel     how it left: {@code fhir-read}, {@code fhir-search}, {@code fhir-operation}, {@code exchange}
  * @param patient     the patient's reference ({@code Patient/123}), or null when none applies
- * @param resources   versionless references of the resources disclosed (or, for a deny, withheld)
+ * @param resources   references of the resources disclosed (or, for a deny, withheld): with the version served
+ *                    ({@code CarePlan/12/_history/3}) where the channel knows it, else versionless
  * @param purposeOfUse v3-ActReason code: {@code TREAT}, {@code CAREMGT}, {@code ETREAT} (break-glass), ...
  * @param decision    {@code permit}, {@code permit-redacted} or {@code deny}
  * @param basis       what the decision rests on: {@code Consent/<id>#<provision path>}, or a rule code such as

@@ -98,7 +98,7 @@ public final class DisclosureAuditEvents {
             seen.add(d.patient());
         }
         for (String resource : d.resources()) {
-            if (resource != null && !resource.isBlank() && seen.add(resource)) {
+            if (resource != null && !resource.isBlank() && seen.add(versionless(resource))) {
                 event.addEntity()
                         .setWhat(new Reference(resource))
                         .setType(new Coding(RESOURCE_TYPES, resourceType(resource), null))
@@ -182,6 +182,12 @@ public final class DisclosureAuditEvents {
             case "fhir-operation" -> new Coding(RESTFUL_INTERACTION, "operation", "operation");
             default -> null;
         };
+    }
+
+    /** {@code CarePlan/12/_history/3} as {@code CarePlan/12}. */
+    private static String versionless(String reference) {
+        int history = reference.indexOf("/_history/");
+        return history < 0 ? reference : reference.substring(0, history);
     }
 
     private static String resourceType(String reference) {
