@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
+import uk.linkwell.gateway.fhir.FhirRestServer;
 import uk.linkwell.gateway.security.SecurityProperties;
 
 /**
@@ -83,7 +84,7 @@ public class ConsentConfig {
 
     @Bean
     public FhirConsentRegistration fhirConsentRegistration(ConsentProperties properties,
-            SecurityProperties security, RestfulServer fhirServer, ConsentPolicy policy, ResourceFactsReader facts,
+            SecurityProperties security, FhirRestServer fhirServer, ConsentPolicy policy, ResourceFactsReader facts,
             PatientConsents consents, StoreActorDirectory directory, BreakGlassWindows windows,
             ConsentedDisclosures disclosures, FhirContext fhirContext, DaoRegistry daos,
             ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
@@ -105,8 +106,8 @@ public class ConsentConfig {
                 new Redaction(fhirContext), Clock.systemUTC(), new ConsentAwareCount(fhirContext, daos, matchUrls),
                 fhirContext);
         ConsentInterceptor interceptor = new ConsentInterceptor(adapter);
-        fhirServer.registerInterceptor(adapter);
-        fhirServer.registerInterceptor(interceptor);
+        fhirServer.server().registerInterceptor(adapter);
+        fhirServer.server().registerInterceptor(interceptor);
         return new FhirConsentRegistration(interceptor, adapter);
     }
 }

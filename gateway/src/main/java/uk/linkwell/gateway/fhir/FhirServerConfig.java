@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -157,7 +158,7 @@ public class FhirServerConfig {
     }
 
     @Bean
-    public RestfulServer fhirServer(
+    public FhirRestServer fhirServer(
             FhirContext fhirContext,
             IFhirSystemDao<?, ?> systemDao,
             JpaSystemProvider<?, ?> systemProvider,
@@ -195,15 +196,18 @@ public class FhirServerConfig {
         server.setServerAddressStrategy(properties.serverAddress().isBlank()
                 ? new IncomingRequestAddressStrategy()
                 : new HardcodedServerAddressStrategy(properties.serverAddress()));
-        return server;
+        return new FhirRestServer(server);
     }
 
+    /**
+     * Initialised on the first FHIR request (no load-on-startup): the container starts while Spring is still
+     * creating the web server, and initialising then would build HAPI early and slowly (see {@link FhirServlet}).
+     */
     @Bean
-    public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirServer) {
-        ServletRegistrationBean<RestfulServer> registration =
-                new ServletRegistrationBean<>(fhirServer, FHIR_PATH + "/*");
+    public ServletRegistrationBean<FhirServlet> fhirServlet(ObjectProvider<FhirRestServer> fhirServer) {
+        ServletRegistrationBean<FhirServlet> registration =
+                new ServletRegistrationBean<>(new FhirServlet(fhirServer), FHIR_PATH + "/*");
         registration.setName("fhir");
-        registration.setLoadOnStartup(1);
         return registration;
     }
 }
