@@ -3,7 +3,6 @@ package uk.linkwell.gateway.consent;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

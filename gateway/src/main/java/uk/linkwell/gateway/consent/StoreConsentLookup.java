@@ -4,8 +4,8 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.dao.JpaStorageResourceParser;
 import ca.uhn.fhir.parser.IParser;
-import ca.uhn.fhir.parser.LenientErrorHandler;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.sql.ResultSet;
@@ -107,7 +107,7 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
             return consents.readByPid(JpaPid.fromId(row.key().pid()));
         }
         // Lenient, as HAPI is when it reads its own stored resources: what was valid when stored stays readable.
-        IParser parser = fhir.newJsonParser().setParserErrorHandler(new LenientErrorHandler(false));
+        IParser parser = fhir.newJsonParser().setParserErrorHandler(JpaStorageResourceParser.LENIENT_ERROR_HANDLER);
         Consent consent = parser.parseResource(Consent.class, row.text());
         consent.setId("Consent/" + row.fhirId() + "/_history/" + row.key().version());
         return consent;

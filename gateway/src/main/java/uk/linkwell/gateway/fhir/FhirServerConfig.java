@@ -200,14 +200,15 @@ public class FhirServerConfig {
     }
 
     /**
-     * Initialised on the first FHIR request (no load-on-startup): the container starts while Spring is still
-     * creating the web server, and initialising then would build HAPI early and slowly (see {@link FhirServlet}).
+     * Takes the RestfulServer lazily (see {@link FhirServlet}). Load-on-startup still initialises it during start-up:
+     * Spring Boot defers it until the web server starts, after every singleton has been built.
      */
     @Bean
     public ServletRegistrationBean<FhirServlet> fhirServlet(ObjectProvider<FhirRestServer> fhirServer) {
         ServletRegistrationBean<FhirServlet> registration =
                 new ServletRegistrationBean<>(new FhirServlet(fhirServer), FHIR_PATH + "/*");
         registration.setName("fhir");
+        registration.setLoadOnStartup(1);
         return registration;
     }
 }

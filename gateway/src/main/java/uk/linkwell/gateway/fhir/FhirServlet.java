@@ -11,7 +11,7 @@ import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * The servlet at {@code /fhir}: hands every request to HAPI's {@link RestfulServer}, which it looks up when the
- * servlet container first initialises it rather than when the servlet is registered.
+ * servlet container initialises it (at web server start) rather than when the servlet is registered.
  *
  * <p>Why: Spring Boot creates servlet registrations, and every Servlet bean, while it creates the web server, before
  * it freezes the bean definitions. A registration holding the RestfulServer (or the RestfulServer as a bean of its

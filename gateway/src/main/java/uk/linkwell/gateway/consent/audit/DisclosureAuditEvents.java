@@ -10,6 +10,7 @@ import org.hl7.fhir.r4.model.AuditEvent.AuditEventEntityComponent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
@@ -98,7 +99,8 @@ public final class DisclosureAuditEvents {
             seen.add(d.patient());
         }
         for (String resource : d.resources()) {
-            if (resource != null && !resource.isBlank() && seen.add(versionless(resource))) {
+            if (resource != null && !resource.isBlank()
+                    && seen.add(new IdType(resource).toUnqualifiedVersionless().getValue())) {
                 event.addEntity()
                         .setWhat(new Reference(resource))
                         .setType(new Coding(RESOURCE_TYPES, resourceType(resource), null))
@@ -182,12 +184,6 @@ public final class DisclosureAuditEvents {
             case "fhir-operation" -> new Coding(RESTFUL_INTERACTION, "operation", "operation");
             default -> null;
         };
-    }
-
-    /** {@code CarePlan/12/_history/3} as {@code CarePlan/12}. */
-    private static String versionless(String reference) {
-        int history = reference.indexOf("/_history/");
-        return history < 0 ? reference : reference.substring(0, history);
     }
 
     private static String resourceType(String reference) {
