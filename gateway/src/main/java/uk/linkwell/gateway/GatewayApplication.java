@@ -3,6 +3,7 @@ package uk.linkwell.gateway;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.data.web.SpringDataWebAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration;
 import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
@@ -17,7 +18,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
     FlywayAutoConfiguration.class,
     ElasticsearchRestClientAutoConfiguration.class,
     // Thymeleaf comes with HAPI's narrative generator; Linkwell serves no HTML templates.
-    ThymeleafAutoConfiguration.class
+    ThymeleafAutoConfiguration.class,
+    // Spring Data's web binding (entity ids in @PathVariable) comes with HAPI's repositories; Linkwell's web
+    // endpoints do not use it, and its converter created every one of HAPI's ~60 repositories the first time
+    // anything (Camel's property binding, at start-up) asked Spring's ConversionService for a conversion.
+    SpringDataWebAutoConfiguration.class
 })
 @ConfigurationPropertiesScan
 public class GatewayApplication {

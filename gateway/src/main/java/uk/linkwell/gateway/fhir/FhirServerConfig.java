@@ -65,6 +65,12 @@ public class FhirServerConfig {
 
     public static final String FHIR_PATH = "/fhir";
 
+    /** Static: a factory post-processor must exist before the configuration classes' beans are created. */
+    @Bean
+    public static LazyHapiRepositories lazyHapiRepositories() {
+        return new LazyHapiRepositories();
+    }
+
     @Bean
     public JpaStorageSettings jpaStorageSettings(FhirProperties properties) {
         JpaStorageSettings settings = new JpaStorageSettings();
