@@ -10,7 +10,7 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 /**
- * One row of the append-only disclosure trail: the AuditEvent as written, plus the columns it is searched by.
+ * One row of the append-only disclosure trail: the disclosure as written, plus the columns it is searched by.
  * Mapped only so that the schema is created and upgraded with HAPI's tables; {@link DisclosureTrail} reads and
  * writes it with plain SQL.
  */
@@ -57,7 +57,7 @@ public class DisclosureRow {
     @Column(name = "REQUEST_ID", length = 200)
     private String requestId;
 
-    /** The AuditEvent as FHIR JSON (UTF-8). */
+    /** The disclosure as a {@link StoredDisclosure} (JSON, UTF-8); rows written before it hold the AuditEvent's JSON. */
     @JdbcTypeCode(SqlTypes.VARBINARY)
     @Column(name = "BODY", nullable = false, length = 100_000_000)
     private byte[] body;

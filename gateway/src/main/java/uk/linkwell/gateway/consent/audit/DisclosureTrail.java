@@ -28,9 +28,10 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The disclosure trail's store: an append-only table of AuditEvents ({@code LW_DISCLOSURE}, one row per
- * disclosure with the columns it is searched by, and {@code LW_DISCLOSURE_ENTITY}, one row per resource it was
- * about), written a batch per transaction with plain batched inserts and read back as AuditEvents.
+ * The disclosure trail's store: an append-only table of disclosures ({@code LW_DISCLOSURE}, one row per
+ * disclosure with the columns it is searched by and the disclosure itself as a {@link StoredDisclosure}, and
+ * {@code LW_DISCLOSURE_ENTITY}, one row per resource it was about), written a batch per transaction with plain
+ * batched inserts and read back as AuditEvents.
  *
  * <p>Why not HAPI's own AuditEvent store: storing each AuditEvent through HAPI (reference resolution, search
  * parameter extraction, a dozen index rows, Hibernate's flush) cost more than the whole consent decision of the
@@ -80,13 +81,10 @@ public class DisclosureTrail {
         for (Disclosure d : disclosures) {
             String id = UUID.randomUUID().toString();
             AuditEvent event = DisclosureAuditEvents.toAuditEvent(d, sourceName);
-            event.setId(new IdType("AuditEvent", id, "1"));
-            event.getMeta().setVersionId("1").setLastUpdated(Date.from(written));
             rows.add(new Row(id, d, event, entities(event)));
         }
         return transaction.execute(tx -> {
             int gone = versionObservedReferences(rows);
-            var parser = fhirContext.newJsonParser();
             List<Object[]> disclosureArgs = new ArrayList<>(rows.size());
             List<Object[]> entityArgs = new ArrayList<>();
             for (Row row : rows) {
@@ -94,7 +92,7 @@ public class DisclosureTrail {
                 disclosureArgs.add(new Object[] {row.id(), utc(d.at()), d.patient(),
                     "deny".equals(d.decision()) ? "4" : "0", d.channel() == null ? "unknown" : d.channel(),
                     clip(d.clientId()), d.practitioner(), d.breakGlass(), clip(d.requestId()),
-                    parser.encodeResourceToString(row.event()).getBytes(StandardCharsets.UTF_8)});
+                    StoredDisclosure.of(d, sourceName, written, row.event()).toBytes()});
                 row.entities().forEach(ref -> entityArgs.add(new Object[] {row.id(), ref}));
             }
             jdbc.batchUpdate(INSERT_DISCLOSURE, disclosureArgs);
@@ -159,7 +157,7 @@ public class DisclosureTrail {
 
     /** The AuditEvent with this id, if there is one. */
     public Optional<AuditEvent> read(String id) {
-        List<AuditEvent> found = jdbc.query("SELECT BODY FROM LW_DISCLOSURE WHERE ID = ?", (rs, n) -> event(rs), id);
+        List<AuditEvent> found = jdbc.query("SELECT ID, BODY FROM LW_DISCLOSURE WHERE ID = ?", (rs, n) -> event(rs), id);
         return found.stream().findFirst();
     }
 
@@ -178,13 +176,18 @@ public class DisclosureTrail {
         List<Object> args = new ArrayList<>(query.arguments());
         args.add(limit);
         args.add(offset);
-        return jdbc.query("SELECT d.BODY FROM LW_DISCLOSURE d" + query.where() + query.orderBy()
+        return jdbc.query("SELECT d.ID, d.BODY FROM LW_DISCLOSURE d" + query.where() + query.orderBy()
                 + " LIMIT ? OFFSET ?", (rs, n) -> event(rs), args.toArray());
     }
 
     private AuditEvent event(ResultSet rs) throws SQLException {
+        byte[] body = rs.getBytes(2);
+        if (StoredDisclosure.isStoredForm(body)) {
+            return StoredDisclosure.fromBytes(body).toAuditEvent(rs.getString(1));
+        }
+        // Written before the stored form: the AuditEvent's own JSON.
         AuditEvent event = fhirContext.newJsonParser().parseResource(AuditEvent.class,
-                new String(rs.getBytes(1), StandardCharsets.UTF_8));
+                new String(body, StandardCharsets.UTF_8));
         event.setId(new IdType("AuditEvent", event.getIdElement().getIdPart(), event.getMeta().getVersionId()));
         return event;
     }

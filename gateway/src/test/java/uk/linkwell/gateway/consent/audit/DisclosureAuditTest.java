@@ -402,6 +402,26 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         assertThat(auditEventsFor(r.patient(), "")).hasSize(3);
     }
 
+    /** A row written before the stored form (the AuditEvent's own JSON) is still served, found and read. */
+    @Test
+    void rowsHoldingAnAuditEventsJsonAreStillServed() throws Exception {
+        Record r = newRecord();
+        String id = UUID.randomUUID().toString();
+        AuditEvent old = DisclosureAuditEvents.toAuditEvent(search(r, "permit", "author-organisation"), "Linkwell");
+        old.setId(new org.hl7.fhir.r4.model.IdType("AuditEvent", id, "1"));
+        old.getMeta().setVersionId("1").setLastUpdated(new java.util.Date());
+        String json = fhirContext.newJsonParser().encodeResourceToString(old).replace("'", "''");
+        sql("INSERT INTO LW_DISCLOSURE (ID, RECORDED, PATIENT, OUTCOME, CHANNEL, CLIENT_ID, PRACTITIONER, BREAK_GLASS,"
+                + " REQUEST_ID, BODY) VALUES ('" + id + "', now(), '" + r.patient() + "', '0', 'fhir-search',"
+                + " 'demo-gp', NULL, false, NULL, convert_to('" + json + "', 'UTF8'))");
+
+        AuditEvent read = client().read().resource(AuditEvent.class).withId(id).execute();
+        assertThat(read.getOutcomeDesc()).isEqualTo("permit");
+        assertThat(read.getEntity()).extracting(e -> e.getWhat().getReference())
+                .contains(r.patient(), r.carePlan(), r.goal());
+        assertThat(auditEventsFor(r.patient(), "")).extracting(e -> e.getIdElement().getIdPart()).contains(id);
+    }
+
     /** Runs SQL as the database owner; the shared server may be short of connections for a moment. */
     private static void sql(String sql) throws Exception {
         for (int attempt = 1; ; attempt++) {
