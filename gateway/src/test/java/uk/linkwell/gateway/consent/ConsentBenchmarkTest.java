@@ -73,8 +73,11 @@ class ConsentBenchmarkTest {
     static final int THREADS = Integer.getInteger("bench.consent.threads", 4);
     static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 3);
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.consent.round-seconds", 20);
-    /** Long enough for the JIT: with 10 s, C2 still took a fifth of the CPU during the rounds (JFR, 2 slow cores). */
-    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 40);
+    /**
+     * Long enough for the JIT: with 40 s per mode it still compiled for 48-76 s during the 120 s of rounds (two
+     * gateways' code paths, 2 cores); with 120 s, for 5 s.
+     */
+    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 120);
     static final int PATIENTS_PER_BUNDLE = 10;
     static final int SEED_THREADS = 2;
     static final String PRACTICE = "BENCHC1";

@@ -57,7 +57,7 @@ public class DisclosureRow {
     @Column(name = "REQUEST_ID", length = 200)
     private String requestId;
 
-    /** The disclosure as a {@link StoredDisclosure} (JSON, UTF-8); rows written before it hold the AuditEvent's JSON. */
+    /** The disclosure as a {@link StoredDisclosure} (JSON, UTF-8); older rows hold the AuditEvent's JSON. */
     @JdbcTypeCode(SqlTypes.VARBINARY)
     @Column(name = "BODY", nullable = false, length = 100_000_000)
     private byte[] body;

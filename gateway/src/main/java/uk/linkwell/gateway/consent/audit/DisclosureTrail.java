@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -157,7 +156,8 @@ public class DisclosureTrail {
 
     /** The AuditEvent with this id, if there is one. */
     public Optional<AuditEvent> read(String id) {
-        List<AuditEvent> found = jdbc.query("SELECT ID, BODY FROM LW_DISCLOSURE WHERE ID = ?", (rs, n) -> event(rs), id);
+        List<AuditEvent> found = jdbc.query("SELECT ID, BODY FROM LW_DISCLOSURE WHERE ID = ?", (rs, n) -> event(rs),
+                id);
         return found.stream().findFirst();
     }
 
