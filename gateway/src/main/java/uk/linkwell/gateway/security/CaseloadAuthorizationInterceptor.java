@@ -76,7 +76,7 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
         boolean canRead = requester.role() != ClientRole.HOSPITAL;
 
         CaseloadTester tester = caseload.everyone() ? null
-                : new CaseloadTester(caseload.references(), fhirContext, compartment.subjectOnly());
+                : new CaseloadTester(caseload.references(), fhirContext, compartment);
         // A receiving team screens referrals for people not (yet) on its caseload: it reads the referral Tasks it
         // owns and the ServiceRequests they are about, and updates those Tasks (to decide), nothing more.
         AddressedReferrals addressed = new AddressedReferrals(requester.organisation(), caseloads);

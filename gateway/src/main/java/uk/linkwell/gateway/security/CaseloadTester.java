@@ -1,7 +1,6 @@
 package uk.linkwell.gateway.security;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.auth.CompartmentSearchParameterModifications;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleTester;
 import ca.uhn.fhir.util.FhirTerser;
 import java.util.Set;
@@ -9,33 +8,33 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
- * Decides whether one resource belongs to a patient on the caseload: its patient references are read once and
- * looked up in a set, where HAPI's compartment rule walks the resource again for every patient on the list
- * (200 patients and a page of 20 made that 4,000 walks per search).
+ * Decides whether one resource belongs to a patient on the caseload: its patient references are read once
+ * ({@link PatientCompartment#patientsOf}) and looked up in a set, where HAPI's compartment rule walks the resource
+ * again for every patient on the list (200 patients and a page of 20 made that 4,000 walks per search).
  */
 final class CaseloadTester implements IAuthRuleTester {
 
     private final Set<String> patients;
     private final FhirTerser terser;
-    private final CompartmentSearchParameterModifications subjectOnly;
+    private final PatientCompartment compartment;
     /** Records outside the caseload this requester may still reach (referrals addressed to its team); may be null. */
     private final java.util.function.Predicate<IBaseResource> alsoAllowed;
 
-    CaseloadTester(Set<String> patients, FhirContext fhirContext, CompartmentSearchParameterModifications subjectOnly) {
-        this(patients, fhirContext.newTerser(), subjectOnly, null);
+    CaseloadTester(Set<String> patients, FhirContext fhirContext, PatientCompartment compartment) {
+        this(patients, fhirContext.newTerser(), compartment, null);
     }
 
-    private CaseloadTester(Set<String> patients, FhirTerser terser, CompartmentSearchParameterModifications subjectOnly,
+    private CaseloadTester(Set<String> patients, FhirTerser terser, PatientCompartment compartment,
             java.util.function.Predicate<IBaseResource> alsoAllowed) {
         this.patients = patients;
         this.terser = terser;
-        this.subjectOnly = subjectOnly;
+        this.compartment = compartment;
         this.alsoAllowed = alsoAllowed;
     }
 
     /** This tester, also matching what {@code extra} allows (asked only for resources outside the caseload). */
     CaseloadTester orAlso(java.util.function.Predicate<IBaseResource> extra) {
-        return new CaseloadTester(patients, terser, subjectOnly, extra);
+        return new CaseloadTester(patients, terser, compartment, extra);
     }
 
     @Override
@@ -64,7 +63,11 @@ final class CaseloadTester implements IAuthRuleTester {
             IIdType id = resource.getIdElement();
             return id.hasIdPart() && patients.contains(PatientCompartment.NAME + "/" + id.getIdPart());
         }
-        return terser.getCompartmentOwnersForResource(PatientCompartment.NAME, resource, subjectOnly).stream()
-                .anyMatch(owner -> patients.contains(PatientCompartment.NAME + "/" + owner.getIdPart()));
+        for (String patient : compartment.patientsOf(resource, terser)) {
+            if (patients.contains(patient)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

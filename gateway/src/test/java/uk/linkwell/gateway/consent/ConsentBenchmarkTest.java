@@ -59,7 +59,8 @@ import uk.linkwell.gateway.testsupport.TestTokens;
  * and service requests ({@code _include}) for one patient at a time, over 10,000 registered patients of whom 200
  * hold complex consents (nested provisions, PSY-labelled records, a denied organisation, expired ones), with the
  * consent engine on versus off ({@code linkwell.consent.enabled=false}). Two gateways on one PostgreSQL database,
- * authorization on in both, rounds alternating so drift hits both alike. Writes target/bench/consent.txt; no
+ * authorization on in both, rounds ordered on-off, off-on, ... so that drift during the run (the JIT still
+ * compiling, the database growing) favours neither. Writes target/bench/consent.txt; no
  * timing assertions. Sizes: -Dbench.consent.patients=, -Dbench.consent.round-seconds=, -Dbench.consent.rounds=,
  * -Dbench.consent.warm-up-seconds=, -Dbench.consent.threads=.
  */
@@ -71,7 +72,8 @@ class ConsentBenchmarkTest {
     /** 2% of the patients: 200 of 10,000. */
     static final int CONSENT_PATIENTS = Math.max(1, PATIENTS / 50);
     static final int THREADS = Integer.getInteger("bench.consent.threads", 4);
-    static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 3);
+    /** Rounds per mode; even, so the on-off / off-on order evens out. */
+    static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 4);
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.consent.round-seconds", 20);
     /**
      * Long enough for the JIT: with 40 s per mode it still compiled for 48-76 s during the 120 s of rounds (two
@@ -123,13 +125,23 @@ class ConsentBenchmarkTest {
                 List<Long> offLatencies = new ArrayList<>();
                 long auditDrainNanos = 0;
                 long compileMillis = JitCompilation.millis();
+                List<String> perRound = new ArrayList<>();
                 for (int round = 0; round < ROUNDS; round++) {
-                    onLatencies.addAll(run(consentOn, ROUND_MILLIS));
+                    List<Long> offRound = round % 2 == 0 ? List.of() : run(consentOff, ROUND_MILLIS);
+                    List<Long> onRound = run(consentOn, ROUND_MILLIS);
                     // The disclosures' AuditEvents are part of the work: the round ends when they are written.
-                    auditDrainNanos += awaitAuditWritten(audit);
-                    offLatencies.addAll(run(consentOff, ROUND_MILLIS));
+                    long drain = awaitAuditWritten(audit);
+                    auditDrainNanos += drain;
+                    if (round % 2 == 0) {
+                        offRound = run(consentOff, ROUND_MILLIS);
+                    }
+                    onLatencies.addAll(onRound);
+                    offLatencies.addAll(offRound);
+                    double onRate = onRound.size() / (ROUND_MILLIS / 1000.0 + drain / 1e9);
+                    double offRate = offRound.size() / (ROUND_MILLIS / 1000.0);
+                    perRound.add(String.format(Locale.ROOT, "%.1f", 100 * (offRate - onRate) / offRate));
                 }
-                write(onLatencies, offLatencies, seedSeconds, auditDrainNanos / 1e9,
+                write(onLatencies, offLatencies, perRound, seedSeconds, auditDrainNanos / 1e9,
                         JitCompilation.millis() - compileMillis);
             }
         }
@@ -347,14 +359,14 @@ class ConsentBenchmarkTest {
         return System.nanoTime() - start;
     }
 
-    private static void write(List<Long> on, List<Long> off, double seedSeconds, double auditDrainSeconds,
-            long compileMillis) throws Exception {
+    private static void write(List<Long> on, List<Long> off, List<String> perRound, double seedSeconds,
+            double auditDrainSeconds, long compileMillis) throws Exception {
         double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
         double onRps = on.size() / (seconds + auditDrainSeconds);
         double offRps = off.size() / seconds;
         String report = String.format(Locale.ROOT, """
                 CarePlan search with _include of goals and service requests (%s), one random patient per request
-                as a GP system, %d client threads, %d rounds of %d s per mode, alternating (%s),
+                as a GP system, %d client threads, %d rounds of %d s per mode, ordered on-off, off-on, ... (%s),
                 after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
                 %d registered patients, each with a plan, 2 goals, 2 service requests written by the link worker team;
                 %d with complex consents, the others with a plain permit to their GP practice
@@ -363,13 +375,14 @@ class ConsentBenchmarkTest {
                 consent on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests; their AuditEvents
                              written %.1f s after the rounds ended, counted in the rate)
                 consent off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
-                throughput cost: %5.1f %%  (target under 15 %%)
+                throughput cost: %5.1f %%  (target under 15 %%; per round pair: %s %%)
                 available processors: %d
                 """, String.format(QUERY, "Patient/X"), THREADS, ROUNDS, ROUND_MILLIS / 1000, Instant.now(),
                 WARM_UP_MILLIS / 1000, compileMillis / 1000.0, PATIENTS, CONSENT_PATIENTS, seedSeconds,
                 onRps, percentile(on, 50), percentile(on, 99), on.size(), auditDrainSeconds,
                 offRps, percentile(off, 50), percentile(off, 99), off.size(),
-                (offRps - onRps) / offRps * 100, Runtime.getRuntime().availableProcessors());
+                (offRps - onRps) / offRps * 100, String.join(", ", perRound),
+                Runtime.getRuntime().availableProcessors());
         Path out = Path.of("target", "bench", "consent.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report);

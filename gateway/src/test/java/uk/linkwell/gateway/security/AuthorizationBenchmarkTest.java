@@ -42,7 +42,8 @@ import uk.linkwell.gateway.testsupport.TestTokens;
 /**
  * Benchmark (only with -Pbench): a GP system's CarePlan search with authorization on (token check, scopes,
  * narrowing to the registered list, per-resource rules) versus off ({@code linkwell.security.enabled=false}),
- * two gateways on one PostgreSQL database, alternating rounds so drift hits both alike.
+ * two gateways on one PostgreSQL database, in rounds ordered on-off, off-on, on-off, ... so that drift during the
+ * run (the JIT still compiling, the database growing) favours neither.
  * Writes target/bench/authorization.txt; no timing assertions.
  */
 @Tag("bench")
@@ -54,11 +55,13 @@ class AuthorizationBenchmarkTest {
     static final int OTHER_PRACTICE_PATIENTS = 200;
     /**
      * Long enough for the JIT to have compiled the hot paths: with 10 s, the C2 compiler still took a fifth of
-     * the CPU during the measured rounds on a slow 2-core machine (JFR).
+     * the CPU during the measured rounds on a slow 2-core machine (JFR); with 40 s it still compiled for 60-70 s
+     * of 120 s of rounds, with 120 s for about 10 s.
      */
-    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.auth.warm-up-seconds", 40);
+    static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.auth.warm-up-seconds", 120);
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.auth.round-seconds", 20);
-    static final int ROUNDS = Integer.getInteger("bench.auth.rounds", 3);
+    /** Rounds per mode; even, so the on-off / off-on order evens out. */
+    static final int ROUNDS = Integer.getInteger("bench.auth.rounds", 4);
     static final String PRACTICE = "BENCH1";
     static final String QUERY = "/fhir/CarePlan?status=active&_count=20";
 
@@ -87,12 +90,20 @@ class AuthorizationBenchmarkTest {
                 uk.linkwell.gateway.testsupport.BenchDatabase.analyze(db);
                 List<Long> onLatencies = new ArrayList<>();
                 List<Long> offLatencies = new ArrayList<>();
+                List<String> perRound = new ArrayList<>();
                 long compileMillis = JitCompilation.millis();
                 for (int round = 0; round < ROUNDS; round++) {
-                    onLatencies.addAll(run(secured, ROUND_MILLIS));
-                    offLatencies.addAll(run(open, ROUND_MILLIS));
+                    boolean onFirst = round % 2 == 0;
+                    List<Long> first = run(onFirst ? secured : open, ROUND_MILLIS);
+                    List<Long> second = run(onFirst ? open : secured, ROUND_MILLIS);
+                    List<Long> onRound = onFirst ? first : second;
+                    List<Long> offRound = onFirst ? second : first;
+                    onLatencies.addAll(onRound);
+                    offLatencies.addAll(offRound);
+                    perRound.add(String.format(Locale.ROOT, "%.1f", 100.0 * (offRound.size() - onRound.size())
+                            / offRound.size()));
                 }
-                write(onLatencies, offLatencies, JitCompilation.millis() - compileMillis);
+                write(onLatencies, offLatencies, perRound, JitCompilation.millis() - compileMillis);
             }
         }
     }
@@ -196,22 +207,23 @@ class AuthorizationBenchmarkTest {
         return all;
     }
 
-    private static void write(List<Long> on, List<Long> off, long compileMillis) throws Exception {
+    private static void write(List<Long> on, List<Long> off, List<String> perRound, long compileMillis)
+            throws Exception {
         double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
         double onRps = on.size() / seconds;
         double offRps = off.size() / seconds;
         String report = String.format(Locale.ROOT, """
-                CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode, alternating,
-                after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
+                CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode,
+                ordered on-off, off-on, ..., after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
                 %d patients with a plan at the practice, %d at another practice; PostgreSQL; one JVM, two gateways
                 authorization on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 authorization off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
-                throughput cost  : %5.1f %%
+                throughput cost  : %5.1f %%   (per round pair: %s %%)
                 """, QUERY, THREADS, ROUNDS, ROUND_MILLIS / 1000, WARM_UP_MILLIS / 1000,
                 compileMillis / 1000.0, PATIENTS, OTHER_PRACTICE_PATIENTS,
                 onRps, percentile(on, 50), percentile(on, 99), on.size(),
                 offRps, percentile(off, 50), percentile(off, 99), off.size(),
-                (offRps - onRps) / offRps * 100);
+                (offRps - onRps) / offRps * 100, String.join(", ", perRound));
         Path out = Path.of("target", "bench", "authorization.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report);
