@@ -75,6 +75,8 @@ public class FhirConsentAdapter implements IConsentService {
         final AccessRequest who;
         final ConsentedDisclosures.Batch batch;
         final Map<IBaseResource, Decided> memo = new IdentityHashMap<>();
+        /** Copies this request shows in place of a decided resource (redacted, contained records withheld). */
+        final Map<IBaseResource, Boolean> standIns = new IdentityHashMap<>();
 
         State(AccessRequest who, String channel, String requestId) {
             this.who = who;
@@ -232,25 +234,100 @@ public class FhirConsentAdapter implements IConsentService {
     @Override
     public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource,
             IConsentContextServices context) {
+        if (resource instanceof org.hl7.fhir.r4.model.Bundle bundle && everyEntryDecided(request, bundle)) {
+            return ConsentOutcome.AUTHORIZED;
+        }
         if (resource instanceof org.hl7.fhir.r4.model.Bundle || resource instanceof org.hl7.fhir.r4.model.OperationOutcome
                 || resource instanceof org.hl7.fhir.r4.model.Parameters) {
             // Containers: their entries are seen one by one.
             return ConsentOutcome.PROCEED;
         }
-        Decided decided = decide(request, resource, true);
         State state = state(request);
+        if (state.standIns.containsKey(resource)) {
+            // A copy made below, already decided with everything it contains.
+            return ConsentOutcome.AUTHORIZED;
+        }
+        Decided decided = decide(request, resource, true);
         state.batch.disclose(decided.facts(), decided.decision(), disclosedAs(resource, decided.facts()));
-        return switch (decided.decision().outcome()) {
+        IBaseResource shown = switch (decided.decision().outcome()) {
             case DENY -> {
                 if (oneRecord(request.getRestOperationType())) {
                     throw withheld();
                 }
-                yield ConsentOutcome.REJECT;
+                yield null;
             }
-            case PERMIT -> ConsentOutcome.PROCEED;
-            case PERMIT_REDACTED -> new ConsentOutcome(ConsentOperationStatusEnum.PROCEED,
+            case PERMIT -> withContainedDecided(request, resource);
+            case PERMIT_REDACTED -> withContainedDecided(request,
                     redaction.apply(resource, decided.decision().redactions()));
         };
+        if (shown == null) {
+            return ConsentOutcome.REJECT;
+        }
+        if (shown == resource) {
+            return ConsentOutcome.PROCEED;
+        }
+        state.standIns.put(shown, Boolean.TRUE);
+        return new ConsentOutcome(ConsentOperationStatusEnum.PROCEED, shown);
+    }
+
+    /**
+     * The resource with each resource it contains decided on its own: withheld ones removed, redacted ones
+     * replaced. Decided here rather than left to HAPI's consent layer, which finds contained resources by walking
+     * the response and, on withholding one, replaces it inside the list it is walking (a
+     * ConcurrentModificationException: the whole response failed with a 500).
+     */
+    private IBaseResource withContainedDecided(RequestDetails request, IBaseResource resource) {
+        if (!(resource instanceof org.hl7.fhir.r4.model.DomainResource domain) || !domain.hasContained()) {
+            return resource;
+        }
+        java.util.List<org.hl7.fhir.r4.model.Resource> kept = new java.util.ArrayList<>();
+        boolean changed = false;
+        for (org.hl7.fhir.r4.model.Resource contained : domain.getContained()) {
+            ConsentDecision decision = decide(request, contained, false).decision();
+            switch (decision.outcome()) {
+                case DENY -> changed = true;
+                case PERMIT -> kept.add(contained);
+                case PERMIT_REDACTED -> {
+                    kept.add((org.hl7.fhir.r4.model.Resource) redaction.apply(contained, decision.redactions()));
+                    changed = true;
+                }
+            }
+        }
+        if (!changed) {
+            return resource;
+        }
+        org.hl7.fhir.r4.model.DomainResource copy = domain.copy();
+        copy.setContained(kept);
+        return copy;
+    }
+
+    /**
+     * Whether a search or history page holds only resources this request has already decided, one by one (with
+     * what they contain), as HAPI showed them: the page's matches and includes. HAPI's consent layer then has
+     * nothing left to ask about, and answering AUTHORIZED for the page spares its walk through every element of
+     * every entry looking for nested resources. Any other Bundle (a batch's responses, an operation's result, a
+     * page holding a Bundle) is walked as before.
+     */
+    private boolean everyEntryDecided(RequestDetails request, org.hl7.fhir.r4.model.Bundle bundle) {
+        RestOperationTypeEnum operation = request.getRestOperationType();
+        boolean page = operation == RestOperationTypeEnum.SEARCH_TYPE || operation == RestOperationTypeEnum.SEARCH_SYSTEM
+                || operation == RestOperationTypeEnum.GET_PAGE || operation == RestOperationTypeEnum.HISTORY_INSTANCE
+                || operation == RestOperationTypeEnum.HISTORY_TYPE || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
+        if (!page || !(request.getUserData().get(STATE) instanceof State state)) {
+            return false;
+        }
+        for (org.hl7.fhir.r4.model.Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            org.hl7.fhir.r4.model.Resource shown = entry.getResource();
+            if (shown == null) {
+                continue;
+            }
+            boolean decided = state.memo.containsKey(shown) || state.standIns.containsKey(shown);
+            if (!decided || shown instanceof org.hl7.fhir.r4.model.Bundle
+                    || shown instanceof org.hl7.fhir.r4.model.Parameters) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The resource's reference with the version being served, when it carries one (a stored resource does). */

@@ -260,6 +260,32 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
         assertThat(r.body()).contains(idPart(partialPlan));
     }
 
+    @Test
+    void aRecordContainedInAPermittedOneIsDecidedOnItsOwn() {
+        // Someone who consented to their GP, whose plan carries (contained) a goal about the person who did not.
+        Reference consenting = person();
+        Consent c = consent(consenting, ConsentProvisionType.PERMIT);
+        toActor(c.getProvision(), gpOrg);
+        record(c);
+        CarePlan plan = LinkwellFixtures.actionPlan(consenting, teamOrg);
+        org.hl7.fhir.r4.model.Goal contained = LinkwellFixtures.goal(hiddenPerson, "Contained goal of the other person");
+        contained.setId("other");
+        plan.addContained(contained);
+        plan.addGoal(new Reference("#other"));
+        Reference stored = create(client(), authoredBy(plan, teamOds));
+
+        // Before, HAPI's consent layer withheld the contained goal while walking the response: a 500 for it all.
+        HttpResponse<String> r = get(gpToken(), "CarePlan?subject=" + consenting.getReference());
+        assertThat(bundle(r).getEntry()).hasSize(1);
+        assertThat(r.body()).contains("Link worker action plan").doesNotContain("Contained goal of the other person");
+        HttpResponse<String> read = get(gpToken(), stored.getReference());
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.body()).contains("Link worker action plan").doesNotContain("Contained goal of the other person");
+        // It is stored whole: an operator (outside the consent layer) reads the contained goal.
+        CarePlan whole = client().read().resource(CarePlan.class).withId(stored.getReferenceElement()).execute();
+        assertThat(whole.getContained()).hasSize(1);
+    }
+
     private static List<String> concat(String first, List<String> rest) {
         List<String> all = new ArrayList<>(List.of(first));
         all.addAll(rest);
