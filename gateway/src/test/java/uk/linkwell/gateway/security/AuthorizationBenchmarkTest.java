@@ -228,13 +228,13 @@ class AuthorizationBenchmarkTest {
                 CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode,
                 ordered on-off, off-on, ..., after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
                 %d patients with a plan at the practice, %d at another practice; PostgreSQL; one JVM, two gateways
-                authorization on : %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
-                authorization off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
+                %s: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
+                %s: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 throughput cost  : %5.1f %%   (per round pair: %s %%)%s
                 """, QUERY, THREADS, ROUNDS, ROUND_MILLIS / 1000, WARM_UP_MILLIS / 1000,
                 compileMillis / 1000.0, PATIENTS, OTHER_PRACTICE_PATIENTS,
-                onRps, percentile(on, 50), percentile(on, 99), on.size(),
-                offRps, percentile(off, 50), percentile(off, 99), off.size(),
+                CALIBRATE ? "gateway A (on)   " : "authorization on ", onRps, percentile(on, 50), percentile(on, 99), on.size(),
+                CALIBRATE ? "gateway B (on)   " : "authorization off", offRps, percentile(off, 50), percentile(off, 99), off.size(),
                 (offRps - onRps) / offRps * 100, String.join(", ", perRound), CALIBRATE
                         ? "\nCALIBRATION RUN: authorization on in both gateways; the cost above is the benchmark's noise"
                         : "");
