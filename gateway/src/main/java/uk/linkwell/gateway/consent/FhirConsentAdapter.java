@@ -76,7 +76,7 @@ public class FhirConsentAdapter implements IConsentService {
         final ConsentedDisclosures.Batch batch;
         final Map<IBaseResource, Decided> memo = new IdentityHashMap<>();
         /** Copies this request shows in place of a decided resource (redacted, contained records withheld). */
-        final Map<IBaseResource, Boolean> standIns = new IdentityHashMap<>();
+        final Set<IBaseResource> standIns = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
         State(AccessRequest who, String channel, String requestId) {
             this.who = who;
@@ -243,7 +243,7 @@ public class FhirConsentAdapter implements IConsentService {
             return ConsentOutcome.PROCEED;
         }
         State state = state(request);
-        if (state.standIns.containsKey(resource)) {
+        if (state.standIns.contains(resource)) {
             // A copy made below, already decided with everything it contains.
             return ConsentOutcome.AUTHORIZED;
         }
@@ -266,7 +266,7 @@ public class FhirConsentAdapter implements IConsentService {
         if (shown == resource) {
             return ConsentOutcome.PROCEED;
         }
-        state.standIns.put(shown, Boolean.TRUE);
+        state.standIns.add(shown);
         return new ConsentOutcome(ConsentOperationStatusEnum.PROCEED, shown);
     }
 
@@ -321,7 +321,7 @@ public class FhirConsentAdapter implements IConsentService {
             if (shown == null) {
                 continue;
             }
-            boolean decided = state.memo.containsKey(shown) || state.standIns.containsKey(shown);
+            boolean decided = state.memo.containsKey(shown) || state.standIns.contains(shown);
             if (!decided || shown instanceof org.hl7.fhir.r4.model.Bundle
                     || shown instanceof org.hl7.fhir.r4.model.Parameters) {
                 return false;

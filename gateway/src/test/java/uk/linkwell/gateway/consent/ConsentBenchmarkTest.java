@@ -131,14 +131,13 @@ class ConsentBenchmarkTest {
                 long compileMillis = JitCompilation.millis();
                 List<String> perRound = new ArrayList<>();
                 for (int round = 0; round < ROUNDS; round++) {
-                    List<Long> offRound = round % 2 == 0 ? List.of() : run(consentOff, ROUND_MILLIS);
+                    boolean onFirst = round % 2 == 0;
+                    List<Long> offFirst = onFirst ? null : run(consentOff, ROUND_MILLIS);
                     List<Long> onRound = run(consentOn, ROUND_MILLIS);
                     // The disclosures' AuditEvents are part of the work: the round ends when they are written.
                     long drain = awaitAuditWritten(audit);
                     auditDrainNanos += drain;
-                    if (round % 2 == 0) {
-                        offRound = run(consentOff, ROUND_MILLIS);
-                    }
+                    List<Long> offRound = onFirst ? run(consentOff, ROUND_MILLIS) : offFirst;
                     onLatencies.addAll(onRound);
                     offLatencies.addAll(offRound);
                     double onRate = onRound.size() / (ROUND_MILLIS / 1000.0 + drain / 1e9);
