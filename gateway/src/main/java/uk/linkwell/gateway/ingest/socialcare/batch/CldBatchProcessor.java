@@ -75,13 +75,15 @@ public class CldBatchProcessor {
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final PlannerStatistics statistics;
+    private final CreateIfAbsentResolver createIfAbsent;
 
     @PersistenceContext
     private EntityManager entityManager;
 
     public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
             MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
-            PlatformTransactionManager transactionManager, Clock clock, PlannerStatistics statistics) {
+            PlatformTransactionManager transactionManager, Clock clock, PlannerStatistics statistics,
+            CreateIfAbsentResolver createIfAbsent) {
         this.systemDao = systemDao;
         this.batches = batches;
         this.messages = messages;
@@ -91,6 +93,7 @@ public class CldBatchProcessor {
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
         this.statistics = statistics;
+        this.createIfAbsent = createIfAbsent;
     }
 
     /** One entry of the file: a mapped row, or why it is bad. */
@@ -364,7 +367,8 @@ public class CldBatchProcessor {
         int size = properties.bundleRows();
         for (int from = 0; from < rows.size(); from += size) {
             List<Pending> part = rows.subList(from, Math.min(rows.size(), from + size));
-            Bundle bundle = CldMapper.transaction(part.stream().map(Pending::entries).toList());
+            // Settled against the store first, so HAPI gets plain creates (see CreateIfAbsentResolver).
+            Bundle bundle = createIfAbsent.resolve(CldMapper.transaction(part.stream().map(Pending::entries).toList()));
             SystemRequestDetails request = new SystemRequestDetails();
             if (!properties.validateWrites()) {
                 request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);

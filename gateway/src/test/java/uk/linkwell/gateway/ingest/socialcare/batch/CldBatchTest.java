@@ -331,7 +331,8 @@ class CldBatchTest extends GatewayIntegrationTest {
                 batches, messages, new CldBatchProperties(null, 2, 1, 2, false, null),
                 beanFactory.getBean(uk.linkwell.gateway.ingest.IngestProperties.class),
                 beanFactory.getBean(org.springframework.transaction.PlatformTransactionManager.class),
-                java.time.Clock.systemUTC(), beanFactory.getBean(uk.linkwell.gateway.ingest.PlannerStatistics.class));
+                java.time.Clock.systemUTC(), beanFactory.getBean(uk.linkwell.gateway.ingest.PlannerStatistics.class),
+                beanFactory.getBean(CreateIfAbsentResolver.class));
         beanFactory.autowireBean(small);
         String la = newLocalAuthority();
         Person[] p = new Person[8];
