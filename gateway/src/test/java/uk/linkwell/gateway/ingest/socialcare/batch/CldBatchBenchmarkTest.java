@@ -49,8 +49,10 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
         String token = tokenFor(new TestTokens.Claims("social-care-system", la, null, "system/*.rs", Instant.now(),
                 Duration.ofHours(2)));
 
-        // Warm-up outside the measurement: the first writes build the validator and HAPI's caches.
-        CldFiles.Generated warmUp = CldFiles.generate(la + "W", 200, 0);
+        // Warm-up outside the measurement: the first writes build the validator and HAPI's caches, and the JIT
+        // compiles the write path.
+        int warmUpRows = Integer.getInteger("linkwell.bench.cld-warm-up-rows", 200);
+        CldFiles.Generated warmUp = CldFiles.generate(la + "W", warmUpRows, 0);
         awaitDone(token, post(token, warmUp.csv()), budget);
 
         CldFiles.Generated file = CldFiles.generate(la, rows, 100);
