@@ -10,7 +10,7 @@ public record CldBatchProperties(
         DataSize maxFileSize,
         /* Rows applied per FHIR transaction (one database transaction with the progress they make). */
         Integer chunkSize,
-        /* Rows per FHIR transaction Bundle within a chunk (HAPI's duplicate checks grow with a Bundle's square). */
+        /* Rows per FHIR transaction Bundle within a chunk (HAPI's checks of new Patients grow with its square). */
         Integer bundleRows,
         /* Chunks written at once, each on its own thread and transaction; they still commit in file order. */
         Integer writers,
@@ -22,7 +22,7 @@ public record CldBatchProperties(
     public CldBatchProperties {
         maxFileSize = maxFileSize == null ? DataSize.ofMegabytes(100) : maxFileSize;
         chunkSize = chunkSize == null ? 200 : chunkSize;
-        bundleRows = bundleRows == null ? 25 : bundleRows;
+        bundleRows = bundleRows == null ? 100 : bundleRows;
         writers = writers == null ? 2 : writers;
         if (chunkSize < 1 || bundleRows < 1 || writers < 1) {
             throw new IllegalArgumentException(

@@ -26,7 +26,8 @@ import uk.linkwell.mappings.socialcare.cld.CldMapper;
 
 /**
  * Backfill throughput: a synthetic CLD file of {@code -Dlinkwell.bench.cld-rows} rows (default 100,000; one
- * person per four rows, each event type in turn, 1% bad rows) posted to the gateway on PostgreSQL; measures
+ * person per four rows, each event type in turn, 1% bad rows) posted to the gateway on PostgreSQL after a
+ * warm-up file of {@code -Dlinkwell.bench.cld-warm-up-rows} (default 20,000); measures
  * rows per second from the POST to completed, checks every good row landed and every bad row is reported
  * with its line, and writes target/bench/cld-batch.txt.
  */
@@ -50,8 +51,9 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
                 Duration.ofHours(2)));
 
         // Warm-up outside the measurement: the first writes build the validator and HAPI's caches, and the JIT
-        // compiles the write path.
-        int warmUpRows = Integer.getInteger("linkwell.bench.cld-warm-up-rows", 200);
+        // compiles the write path, as it has in a gateway that has been running. 200 rows measures a cold start
+        // (the JIT then competes with the writers for the two cores: about a tenth slower).
+        int warmUpRows = Integer.getInteger("linkwell.bench.cld-warm-up-rows", 20_000);
         CldFiles.Generated warmUp = CldFiles.generate(la + "W", warmUpRows, 0);
         awaitDone(token, post(token, warmUp.csv()), budget);
 
@@ -81,6 +83,7 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
                         + " four rows, event types Request/Assessment/Service/Review in turn",
                 "chunk size: " + properties.chunkSize() + ", rows per Bundle: " + properties.bundleRows()
                         + ", writers: " + properties.writers() + ", validate writes: " + properties.validateWrites()
+                        + ", warm-up: " + warmUpRows + " rows"
                         + ", available processors: " + Runtime.getRuntime().availableProcessors(),
                 String.format("POST to completed: %.1f s, %.0f rows/s", seconds, rows / seconds),
                 // On a shared machine the wall clock says as much about the neighbours as about the gateway.
