@@ -46,10 +46,12 @@ public class CreateIfAbsentResolver {
     /** Types whose absent entries stay conditional creates (see above). */
     static final Set<String> GUARDED_BY_HAPI = Set.of("Patient");
 
-    static final String EXISTING_SQL = """
-            SELECT t.HASH_SYS_AND_VALUE, r.FHIR_ID FROM HFJ_SPIDX_TOKEN t
-            JOIN HFJ_RESOURCE r ON r.RES_ID = t.RES_ID AND r.RES_DELETED_AT IS NULL
-            WHERE t.HASH_SYS_AND_VALUE IN (:hashes)""";
+    // Two queries, each on an index, rather than one join: with the join PostgreSQL chose to scan HFJ_RESOURCE,
+    // 12 ms a Bundle once it held 150,000 resources (pg_stat_statements, CLD benchmark).
+    static final String INDEXED_SQL = """
+            SELECT HASH_SYS_AND_VALUE, RES_ID FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
+    static final String LIVE_SQL = """
+            SELECT RES_ID, FHIR_ID FROM HFJ_RESOURCE WHERE RES_ID IN (:ids) AND RES_DELETED_AT IS NULL""";
 
     private static final String BY_IDENTIFIER = "?identifier=";
 
@@ -140,11 +142,24 @@ public class CreateIfAbsentResolver {
 
     /** The ids of the stored (not deleted) resources indexed under each hash. */
     private Map<Long, List<String>> stored(List<Long> hashes) {
-        Map<Long, List<String>> stored = new HashMap<>();
-        for (Object row : entityManager.createNativeQuery(EXISTING_SQL).setParameter("hashes", hashes).getResultList()) {
+        Map<Long, List<Long>> indexed = new HashMap<>();
+        for (Object row : entityManager.createNativeQuery(INDEXED_SQL).setParameter("hashes", hashes).getResultList()) {
             Object[] columns = (Object[]) row;
-            stored.computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>(1)).add((String) columns[1]);
+            indexed.computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>(1))
+                    .add(((Number) columns[1]).longValue());
         }
+        if (indexed.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, String> live = new HashMap<>();
+        List<Long> ids = indexed.values().stream().flatMap(List::stream).distinct().toList();
+        for (Object row : entityManager.createNativeQuery(LIVE_SQL).setParameter("ids", ids).getResultList()) {
+            Object[] columns = (Object[]) row;
+            live.put(((Number) columns[0]).longValue(), (String) columns[1]);
+        }
+        Map<Long, List<String>> stored = new HashMap<>();
+        indexed.forEach((hash, resources) -> resources.stream().map(live::get).filter(java.util.Objects::nonNull)
+                .forEach(id -> stored.computeIfAbsent(hash, h -> new ArrayList<>(1)).add(id)));
         return stored;
     }
 
