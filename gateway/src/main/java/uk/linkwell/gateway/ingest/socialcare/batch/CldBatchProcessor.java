@@ -367,8 +367,9 @@ public class CldBatchProcessor {
         int size = properties.bundleRows();
         for (int from = 0; from < rows.size(); from += size) {
             List<Pending> part = rows.subList(from, Math.min(rows.size(), from + size));
-            // Settled against the store first, so HAPI gets plain creates (see CreateIfAbsentResolver).
-            Bundle bundle = createIfAbsent.resolve(CldMapper.transaction(part.stream().map(Pending::entries).toList()));
+            // Entries for records not yet in the store go to HAPI as plain creates (see CreateIfAbsentResolver).
+            Bundle bundle = createIfAbsent.resolve(
+                    CldMapper.transaction(part.stream().map(Pending::entries).toList()));
             SystemRequestDetails request = new SystemRequestDetails();
             if (!properties.validateWrites()) {
                 request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
