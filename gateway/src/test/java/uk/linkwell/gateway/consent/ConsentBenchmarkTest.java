@@ -115,14 +115,8 @@ class ConsentBenchmarkTest {
                     assertThat(body).contains("\"CarePlan\"").contains("\"Goal\"").contains("\"ServiceRequest\"");
                 }
 
-                run(consentOn, WARM_UP_MILLIS / 2);
-                run(consentOff, WARM_UP_MILLIS / 2);
-                // The warm-up's searches grew HAPI's search tables from empty: statistics as autovacuum would have them.
-                uk.linkwell.gateway.testsupport.BenchDatabase.analyze(db);
-                // The second half re-plans against those statistics, and leaves both gateways as recently warmed:
-                // the first round had come out as an outlier after a one-piece warm-up and ANALYZE.
-                run(consentOff, WARM_UP_MILLIS / 2);
-                run(consentOn, WARM_UP_MILLIS / 2);
+                uk.linkwell.gateway.testsupport.BenchDatabase.warmUp(db, millis -> run(consentOn, millis),
+                        millis -> run(consentOff, millis), WARM_UP_MILLIS);
                 DisclosureAuditWriter audit = on.getBean(DisclosureAuditWriter.class);
                 awaitAuditWritten(audit);
                 List<Long> onLatencies = new ArrayList<>();

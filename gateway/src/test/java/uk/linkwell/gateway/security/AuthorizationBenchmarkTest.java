@@ -87,14 +87,8 @@ class AuthorizationBenchmarkTest {
                 assertThat(get(secured)).contains("\"resourceType\": \"Bundle\"");
                 assertThat(get(open)).contains("\"resourceType\": \"Bundle\"");
 
-                run(secured, WARM_UP_MILLIS / 2);
-                run(open, WARM_UP_MILLIS / 2);
-                // The warm-up's searches grew HAPI's search tables from empty: statistics as autovacuum would have them.
-                uk.linkwell.gateway.testsupport.BenchDatabase.analyze(db);
-                // The second half re-plans against those statistics, and leaves both gateways as recently warmed:
-                // the first round had come out as an outlier after a one-piece warm-up and ANALYZE.
-                run(open, WARM_UP_MILLIS / 2);
-                run(secured, WARM_UP_MILLIS / 2);
+                uk.linkwell.gateway.testsupport.BenchDatabase.warmUp(db, millis -> run(secured, millis),
+                        millis -> run(open, millis), WARM_UP_MILLIS);
                 List<Long> onLatencies = new ArrayList<>();
                 List<Long> offLatencies = new ArrayList<>();
                 List<String> perRound = new ArrayList<>();

@@ -57,4 +57,25 @@ public final class BenchDatabase {
             s.execute("ANALYZE");
         }
     }
+
+    /** Load on one gateway for a given time. */
+    @FunctionalInterface
+    public interface Load {
+        void run(long millis) throws Exception;
+    }
+
+    /**
+     * Warms two gateways for {@code millis} each in two halves around {@link #analyze} (the warm-up's searches grew
+     * HAPI's search tables from empty), the second half in the reverse order: both then start the measured rounds
+     * planned against the same statistics and equally recently warmed. After a one-piece warm-up and ANALYZE the
+     * first round pair had come out as an outlier in both gateway-against-gateway benchmarks.
+     */
+    public static void warmUp(PostgresTestDatabase.Connection db, Load first, Load second, long millis)
+            throws Exception {
+        first.run(millis / 2);
+        second.run(millis / 2);
+        analyze(db);
+        second.run(millis / 2);
+        first.run(millis / 2);
+    }
 }

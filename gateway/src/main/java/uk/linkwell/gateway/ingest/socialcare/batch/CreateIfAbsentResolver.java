@@ -3,10 +3,9 @@ package uk.linkwell.gateway.ingest.socialcare.batch;
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
+import ca.uhn.fhir.util.UrlUtil;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -45,8 +44,6 @@ public class CreateIfAbsentResolver {
 
     static final String INDEXED_SQL = """
             SELECT DISTINCT HASH_SYS_AND_VALUE FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
-
-    private static final String BY_IDENTIFIER = "?identifier=";
 
     private final PartitionSettings partitionSettings;
 
@@ -104,15 +101,17 @@ public class CreateIfAbsentResolver {
             return null;
         }
         String type = entry.getResource().fhirType();
-        if (GUARDED_BY_HAPI.contains(type) || !match.startsWith(type + BY_IDENTIFIER)) {
+        if (GUARDED_BY_HAPI.contains(type) || !match.startsWith(type + "?")) {
             return null;
         }
-        String raw = match.substring(type.length() + BY_IDENTIFIER.length());
-        if (raw.indexOf('&') >= 0) {
+        // Read as HAPI reads a match URL (its own parser), then only the one shape this handles.
+        Map<String, String[]> query = UrlUtil.parseQueryString(match.substring(type.length()));
+        String[] identifier = query.size() == 1 ? query.get("identifier") : null;
+        if (identifier == null || identifier.length != 1) {
             return null;
         }
         // HAPI reads ',' as "or" and '\\' and '$' as escapes even where the URL encoded them: leave those to it.
-        String token = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        String token = identifier[0];
         int bar = token.indexOf('|');
         if (bar <= 0 || token.indexOf('|', bar + 1) >= 0 || token.indexOf(',') >= 0 || token.indexOf('\\') >= 0
                 || token.indexOf('$') >= 0) {
