@@ -83,6 +83,11 @@ public class FhirServerConfig {
         settings.setReuseCachedSearchResultsForMillis(properties.reuseCachedSearchResultsMillis());
         // Linkwell publishes its own SearchParameters (complexity rating, task due date).
         settings.setMarkResourcesForReindexingUponSearchParameterChange(true);
+        // A conditional create or update must leave a resource its own URL still matches. HAPI checks that as it
+        // writes each one, from the search parameters it has just extracted; without this setting it checks
+        // creates only, and then checks every conditional create of a transaction again after the flush,
+        // extracting each resource's search parameters a second time. Stricter and cheaper.
+        settings.setPreventInvalidatingConditionalMatchCriteria(true);
         return settings;
     }
 
