@@ -27,7 +27,7 @@ import uk.linkwell.mappings.socialcare.cld.CldMapper;
 /**
  * Backfill throughput: a synthetic CLD file of {@code -Dlinkwell.bench.cld-rows} rows (default 100,000; one
  * person per four rows, each event type in turn, 1% bad rows) posted to the gateway on PostgreSQL after a
- * warm-up file of {@code -Dlinkwell.bench.cld-warm-up-rows} (default 20,000); measures
+ * warm-up file of {@code -Dlinkwell.bench.cld-warm-up-rows} (default 100,000); measures
  * rows per second from the POST to completed, checks every good row landed and every bad row is reported
  * with its line, and writes target/bench/cld-batch.txt.
  */
@@ -51,9 +51,10 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
                 Duration.ofHours(2)));
 
         // Warm-up outside the measurement: the first writes build the validator and HAPI's caches, and the JIT
-        // compiles the write path, as it has in a gateway that has been running. 200 rows measures a cold start
-        // (the JIT then competes with the writers for the two cores: about a tenth slower).
-        int warmUpRows = Integer.getInteger("linkwell.bench.cld-warm-up-rows", 20_000);
+        // compiles the write path, as it has in a gateway that has been running. After 20,000 rows the JIT's
+        // compiler threads still took 27% of the gateway's CPU in the first 40 s of the measured file, 10% in the
+        // next 40 s; after 100,000 rows, 4%. 200 rows measures a cold start.
+        int warmUpRows = Integer.getInteger("linkwell.bench.cld-warm-up-rows", 100_000);
         CldFiles.Generated warmUp = CldFiles.generate(la + "W", warmUpRows, 0);
         awaitDone(token, post(token, warmUp.csv()), budget);
 
