@@ -28,8 +28,8 @@ import org.hl7.fhir.validation.ValidatorSettings;
 import org.hl7.fhir.validation.instance.InstanceValidator;
 
 /**
- * A small pool of reusable org.hl7.fhir {@link InstanceValidator}s, each with its JSON parser, configured exactly as HAPI's
- * {@link FhirInstanceValidator} configures its own.
+ * A small pool of reusable org.hl7.fhir {@link InstanceValidator}s, each with its JSON parser, configured
+ * exactly as HAPI's {@link FhirInstanceValidator} configures its own.
  *
  * <p>Why not just FhirInstanceValidator: HAPI 8.8 builds a new InstanceValidator for every call, and each
  * one parses the 1.5 MB OID registry CSV of org.hl7.fhir.utilities (6.7.9, unchanged up to 7.0.5); that was
