@@ -38,15 +38,17 @@ public class MessageApplication {
     private final MessageStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
+    private final CreationLocks creationLocks;
 
     public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
-            PlatformTransactionManager transactionManager, Clock clock) {
+            PlatformTransactionManager transactionManager, Clock clock, CreationLocks creationLocks) {
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
         this.transaction = new TransactionTemplate(transactionManager);
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
+        this.creationLocks = creationLocks;
     }
 
     /** One translated message, ready to apply. */
@@ -54,7 +56,10 @@ public class MessageApplication {
 
     /** Applies the Bundle; returns the versioned ids of the resources it touched. */
     public List<String> apply(InboundMessage message, Bundle bundle, String senderDisplay) {
-        return transaction.execute(tx -> applyInTransaction(message, bundle, senderDisplay));
+        return transaction.execute(tx -> {
+            creationLocks.lockIdentitiesToCreate(List.of(bundle));
+            return applyInTransaction(message, bundle, senderDisplay);
+        });
     }
 
     /**
@@ -64,6 +69,8 @@ public class MessageApplication {
      */
     public List<List<String>> applyAll(List<Translated> messages) {
         return transaction.execute(tx -> {
+            // All the group's locks at once, before any of its writes (see CreationLocks).
+            creationLocks.lockIdentitiesToCreate(messages.stream().map(Translated::bundle).toList());
             List<List<String>> produced = new ArrayList<>();
             for (Translated t : messages) {
                 produced.add(applyInTransaction(t.message(), t.bundle(), t.senderDisplay()));

@@ -1,18 +1,12 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
-import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
-import ca.uhn.fhir.util.UrlUtil;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.ingest.StoredIdentities;
 
 /**
  * Turns a batch Bundle's create-if-absent entries whose identity is nowhere in the store into plain creates
@@ -42,16 +36,12 @@ public class CreateIfAbsentResolver {
     /** Types whose new entries stay create-if-absent for HAPI (see above). */
     static final Set<String> GUARDED_BY_HAPI = Set.of("Patient");
 
-    static final String INDEXED_SQL = """
-            SELECT DISTINCT HASH_SYS_AND_VALUE FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
-
     private final PartitionSettings partitionSettings;
+    private final StoredIdentities storedIdentities;
 
-    @PersistenceContext
-    private EntityManager entityManager;
-
-    public CreateIfAbsentResolver(PartitionSettings partitionSettings) {
+    public CreateIfAbsentResolver(PartitionSettings partitionSettings, StoredIdentities storedIdentities) {
         this.partitionSettings = partitionSettings;
+        this.storedIdentities = storedIdentities;
     }
 
     /**
@@ -74,7 +64,7 @@ public class CreateIfAbsentResolver {
         if (candidates.isEmpty()) {
             return bundle;
         }
-        Set<Long> indexed = indexed(List.copyOf(new HashSet<>(candidates.values())));
+        Set<Long> indexed = storedIdentities.indexed(candidates.values());
         Bundle resolved = new Bundle().setType(bundle.getType());
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
             Long hash = candidates.get(entry);
@@ -104,36 +94,6 @@ public class CreateIfAbsentResolver {
         if (GUARDED_BY_HAPI.contains(type) || !match.startsWith(type + "?")) {
             return null;
         }
-        // Read as HAPI reads a match URL (its own parser), then only the one shape this handles.
-        Map<String, String[]> query = UrlUtil.parseQueryString(match.substring(type.length()));
-        String[] identifier = query.size() == 1 ? query.get("identifier") : null;
-        if (identifier == null || identifier.length != 1) {
-            return null;
-        }
-        // HAPI reads ',' as "or" and '\\' and '$' as escapes even where the URL encoded them: leave those to it.
-        String token = identifier[0];
-        int bar = token.indexOf('|');
-        if (bar <= 0 || token.indexOf('|', bar + 1) >= 0 || token.indexOf(',') >= 0 || token.indexOf('\\') >= 0
-                || token.indexOf('$') >= 0) {
-            return null;
-        }
-        String system = token.substring(0, bar);
-        String value = token.substring(bar + 1);
-        // HAPI cuts indexed values to their column's length: longer ones are left to it too.
-        if (value.isBlank() || system.length() > ResourceIndexedSearchParamToken.MAX_LENGTH
-                || value.length() > ResourceIndexedSearchParamToken.MAX_LENGTH) {
-            return null;
-        }
-        return ResourceIndexedSearchParamToken.calculateHashSystemAndValue(partitionSettings,
-                RequestPartitionId.defaultPartition(), type, "identifier", system, value);
-    }
-
-    /** Which of the hashes HAPI's token index holds at all (for a live resource or not). */
-    private Set<Long> indexed(List<Long> hashes) {
-        Set<Long> indexed = new HashSet<>();
-        for (Object hash : entityManager.createNativeQuery(INDEXED_SQL).setParameter("hashes", hashes).getResultList()) {
-            indexed.add(((Number) hash).longValue());
-        }
-        return indexed;
+        return storedIdentities.identifierHash(type, match);
     }
 }

@@ -1,0 +1,112 @@
+package uk.linkwell.gateway.ingest;
+
+import com.google.common.hash.Hashing;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.Bundle;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.fhir.DatabaseDialect;
+
+/**
+ * Makes transactions that may create the same resource by its conditional URL take turns, with PostgreSQL
+ * transaction-scoped advisory locks, so that two workers (or two gateway instances) cannot both create it.
+ * <p>
+ * Why HAPI's own guard is not enough: HAPI records the URL of a conditional create in {@code HFJ_RES_SEARCH_URL},
+ * whose unique key stops a second transaction creating by the same URL until the first commits, but it deletes
+ * that row when the resource is updated. A worker applies several messages in one database transaction, so when
+ * one message creates the attending clinician's Practitioner and a later message of the group updates it, the
+ * row is gone before the group commits, and another group creating the same Practitioner meanwhile goes ahead:
+ * two Practitioners, and every later conditional write of that clinician refused with 412.
+ * <p>
+ * Only identities the store does not hold yet are locked (for {@code Type?identifier=system|value}, looked up in
+ * HAPI's token index; other match URLs are always locked): once one is stored, HAPI's search finds it and no
+ * second one can be made, so the steady state takes no locks. A transaction takes all its locks at its start, in
+ * one statement and in one order, before it holds any row locks, so the locks cannot deadlock each other. Held
+ * until commit or rollback. Nothing happens on H2, a single-instance development database.
+ */
+@Component
+public class CreationLocks {
+
+    private final StoredIdentities storedIdentities;
+    private final boolean postgres;
+
+    @PersistenceContext
+    private EntityManager entityManager;
+
+    public CreationLocks(StoredIdentities storedIdentities, @Value("${spring.datasource.url}") String jdbcUrl) {
+        this.storedIdentities = storedIdentities;
+        this.postgres = DatabaseDialect.forJdbcUrl(jdbcUrl) == DatabaseDialect.POSTGRESQL;
+    }
+
+    /**
+     * Within the caller's transaction, waits for and takes the locks of every identity the Bundles' conditional
+     * creates and updates may create; returns the keys taken (sorted).
+     */
+    public List<Long> lockIdentitiesToCreate(List<Bundle> bundles) {
+        if (!postgres) {
+            return List.of();
+        }
+        // key -> hash of the identity in HAPI's token index, or null where it cannot be looked up
+        Map<Long, Long> candidates = new HashMap<>();
+        for (Bundle bundle : bundles) {
+            for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+                String matchUrl = conditionalUrl(entry);
+                if (matchUrl == null) {
+                    continue;
+                }
+                String type = entry.getResource().fhirType();
+                Long hash = storedIdentities.identifierHash(type, matchUrl);
+                candidates.put(hash != null ? hash : keyOf(type, matchUrl), hash);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        Set<Long> stored = storedIdentities.indexed(candidates.values().stream()
+                .filter(Objects::nonNull).collect(Collectors.toList()));
+        TreeSet<Long> keys = new TreeSet<>();
+        candidates.forEach((key, hash) -> {
+            if (hash == null || !stored.contains(hash)) {
+                keys.add(key);
+            }
+        });
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        // Literal numbers (no user text reaches the SQL); unnest yields them in the array's (sorted) order.
+        String array = keys.stream().map(String::valueOf).collect(Collectors.joining(","));
+        entityManager.createNativeQuery("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(ARRAY[" + array
+                + "]::bigint[]) AS t(k)").getSingleResult();
+        return new ArrayList<>(keys);
+    }
+
+    /** The lock key of an identity whose match URL is not of the indexed shape. */
+    static long keyOf(String type, String matchUrl) {
+        String url = matchUrl.startsWith(type + "?") ? matchUrl : type + "?" + matchUrl;
+        return Hashing.murmur3_128().hashString(url, StandardCharsets.UTF_8).asLong();
+    }
+
+    private static String conditionalUrl(Bundle.BundleEntryComponent entry) {
+        if (!entry.hasResource() || !entry.hasRequest()) {
+            return null;
+        }
+        Bundle.BundleEntryRequestComponent request = entry.getRequest();
+        if (request.getMethod() == Bundle.HTTPVerb.POST && request.hasIfNoneExist()) {
+            return request.getIfNoneExist();
+        }
+        if (request.getMethod() == Bundle.HTTPVerb.PUT && request.getUrl() != null && request.getUrl().contains("?")) {
+            return request.getUrl();
+        }
+        return null;
+    }
+}

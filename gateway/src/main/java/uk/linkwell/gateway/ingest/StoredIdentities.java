@@ -1,0 +1,94 @@
+package uk.linkwell.gateway.ingest;
+
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
+import ca.uhn.fhir.util.UrlUtil;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/**
+ * Whether the store holds a resource by a given identifier, read off HAPI's token index by the hash HAPI itself
+ * indexes {@code identifier=system|value} under: one query for many identities, without HAPI's search machinery.
+ * Only the plain shape {@code Type?identifier=system|value} is read; anything HAPI might read differently is
+ * reported as "not this shape" so that callers leave it to HAPI.
+ */
+@Component
+public class StoredIdentities {
+
+    static final String INDEXED_SQL = """
+            SELECT DISTINCT HASH_SYS_AND_VALUE FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
+
+    private final PartitionSettings partitionSettings;
+
+    @PersistenceContext
+    private EntityManager entityManager;
+
+    public StoredIdentities(PartitionSettings partitionSettings) {
+        this.partitionSettings = partitionSettings;
+    }
+
+    /**
+     * The hash HAPI indexes the identity of a match URL of {@code type} under ({@code Type?identifier=system|value}
+     * or just its query), or null for any other shape, for values HAPI would read differently, and whenever
+     * partitioning is enabled (HAPI may then hash the partition in).
+     */
+    public Long identifierHash(String type, String matchUrl) {
+        if (matchUrl == null || partitionSettings.isPartitioningEnabled()) {
+            return null;
+        }
+        String queryPart;
+        if (matchUrl.startsWith(type + "?")) {
+            queryPart = matchUrl.substring(type.length());
+        } else if (matchUrl.indexOf('?') < 0 && matchUrl.indexOf('/') < 0) {
+            queryPart = "?" + matchUrl;
+        } else {
+            return null;
+        }
+        // Read as HAPI reads a match URL (its own parser), then only the one shape this handles.
+        Map<String, String[]> query = UrlUtil.parseQueryString(queryPart);
+        String[] identifier = query.size() == 1 ? query.get("identifier") : null;
+        if (identifier == null || identifier.length != 1) {
+            return null;
+        }
+        // HAPI reads ',' as "or" and '\\' and '$' as escapes even where the URL encoded them: leave those to it.
+        String token = identifier[0];
+        int bar = token.indexOf('|');
+        if (bar <= 0 || token.indexOf('|', bar + 1) >= 0 || token.indexOf(',') >= 0 || token.indexOf('\\') >= 0
+                || token.indexOf('$') >= 0) {
+            return null;
+        }
+        String system = token.substring(0, bar);
+        String value = token.substring(bar + 1);
+        // HAPI cuts indexed values to their column's length: longer ones are left to it too.
+        if (value.isBlank() || system.length() > ResourceIndexedSearchParamToken.MAX_LENGTH
+                || value.length() > ResourceIndexedSearchParamToken.MAX_LENGTH) {
+            return null;
+        }
+        return ResourceIndexedSearchParamToken.calculateHashSystemAndValue(partitionSettings,
+                RequestPartitionId.defaultPartition(), type, "identifier", system, value);
+    }
+
+    /**
+     * Which of the hashes HAPI's token index holds at all (for a live resource or not), as this transaction
+     * sees it.
+     */
+    public Set<Long> indexed(Collection<Long> hashes) {
+        Set<Long> indexed = new HashSet<>();
+        if (hashes.isEmpty()) {
+            return indexed;
+        }
+        List<Long> distinct = List.copyOf(new HashSet<>(hashes));
+        for (Object hash : entityManager.createNativeQuery(INDEXED_SQL).setParameter("hashes", distinct)
+                .getResultList()) {
+            indexed.add(((Number) hash).longValue());
+        }
+        return indexed;
+    }
+}

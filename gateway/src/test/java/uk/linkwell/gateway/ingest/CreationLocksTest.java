@@ -1,0 +1,129 @@
+package uk.linkwell.gateway.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
+import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+
+/**
+ * On PostgreSQL, a transaction that may create a resource by its conditional URL waits while another holds that
+ * identity's lock, and takes no lock for an identity the store already holds.
+ */
+class CreationLocksTest extends GatewayIntegrationTest {
+
+    private static final String GMC = "https://fhir.hl7.org.uk/Id/gmc-number";
+
+    @Autowired
+    CreationLocks locks;
+
+    @Autowired
+    StoredIdentities identities;
+
+    @Autowired
+    PlatformTransactionManager transactionManager;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    DaoRegistry daos;
+
+    private static String gmcNumber() {
+        return "C" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 10_000_000);
+    }
+
+    /** A conditional update of a Practitioner by GMC number, as the ADT mapper writes one. */
+    private static Bundle conditionalPractitioner(String number) {
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Practitioner practitioner = new Practitioner();
+        practitioner.addIdentifier().setSystem(GMC).setValue(number);
+        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(practitioner).getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT).setUrl("Practitioner?identifier=" + GMC + "|" + number);
+        return bundle;
+    }
+
+    private List<Long> lock(Bundle bundle) {
+        return new TransactionTemplate(transactionManager).execute(tx -> locks.lockIdentitiesToCreate(List.of(bundle)));
+    }
+
+    @Test
+    void aTransactionThatMayCreateAnIdentityWaitsWhileAnotherHoldsItsLock() throws Exception {
+        String number = gmcNumber();
+        long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (PreparedStatement st = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                st.setLong(1, key);
+                st.execute();
+            }
+
+            CompletableFuture<List<Long>> taken = CompletableFuture.supplyAsync(
+                    () -> lock(conditionalPractitioner(number)));
+            Thread.sleep(1000);
+            assertThat(taken).as("waits while the other transaction holds the lock").isNotDone();
+
+            other.commit();
+            assertThat(taken.get(30, TimeUnit.SECONDS)).containsExactly(key);
+        }
+    }
+
+    @Test
+    void anIdentityTheStoreHoldsTakesNoLock() throws Exception {
+        String number = gmcNumber();
+        Practitioner stored = new Practitioner();
+        stored.addIdentifier().setSystem(GMC).setValue(number);
+        SystemRequestDetails request = new SystemRequestDetails();
+        request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
+        daos.getResourceDao("Practitioner").create(stored, request);
+        long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (PreparedStatement st = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                st.setLong(1, key);
+                st.execute();
+            }
+
+            CompletableFuture<List<Long>> taken = CompletableFuture.supplyAsync(
+                    () -> lock(conditionalPractitioner(number)));
+
+            assertThat(taken.get(30, TimeUnit.SECONDS)).isEmpty();
+            other.rollback();
+        }
+    }
+
+    @Test
+    void otherMatchUrlsAreLockedByTheirUrlAndPlainWritesNotAtAll() {
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        String name = "Ward " + UUID.randomUUID();
+        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new Organization().setName(name))
+                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Organization")
+                .setIfNoneExist("Organization?name=" + name);
+        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new Organization().setName(name))
+                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Organization");
+        String number = gmcNumber();
+        Bundle second = conditionalPractitioner(number);
+
+        List<Long> taken = new TransactionTemplate(transactionManager)
+                .execute(tx -> locks.lockIdentitiesToCreate(List.of(bundle, second)));
+
+        long byName = CreationLocks.keyOf("Organization", "Organization?name=" + name);
+        long byGmc = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
+        assertThat(taken).containsExactlyInAnyOrder(byName, byGmc).isSorted();
+    }
+}
