@@ -62,16 +62,22 @@ class CreationLocksTest extends GatewayIntegrationTest {
         return new TransactionTemplate(transactionManager).execute(tx -> locks.lockIdentitiesToCreate(List.of(bundle)));
     }
 
+    /** A connection of its own whose open transaction holds the lock of {@code key}. */
+    private Connection holdingLock(long key) throws Exception {
+        Connection other = dataSource.getConnection();
+        other.setAutoCommit(false);
+        try (PreparedStatement st = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            st.setLong(1, key);
+            st.execute();
+        }
+        return other;
+    }
+
     @Test
     void aTransactionThatMayCreateAnIdentityWaitsWhileAnotherHoldsItsLock() throws Exception {
         String number = gmcNumber();
         long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
-        try (Connection other = dataSource.getConnection()) {
-            other.setAutoCommit(false);
-            try (PreparedStatement st = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-                st.setLong(1, key);
-                st.execute();
-            }
+        try (Connection other = holdingLock(key)) {
 
             CompletableFuture<List<Long>> taken = CompletableFuture.supplyAsync(
                     () -> lock(conditionalPractitioner(number)));
@@ -92,12 +98,7 @@ class CreationLocksTest extends GatewayIntegrationTest {
         request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
         daos.getResourceDao("Practitioner").create(stored, request);
         long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
-        try (Connection other = dataSource.getConnection()) {
-            other.setAutoCommit(false);
-            try (PreparedStatement st = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-                st.setLong(1, key);
-                st.execute();
-            }
+        try (Connection other = holdingLock(key)) {
 
             CompletableFuture<List<Long>> taken = CompletableFuture.supplyAsync(
                     () -> lock(conditionalPractitioner(number)));
