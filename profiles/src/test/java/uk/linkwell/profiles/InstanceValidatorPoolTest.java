@@ -27,8 +27,7 @@ class InstanceValidatorPoolTest {
 
   @Test
   void reusedValidatorsAndParsersReportWhatAFreshHapiValidatorReports() throws IOException {
-    FhirValidator hapi = SharedValidator.FHIR.newValidator()
-        .registerValidatorModule(new FhirInstanceValidator(SharedValidator.support().chain()));
+    FhirValidator hapi = freshHapiValidator();
     List<Path> files = new ArrayList<>();
     files.addAll(jsonFiles(EXAMPLES.resolve("valid")));
     files.addAll(jsonFiles(EXAMPLES.resolve("invalid")));
@@ -55,8 +54,7 @@ class InstanceValidatorPoolTest {
 
   @Test
   void baseRulesWithoutAClaimedProfileAreReportedAsHapiReportsThem() {
-    FhirValidator hapi = SharedValidator.FHIR.newValidator()
-        .registerValidatorModule(new FhirInstanceValidator(SharedValidator.support().chain()));
+    FhirValidator hapi = freshHapiValidator();
     // No Linkwell profile claimed: a contact with nothing in it (invariant pat-1) and an Observation without
     // its required status and code.
     IBaseResource patient = SharedValidator.FHIR.newJsonParser().parseResource(
@@ -74,8 +72,7 @@ class InstanceValidatorPoolTest {
 
   @Test
   void contentTheParserMustFlagIsReportedAsHapiReportsIt() {
-    FhirValidator hapi = SharedValidator.FHIR.newValidator()
-        .registerValidatorModule(new FhirInstanceValidator(SharedValidator.support().chain()));
+    FhirValidator hapi = freshHapiValidator();
     InstanceValidatorPool pool = new InstanceValidatorPool(
         new FhirInstanceValidator(SharedValidator.support().chain()), SharedValidator.support().chain(), 1);
     // Raw JSON that no HAPI encoder writes: an unknown property, a number for a date, a string for an array.
@@ -94,6 +91,12 @@ class InstanceValidatorPoolTest {
       assertThat(pooled.stream().anyMatch(m -> m.startsWith("ERROR") || m.startsWith("FATAL")))
           .isEqualTo(content.equals(json));
     }
+  }
+
+  /** HAPI's own validator, which builds a new InstanceValidator and parser for every call. */
+  private static FhirValidator freshHapiValidator() {
+    return SharedValidator.FHIR.newValidator()
+        .registerValidatorModule(new FhirInstanceValidator(SharedValidator.support().chain()));
   }
 
   private static List<String> describe(ValidationResult result) {

@@ -25,8 +25,9 @@ import uk.linkwell.gateway.fhir.DatabaseDialect;
  * whose unique key stops a second transaction creating by the same URL until the first commits, but it deletes
  * that row when the resource is updated. A worker applies several messages in one database transaction, so when
  * one message creates the attending clinician's Practitioner and a later message of the group updates it, the
- * row is gone before the group commits, and another group creating the same Practitioner meanwhile goes ahead:
- * two Practitioners, and every later conditional write of that clinician refused with 412.
+ * row is gone before the group commits, and another group creating the same Practitioner meanwhile goes ahead.
+ * In the ADT benchmark that showed as a group refused with 412 ("multiple resources match") and 17 of its
+ * messages parked as failed.
  * <p>
  * Only identities the store does not hold yet are locked (for {@code Type?identifier=system|value}, looked up in
  * HAPI's token index; other match URLs are always locked): once one is stored, HAPI's search finds it and no

@@ -1,6 +1,5 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
-import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -36,11 +35,9 @@ public class CreateIfAbsentResolver {
     /** Types whose new entries stay create-if-absent for HAPI (see above). */
     static final Set<String> GUARDED_BY_HAPI = Set.of("Patient");
 
-    private final PartitionSettings partitionSettings;
     private final StoredIdentities storedIdentities;
 
-    public CreateIfAbsentResolver(PartitionSettings partitionSettings, StoredIdentities storedIdentities) {
-        this.partitionSettings = partitionSettings;
+    public CreateIfAbsentResolver(StoredIdentities storedIdentities) {
         this.storedIdentities = storedIdentities;
     }
 
@@ -50,10 +47,6 @@ public class CreateIfAbsentResolver {
      * are plain creates.
      */
     public Bundle resolve(Bundle bundle) {
-        // With partitions HAPI may hash the partition in; leave everything to HAPI rather than guess.
-        if (partitionSettings.isPartitioningEnabled()) {
-            return bundle;
-        }
         Map<Bundle.BundleEntryComponent, Long> candidates = new IdentityHashMap<>();
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
             Long hash = newRecordCandidate(entry);
@@ -82,7 +75,8 @@ public class CreateIfAbsentResolver {
 
     /**
      * The hash HAPI indexes the entry's identity under, if it is a create-if-absent of the shape
-     * {@code Type?identifier=system|value} and not of a type left to HAPI.
+     * {@code Type?identifier=system|value} and not of a type left to HAPI (none with partitioning enabled: see
+     * {@link StoredIdentities#identifierHash}).
      */
     private Long newRecordCandidate(Bundle.BundleEntryComponent entry) {
         Bundle.BundleEntryRequestComponent request = entry.getRequest();
