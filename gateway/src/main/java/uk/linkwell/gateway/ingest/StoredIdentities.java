@@ -6,7 +6,9 @@ import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
 import ca.uhn.fhir.util.UrlUtil;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,14 @@ public class StoredIdentities {
 
     static final String INDEXED_SQL = """
             SELECT DISTINCT HASH_SYS_AND_VALUE FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
+
+    static final String HOLDERS_SQL = """
+            SELECT DISTINCT t.HASH_SYS_AND_VALUE, r.RES_ID, r.PARTITION_ID, r.RES_TYPE, r.FHIR_ID
+            FROM HFJ_SPIDX_TOKEN t JOIN HFJ_RESOURCE r ON r.RES_ID = t.RES_ID
+            WHERE t.HASH_SYS_AND_VALUE IN (:hashes) AND r.RES_DELETED_AT IS NULL""";
+
+    /** A live resource that holds an identity: its database id (and partition), type and FHIR id. */
+    public record Holder(long resourceId, Integer partitionId, String type, String fhirId) {}
 
     private final PartitionSettings partitionSettings;
 
@@ -90,5 +100,26 @@ public class StoredIdentities {
             indexed.add(((Number) hash).longValue());
         }
         return indexed;
+    }
+
+    /**
+     * The live resources holding each of the hashes, as this transaction sees it (no entry for a hash nothing
+     * holds; more than one where the store holds the identity twice). HAPI's own search for
+     * {@code identifier=system|value} reads the same index column.
+     */
+    public Map<Long, List<Holder>> holders(Collection<Long> hashes) {
+        Map<Long, List<Holder>> holders = new HashMap<>();
+        if (hashes.isEmpty()) {
+            return holders;
+        }
+        List<Long> distinct = List.copyOf(new HashSet<>(hashes));
+        for (Object row : entityManager.createNativeQuery(HOLDERS_SQL).setParameter("hashes", distinct)
+                .getResultList()) {
+            Object[] columns = (Object[]) row;
+            holders.computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>()).add(new Holder(
+                    ((Number) columns[1]).longValue(), columns[2] == null ? null : ((Number) columns[2]).intValue(),
+                    (String) columns[3], (String) columns[4]));
+        }
+        return holders;
     }
 }

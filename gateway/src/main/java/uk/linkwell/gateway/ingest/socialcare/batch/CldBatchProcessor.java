@@ -1,7 +1,9 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import jakarta.persistence.EntityManager;
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Provenance;
@@ -37,6 +40,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
+import uk.linkwell.gateway.ingest.CreationLocks;
 import uk.linkwell.gateway.ingest.IngestProperties;
 import uk.linkwell.gateway.ingest.PlannerStatistics;
 import uk.linkwell.gateway.ingest.MessageApplication;
@@ -75,7 +79,9 @@ public class CldBatchProcessor {
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final PlannerStatistics statistics;
-    private final CreateIfAbsentResolver createIfAbsent;
+    private final CreateIfAbsentWriter writer;
+    private final CreationLocks creationLocks;
+    private final DaoRegistry daos;
 
     @PersistenceContext
     private EntityManager entityManager;
@@ -83,7 +89,7 @@ public class CldBatchProcessor {
     public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
             MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
             PlatformTransactionManager transactionManager, Clock clock, PlannerStatistics statistics,
-            CreateIfAbsentResolver createIfAbsent) {
+            CreateIfAbsentWriter writer, CreationLocks creationLocks, DaoRegistry daos) {
         this.systemDao = systemDao;
         this.batches = batches;
         this.messages = messages;
@@ -93,7 +99,9 @@ public class CldBatchProcessor {
         this.transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
         this.statistics = statistics;
-        this.createIfAbsent = createIfAbsent;
+        this.writer = writer;
+        this.creationLocks = creationLocks;
+        this.daos = daos;
     }
 
     /** One entry of the file: a mapped row, or why it is bad. */
@@ -355,49 +363,57 @@ public class CldBatchProcessor {
         }
     }
 
-    /** Applies the rows' entries as one FHIR transaction joined to the caller's, with a Provenance of what it created. */
+    /**
+     * Applies the rows' entries in the caller's database transaction (see {@link CreateIfAbsentWriter}), with a
+     * Provenance of what they created.
+     */
     private void write(InboundMessage message, List<Pending> rows) {
         if (rows.isEmpty()) {
             return;
         }
-        // HAPI checks every create-if-absent entry of a transaction Bundle against every other entry of its type
-        // (work that grows with the square of the Bundle), so a chunk goes as several smaller Bundles, all in the
-        // chunk's one database transaction. A resource a later Bundle names again is then found in the store.
-        List<String> created = new ArrayList<>();
+        // The chunk goes as several Bundles, all in its one database transaction; a resource a later Bundle names
+        // again is then found in the store. (Smaller Bundles keep each flush, and HAPI's per-Bundle checks, small.)
+        List<Bundle> bundles = new ArrayList<>();
         int size = properties.bundleRows();
         for (int from = 0; from < rows.size(); from += size) {
-            List<Pending> part = rows.subList(from, Math.min(rows.size(), from + size));
-            // Entries for records not yet in the store go to HAPI as plain creates (see CreateIfAbsentResolver).
-            Bundle bundle = createIfAbsent.resolve(
-                    CldMapper.transaction(part.stream().map(Pending::entries).toList()));
-            SystemRequestDetails request = new SystemRequestDetails();
-            if (!properties.validateWrites()) {
-                request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
-            }
-            Bundle response = systemDao.transactionNested(request, bundle);
-            for (Bundle.BundleEntryComponent entry : response.getEntry()) {
-                if (entry.hasResponse() && entry.getResponse().getStatus() != null
-                        && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
-                    created.add(entry.getResponse().getLocation());
-                }
-            }
-            // HAPI has flushed the Bundle's writes; letting go of its entities keeps every later flush (Hibernate
-            // checks each managed entity) as small as one Bundle's.
+            bundles.add(CldMapper.transaction(rows.subList(from, Math.min(rows.size(), from + size)).stream()
+                    .map(Pending::entries).toList()));
+        }
+        // Before anything is written: a live event creating one of these records waits for this chunk to commit.
+        creationLocks.lockIdentitiesToCreate(bundles);
+        SystemRequestDetails request = new SystemRequestDetails();
+        if (!properties.validateWrites()) {
+            request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
+        }
+        TransactionDetails resolved = new TransactionDetails();
+        List<IdType> created = new ArrayList<>();
+        for (Bundle bundle : bundles) {
+            created.addAll(writer.write(bundle, request, resolved));
+            // Letting go of the written entities keeps every later flush (Hibernate checks each managed entity) as
+            // small as one Bundle's; they must reach the database first.
+            entityManager.flush();
             entityManager.clear();
         }
         if (!created.isEmpty()) {
-            // Written as a one-entry transaction rather than a plain create: HAPI then resolves all its targets in
-            // one query up front, where a create looks each one up on its own, flushing the session every time.
-            Bundle provenance = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-            provenance.addEntry().setResource(provenance(message, created)).getRequest()
-                    .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
-            systemDao.transactionNested(new SystemRequestDetails(), provenance);
+            Provenance provenance = provenance(message, created);
+            if (created.stream().allMatch(id -> resolved.hasResolvedResourceId(id.toVersionless()))) {
+                // Every target's database id is known: HAPI looks none of them up.
+                daos.getResourceDao(Provenance.class).create(provenance, null, true, new SystemRequestDetails(),
+                        resolved);
+            } else {
+                // As a one-entry transaction HAPI resolves all its targets in one query up front, where a create
+                // would look each one up on its own, flushing the session every time.
+                Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+                transaction.addEntry().setResource(provenance).getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+                systemDao.transactionNested(new SystemRequestDetails(), transaction);
+            }
         }
     }
 
-    private Provenance provenance(InboundMessage message, List<String> created) {
+    private Provenance provenance(InboundMessage message, List<IdType> created) {
         Provenance provenance = new Provenance();
-        created.forEach(location -> provenance.addTarget(new Reference(location)));
+        created.forEach(id -> provenance.addTarget(new Reference(id.getValue())));
         provenance.setRecorded(Date.from(clock.instant()));
         provenance.getActivity().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation",
                 "CREATE", "create"));
