@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 
@@ -27,10 +28,12 @@ public class StoredIdentities {
     static final String INDEXED_SQL = """
             SELECT DISTINCT HASH_SYS_AND_VALUE FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
 
-    static final String HOLDERS_SQL = """
-            SELECT DISTINCT t.HASH_SYS_AND_VALUE, r.RES_ID, r.PARTITION_ID, r.RES_TYPE, r.FHIR_ID
-            FROM HFJ_SPIDX_TOKEN t JOIN HFJ_RESOURCE r ON r.RES_ID = t.RES_ID
-            WHERE t.HASH_SYS_AND_VALUE IN (:hashes) AND r.RES_DELETED_AT IS NULL""";
+    static final String INDEX_ROWS_SQL = """
+            SELECT DISTINCT HASH_SYS_AND_VALUE, RES_ID FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
+
+    static final String LIVE_RESOURCES_SQL = """
+            SELECT RES_ID, PARTITION_ID, RES_TYPE, FHIR_ID FROM HFJ_RESOURCE
+            WHERE RES_ID IN (:ids) AND RES_DELETED_AT IS NULL""";
 
     /** A live resource that holds an identity: its database id (and partition), type and FHIR id. */
     public record Holder(long resourceId, Integer partitionId, String type, String fhirId) {}
@@ -112,14 +115,29 @@ public class StoredIdentities {
         if (hashes.isEmpty()) {
             return holders;
         }
-        List<Long> distinct = List.copyOf(new HashSet<>(hashes));
-        for (Object row : entityManager.createNativeQuery(HOLDERS_SQL).setParameter("hashes", distinct)
+        // Two queries, not a join: with a batch's usual handful of matches PostgreSQL chose a hash join that
+        // read the whole of HFJ_RESOURCE for one row (30 ms a Bundle at 100,000 resources, against under 1 ms).
+        Map<Long, List<Long>> idsByHash = new HashMap<>();
+        for (Object row : entityManager.createNativeQuery(INDEX_ROWS_SQL)
+                .setParameter("hashes", List.copyOf(new HashSet<>(hashes))).getResultList()) {
+            Object[] columns = (Object[]) row;
+            idsByHash.computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>())
+                    .add(((Number) columns[1]).longValue());
+        }
+        if (idsByHash.isEmpty()) {
+            return holders;
+        }
+        Map<Long, Holder> live = new HashMap<>();
+        List<Long> ids = idsByHash.values().stream().flatMap(List::stream).distinct().toList();
+        for (Object row : entityManager.createNativeQuery(LIVE_RESOURCES_SQL).setParameter("ids", ids)
                 .getResultList()) {
             Object[] columns = (Object[]) row;
-            holders.computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>()).add(new Holder(
-                    ((Number) columns[1]).longValue(), columns[2] == null ? null : ((Number) columns[2]).intValue(),
-                    (String) columns[3], (String) columns[4]));
+            long id = ((Number) columns[0]).longValue();
+            live.put(id, new Holder(id, columns[1] == null ? null : ((Number) columns[1]).intValue(),
+                    (String) columns[2], (String) columns[3]));
         }
+        idsByHash.forEach((hash, resourceIds) -> resourceIds.stream().map(live::get).filter(Objects::nonNull)
+                .forEach(holder -> holders.computeIfAbsent(hash, h -> new ArrayList<>()).add(holder)));
         return holders;
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
+import uk.linkwell.gateway.testsupport.AdvisoryLocks;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 
 /**
@@ -62,15 +62,8 @@ class CreationLocksTest extends GatewayIntegrationTest {
         return new TransactionTemplate(transactionManager).execute(tx -> locks.lockIdentitiesToCreate(List.of(bundle)));
     }
 
-    /** A connection of its own whose open transaction holds the lock of {@code key}. */
     private Connection holdingLock(long key) throws Exception {
-        Connection other = dataSource.getConnection();
-        other.setAutoCommit(false);
-        try (PreparedStatement st = other.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-            st.setLong(1, key);
-            st.execute();
-        }
-        return other;
+        return AdvisoryLocks.holding(dataSource, key);
     }
 
     @Test

@@ -26,6 +26,7 @@ import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 import uk.linkwell.gateway.ingest.store.NewMessage;
 import uk.linkwell.gateway.ingest.socialcare.batch.CldFiles.Person;
+import uk.linkwell.gateway.testsupport.AdvisoryLocks;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.TestTokens;
 import uk.linkwell.mappings.socialcare.cld.CldMapper;
@@ -282,6 +283,40 @@ class CldBatchTest extends GatewayIntegrationTest {
         assertThat(reviews.get(0).getMeta().getVersionId()).isEqualTo("1");
         assertThat(byIdentifier(ServiceRequest.class, CldMapper.identifierSystem(la, "referral"), dan.id() + ":CASE-1"))
                 .hasSize(1);
+    }
+
+    @Autowired
+    javax.sql.DataSource dataSource;
+
+    @Autowired
+    uk.linkwell.gateway.ingest.StoredIdentities identities;
+
+    @Test
+    void aChunkWaitsWhileALiveWriterMayBeCreatingARecordItCreates() throws Exception {
+        String la = newLocalAuthority();
+        String token = caseSystemToken(la);
+        Person eve = Person.fresh(la, 1);
+        String system = CldMapper.identifierSystem(la, "review");
+        String value = eve.id() + ":CASE-1:REV-1";
+        long key = identities.identifierHash("Task", "Task?identifier=" + system + "|"
+                + java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+        final long id;
+        // Another session (a case event being applied, say) holds the creation lock of the review's identity.
+        try (java.sql.Connection other = AdvisoryLocks.holding(dataSource, key)) {
+            id = batchId(post(token, CldFiles.file(List.of(CldFiles.request(eve, "CASE-1"),
+                    CldFiles.review(eve, "REV-1", "CASE-1")))));
+            await().atMost(Duration.ofSeconds(60)).until(() -> "processing".equals(
+                    get(token, "/socialcare/batches/" + id).path("status").asText()));
+            Thread.sleep(1_500);
+            JsonNode waiting = get(token, "/socialcare/batches/" + id);
+            assertThat(waiting.path("status").asText()).isEqualTo("processing");
+            assertThat(waiting.path("rows").path("processed").asLong()).isZero();
+            assertThat(byIdentifier(Task.class, system, value)).isEmpty();
+            other.commit();
+        }
+        JsonNode progress = awaitCompleted(token, id);
+        assertThat(progress.path("rows").path("landed").asLong()).isEqualTo(2);
+        assertThat(byIdentifier(Task.class, system, value)).hasSize(1);
     }
 
     @Test
