@@ -305,7 +305,7 @@ class CldBatchTest extends GatewayIntegrationTest {
         try (java.sql.Connection other = AdvisoryLocks.holding(dataSource, key)) {
             id = batchId(post(token, CldFiles.file(List.of(CldFiles.request(eve, "CASE-1"),
                     CldFiles.review(eve, "REV-1", "CASE-1")))));
-            await().atMost(Duration.ofSeconds(60)).until(() -> "processing".equals(
+            await().atMost(Duration.ofSeconds(60)).until(() -> !"queued".equals(
                     get(token, "/socialcare/batches/" + id).path("status").asText()));
             Thread.sleep(1_500);
             JsonNode waiting = get(token, "/socialcare/batches/" + id);
