@@ -4,6 +4,7 @@ import com.google.common.hash.Hashing;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,6 +55,16 @@ public class CreationLocks {
      * creates and updates may create; returns the keys taken (sorted).
      */
     public List<Long> lockIdentitiesToCreate(List<Bundle> bundles) {
+        return lockIdentitiesToCreate(bundles, null);
+    }
+
+    /**
+     * As {@link #lockIdentitiesToCreate(List)}, but waits at most {@code maxWait} (then PostgreSQL refuses the
+     * statement with SQLSTATE 55P03, lock_not_available, and the caller's transaction must roll back). For a
+     * caller that may itself be waited for outside the database, where PostgreSQL cannot see a deadlock: a CLD
+     * chunk that has written waits in Java for the chunk before it to commit.
+     */
+    public List<Long> lockIdentitiesToCreate(List<Bundle> bundles, Duration maxWait) {
         if (!postgres) {
             return List.of();
         }
@@ -86,9 +97,23 @@ public class CreationLocks {
         }
         // Literal numbers (no user text reaches the SQL); unnest yields them in the array's (sorted) order.
         String array = keys.stream().map(String::valueOf).collect(Collectors.joining(","));
-        entityManager.createNativeQuery("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(ARRAY[" + array
-                + "]::bigint[]) AS t(k)").getSingleResult();
+        String lock = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(ARRAY[" + array + "]::bigint[]) AS t(k)";
+        if (maxWait == null) {
+            entityManager.createNativeQuery(lock).getSingleResult();
+        } else {
+            // lock_timeout for this statement only (set_config local to the transaction, then put back).
+            String previous = (String) entityManager.createNativeQuery("SELECT current_setting('lock_timeout')")
+                    .getSingleResult();
+            setLockTimeout(maxWait.toMillis() + "ms");
+            entityManager.createNativeQuery(lock).getSingleResult();
+            setLockTimeout(previous);
+        }
         return new ArrayList<>(keys);
+    }
+
+    private void setLockTimeout(String value) {
+        entityManager.createNativeQuery("SELECT set_config('lock_timeout', :value, true)").setParameter("value", value)
+                .getSingleResult();
     }
 
     /** The lock key of an identity whose match URL is not of the indexed shape. */

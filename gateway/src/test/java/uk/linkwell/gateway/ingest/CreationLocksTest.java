@@ -1,6 +1,7 @@
 package uk.linkwell.gateway.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -44,6 +45,9 @@ class CreationLocksTest extends GatewayIntegrationTest {
     @Autowired
     DaoRegistry daos;
 
+    @jakarta.persistence.PersistenceContext
+    jakarta.persistence.EntityManager entityManager;
+
     private static String gmcNumber() {
         return "C" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 10_000_000);
     }
@@ -80,6 +84,42 @@ class CreationLocksTest extends GatewayIntegrationTest {
             other.commit();
             assertThat(taken.get(30, TimeUnit.SECONDS)).containsExactly(key);
         }
+    }
+
+    @Test
+    void aBoundedWaitGivesUpWithLockNotAvailableAndOtherwisePutsTheTimeoutBack() throws Exception {
+        String number = gmcNumber();
+        long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
+        TransactionTemplate tx = new TransactionTemplate(transactionManager);
+        try (Connection other = holdingLock(key)) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> tx.executeWithoutResult(status -> locks.lockIdentitiesToCreate(
+                    List.of(conditionalPractitioner(number)), java.time.Duration.ofMillis(300))))
+                    .satisfies(e -> assertThat(sqlStates(e)).contains("55P03"));
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
+            other.rollback();
+        }
+        // Free: the locks are taken, and the transaction's lock_timeout is what it was before.
+        Boolean putBack = tx.execute(status -> {
+            String before = (String) entityManager.createNativeQuery("SELECT current_setting('lock_timeout')")
+                    .getSingleResult();
+            List<Long> taken = locks.lockIdentitiesToCreate(List.of(conditionalPractitioner(gmcNumber())),
+                    java.time.Duration.ofMillis(300));
+            assertThat(taken).hasSize(1);
+            return entityManager.createNativeQuery("SELECT current_setting('lock_timeout')").getSingleResult()
+                    .equals(before);
+        });
+        assertThat(putBack).isTrue();
+    }
+
+    private static List<String> sqlStates(Throwable e) {
+        List<String> states = new java.util.ArrayList<>();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                states.add(sql.getSQLState());
+            }
+        }
+        return states;
     }
 
     @Test

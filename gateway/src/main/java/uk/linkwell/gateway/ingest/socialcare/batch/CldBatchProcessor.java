@@ -71,6 +71,9 @@ public class CldBatchProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(CldBatchProcessor.class);
 
+    /** Longest a chunk waits for the creation locks of what it writes (see {@link #write}). */
+    static final java.time.Duration CREATION_LOCK_WAIT = java.time.Duration.ofSeconds(10);
+
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final CldBatchStore batches;
     private final MessageStore messages;
@@ -380,7 +383,10 @@ public class CldBatchProcessor {
                     .map(Pending::entries).toList()));
         }
         // Before anything is written: a live event creating one of these records waits for this chunk to commit.
-        creationLocks.lockIdentitiesToCreate(bundles);
+        // The wait for them is bounded: this chunk, once written, waits for the one before it outside the
+        // database, where PostgreSQL cannot see a deadlock (that chunk waiting here for a live event's lock,
+        // the live event for a lock this one holds). Past the bound the chunk fails and the batch is retried.
+        creationLocks.lockIdentitiesToCreate(bundles, CREATION_LOCK_WAIT);
         SystemRequestDetails request = new SystemRequestDetails();
         if (!properties.validateWrites()) {
             request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
