@@ -17,8 +17,9 @@ import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
- * Whether the store holds a resource by a given identifier, read off HAPI's token index by the hash HAPI itself
- * indexes {@code identifier=system|value} under: one query for many identities, without HAPI's search machinery.
+ * Whether (and which) resources the store holds by a given identifier, read off HAPI's token index by the hash
+ * HAPI itself indexes {@code identifier=system|value} under, as HAPI's own search for it reads it (the hash
+ * alone decides): a query for many identities at once, without HAPI's search machinery.
  * Only the plain shape {@code Type?identifier=system|value} is read; anything HAPI might read differently is
  * reported as "not this shape" so that callers leave it to HAPI.
  */

@@ -56,7 +56,7 @@ import uk.linkwell.mappings.socialcare.cld.CldRowException;
 
 /**
  * Applies a stored CLD file in chunks of about {@code linkwell.socialcare.batch.chunk-size} rows: each chunk is
- * one FHIR transaction through HAPI's DAO layer, committed together with the chunk's progress, its bad rows and
+ * written through HAPI's DAO layer (see {@link CreateIfAbsentWriter}) in one database transaction, committed with the chunk's progress, its bad rows and
  * a Provenance, so a restart resumes after the last committed chunk and no row is lost or applied twice (and
  * every entry is a create-if-absent, so applying one again would change nothing anyway). A chunk the store
  * refuses is applied again row by row, so the good rows land and the one at fault is reported.
@@ -375,7 +375,7 @@ public class CldBatchProcessor {
             return;
         }
         // The chunk goes as several Bundles, all in its one database transaction; a resource a later Bundle names
-        // again is then found in the store. (Smaller Bundles keep each flush, and HAPI's per-Bundle checks, small.)
+        // again is then found in the store. (Smaller Bundles keep each flush, and each look-up, small.)
         List<Bundle> bundles = new ArrayList<>();
         int size = properties.bundleRows();
         for (int from = 0; from < rows.size(); from += size) {

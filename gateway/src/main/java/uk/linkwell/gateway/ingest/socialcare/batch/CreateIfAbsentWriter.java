@@ -83,7 +83,8 @@ public class CreateIfAbsentWriter {
         FhirTerser terser = fhirContext.newTerser();
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
             String type = entry.getResource().fhirType();
-            List<StoredIdentities.Holder> stored = holders.getOrDefault(hashes.get(entry), List.of());
+            List<StoredIdentities.Holder> stored = holders.getOrDefault(hashes.get(entry), List.of()).stream()
+                    .filter(holder -> type.equals(holder.type())).toList();
             if (stored.size() > 1) {
                 throw new PreconditionFailedException("Failed to create a " + type + " by its identifier: "
                         + stored.size() + " stored resources hold that identifier, so it is unclear which one is meant");
