@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -72,7 +73,7 @@ public class CldBatchProcessor {
     private static final Logger log = LoggerFactory.getLogger(CldBatchProcessor.class);
 
     /** Longest a chunk waits for the creation locks of what it writes (see {@link #write}). */
-    static final java.time.Duration CREATION_LOCK_WAIT = java.time.Duration.ofSeconds(10);
+    static final Duration CREATION_LOCK_WAIT = Duration.ofSeconds(10);
 
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final CldBatchStore batches;
