@@ -3,10 +3,13 @@ package uk.linkwell.gateway.ingest;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
@@ -23,7 +26,8 @@ import uk.linkwell.gateway.ingest.store.MessageStore;
 
 /**
  * Applies one translated message to the FHIR store in one database transaction: the Bundle through HAPI's DAO
- * layer (so profile validation and conditional matching run as for any write), a Provenance linking what it
+ * layer (so profile validation and conditional matching run as for any write: entry by entry through the
+ * {@link ConditionalBundleWriter} where it can, else as a HAPI transaction), a Provenance linking what it
  * produced to the message, and the store row marked done. Any failure rolls all three back.
  */
 @Component
@@ -33,15 +37,23 @@ public class MessageApplication {
     public static final String INBOUND_MESSAGE_SYSTEM = "https://fhir.linkwell.example/Id/inbound-message";
     public static final String CONTROL_ID_SYSTEM_PREFIX = "https://fhir.linkwell.example/Id/message-control-id/";
 
+    /** Messages applied, by how: {@code as=entries} (the conditional writer) or {@code as=transaction} (HAPI's). */
+    public static final String APPLIED_METER = "linkwell.ingest.applied";
+
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final DaoRegistry daos;
     private final MessageStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final CreationLocks creationLocks;
+    private final ConditionalBundleWriter writer;
+    private final MeterRegistry meters;
 
     public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
-            PlatformTransactionManager transactionManager, Clock clock, CreationLocks creationLocks) {
+            PlatformTransactionManager transactionManager, Clock clock, CreationLocks creationLocks,
+            ConditionalBundleWriter writer, MeterRegistry meters) {
+        this.writer = writer;
+        this.meters = meters;
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
@@ -80,6 +92,27 @@ public class MessageApplication {
     }
 
     private List<String> applyInTransaction(InboundMessage message, Bundle bundle, String senderDisplay) {
+        // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
+        SystemRequestDetails request = PatientCarryOver.carryingOver(new SystemRequestDetails());
+        TransactionDetails resolved = new TransactionDetails();
+        Optional<ConditionalBundleWriter.Written> written = writer.write(bundle, request, resolved);
+        meters.counter(APPLIED_METER, "as", written.isPresent() ? "entries" : "transaction").increment();
+        if (written.isPresent()) {
+            List<String> produced = written.get().entries().stream().map(IdType::getValue).toList();
+            Provenance provenance = provenance(message, senderDisplay);
+            // Every target's database id is in resolved: HAPI looks none of them up.
+            written.get().entries().forEach(id -> provenance.addTarget(new Reference(id.toVersionless().getValue())));
+            String provenanceId = daos.getResourceDao(Provenance.class).create(provenance, null, true, request,
+                    resolved).getId().toUnqualifiedVersionless().getValue();
+            store.markDone(message.getId(), produced, provenanceId);
+            return produced;
+        }
+        return applyAsTransaction(message, bundle, senderDisplay, request);
+    }
+
+    /** A Bundle the writer leaves to HAPI (see {@link ConditionalBundleWriter}), as one FHIR transaction. */
+    private List<String> applyAsTransaction(InboundMessage message, Bundle bundle, String senderDisplay,
+            SystemRequestDetails request) {
         List<Bundle.BundleEntryComponent> writes = writeEntries(bundle);
         // The Provenance rides in the transaction when every write has a placeholder fullUrl: HAPI then
         // resolves its targets from the transaction itself. Created on its own afterwards, each target would
@@ -96,9 +129,7 @@ public class MessageApplication {
                     .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
         }
         // transactionNested joins this transaction (transaction() insists on starting its own).
-        // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
-        Bundle response = systemDao.transactionNested(PatientCarryOver.carryingOver(new SystemRequestDetails()),
-                bundle);
+        Bundle response = systemDao.transactionNested(request, bundle);
         List<String> produced = new ArrayList<>();
         String provenanceId = null;
         for (int i = 0; i < response.getEntry().size(); i++) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.hl7.fhir.r4.model.IdType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,11 +31,17 @@ public class StoredIdentities {
             SELECT DISTINCT HASH_SYS_AND_VALUE, RES_ID FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
 
     static final String LIVE_RESOURCES_SQL = """
-            SELECT RES_ID, PARTITION_ID, RES_TYPE, FHIR_ID FROM HFJ_RESOURCE
+            SELECT RES_ID, PARTITION_ID, RES_TYPE, FHIR_ID, RES_VER FROM HFJ_RESOURCE
             WHERE RES_ID IN (:ids) AND RES_DELETED_AT IS NULL""";
 
-    /** A live resource that holds an identity: its database id (and partition), type and FHIR id. */
-    public record Holder(long resourceId, Integer partitionId, String type, String fhirId) {}
+    /** A live resource that holds an identity: its database id (and partition), type, FHIR id and version. */
+    public record Holder(long resourceId, Integer partitionId, String type, String fhirId, long version) {
+
+        /** Its FHIR id, without version. HAPI fills FHIR_ID for every resource it stores; else it is the row id. */
+        public IdType id() {
+            return new IdType(type, fhirId != null ? fhirId : String.valueOf(resourceId));
+        }
+    }
 
     private final PartitionSettings partitionSettings;
 
@@ -114,7 +121,7 @@ public class StoredIdentities {
             Object[] columns = (Object[]) row;
             long id = ((Number) columns[0]).longValue();
             live.put(id, new Holder(id, columns[1] == null ? null : ((Number) columns[1]).intValue(),
-                    (String) columns[2], (String) columns[3]));
+                    (String) columns[2], (String) columns[3], ((Number) columns[4]).longValue()));
         }
         idsByHash.forEach((hash, resourceIds) -> resourceIds.stream().map(live::get).filter(Objects::nonNull)
                 .forEach(holder -> holders.computeIfAbsent(hash, h -> new ArrayList<>()).add(holder)));

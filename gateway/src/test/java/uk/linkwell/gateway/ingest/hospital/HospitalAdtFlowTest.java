@@ -2,6 +2,7 @@ package uk.linkwell.gateway.ingest.hospital;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Encounter;
@@ -9,10 +10,15 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
 
 /** ADT messages over a real MLLP socket end up in the FHIR store as the acceptance asks. */
 class HospitalAdtFlowTest extends HospitalIngestTestBase {
+
+    @Autowired
+    MeterRegistry meters;
 
     static final String NHS = "https://fhir.nhs.uk/Id/nhs-number";
     static final String VISIT = "https://fhir.linkwell.example/Id/visit-number/RWELL";
@@ -23,6 +29,7 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         Visit visit = Visit.fresh();
         String admit = AdtMessages.controlId();
         String discharge = AdtMessages.controlId();
+        double byEntries = applied("entries");
         assertThat(AdtMessages.ackCode(send(AdtMessages.admit(visit, admit)))).isEqualTo("AA");
         assertThat(AdtMessages.ackCode(send(AdtMessages.discharge(visit, discharge, "1")))).isEqualTo("AA");
         awaitStatus(admit, "done");
@@ -53,6 +60,8 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         assertThat(provenance.getEntityFirstRep().getWhat().getIdentifier().getValue())
                 .isEqualTo(String.valueOf(done.get("ID")));
         assertThat(provenance.getAgentFirstRep().getWho().getDisplay()).isEqualTo("RWELL");
+        // Both were written entry by entry (ConditionalBundleWriter), not as HAPI transactions.
+        assertThat(applied("entries") - byEntries).isGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -163,6 +172,7 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         awaitStatus(second, "done");
 
         String merge = AdtMessages.controlId();
+        double asTransactions = applied("transaction");
         assertThat(AdtMessages.ackCode(send(AdtMessages.merge(surviving, old.nhsNumber(), merge)))).isEqualTo("AA");
         awaitStatus(merge, "done");
         Patient oldRecord = patient(old);
@@ -176,6 +186,12 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
             assertThat(link.getType()).isEqualTo(Patient.LinkType.REPLACES);
             assertThat(link.getOther().getReferenceElement().getIdPart()).isEqualTo(oldRecord.getIdElement().getIdPart());
         });
+        // Its two Patients name each other, a forward reference the conditional writer leaves to HAPI.
+        assertThat(applied("transaction") - asTransactions).isGreaterThanOrEqualTo(1);
+    }
+
+    private double applied(String as) {
+        return meters.counter(MessageApplication.APPLIED_METER, "as", as).count();
     }
 
     private Encounter encounter(Visit visit) {

@@ -41,6 +41,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
+import uk.linkwell.gateway.ingest.ConditionalBundleWriter;
 import uk.linkwell.gateway.ingest.CreationLocks;
 import uk.linkwell.gateway.ingest.IngestProperties;
 import uk.linkwell.gateway.ingest.PlannerStatistics;
@@ -57,7 +58,7 @@ import uk.linkwell.mappings.socialcare.cld.CldRowException;
 
 /**
  * Applies a stored CLD file in chunks of about {@code linkwell.socialcare.batch.chunk-size} rows: each chunk is
- * written through HAPI's DAO layer (see {@link CreateIfAbsentWriter}) in one database transaction, committed with the chunk's progress, its bad rows and
+ * written through HAPI's DAO layer (see {@link ConditionalBundleWriter}) in one database transaction, committed with the chunk's progress, its bad rows and
  * a Provenance, so a restart resumes after the last committed chunk and no row is lost or applied twice (and
  * every entry is a create-if-absent, so applying one again would change nothing anyway). A chunk the store
  * refuses is applied again row by row, so the good rows land and the one at fault is reported.
@@ -83,7 +84,7 @@ public class CldBatchProcessor {
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final PlannerStatistics statistics;
-    private final CreateIfAbsentWriter writer;
+    private final ConditionalBundleWriter writer;
     private final CreationLocks creationLocks;
     private final DaoRegistry daos;
 
@@ -93,7 +94,7 @@ public class CldBatchProcessor {
     public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
             MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
             PlatformTransactionManager transactionManager, Clock clock, PlannerStatistics statistics,
-            CreateIfAbsentWriter writer, CreationLocks creationLocks, DaoRegistry daos) {
+            ConditionalBundleWriter writer, CreationLocks creationLocks, DaoRegistry daos) {
         this.systemDao = systemDao;
         this.batches = batches;
         this.messages = messages;
@@ -368,7 +369,7 @@ public class CldBatchProcessor {
     }
 
     /**
-     * Applies the rows' entries in the caller's database transaction (see {@link CreateIfAbsentWriter}), with a
+     * Applies the rows' entries in the caller's database transaction (see {@link ConditionalBundleWriter}), with a
      * Provenance of what they created.
      */
     private void write(InboundMessage message, List<Pending> rows) {
@@ -395,7 +396,8 @@ public class CldBatchProcessor {
         TransactionDetails resolved = new TransactionDetails();
         List<IdType> created = new ArrayList<>();
         for (Bundle bundle : bundles) {
-            created.addAll(writer.write(bundle, request, resolved));
+            created.addAll(writer.write(bundle, request, resolved).map(ConditionalBundleWriter.Written::created)
+                    .orElseGet(() -> asTransaction(bundle, request)));
             // Letting go of the written entities keeps every later flush (Hibernate checks each managed entity) as
             // small as one Bundle's; they must reach the database first.
             entityManager.flush();
@@ -416,6 +418,18 @@ public class CldBatchProcessor {
                 systemDao.transactionNested(new SystemRequestDetails(), transaction);
             }
         }
+    }
+
+    /** A Bundle the writer leaves to HAPI, applied as one FHIR transaction; returns the ids it created. */
+    private List<IdType> asTransaction(Bundle bundle, SystemRequestDetails request) {
+        List<IdType> created = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : systemDao.transactionNested(request, bundle).getEntry()) {
+            if (entry.hasResponse() && entry.getResponse().getStatus() != null
+                    && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
+                created.add(new IdType(entry.getResponse().getLocation()));
+            }
+        }
+        return created;
     }
 
     private Provenance provenance(InboundMessage message, List<IdType> created) {

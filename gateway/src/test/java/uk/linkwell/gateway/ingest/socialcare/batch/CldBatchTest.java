@@ -367,7 +367,7 @@ class CldBatchTest extends GatewayIntegrationTest {
                 beanFactory.getBean(uk.linkwell.gateway.ingest.IngestProperties.class),
                 beanFactory.getBean(org.springframework.transaction.PlatformTransactionManager.class),
                 java.time.Clock.systemUTC(), beanFactory.getBean(uk.linkwell.gateway.ingest.PlannerStatistics.class),
-                beanFactory.getBean(CreateIfAbsentWriter.class),
+                beanFactory.getBean(uk.linkwell.gateway.ingest.ConditionalBundleWriter.class),
                 beanFactory.getBean(uk.linkwell.gateway.ingest.CreationLocks.class),
                 beanFactory.getBean(ca.uhn.fhir.jpa.api.dao.DaoRegistry.class));
         beanFactory.autowireBean(small);

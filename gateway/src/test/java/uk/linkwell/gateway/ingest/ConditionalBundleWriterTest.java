@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.socialcare.batch;
+package uk.linkwell.gateway.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,12 +8,12 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
@@ -29,21 +29,22 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
 import uk.linkwell.mappings.socialcare.cld.CldMapper;
 
 /**
- * The batch's own writing of create-if-absent Bundles on PostgreSQL: stored records are found through HAPI's
- * token index (so the hash agrees with HAPI's) and reused, new ones are created once with their references
- * pointing at stored ids, new Patients keep HAPI's conditional-create guard, and what the transaction would
- * refuse is refused.
+ * Writing conditional Bundles entry by entry on PostgreSQL: stored records are found through HAPI's token index
+ * (so the hash agrees with HAPI's) and reused or updated, new ones are created once with their references
+ * pointing at stored ids, HAPI's conditional-create guards are kept, what the transaction would refuse is
+ * refused, and any other shape is left to HAPI's transaction with nothing written.
  */
-class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
+class ConditionalBundleWriterTest extends GatewayIntegrationTest {
 
     private static final String ODS = "https://fhir.nhs.uk/Id/ods-organization-code";
     private static final String NHS = "https://fhir.nhs.uk/Id/nhs-number";
 
     @Autowired
-    CreateIfAbsentWriter writer;
+    ConditionalBundleWriter writer;
 
     @Autowired
     PlatformTransactionManager transactionManager;
@@ -66,8 +67,17 @@ class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
                 .toUnqualifiedVersionless();
     }
 
-    private List<IdType> write(Bundle bundle, TransactionDetails resolved) {
+    private Optional<ConditionalBundleWriter.Written> write(Bundle bundle, TransactionDetails resolved) {
         return new TransactionTemplate(transactionManager).execute(tx -> writer.write(bundle, request(), resolved));
+    }
+
+    /** A conditional update entry, as the ADT and referral mappers write it. */
+    private static Bundle.BundleEntryComponent conditionalUpdate(Bundle bundle, Resource resource, String system,
+            String value) {
+        Bundle.BundleEntryComponent entry = bundle.addEntry().setFullUrl("urn:uuid:" + unique()).setResource(resource);
+        entry.getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(
+                resource.fhirType() + "?identifier=" + system + "|" + URLEncoder.encode(value, StandardCharsets.UTF_8));
+        return entry;
     }
 
     private static String unique() {
@@ -107,9 +117,9 @@ class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
         IdType councilId = store(storedCouncil);
         String tasks = "https://fhir.linkwell.example/Id/socialcare/" + council + "/assessment";
         String storedValue = "case 1/" + unique(); // needs URL encoding in the match URL
-        CldFiles.Person[] people = {CldFiles.Person.fresh(council, 1), CldFiles.Person.fresh(council, 2)};
+        String[] nhsNumbers = {SyntheticNhsNumbers.next(), SyntheticNhsNumbers.next()};
         Patient storedPerson = new Patient();
-        storedPerson.addIdentifier().setSystem(NHS).setValue(people[0].nhsNumber());
+        storedPerson.addIdentifier().setSystem(NHS).setValue(nhsNumbers[0]);
         storedPerson.addName().setFamily("Synthetic");
         IdType storedPersonId = store(storedPerson);
         IdType storedTaskId = store(task(tasks, storedValue, storedPersonId.getValue(), councilId.getValue()));
@@ -119,16 +129,17 @@ class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
         again.addIdentifier().setSystem(ODS).setValue(council);
         String councilUrl = createIfAbsent(bundle, again, ODS, council).getFullUrl();
         Patient newPerson = new Patient();
-        newPerson.addIdentifier().setSystem(NHS).setValue(people[1].nhsNumber());
+        newPerson.addIdentifier().setSystem(NHS).setValue(nhsNumbers[1]);
         newPerson.addName().setFamily("Synthetic");
-        String personUrl = createIfAbsent(bundle, newPerson, NHS, people[1].nhsNumber()).getFullUrl();
+        String personUrl = createIfAbsent(bundle, newPerson, NHS, nhsNumbers[1]).getFullUrl();
         createIfAbsent(bundle, task(tasks, storedValue, personUrl, councilUrl), tasks, storedValue);
         String newValue = "case 2/" + unique();
         Task newTask = task(tasks, newValue, personUrl, councilUrl);
         createIfAbsent(bundle, newTask, tasks, newValue);
 
         TransactionDetails resolved = new TransactionDetails();
-        List<IdType> created = write(bundle, resolved);
+        ConditionalBundleWriter.Written written = write(bundle, resolved).orElseThrow();
+        List<IdType> created = written.created();
 
         // Created: the new person and the new Task, each once, at version 1; nothing else.
         assertThat(created).extracting(IdType::getResourceType).containsExactly("Patient", "Task");
@@ -156,7 +167,11 @@ class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
         assertThat(jdbc.queryForList("SELECT RES_SEARCH_URL FROM HFJ_RES_SEARCH_URL WHERE RES_ID IN (?, ?)",
                 String.class, Long.parseLong(personId.getIdPart()), Long.parseLong(created.get(1).getIdPart())))
                 .singleElement().satisfies(url -> assertThat(url).startsWith("Patient?identifier=")
-                        .endsWith(people[1].nhsNumber()));
+                        .endsWith(nhsNumbers[1]));
+        // Every entry's id, at its version, in entry order.
+        assertThat(written.entries()).extracting(IdType::getValue).containsExactly(
+                councilId.withVersion("1").getValue(), created.get(0).getValue(),
+                storedTaskId.withVersion("1").getValue(), created.get(1).getValue());
         // Every id written or found is left resolved for the chunk's Provenance.
         for (IdType id : List.of(personId, created.get(1), councilId, storedTaskId)) {
             assertThat(resolved.hasResolvedResourceId(id.toUnqualifiedVersionless())).as(id.getValue()).isTrue();
@@ -182,25 +197,81 @@ class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
     }
 
     @Test
-    void aReferenceToAnEntryNotEarlierInTheBundleIsRefusedAndNothingIsWritten() {
+    void conditionalUpdatesUpdateTheStoredResourceOrCreateOneKeepingHapisGuard() {
+        String nhs = SyntheticNhsNumbers.next();
+        Patient storedPerson = new Patient();
+        storedPerson.addIdentifier().setSystem(NHS).setValue(nhs);
+        storedPerson.addName().setFamily("Synthetic");
+        IdType storedPersonId = store(storedPerson);
+        String system = "https://fhir.linkwell.example/Id/socialcare/ZTEST/review";
+        String value = unique();
+
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Patient update = new Patient();
+        update.addIdentifier().setSystem(NHS).setValue(nhs);
+        update.addName().setFamily("Synthetic").addGiven("Updated");
+        String personUrl = conditionalUpdate(bundle, update, NHS, nhs).getFullUrl();
+        Task task = task(system, value, personUrl, null);
+        conditionalUpdate(bundle, task, system, value);
+        TransactionDetails resolved = new TransactionDetails();
+        ConditionalBundleWriter.Written written = write(bundle, resolved).orElseThrow();
+
+        // The stored Patient is updated in place (version 2); the Task is new, pointing at it.
+        assertThat(written.entries()).extracting(IdType::getValue).first()
+                .isEqualTo(storedPersonId.withVersion("2").getValue());
+        assertThat(written.created()).singleElement().satisfies(id -> {
+            assertThat(id.getResourceType()).isEqualTo("Task");
+            assertThat(id.getVersionIdPart()).isEqualTo("1");
+        });
+        assertThat(((Patient) daos.getResourceDao(Patient.class).read(storedPersonId, request())).getNameFirstRep()
+                .getGivenAsSingleString()).isEqualTo("Updated");
+        assertThat(tasksBy(system, value)).singleElement()
+                .satisfies(t -> assertThat(t.getFor().getReference()).isEqualTo(storedPersonId.getValue()));
+        // A resource a conditional update creates gets HAPI's guard row, as in a transaction.
+        assertThat(jdbc.queryForList("SELECT RES_SEARCH_URL FROM HFJ_RES_SEARCH_URL WHERE RES_ID = ?",
+                String.class, Long.parseLong(written.created().get(0).getIdPart())))
+                .singleElement().satisfies(url -> assertThat(url).startsWith("Task?identifier="));
+        assertThat(resolved.hasResolvedResourceId(storedPersonId)).isTrue();
+        // Applied again: nothing new, the Task unchanged (HAPI sees no change), the references as before.
+        ConditionalBundleWriter.Written again = write(bundle, new TransactionDetails()).orElseThrow();
+        assertThat(again.created()).isEmpty();
+        assertThat(again.entries().get(1).getValue()).isEqualTo(written.created().get(0).getValue());
+        assertThat(tasksBy(system, value)).hasSize(1);
+    }
+
+    @Test
+    void aConditionalUpdateOfAnIdentityStoredTwiceIsRefused() {
+        String system = "https://fhir.linkwell.example/Id/socialcare/ZTEST/review";
+        String twice = unique();
+        store(task(system, twice, null, null));
+        store(task(system, twice, null, null));
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        conditionalUpdate(bundle, task(system, twice, null, null), system, twice);
+
+        assertThatThrownBy(() -> write(bundle, new TransactionDetails()))
+                .isInstanceOf(PreconditionFailedException.class)
+                .hasMessageContaining("Failed to update a Task")
+                .hasMessageNotContaining(twice);
+    }
+
+    @Test
+    void aReferenceToAnEntryNotEarlierInTheBundleIsLeftToHapiWithNothingWritten() {
         String system = "https://fhir.linkwell.example/Id/socialcare/ZTEST/assessment";
         String value = unique();
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         Patient later = new Patient();
-        String nhs = CldFiles.Person.fresh("ZTEST", 3).nhsNumber();
+        String nhs = SyntheticNhsNumbers.next();
         later.addIdentifier().setSystem(NHS).setValue(nhs);
         String laterUrl = CldMapper.fullUrl("Patient", new Identifier().setSystem(NHS).setValue(nhs));
         createIfAbsent(bundle, task(system, value, laterUrl, null), system, value);
         createIfAbsent(bundle, later, NHS, nhs);
 
-        assertThatThrownBy(() -> write(bundle, new TransactionDetails()))
-                .isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining("not an earlier entry");
+        assertThat(write(bundle, new TransactionDetails())).isEmpty();
         assertThat(tasksBy(system, value)).isEmpty();
     }
 
     @Test
-    void aBundleOfAnotherShapeIsLeftToHapiAsATransaction() {
+    void aBundleOfAnotherShapeIsLeftToHapiWithNothingWritten() {
         String system = "https://fhir.linkwell.example/Id/socialcare/ZTEST/review";
         String value = unique();
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
@@ -208,14 +279,8 @@ class CreateIfAbsentWriterTest extends GatewayIntegrationTest {
         // HAPI would read the comma as "or": only HAPI may decide this one.
         String comma = "a," + unique();
         createIfAbsent(bundle, task(system, comma, null, null), system, comma);
-        Bundle.BundleEntryComponent update = bundle.addEntry().setFullUrl("urn:uuid:" + unique())
-                .setResource(task(system, "put-" + value, null, null));
-        update.getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl("Task?identifier=" + system + "|put-" + value);
 
-        List<IdType> created = write(bundle, new TransactionDetails());
-
-        assertThat(created).hasSize(3).extracting(IdType::getResourceType).containsOnly("Task");
-        assertThat(tasksBy(system, value)).hasSize(1);
-        assertThat(tasksBy(system, "put-" + value)).hasSize(1);
+        assertThat(write(bundle, new TransactionDetails())).isEmpty();
+        assertThat(tasksBy(system, value)).isEmpty();
     }
 }
