@@ -64,7 +64,10 @@ public class StoredIdentities {
         String queryPart;
         if (matchUrl.startsWith(type + "?")) {
             queryPart = matchUrl.substring(type.length());
-        } else if (matchUrl.indexOf('?') < 0 && matchUrl.indexOf('/') < 0) {
+        } else if (matchUrl.indexOf('?') < 0) {
+            // A bare query, as a transaction's ifNoneExist often is (HAPI reads it as Type?query). Its system may
+            // hold '/' (https://...): a check for '/' here once locked every discharge's care team Organization
+            // as if it were never stored, and so made every worker's group that held a discharge take turns.
             queryPart = "?" + matchUrl;
         } else {
             return null;

@@ -142,6 +142,30 @@ class CreationLocksTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aStoredIdentityNamedByABareIfNoneExistTakesNoLock() {
+        // The ADT mapper's create-if-absent of the care team: ifNoneExist is a bare query whose system holds '/'.
+        String ods = "https://fhir.nhs.uk/Id/ods-organization-code";
+        String code = "X" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+        Organization stored = new Organization().setName("Care management team");
+        stored.addIdentifier().setSystem(ods).setValue(code);
+        SystemRequestDetails request = new SystemRequestDetails();
+        request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
+        daos.getResourceDao("Organization").create(stored, request);
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Organization again = new Organization().setName("Care management team");
+        again.addIdentifier().setSystem(ods).setValue(code);
+        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(again).getRequest()
+                .setMethod(Bundle.HTTPVerb.POST).setUrl("Organization").setIfNoneExist("identifier=" + ods + "|" + code);
+
+        assertThat(lock(bundle)).isEmpty();
+        // Not stored yet, the same entry is locked by the identity's own hash.
+        again.getIdentifierFirstRep().setValue(code + "N");
+        bundle.getEntryFirstRep().getRequest().setIfNoneExist("identifier=" + ods + "|" + code + "N");
+        assertThat(lock(bundle)).containsExactly(
+                identities.identifierHash("Organization", "Organization?identifier=" + ods + "|" + code + "N"));
+    }
+
+    @Test
     void otherMatchUrlsAreLockedByTheirUrlAndPlainWritesNotAtAll() {
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         String name = "Ward " + UUID.randomUUID();
