@@ -5,6 +5,8 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Date;
@@ -49,6 +51,9 @@ public class MessageApplication {
     private final ConditionalBundleWriter writer;
     private final MeterRegistry meters;
 
+    @PersistenceContext
+    private EntityManager entityManager;
+
     public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
             PlatformTransactionManager transactionManager, Clock clock, CreationLocks creationLocks,
             ConditionalBundleWriter writer, MeterRegistry meters) {
@@ -86,6 +91,10 @@ public class MessageApplication {
             List<List<String>> produced = new ArrayList<>();
             for (Translated t : messages) {
                 produced.add(applyInTransaction(t.message(), t.bundle(), t.senderDisplay()));
+                // Each message's writes go to the database now and leave the session: otherwise every later flush
+                // of the group (one before each message's identity look-up) dirty-checks all earlier ones again.
+                entityManager.flush();
+                entityManager.clear();
             }
             return produced;
         });
