@@ -39,7 +39,7 @@ public class MessageApplication {
     public static final String INBOUND_MESSAGE_SYSTEM = "https://fhir.linkwell.example/Id/inbound-message";
     public static final String CONTROL_ID_SYSTEM_PREFIX = "https://fhir.linkwell.example/Id/message-control-id/";
 
-    /** Messages applied, by how: {@code as=entries} (the conditional writer) or {@code as=transaction} (HAPI's). */
+    /** Messages written, by how (each attempt): {@code as=entries} (the conditional writer), {@code as=transaction}. */
     public static final String APPLIED_METER = "linkwell.ingest.applied";
 
     private final IFhirSystemDao<Bundle, ?> systemDao;

@@ -155,7 +155,8 @@ class CreationLocksTest extends GatewayIntegrationTest {
         Organization again = new Organization().setName("Care management team");
         again.addIdentifier().setSystem(ods).setValue(code);
         bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(again).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("Organization").setIfNoneExist("identifier=" + ods + "|" + code);
+                .setMethod(Bundle.HTTPVerb.POST).setUrl("Organization")
+                .setIfNoneExist("identifier=" + ods + "|" + code);
 
         assertThat(lock(bundle)).isEmpty();
         // Not stored yet, the same entry is locked by the identity's own hash.

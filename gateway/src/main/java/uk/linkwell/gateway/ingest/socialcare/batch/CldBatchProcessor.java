@@ -58,10 +58,11 @@ import uk.linkwell.mappings.socialcare.cld.CldRowException;
 
 /**
  * Applies a stored CLD file in chunks of about {@code linkwell.socialcare.batch.chunk-size} rows: each chunk is
- * written through HAPI's DAO layer (see {@link ConditionalBundleWriter}) in one database transaction, committed with the chunk's progress, its bad rows and
- * a Provenance, so a restart resumes after the last committed chunk and no row is lost or applied twice (and
- * every entry is a create-if-absent, so applying one again would change nothing anyway). A chunk the store
- * refuses is applied again row by row, so the good rows land and the one at fault is reported.
+ * written through HAPI's DAO layer (see {@link ConditionalBundleWriter}) in one database transaction, committed
+ * with the chunk's progress, its bad rows and a Provenance, so a restart resumes after the last committed chunk
+ * and no row is lost or applied twice (and every entry is a create-if-absent, so applying one again would change
+ * nothing anyway). A chunk the store refuses is applied again row by row, so the good rows land and the one at
+ * fault is reported.
  * <p>
  * Up to {@code writers} chunks are written at once, each on its own thread and database transaction, but they
  * commit strictly in file order, and two chunks that name a resource in common (every row names its Patient,
