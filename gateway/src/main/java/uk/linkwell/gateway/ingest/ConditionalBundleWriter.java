@@ -183,10 +183,8 @@ public class ConditionalBundleWriter {
         String matchUrl;
         if (request.getMethod() == Bundle.HTTPVerb.POST && type.equals(request.getUrl())) {
             update = false;
-            matchUrl = request.getIfNoneExist();
-            if (matchUrl != null && matchUrl.indexOf('?') < 0) {
-                matchUrl = type + "?" + matchUrl; // as HAPI reads a bare query
-            }
+            matchUrl = request.getIfNoneExist() == null ? null
+                    : StoredIdentities.qualified(type, request.getIfNoneExist());
         } else if (request.getMethod() == Bundle.HTTPVerb.PUT && !request.hasIfNoneExist()) {
             update = true;
             matchUrl = request.getUrl();

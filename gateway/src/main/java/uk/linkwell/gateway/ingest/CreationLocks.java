@@ -118,7 +118,7 @@ public class CreationLocks {
 
     /** The lock key of an identity whose match URL is not of the indexed shape. */
     static long keyOf(String type, String matchUrl) {
-        String url = matchUrl.startsWith(type + "?") ? matchUrl : type + "?" + matchUrl;
+        String url = StoredIdentities.qualified(type, matchUrl);
         return Hashing.murmur3_128().hashString(url, StandardCharsets.UTF_8).asLong();
     }
 

@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -49,7 +50,8 @@ public class MessageApplication {
     private final Clock clock;
     private final CreationLocks creationLocks;
     private final ConditionalBundleWriter writer;
-    private final MeterRegistry meters;
+    private final Counter appliedAsEntries;
+    private final Counter appliedAsTransaction;
 
     @PersistenceContext
     private EntityManager entityManager;
@@ -58,7 +60,8 @@ public class MessageApplication {
             PlatformTransactionManager transactionManager, Clock clock, CreationLocks creationLocks,
             ConditionalBundleWriter writer, MeterRegistry meters) {
         this.writer = writer;
-        this.meters = meters;
+        this.appliedAsEntries = meters.counter(APPLIED_METER, "as", "entries");
+        this.appliedAsTransaction = meters.counter(APPLIED_METER, "as", "transaction");
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
@@ -105,7 +108,7 @@ public class MessageApplication {
         SystemRequestDetails request = PatientCarryOver.carryingOver(new SystemRequestDetails());
         TransactionDetails resolved = new TransactionDetails();
         Optional<ConditionalBundleWriter.Written> written = writer.write(bundle, request, resolved);
-        meters.counter(APPLIED_METER, "as", written.isPresent() ? "entries" : "transaction").increment();
+        (written.isPresent() ? appliedAsEntries : appliedAsTransaction).increment();
         if (written.isPresent()) {
             List<String> produced = written.get().entries().stream().map(IdType::getValue).toList();
             Provenance provenance = provenance(message, senderDisplay);

@@ -61,17 +61,11 @@ public class StoredIdentities {
         if (matchUrl == null || partitionSettings.isPartitioningEnabled()) {
             return null;
         }
-        String queryPart;
-        if (matchUrl.startsWith(type + "?")) {
-            queryPart = matchUrl.substring(type.length());
-        } else if (matchUrl.indexOf('?') < 0) {
-            // A bare query, as a transaction's ifNoneExist often is (HAPI reads it as Type?query). Its system may
-            // hold '/' (https://...): a check for '/' here once locked every discharge's care team Organization
-            // as if it were never stored, and so made every worker's group that held a discharge take turns.
-            queryPart = "?" + matchUrl;
-        } else {
+        String url = qualified(type, matchUrl);
+        if (!url.startsWith(type + "?")) {
             return null;
         }
+        String queryPart = url.substring(type.length());
         // Read as HAPI reads a match URL (its own parser), then only the one shape this handles.
         Map<String, String[]> query = UrlUtil.parseQueryString(queryPart);
         String[] identifier = query.size() == 1 ? query.get("identifier") : null;
@@ -94,6 +88,21 @@ public class StoredIdentities {
         }
         return ResourceIndexedSearchParamToken.calculateHashSystemAndValue(partitionSettings,
                 RequestPartitionId.defaultPartition(), type, "identifier", system, value);
+    }
+
+    /**
+     * The match URL as HAPI reads it for a resource of {@code type} ({@code MatchResourceUrlService}): a bare query,
+     * as a transaction's ifNoneExist often is, means {@code Type?query}. The one place this gateway reads it so:
+     * a query whose system holds '/' (https://...) was once taken for something else here, and every discharge's
+     * care team Organization was locked as if it were never stored, so every worker's group that held a
+     * discharge took its turn behind the others.
+     */
+    public static String qualified(String type, String matchUrl) {
+        int question = matchUrl.indexOf('?');
+        if (question > 0) {
+            return matchUrl;
+        }
+        return question == 0 ? type + matchUrl : type + "?" + matchUrl;
     }
 
     /**
