@@ -8,8 +8,8 @@ import java.util.Objects;
  * so that mappers never read a clock or invent ids and golden files stay stable.
  */
 public record MappingContext(String bundleId, Instant receivedAt) {
-  public MappingContext {
-    Objects.requireNonNull(bundleId, "bundleId");
-    Objects.requireNonNull(receivedAt, "receivedAt");
-  }
+    public MappingContext {
+        Objects.requireNonNull(bundleId, "bundleId");
+        Objects.requireNonNull(receivedAt, "receivedAt");
+    }
 }

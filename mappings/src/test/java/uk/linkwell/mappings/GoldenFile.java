@@ -23,7 +23,9 @@ public final class GoldenFile {
         if (UPDATE) {
             Files.writeString(expectedFile, actualJson + "\n", StandardCharsets.UTF_8);
         }
-        assertThat(expectedFile).as("expected file; create it with -Dgolden.update=true").exists();
+        assertThat(expectedFile)
+                .as("expected file; create it with -Dgolden.update=true")
+                .exists();
         assertThat(JSON.readTree(actualJson)).as(name).isEqualTo(JSON.readTree(Files.readString(expectedFile)));
     }
 }

@@ -1,18 +1,19 @@
 package uk.linkwell.profiles;
 
 import ca.uhn.fhir.context.ConfigurationException;
+import ca.uhn.fhir.context.support.IValidationSupport;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import ca.uhn.fhir.context.support.IValidationSupport;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
-import org.hl7.fhir.r5.context.IWorkerContext;
 import org.hl7.fhir.exceptions.FHIRException;
+import org.hl7.fhir.r5.context.IWorkerContext;
 import org.hl7.fhir.r5.elementmodel.JsonParser;
 import org.hl7.fhir.r5.elementmodel.Manager;
 import org.hl7.fhir.r5.elementmodel.ParserBase.ValidationPolicy;
@@ -20,7 +21,6 @@ import org.hl7.fhir.r5.elementmodel.ValidatedFragment;
 import org.hl7.fhir.r5.model.StructureDefinition;
 import org.hl7.fhir.r5.utils.validation.ValidatorSession;
 import org.hl7.fhir.r5.utils.validation.constants.IdStatus;
-import java.util.Objects;
 import org.hl7.fhir.r5.utils.xver.XVerExtensionManagerOld;
 import org.hl7.fhir.utilities.i18n.I18nConstants;
 import org.hl7.fhir.utilities.validation.ValidationMessage;
@@ -53,6 +53,7 @@ final class InstanceValidatorPool {
          * cost in the ADT benchmark's profile.
          */
         final JsonParser parser;
+
         int uses;
 
         Pooled(InstanceValidator validator, JsonParser parser) {
@@ -64,7 +65,8 @@ final class InstanceValidatorPool {
     InstanceValidatorPool(FhirInstanceValidator settings, IValidationSupport validationSupport, int size) {
         this.settings = settings;
         // The same worker context FhirInstanceValidator builds for itself, built once here.
-        this.workerContext = WorkerContextValidationSupportAdapter.newVersionSpecificWorkerContextWrapper(validationSupport);
+        this.workerContext =
+                WorkerContextValidationSupportAdapter.newVersionSpecificWorkerContextWrapper(validationSupport);
         this.idle = new ArrayBlockingQueue<>(size);
         for (int i = 0; i < size; i++) {
             idle.add(new Pooled(null, null));
@@ -98,16 +100,20 @@ final class InstanceValidatorPool {
             byte[] content = json.getBytes(StandardCharsets.UTF_8);
             if (profiles.stream().anyMatch(sd -> sd.getKind() == StructureDefinition.StructureDefinitionKind.LOGICAL)) {
                 // Logical models change how the parser reads the content: the validator's own entry point handles them.
-                used.validator.validate(null, messages, new ByteArrayInputStream(content), Manager.FhirFormat.JSON,
-                        profiles);
+                used.validator.validate(
+                        null, messages, new ByteArrayInputStream(content), Manager.FhirFormat.JSON, profiles);
             } else {
                 // What InstanceValidator.validate(appContext, errors, stream, JSON, profiles) does for a resource
                 // profile, with the pooled parser instead of a new one (see Pooled.parser).
                 List<ValidatedFragment> fragments = parse(used.parser, content);
                 for (ValidatedFragment fragment : fragments) {
                     if (fragment.getElement() != null) {
-                        used.validator.validate(null, fragment.getErrors(),
-                                fragments.size() > 1 ? fragment.path() : null, fragment.getElement(), profiles);
+                        used.validator.validate(
+                                null,
+                                fragment.getErrors(),
+                                fragments.size() > 1 ? fragment.path() : null,
+                                fragment.getElement(),
+                                profiles);
                     }
                     messages.addAll(fragment.getErrors());
                 }
@@ -116,7 +122,8 @@ final class InstanceValidatorPool {
             // The suppressions HAPI's own wrapper applies.
             messages.removeIf(m -> I18nConstants.TERMINOLOGY_TX_BINDING_NOSOURCE.equals(m.getMessageId())
                     || (I18nConstants.TERMINOLOGY_TX_VALUESET_NOTFOUND.equals(m.getMessageId())
-                            && m.getMessage() != null && m.getMessage().contains("http://hl7.org/fhir/ValueSet/mimetypes")));
+                            && m.getMessage() != null
+                            && m.getMessage().contains("http://hl7.org/fhir/ValueSet/mimetypes")));
             for (ValidationMessage m : messages) {
                 if ((I18nConstants.VALIDATION_VAL_PROFILE_UNKNOWN.equals(m.getMessageId())
                                 || I18nConstants.VALIDATION_VAL_PROFILE_UNKNOWN_NOT_POLICY.equals(m.getMessageId()))
@@ -158,10 +165,13 @@ final class InstanceValidatorPool {
     private InstanceValidator newValidator() {
         InstanceValidator v;
         try {
-            v = new InstanceValidator(workerContext,
-                    Objects.requireNonNullElseGet(settings.getHostApplicationServices(),
-                            FhirInstanceValidator.NullEvaluationContext::new),
-                    new XVerExtensionManagerOld(workerContext), new ValidatorSession(), new ValidatorSettings());
+            v = new InstanceValidator(
+                    workerContext,
+                    Objects.requireNonNullElseGet(
+                            settings.getHostApplicationServices(), FhirInstanceValidator.NullEvaluationContext::new),
+                    new XVerExtensionManagerOld(workerContext),
+                    new ValidatorSession(),
+                    new ValidatorSettings());
         } catch (Exception e) {
             throw new ConfigurationException("Cannot build the FHIR instance validator: " + e.getMessage(), e);
         }

@@ -6,48 +6,48 @@ import java.util.Optional;
 /** Canonical URLs of the Linkwell profiles and the default profile for each resource type. */
 public final class LinkwellProfiles {
 
-  private static final String SD = LinkwellPackage.CANONICAL_BASE + "/StructureDefinition/";
+    private static final String SD = LinkwellPackage.CANONICAL_BASE + "/StructureDefinition/";
 
-  public static final String PATIENT = SD + "LinkwellPatient";
-  public static final String CARE_PLAN = SD + "LinkwellCarePlan";
-  public static final String GOAL = SD + "LinkwellGoal";
-  public static final String SERVICE_REQUEST = SD + "LinkwellServiceRequest";
-  public static final String TASK = SD + "LinkwellTask";
-  public static final String CONSENT = SD + "LinkwellConsent";
-  public static final String ENCOUNTER = SD + "LinkwellEncounter";
-  public static final String EPISODE_OF_CARE = SD + "LinkwellEpisodeOfCare";
-  public static final String FLAG = SD + "LinkwellFlag";
-  public static final String COMMUNICATION = SD + "LinkwellCommunication";
+    public static final String PATIENT = SD + "LinkwellPatient";
+    public static final String CARE_PLAN = SD + "LinkwellCarePlan";
+    public static final String GOAL = SD + "LinkwellGoal";
+    public static final String SERVICE_REQUEST = SD + "LinkwellServiceRequest";
+    public static final String TASK = SD + "LinkwellTask";
+    public static final String CONSENT = SD + "LinkwellConsent";
+    public static final String ENCOUNTER = SD + "LinkwellEncounter";
+    public static final String EPISODE_OF_CARE = SD + "LinkwellEpisodeOfCare";
+    public static final String FLAG = SD + "LinkwellFlag";
+    public static final String COMMUNICATION = SD + "LinkwellCommunication";
 
-  public static final String COMPLEXITY_RATING_EXTENSION = SD + "complexity-rating";
-  public static final String REFERRAL_CONSENT_EXTENSION = SD + "referral-consent";
-  public static final String RECOMMENDED_ALTERNATIVE_EXTENSION = SD + "recommended-alternative";
-  public static final String CONSENT_METHOD_EXTENSION = SD + "consent-method";
-  public static final String CONSENT_RECORDED_BY_EXTENSION = SD + "consent-recorded-by";
-  public static final String BEST_INTEREST_DECISION_EXTENSION = SD + "best-interest-decision";
-  public static final String NHS_NUMBER_VERIFICATION_STATUS_EXTENSION =
-      "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
+    public static final String COMPLEXITY_RATING_EXTENSION = SD + "complexity-rating";
+    public static final String REFERRAL_CONSENT_EXTENSION = SD + "referral-consent";
+    public static final String RECOMMENDED_ALTERNATIVE_EXTENSION = SD + "recommended-alternative";
+    public static final String CONSENT_METHOD_EXTENSION = SD + "consent-method";
+    public static final String CONSENT_RECORDED_BY_EXTENSION = SD + "consent-recorded-by";
+    public static final String BEST_INTEREST_DECISION_EXTENSION = SD + "best-interest-decision";
+    public static final String NHS_NUMBER_VERIFICATION_STATUS_EXTENSION =
+            "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
 
-  public static final String NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number";
-  public static final String ODS_CODE_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code";
+    public static final String NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number";
+    public static final String ODS_CODE_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code";
 
-  /** Resource type name to the profile a resource of that type is held to when it claims none. */
-  public static final Map<String, String> DEFAULT_PROFILES = Map.of(
-      "Patient", PATIENT,
-      "CarePlan", CARE_PLAN,
-      "Goal", GOAL,
-      "ServiceRequest", SERVICE_REQUEST,
-      "Task", TASK,
-      "Consent", CONSENT,
-      "Encounter", ENCOUNTER,
-      "EpisodeOfCare", EPISODE_OF_CARE,
-      "Flag", FLAG,
-      "Communication", COMMUNICATION);
+    /** Resource type name to the profile a resource of that type is held to when it claims none. */
+    public static final Map<String, String> DEFAULT_PROFILES = Map.of(
+            "Patient", PATIENT,
+            "CarePlan", CARE_PLAN,
+            "Goal", GOAL,
+            "ServiceRequest", SERVICE_REQUEST,
+            "Task", TASK,
+            "Consent", CONSENT,
+            "Encounter", ENCOUNTER,
+            "EpisodeOfCare", EPISODE_OF_CARE,
+            "Flag", FLAG,
+            "Communication", COMMUNICATION);
 
-  private LinkwellProfiles() {}
+    private LinkwellProfiles() {}
 
-  /** The default Linkwell profile for a resource type, empty if Linkwell does not profile it. */
-  public static Optional<String> defaultProfileFor(String resourceType) {
-    return Optional.ofNullable(DEFAULT_PROFILES.get(resourceType));
-  }
+    /** The default Linkwell profile for a resource type, empty if Linkwell does not profile it. */
+    public static Optional<String> defaultProfileFor(String resourceType) {
+        return Optional.ofNullable(DEFAULT_PROFILES.get(resourceType));
+    }
 }

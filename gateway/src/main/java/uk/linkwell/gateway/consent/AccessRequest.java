@@ -10,8 +10,15 @@ import java.time.Instant;
  * @param breakGlassOpen whether a break-glass window opened earlier for this requester still covers the patient
  *                       being decided; the engine treats it like a fresh break-glass request
  */
-public record AccessRequest(String clientId, String role, String organisation, String practitioner,
-        String purposeOfUse, String breakGlassReason, Instant at, BreakGlassWindow breakGlassOpen) {
+public record AccessRequest(
+        String clientId,
+        String role,
+        String organisation,
+        String practitioner,
+        String purposeOfUse,
+        String breakGlassReason,
+        Instant at,
+        BreakGlassWindow breakGlassOpen) {
 
     /** Whether a break-glass window is open for a patient (the adapter keeps them; tests pass a lambda). */
     @FunctionalInterface

@@ -41,7 +41,8 @@ public class AuthorOrganisationStamp {
 
     private void stamp(IBaseResource previous, IBaseResource resource, RequestDetails request) {
         Optional<Requester> writer = request == null ? Optional.empty() : FhirRequesters.of(request);
-        boolean mayState = writer.isEmpty() || exemptRoles.contains(writer.get().role().code());
+        boolean mayState =
+                writer.isEmpty() || exemptRoles.contains(writer.get().role().code());
         String stated = authorOf(resource);
         String before = previous == null ? null : authorOf(previous);
         String author;

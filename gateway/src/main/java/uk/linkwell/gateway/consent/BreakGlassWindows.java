@@ -26,7 +26,8 @@ public final class BreakGlassWindows {
     }
 
     public void open(String clientId, String practitioner, String patient, String reason) {
-        windows.put(key(clientId, practitioner, patient), new Opened(clock.instant().plus(length), reason));
+        windows.put(
+                key(clientId, practitioner, patient), new Opened(clock.instant().plus(length), reason));
     }
 
     /** The open window for this requester and patient, if any. */

@@ -25,8 +25,19 @@ public final class ConsentAwareCount {
 
     public static final int MAX_COUNTED = 10_000;
     /** Parameters that shape the response, not the set of matches. */
-    private static final Set<String> NOT_CRITERIA = Set.of("_summary", "_total", "_count", "_sort", "_include",
-            "_revinclude", "_elements", "_format", "_pretty", "_offset", "_getpagesoffset", "_getpages");
+    private static final Set<String> NOT_CRITERIA = Set.of(
+            "_summary",
+            "_total",
+            "_count",
+            "_sort",
+            "_include",
+            "_revinclude",
+            "_elements",
+            "_format",
+            "_pretty",
+            "_offset",
+            "_getpagesoffset",
+            "_getpages");
 
     private final FhirContext fhirContext;
     private final DaoRegistry daos;
@@ -47,8 +58,10 @@ public final class ConsentAwareCount {
                 continue;
             }
             for (String value : p.getValue()) {
-                url.append(URLEncoder.encode(p.getKey(), StandardCharsets.UTF_8)).append('=')
-                        .append(URLEncoder.encode(value, StandardCharsets.UTF_8)).append('&');
+                url.append(URLEncoder.encode(p.getKey(), StandardCharsets.UTF_8))
+                        .append('=')
+                        .append(URLEncoder.encode(value, StandardCharsets.UTF_8))
+                        .append('&');
             }
         }
         SearchParameterMap map = matchUrls.translateMatchUrl(url.toString(), fhirContext.getResourceDefinition(type));

@@ -39,16 +39,19 @@ public class ConsentConfig {
 
     /** On the storage layer, so REST writes and route writes alike carry their author organisation. */
     @Bean
-    public AuthorOrganisationStamp authorOrganisationStamp(ConsentProperties properties,
-            IInterceptorService storageInterceptors) {
+    public AuthorOrganisationStamp authorOrganisationStamp(
+            ConsentProperties properties, IInterceptorService storageInterceptors) {
         AuthorOrganisationStamp stamp = new AuthorOrganisationStamp(properties.exemptRoles());
         storageInterceptors.registerInterceptor(stamp);
         return stamp;
     }
 
     @Bean
-    public PatientConsents patientConsents(DaoRegistry daos, ConsentProperties properties,
-            IInterceptorService storageInterceptors, DataSource dataSource) {
+    public PatientConsents patientConsents(
+            DaoRegistry daos,
+            ConsentProperties properties,
+            IInterceptorService storageInterceptors,
+            DataSource dataSource) {
         StoreConsentLookup store = new StoreConsentLookup(dataSource, daos);
         PatientConsents consents = new PatientConsents(store, properties.consentCacheTtl(), Clock.systemUTC());
         storageInterceptors.registerInterceptor(consents);
@@ -74,18 +77,30 @@ public class ConsentConfig {
     }
 
     @Bean
-    public OutboundConsentFilter outboundConsentFilter(ConsentPolicy policy, ResourceFactsReader facts,
-            PatientConsents consents, StoreActorDirectory directory, ConsentedDisclosures disclosures,
+    public OutboundConsentFilter outboundConsentFilter(
+            ConsentPolicy policy,
+            ResourceFactsReader facts,
+            PatientConsents consents,
+            StoreActorDirectory directory,
+            ConsentedDisclosures disclosures,
             FhirContext fhirContext) {
-        return new OutboundConsentFilter(policy, facts, consents::of, directory, disclosures,
-                new Redaction(fhirContext), Clock.systemUTC());
+        return new OutboundConsentFilter(
+                policy, facts, consents::of, directory, disclosures, new Redaction(fhirContext), Clock.systemUTC());
     }
 
     @Bean
-    public FhirConsentRegistration fhirConsentRegistration(ConsentProperties properties,
-            SecurityProperties security, FhirRestServer fhirServer, ConsentPolicy policy, ResourceFactsReader facts,
-            PatientConsents consents, StoreActorDirectory directory, BreakGlassWindows windows,
-            ConsentedDisclosures disclosures, FhirContext fhirContext, DaoRegistry daos,
+    public FhirConsentRegistration fhirConsentRegistration(
+            ConsentProperties properties,
+            SecurityProperties security,
+            FhirRestServer fhirServer,
+            ConsentPolicy policy,
+            ResourceFactsReader facts,
+            PatientConsents consents,
+            StoreActorDirectory directory,
+            BreakGlassWindows windows,
+            ConsentedDisclosures disclosures,
+            FhirContext fhirContext,
+            DaoRegistry daos,
             ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
         if (!properties.enabled()) {
             if (!properties.allowDisabled()) {
@@ -101,8 +116,16 @@ public class ConsentConfig {
             log.error("Consent engine not registered: it needs the requester's token and security is off");
             return new FhirConsentRegistration(null, null);
         }
-        FhirConsentAdapter adapter = new FhirConsentAdapter(policy, facts, consents, directory, windows, disclosures,
-                new Redaction(fhirContext), Clock.systemUTC(), new ConsentAwareCount(fhirContext, daos, matchUrls),
+        FhirConsentAdapter adapter = new FhirConsentAdapter(
+                policy,
+                facts,
+                consents,
+                directory,
+                windows,
+                disclosures,
+                new Redaction(fhirContext),
+                Clock.systemUTC(),
+                new ConsentAwareCount(fhirContext, daos, matchUrls),
                 fhirContext);
         ConsentInterceptor interceptor = new ConsentInterceptor(adapter);
         fhirServer.server().registerInterceptor(adapter);

@@ -14,7 +14,9 @@ public record ConsentDecision(Outcome outcome, String basis, List<String> redact
 
     /** Permit, deny, or permit with some elements removed. */
     public enum Outcome {
-        PERMIT("permit"), PERMIT_REDACTED("permit-redacted"), DENY("deny");
+        PERMIT("permit"),
+        PERMIT_REDACTED("permit-redacted"),
+        DENY("deny");
 
         private final String code;
 

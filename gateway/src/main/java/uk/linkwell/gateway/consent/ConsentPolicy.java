@@ -81,21 +81,22 @@ public final class ConsentPolicy {
      * @param consents the patient's Consent resources (any status: only active, in-period, patient-privacy ones
      *                 about this patient count)
      */
-    public ConsentDecision decide(AccessRequest who, ResourceFacts what, List<Consent> consents,
-            ActorDirectory directory) {
+    public ConsentDecision decide(
+            AccessRequest who, ResourceFacts what, List<Consent> consents, ActorDirectory directory) {
         ConsentDecision normal = decideNormally(who, what, consents, directory);
         if (normal.permitted() || what.patient() == null) {
             return normal;
         }
-        boolean glass = (who.breaksGlass() && mayBreakGlass(who.role())) || who.breakGlassOpen().openFor(what.patient());
+        boolean glass = (who.breaksGlass() && mayBreakGlass(who.role()))
+                || who.breakGlassOpen().openFor(what.patient());
         if (glass && rules.breakGlass().types().contains(what.type())) {
             return new ConsentDecision(Outcome.PERMIT, BREAK_GLASS, List.of(), true);
         }
         return normal;
     }
 
-    private ConsentDecision decideNormally(AccessRequest who, ResourceFacts what, List<Consent> consents,
-            ActorDirectory directory) {
+    private ConsentDecision decideNormally(
+            AccessRequest who, ResourceFacts what, List<Consent> consents, ActorDirectory directory) {
         if (isExempt(who.role())) {
             return ConsentDecision.permit(EXEMPT);
         }
@@ -129,8 +130,8 @@ public final class ConsentPolicy {
         return basis.roles().contains(who.role())
                 && (basis.types().isEmpty() || basis.types().contains(what.type()))
                 && (basis.purposes().isEmpty() || basis.purposes().contains(who.purposeOfUse()))
-                && (!basis.addressedToRequester() || (who.organisation() != null
-                        && what.addressedTo().contains(who.organisation())));
+                && (!basis.addressedToRequester()
+                        || (who.organisation() != null && what.addressedTo().contains(who.organisation())));
     }
 
     /** Cuts a permit down to what the recipient role needs: withheld types, allow-lists, redacted elements. */
@@ -162,16 +163,16 @@ public final class ConsentPolicy {
     private record Verdict(ConsentProvisionType type, String basis) {}
 
     /** Across Consents: any applicable deny wins, else any permit, else none applies. */
-    private Optional<Verdict> consentVerdict(AccessRequest who, ResourceFacts what, List<Consent> consents,
-            ActorDirectory directory) {
+    private Optional<Verdict> consentVerdict(
+            AccessRequest who, ResourceFacts what, List<Consent> consents, ActorDirectory directory) {
         Verdict permit = null;
         for (Consent consent : consents) {
             if (!inForce(consent, what.patient(), who.at())) {
                 continue;
             }
             String id = "Consent/" + consent.getIdElement().getIdPart();
-            Optional<Verdict> v = evaluate(consent.getProvision(), id + "#provision", ConsentProvisionType.PERMIT,
-                    who, what, directory);
+            Optional<Verdict> v = evaluate(
+                    consent.getProvision(), id + "#provision", ConsentProvisionType.PERMIT, who, what, directory);
             if (v.isPresent() && v.get().type() == ConsentProvisionType.DENY) {
                 return v;
             }
@@ -191,7 +192,10 @@ public final class ConsentPolicy {
         if (!privacy) {
             return false;
         }
-        String about = consent.getPatient().getReferenceElement().toUnqualifiedVersionless().getValue();
+        String about = consent.getPatient()
+                .getReferenceElement()
+                .toUnqualifiedVersionless()
+                .getValue();
         if (about == null || !about.equals(patient)) {
             return false;
         }
@@ -208,7 +212,8 @@ public final class ConsentPolicy {
         }
         // An end date without a time means the whole of that day.
         if (period.hasEnd()) {
-            Date end = period.getEndElement().getPrecision().compareTo(ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY) <= 0
+            Date end = period.getEndElement().getPrecision().compareTo(ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY)
+                            <= 0
                     ? new Date(period.getEndElement().getValue().getTime() + 86_400_000L - 1)
                     : period.getEnd();
             return !now.after(end);
@@ -220,16 +225,21 @@ public final class ConsentPolicy {
      * A provision applies when all its conditions match; then the deepest applicable nested provision decides,
      * a deny among siblings winning over a permit.
      */
-    private Optional<Verdict> evaluate(ProvisionComponent provision, String path, ConsentProvisionType inherited,
-            AccessRequest who, ResourceFacts what, ActorDirectory directory) {
+    private Optional<Verdict> evaluate(
+            ProvisionComponent provision,
+            String path,
+            ConsentProvisionType inherited,
+            AccessRequest who,
+            ResourceFacts what,
+            ActorDirectory directory) {
         if (!matches(provision, who, what, directory)) {
             return Optional.empty();
         }
         ConsentProvisionType type = provision.hasType() ? provision.getType() : inherited;
         Verdict chosen = null;
         for (int i = 0; i < provision.getProvision().size(); i++) {
-            Optional<Verdict> nested = evaluate(provision.getProvision().get(i), path + ".provision[" + i + "]",
-                    type, who, what, directory);
+            Optional<Verdict> nested = evaluate(
+                    provision.getProvision().get(i), path + ".provision[" + i + "]", type, who, what, directory);
             if (nested.isPresent() && nested.get().type() == ConsentProvisionType.DENY) {
                 return nested;
             }
@@ -247,18 +257,24 @@ public final class ConsentPolicy {
         if (p.hasActor() && p.getActor().stream().noneMatch(a -> actorIs(a, who, directory))) {
             return false;
         }
-        if (p.hasPurpose() && p.getPurpose().stream().noneMatch(c -> who.purposeOfUse().equals(c.getCode()))) {
+        if (p.hasPurpose()
+                && p.getPurpose().stream().noneMatch(c -> who.purposeOfUse().equals(c.getCode()))) {
             return false;
         }
         if (p.hasClass_() && p.getClass_().stream().noneMatch(c -> what.type().equals(c.getCode()))) {
             return false;
         }
-        if (p.hasSecurityLabel() && p.getSecurityLabel().stream()
-                .noneMatch(c -> what.securityLabels().contains(c.getCode()))) {
+        if (p.hasSecurityLabel()
+                && p.getSecurityLabel().stream()
+                        .noneMatch(c -> what.securityLabels().contains(c.getCode()))) {
             return false;
         }
-        if (p.hasData() && p.getData().stream().noneMatch(d -> what.reference().equals(
-                d.getReference().getReferenceElement().toUnqualifiedVersionless().getValue()))) {
+        if (p.hasData()
+                && p.getData().stream().noneMatch(d -> what.reference()
+                        .equals(d.getReference()
+                                .getReferenceElement()
+                                .toUnqualifiedVersionless()
+                                .getValue()))) {
             return false;
         }
         return true;
@@ -268,14 +284,18 @@ public final class ConsentPolicy {
     private static boolean actorIs(Consent.provisionActorComponent actor, AccessRequest who, ActorDirectory directory) {
         Reference ref = actor.getReference();
         if (ref.hasIdentifier() && ODS.equals(ref.getIdentifier().getSystem())) {
-            return ref.getIdentifier().getValue() != null && ref.getIdentifier().getValue().equals(who.organisation());
+            return ref.getIdentifier().getValue() != null
+                    && ref.getIdentifier().getValue().equals(who.organisation());
         }
         if (ref.hasReference()) {
             String target = ref.getReferenceElement().toUnqualifiedVersionless().getValue();
             String type = ref.getReferenceElement().getResourceType();
             if ("Organization".equals(type)) {
                 return who.organisation() != null
-                        && directory.odsCodeOf(target).map(who.organisation()::equals).orElse(false);
+                        && directory
+                                .odsCodeOf(target)
+                                .map(who.organisation()::equals)
+                                .orElse(false);
             }
             if ("Practitioner".equals(type)) {
                 return target.equals(who.practitioner());
@@ -292,7 +312,8 @@ public final class ConsentPolicy {
 
     private static boolean roleMatches(CodeableConcept role, String clientRole) {
         for (Coding c : role.getCoding()) {
-            if (clientRole.equals(c.getCode()) || RECIPIENT_ROLES.getOrDefault(c.getCode(), List.of()).contains(clientRole)) {
+            if (clientRole.equals(c.getCode())
+                    || RECIPIENT_ROLES.getOrDefault(c.getCode(), List.of()).contains(clientRole)) {
                 return true;
             }
         }

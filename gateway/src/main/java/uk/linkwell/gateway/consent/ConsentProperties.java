@@ -43,8 +43,8 @@ public record ConsentProperties(
      * @param withheldTypes    types withheld unless marked as bearing on risk
      * @param redactedElements {@code Type.element} removed before a resource leaves (top-level elements)
      */
-    public record MinimumNecessary(List<String> allowedTypes, List<String> withheldTypes,
-            List<String> redactedElements) {
+    public record MinimumNecessary(
+            List<String> allowedTypes, List<String> withheldTypes, List<String> redactedElements) {
 
         public MinimumNecessary {
             allowedTypes = allowedTypes == null ? List.of() : List.copyOf(allowedTypes);
@@ -63,8 +63,13 @@ public record ConsentProperties(
      * @param addressedToRequester only records addressed to the requester's organisation (a referral's performer)
      * @param overridesRefusal     whether it applies even where the person's consent refuses (safeguarding)
      */
-    public record LegalBasis(String code, Set<String> roles, Set<String> types, Set<String> purposes,
-            @DefaultValue("false") boolean addressedToRequester, @DefaultValue("false") boolean overridesRefusal) {
+    public record LegalBasis(
+            String code,
+            Set<String> roles,
+            Set<String> types,
+            Set<String> purposes,
+            @DefaultValue("false") boolean addressedToRequester,
+            @DefaultValue("false") boolean overridesRefusal) {
 
         public LegalBasis {
             roles = roles == null ? Set.of() : Set.copyOf(roles);
@@ -80,10 +85,23 @@ public record ConsentProperties(
      * @param window how long a break-glass keeps the patient open to the requester
      * @param types  the need-to-know set it opens
      */
-    public record BreakGlass(@DefaultValue({"gp-system", "social-care-system", "link-worker-app"}) Set<String> roles,
+    public record BreakGlass(
+            @DefaultValue({"gp-system", "social-care-system", "link-worker-app"}) Set<String> roles,
             @DefaultValue("60m") Duration window,
-            @DefaultValue({"Patient", "CarePlan", "Goal", "Flag", "RiskAssessment", "CareTeam", "EpisodeOfCare",
-                    "AllergyIntolerance", "MedicationStatement", "MedicationRequest", "Condition"}) Set<String> types) {
+            @DefaultValue({
+                        "Patient",
+                        "CarePlan",
+                        "Goal",
+                        "Flag",
+                        "RiskAssessment",
+                        "CareTeam",
+                        "EpisodeOfCare",
+                        "AllergyIntolerance",
+                        "MedicationStatement",
+                        "MedicationRequest",
+                        "Condition"
+                    })
+                    Set<String> types) {
 
         public BreakGlass {
             roles = Set.copyOf(roles);
@@ -93,9 +111,17 @@ public record ConsentProperties(
 
     /** Rules with no minimum-necessary limits and no legal bases, for tests of one rule at a time. */
     public static ConsentProperties consentOnly() {
-        return new ConsentProperties(true, false, Set.of("admin"),
-                "https://fhir.linkwell.example/CodeSystem/sharing-marker|bears-on-risk", Map.of(), List.of(),
-                new BreakGlass(Set.of("gp-system", "social-care-system", "link-worker-app"), Duration.ofMinutes(60),
-                        Set.of("Patient", "CarePlan", "Flag", "Condition")), Duration.ofSeconds(60));
+        return new ConsentProperties(
+                true,
+                false,
+                Set.of("admin"),
+                "https://fhir.linkwell.example/CodeSystem/sharing-marker|bears-on-risk",
+                Map.of(),
+                List.of(),
+                new BreakGlass(
+                        Set.of("gp-system", "social-care-system", "link-worker-app"),
+                        Duration.ofMinutes(60),
+                        Set.of("Patient", "CarePlan", "Flag", "Condition")),
+                Duration.ofSeconds(60));
     }
 }

@@ -57,8 +57,15 @@ public final class ConsentedDisclosures {
          */
         public void disclose(ResourceFacts what, ConsentDecision decision, String disclosedAs) {
             if (decision.permitted() && what.patient() != null) {
-                permitted.computeIfAbsent(List.of(what.patient(), decision.outcome().code(), decision.basis(),
-                        decision.breakGlass()), k -> new LinkedHashSet<>()).add(disclosedAs);
+                permitted
+                        .computeIfAbsent(
+                                List.of(
+                                        what.patient(),
+                                        decision.outcome().code(),
+                                        decision.basis(),
+                                        decision.breakGlass()),
+                                k -> new LinkedHashSet<>())
+                        .add(disclosedAs);
             }
         }
 
@@ -67,10 +74,21 @@ public final class ConsentedDisclosures {
             List<Disclosure> disclosures = new ArrayList<>();
             permitted.forEach((key, refs) -> {
                 boolean glass = (Boolean) key.get(3);
-                disclosures.add(new Disclosure(Instant.now(), who.clientId(), who.role(), who.organisation(),
-                        who.practitioner(), (String) key.get(0), List.copyOf(refs),
-                        glass ? AccessRequest.BREAK_GLASS_PURPOSE : who.purposeOfUse(), (String) key.get(1),
-                        (String) key.get(2), glass, glass ? who.breakGlassReason() : null, channel, requestId));
+                disclosures.add(new Disclosure(
+                        Instant.now(),
+                        who.clientId(),
+                        who.role(),
+                        who.organisation(),
+                        who.practitioner(),
+                        (String) key.get(0),
+                        List.copyOf(refs),
+                        glass ? AccessRequest.BREAK_GLASS_PURPOSE : who.purposeOfUse(),
+                        (String) key.get(1),
+                        (String) key.get(2),
+                        glass,
+                        glass ? who.breakGlassReason() : null,
+                        channel,
+                        requestId));
             });
             permitted.clear();
             for (Disclosure d : disclosures) {
@@ -98,7 +116,10 @@ public final class ConsentedDisclosures {
         String basis = decision.basis().startsWith("Consent/") ? "consent" : decision.basis();
         String decisionCode = decision.outcome().code();
         counters.computeIfAbsent(decisionCode + "|" + basis, k -> Counter.builder(METRIC)
-                .description("Consent engine decisions, by decision and basis")
-                .tag("decision", decisionCode).tag("basis", basis).register(meters)).increment();
+                        .description("Consent engine decisions, by decision and basis")
+                        .tag("decision", decisionCode)
+                        .tag("basis", basis)
+                        .register(meters))
+                .increment();
     }
 }

@@ -1,5 +1,6 @@
 package uk.linkwell.gateway.consent;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -17,7 +18,6 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import ca.uhn.fhir.context.FhirContext;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import uk.linkwell.gateway.security.FhirRequesters;
 import uk.linkwell.gateway.security.Requester;
@@ -41,8 +41,8 @@ public class FhirConsentAdapter implements IConsentService {
     private static final String STATE = FhirConsentAdapter.class.getName();
     private static final String COUNT = FhirConsentAdapter.class.getName() + ".count";
     /** Chain targets that hold no consent-bound record (the patient is disclosed for direct care). */
-    private static final Set<String> CHAINABLE = Set.of("Patient", "Organization", "Practitioner",
-            "PractitionerRole", "Location", "HealthcareService");
+    private static final Set<String> CHAINABLE =
+            Set.of("Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService");
 
     private final ConsentPolicy policy;
     private final ResourceFactsReader facts;
@@ -55,9 +55,17 @@ public class FhirConsentAdapter implements IConsentService {
     private final ConsentAwareCount counter;
     private final FhirContext fhirContext;
 
-    public FhirConsentAdapter(ConsentPolicy policy, ResourceFactsReader facts, PatientConsents consents,
-            ActorDirectory directory, BreakGlassWindows windows, ConsentedDisclosures disclosures,
-            Redaction redaction, Clock clock, ConsentAwareCount counter, FhirContext fhirContext) {
+    public FhirConsentAdapter(
+            ConsentPolicy policy,
+            ResourceFactsReader facts,
+            PatientConsents consents,
+            ActorDirectory directory,
+            BreakGlassWindows windows,
+            ConsentedDisclosures disclosures,
+            Redaction redaction,
+            Clock clock,
+            ConsentAwareCount counter,
+            FhirContext fhirContext) {
         this.counter = counter;
         this.fhirContext = fhirContext;
         this.policy = policy;
@@ -106,20 +114,23 @@ public class FhirConsentAdapter implements IConsentService {
                 throw new ForbiddenOperationException("Break-glass refused: " + PURPOSE_HEADER + ": ETREAT needs a "
                         + REASON_HEADER + " header stating the imminent risk; the reason is audited and reviewed");
             }
-            if (requester.isPresent() && !policy.mayBreakGlass(requester.get().role().code())) {
-                throw new ForbiddenOperationException("Break-glass refused: role " + requester.get().role().code()
-                        + " may not break the glass (linkwell.consent.break-glass.roles)");
+            if (requester.isPresent()
+                    && !policy.mayBreakGlass(requester.get().role().code())) {
+                throw new ForbiddenOperationException(
+                        "Break-glass refused: role " + requester.get().role().code()
+                                + " may not break the glass (linkwell.consent.break-glass.roles)");
             }
         }
         if (purpose != null && !purpose.matches("[A-Za-z0-9-]{1,32}")) {
             throw new InvalidRequestException(PURPOSE_HEADER + " must be a v3-ActReason code such as TREAT");
         }
         refuseSearchesThroughHiddenRecords(request);
-        if (operation == RestOperationTypeEnum.SEARCH_TYPE && (has(request, "_summary", "count")
-                || has(request, "_total", "accurate"))) {
+        if (operation == RestOperationTypeEnum.SEARCH_TYPE
+                && (has(request, "_summary", "count") || has(request, "_total", "accurate"))) {
             // HAPI's consent layer refuses both (the database would count what consent hides); count it ourselves.
             boolean summaryCount = has(request, "_summary", "count");
-            int visible = counter.count(request, r -> decide(request, r, false).decision().permitted());
+            int visible = counter.count(
+                    request, r -> decide(request, r, false).decision().permitted());
             request.getUserData().put(COUNT, visible);
             request.removeParameter("_total");
             if (summaryCount) {
@@ -160,7 +171,9 @@ public class FhirConsentAdapter implements IConsentService {
             if (head.contains(":")) {
                 targets = Set.of(head.substring(head.indexOf(':') + 1));
             } else {
-                var sp = fhirContext.getResourceDefinition(request.getResourceName()).getSearchParam(param);
+                var sp = fhirContext
+                        .getResourceDefinition(request.getResourceName())
+                        .getSearchParam(param);
                 targets = sp == null ? Set.of() : sp.getTargets();
             }
             if (targets.isEmpty() || !CHAINABLE.containsAll(targets)) {
@@ -203,20 +216,23 @@ public class FhirConsentAdapter implements IConsentService {
     }
 
     private static boolean decidedEarly(RestOperationTypeEnum operation) {
-        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD
-                || operation == RestOperationTypeEnum.HISTORY_INSTANCE || operation == RestOperationTypeEnum.HISTORY_TYPE
+        return operation == RestOperationTypeEnum.READ
+                || operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE
+                || operation == RestOperationTypeEnum.HISTORY_TYPE
                 || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
     }
 
     /** One record asked for by id: refused outright, as the caseload rules refuse one. */
     private static boolean oneRecord(RestOperationTypeEnum operation) {
-        return operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD
+        return operation == RestOperationTypeEnum.READ
+                || operation == RestOperationTypeEnum.VREAD
                 || operation == RestOperationTypeEnum.HISTORY_INSTANCE;
     }
 
     @Override
-    public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource,
-            IConsentContextServices context) {
+    public ConsentOutcome canSeeResource(
+            RequestDetails request, IBaseResource resource, IConsentContextServices context) {
         if (decide(request, resource, true).decision().permitted()) {
             return ConsentOutcome.PROCEED;
         }
@@ -232,12 +248,13 @@ public class FhirConsentAdapter implements IConsentService {
     }
 
     @Override
-    public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource,
-            IConsentContextServices context) {
+    public ConsentOutcome willSeeResource(
+            RequestDetails request, IBaseResource resource, IConsentContextServices context) {
         if (resource instanceof org.hl7.fhir.r4.model.Bundle bundle && everyEntryDecided(request, bundle)) {
             return ConsentOutcome.AUTHORIZED;
         }
-        if (resource instanceof org.hl7.fhir.r4.model.Bundle || resource instanceof org.hl7.fhir.r4.model.OperationOutcome
+        if (resource instanceof org.hl7.fhir.r4.model.Bundle
+                || resource instanceof org.hl7.fhir.r4.model.OperationOutcome
                 || resource instanceof org.hl7.fhir.r4.model.Parameters) {
             // Containers: their entries are seen one by one.
             return ConsentOutcome.PROCEED;
@@ -249,17 +266,19 @@ public class FhirConsentAdapter implements IConsentService {
         }
         Decided decided = decide(request, resource, true);
         state.batch.disclose(decided.facts(), decided.decision(), disclosedAs(resource, decided.facts()));
-        IBaseResource shown = switch (decided.decision().outcome()) {
-            case DENY -> {
-                if (oneRecord(request.getRestOperationType())) {
-                    throw withheld();
-                }
-                yield null;
-            }
-            case PERMIT -> withContainedDecided(request, resource);
-            case PERMIT_REDACTED -> withContainedDecided(request,
-                    redaction.apply(resource, decided.decision().redactions()));
-        };
+        IBaseResource shown =
+                switch (decided.decision().outcome()) {
+                    case DENY -> {
+                        if (oneRecord(request.getRestOperationType())) {
+                            throw withheld();
+                        }
+                        yield null;
+                    }
+                    case PERMIT -> withContainedDecided(request, resource);
+                    case PERMIT_REDACTED -> withContainedDecided(
+                            request,
+                            redaction.apply(resource, decided.decision().redactions()));
+                };
         if (shown == null) {
             return ConsentOutcome.REJECT;
         }
@@ -310,9 +329,12 @@ public class FhirConsentAdapter implements IConsentService {
      */
     private boolean everyEntryDecided(RequestDetails request, org.hl7.fhir.r4.model.Bundle bundle) {
         RestOperationTypeEnum operation = request.getRestOperationType();
-        boolean page = operation == RestOperationTypeEnum.SEARCH_TYPE || operation == RestOperationTypeEnum.SEARCH_SYSTEM
-                || operation == RestOperationTypeEnum.GET_PAGE || operation == RestOperationTypeEnum.HISTORY_INSTANCE
-                || operation == RestOperationTypeEnum.HISTORY_TYPE || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
+        boolean page = operation == RestOperationTypeEnum.SEARCH_TYPE
+                || operation == RestOperationTypeEnum.SEARCH_SYSTEM
+                || operation == RestOperationTypeEnum.GET_PAGE
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE
+                || operation == RestOperationTypeEnum.HISTORY_TYPE
+                || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
         if (!page || !(request.getUserData().get(STATE) instanceof State state)) {
             return false;
         }
@@ -322,7 +344,8 @@ public class FhirConsentAdapter implements IConsentService {
                 continue;
             }
             boolean decided = state.memo.containsKey(shown) || state.standIns.contains(shown);
-            if (!decided || shown instanceof org.hl7.fhir.r4.model.Bundle
+            if (!decided
+                    || shown instanceof org.hl7.fhir.r4.model.Bundle
                     || shown instanceof org.hl7.fhir.r4.model.Parameters) {
                 return false;
             }
@@ -333,7 +356,8 @@ public class FhirConsentAdapter implements IConsentService {
     /** The resource's reference with the version being served, when it carries one (a stored resource does). */
     private static String disclosedAs(IBaseResource resource, ResourceFacts facts) {
         String version = resource.getIdElement().getVersionIdPart();
-        return version == null || facts.reference().indexOf('/') < 0 ? facts.reference()
+        return version == null || facts.reference().indexOf('/') < 0
+                ? facts.reference()
                 : facts.reference() + "/_history/" + version;
     }
 
@@ -368,9 +392,16 @@ public class FhirConsentAdapter implements IConsentService {
                 .orElseThrow(() -> new ForbiddenOperationException("Access denied: no Linkwell identity"));
         String purpose = header(request, PURPOSE_HEADER);
         String reason = header(request, REASON_HEADER);
-        AccessRequest who = new AccessRequest(requester.clientId(), requester.role().code(),
-                requester.organisation(), requester.practitioner(), purpose, reason, clock.instant(),
-                patient -> windows.openFor(requester.clientId(), requester.practitioner(), patient).isPresent());
+        AccessRequest who = new AccessRequest(
+                requester.clientId(),
+                requester.role().code(),
+                requester.organisation(),
+                requester.practitioner(),
+                purpose,
+                reason,
+                clock.instant(),
+                patient -> windows.openFor(requester.clientId(), requester.practitioner(), patient)
+                        .isPresent());
         State state = new State(who, channel(request.getRestOperationType()), request.getRequestId());
         request.getUserData().put(STATE, state);
         return state;

@@ -24,9 +24,14 @@ public class OutboundConsentFilter {
     private final Redaction redaction;
     private final Clock clock;
 
-    public OutboundConsentFilter(ConsentPolicy policy, ResourceFactsReader facts,
-            Function<String, List<Consent>> consents, ActorDirectory directory, ConsentedDisclosures disclosures,
-            Redaction redaction, Clock clock) {
+    public OutboundConsentFilter(
+            ConsentPolicy policy,
+            ResourceFactsReader facts,
+            Function<String, List<Consent>> consents,
+            ActorDirectory directory,
+            ConsentedDisclosures disclosures,
+            Redaction redaction,
+            Clock clock) {
         this.policy = policy;
         this.facts = facts;
         this.consents = consents;
@@ -43,13 +48,20 @@ public class OutboundConsentFilter {
      * @param organisation its ODS code
      * @param purposeOfUse v3-ActReason, null for {@code TREAT}
      */
-    public record Recipient(String clientId, String role, String organisation, String practitioner,
-            String purposeOfUse) {}
+    public record Recipient(
+            String clientId, String role, String organisation, String practitioner, String purposeOfUse) {}
 
     /** A new Bundle holding what the recipient may receive; the given one is not changed. */
     public Bundle filter(Bundle payload, Recipient recipient, String exchangeId) {
-        AccessRequest who = new AccessRequest(recipient.clientId(), recipient.role(), recipient.organisation(),
-                recipient.practitioner(), recipient.purposeOfUse(), null, clock.instant(), null);
+        AccessRequest who = new AccessRequest(
+                recipient.clientId(),
+                recipient.role(),
+                recipient.organisation(),
+                recipient.practitioner(),
+                recipient.purposeOfUse(),
+                null,
+                clock.instant(),
+                null);
         ConsentedDisclosures.Batch batch = disclosures.start(who, "exchange", exchangeId);
         Bundle out = payload.copy();
         List<Bundle.BundleEntryComponent> kept = new ArrayList<>();

@@ -35,8 +35,14 @@ public class OutboundConsentProcessor implements Processor {
         }
         Bundle payload = in.getMandatoryBody(Bundle.class);
         String clientId = in.getHeader(CLIENT_ID, organisation, String.class);
-        in.setBody(filter.filter(payload, new OutboundConsentFilter.Recipient(clientId, role, organisation,
-                in.getHeader(PRACTITIONER, String.class), in.getHeader(PURPOSE, String.class)),
+        in.setBody(filter.filter(
+                payload,
+                new OutboundConsentFilter.Recipient(
+                        clientId,
+                        role,
+                        organisation,
+                        in.getHeader(PRACTITIONER, String.class),
+                        in.getHeader(PURPOSE, String.class)),
                 exchange.getExchangeId()));
     }
 }

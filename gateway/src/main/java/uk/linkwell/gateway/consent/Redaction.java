@@ -34,7 +34,11 @@ public final class Redaction {
                 child.getMutator().setValue(copy, null);
             }
         }
-        copy.getMeta().addSecurity().setSystem(REDACTED_SYSTEM).setCode(REDACTED_CODE).setDisplay("redacted");
+        copy.getMeta()
+                .addSecurity()
+                .setSystem(REDACTED_SYSTEM)
+                .setCode(REDACTED_CODE)
+                .setDisplay("redacted");
         return copy;
     }
 }

@@ -13,8 +13,14 @@ import java.util.Set;
  * @param addressedTo        ODS codes of organisations it is addressed to (a referral's performer, a task's owner)
  * @param bearsOnRisk        marked as bearing on risk, which lifts minimum-necessary withholding
  */
-public record ResourceFacts(String type, String reference, String patient, Set<String> securityLabels,
-        String authorOrganisation, Set<String> addressedTo, boolean bearsOnRisk) {
+public record ResourceFacts(
+        String type,
+        String reference,
+        String patient,
+        Set<String> securityLabels,
+        String authorOrganisation,
+        Set<String> addressedTo,
+        boolean bearsOnRisk) {
 
     public ResourceFacts {
         securityLabels = Set.copyOf(securityLabels);

@@ -37,10 +37,12 @@ public class StoreActorDirectory implements ActorDirectory {
     public Optional<String> odsCodeOf(String organisationReference) {
         return odsCodes.computeIfAbsent(organisationReference, ref -> {
             try {
-                Organization org = (Organization) daos.getResourceDao("Organization")
-                        .read(new IdType(ref), new SystemRequestDetails());
-                return org.getIdentifier().stream().filter(i -> LinkwellProfiles.ODS_CODE_SYSTEM.equals(i.getSystem()))
-                        .map(Identifier::getValue).findFirst();
+                Organization org = (Organization)
+                        daos.getResourceDao("Organization").read(new IdType(ref), new SystemRequestDetails());
+                return org.getIdentifier().stream()
+                        .filter(i -> LinkwellProfiles.ODS_CODE_SYSTEM.equals(i.getSystem()))
+                        .map(Identifier::getValue)
+                        .findFirst();
             } catch (BaseServerResponseException e) {
                 return Optional.empty();
             }
@@ -52,8 +54,8 @@ public class StoreActorDirectory implements ActorDirectory {
         return teams.computeIfAbsent(careTeamReference, ref -> {
             Set<String> members = new LinkedHashSet<>();
             try {
-                CareTeam team = (CareTeam) daos.getResourceDao("CareTeam").read(new IdType(ref),
-                        new SystemRequestDetails());
+                CareTeam team =
+                        (CareTeam) daos.getResourceDao("CareTeam").read(new IdType(ref), new SystemRequestDetails());
                 for (CareTeam.CareTeamParticipantComponent p : team.getParticipant()) {
                     var member = p.getMember().getReferenceElement();
                     if ("Practitioner".equals(member.getResourceType())) {

@@ -3,8 +3,8 @@ package uk.linkwell.gateway.consent;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.dao.JpaStorageResourceParser;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.parser.IParser;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -39,7 +39,8 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
      * Consents (not deleted) whose {@code Consent.patient} reference resolves to the patient with this id, each with
      * its id, its current version and that version's stored text and encoding.
      */
-    static final String CONSENTS_OF_PATIENT_SQL = """
+    static final String CONSENTS_OF_PATIENT_SQL =
+            """
             SELECT c.RES_ID, c.FHIR_ID, c.RES_VER, v.RES_ENCODING, v.RES_TEXT_VC FROM HFJ_RESOURCE p
             JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = p.RES_ID AND l.SRC_PATH = 'Consent.patient'
             JOIN HFJ_RESOURCE c ON c.RES_ID = l.SRC_RESOURCE_ID AND c.RES_TYPE = 'Consent' AND c.RES_DELETED_AT IS NULL
@@ -54,7 +55,8 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
     private final FhirContext fhir;
     private final AtomicLong readThroughDao = new AtomicLong();
     private final AtomicLong parsed = new AtomicLong();
-    private final Cache<StoredVersion, Consent> byVersion = Caffeine.newBuilder().maximumSize(PARSED_KEPT).build();
+    private final Cache<StoredVersion, Consent> byVersion =
+            Caffeine.newBuilder().maximumSize(PARSED_KEPT).build();
 
     /** One stored version of one Consent: HAPI's primary key and version number. */
     private record StoredVersion(long pid, long version) {}
@@ -86,8 +88,8 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
 
     private static Row row(ResultSet rs, int n) throws SQLException {
         // getString reads a CLOB too (H2 stores the text as one).
-        return new Row(new StoredVersion(rs.getLong(1), rs.getLong(3)), rs.getString(2), rs.getString(4),
-                rs.getString(5));
+        return new Row(
+                new StoredVersion(rs.getLong(1), rs.getLong(3)), rs.getString(2), rs.getString(4), rs.getString(5));
     }
 
     /** How many Consents were read through HAPI's DAO because their stored form was not inline JSON. */

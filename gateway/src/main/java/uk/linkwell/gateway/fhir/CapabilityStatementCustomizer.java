@@ -17,8 +17,7 @@ public class CapabilityStatementCustomizer {
         cs.setPublisher("Linkwell");
         CapabilityStatement.CapabilityStatementRestComponent rest = cs.getRestFirstRep();
         // HAPI's system transaction method also processes batch Bundles but only advertises transaction.
-        boolean hasBatch = rest.getInteraction().stream()
-                .anyMatch(i -> i.getCode() == SystemRestfulInteraction.BATCH);
+        boolean hasBatch = rest.getInteraction().stream().anyMatch(i -> i.getCode() == SystemRestfulInteraction.BATCH);
         if (!hasBatch) {
             rest.addInteraction().setCode(SystemRestfulInteraction.BATCH);
         }

@@ -34,7 +34,9 @@ public class ConformancePackageInstaller {
     private final ISearchParamRegistry searchParamRegistry;
     private final JpaStorageSettings storageSettings;
 
-    public ConformancePackageInstaller(LinkwellPackage conformancePackage, DaoRegistry daos,
+    public ConformancePackageInstaller(
+            LinkwellPackage conformancePackage,
+            DaoRegistry daos,
             ISearchParamRegistry searchParamRegistry,
             JpaStorageSettings storageSettings) {
         this.storageSettings = storageSettings;
@@ -58,8 +60,12 @@ public class ConformancePackageInstaller {
         }
         int total = resources.size();
         searchParamRegistry.forceRefresh();
-        log.info("Linkwell package {} {}: {} of {} conformance resources stored", conformancePackage.name(),
-                conformancePackage.version(), stored, total);
+        log.info(
+                "Linkwell package {} {}: {} of {} conformance resources stored",
+                conformancePackage.name(),
+                conformancePackage.version(),
+                stored,
+                total);
     }
 
     private boolean anyStored(SearchParameter searchParameter) {
@@ -67,7 +73,8 @@ public class ConformancePackageInstaller {
             if (daos.isResourceTypeSupported(base.getCode())) {
                 SearchParameterMap one = SearchParameterMap.newSynchronous();
                 one.setLoadSynchronousUpTo(1);
-                if (!daos.getResourceDao(base.getCode()).searchForResourceIds(one, new SystemRequestDetails())
+                if (!daos.getResourceDao(base.getCode())
+                        .searchForResourceIds(one, new SystemRequestDetails())
                         .isEmpty()) {
                     return true;
                 }
@@ -80,8 +87,8 @@ public class ConformancePackageInstaller {
     private boolean isStored(Resource resource) {
         Resource candidate = withoutMeta(resource);
         try {
-            Resource existing = dao(resource).read(candidate.getIdElement().toUnqualifiedVersionless(),
-                    new SystemRequestDetails());
+            Resource existing =
+                    dao(resource).read(candidate.getIdElement().toUnqualifiedVersionless(), new SystemRequestDetails());
             Resource comparable = withoutMeta(existing);
             comparable.setIdElement(candidate.getIdElement());
             return comparable.equalsDeep(candidate);

@@ -29,7 +29,7 @@ public enum DatabaseDialect {
         if (jdbcUrl.startsWith("jdbc:h2:")) {
             return H2;
         }
-        throw new IllegalArgumentException("Unsupported database URL (Linkwell supports PostgreSQL and H2): "
-                + jdbcUrl.replaceAll("\\?.*", ""));
+        throw new IllegalArgumentException(
+                "Unsupported database URL (Linkwell supports PostgreSQL and H2): " + jdbcUrl.replaceAll("\\?.*", ""));
     }
 }

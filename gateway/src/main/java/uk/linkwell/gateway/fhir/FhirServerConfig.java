@@ -99,8 +99,11 @@ public class FhirServerConfig {
 
     /** Registered with HAPI's storage-layer interceptor service, so it sees DAO writes as well as REST ones. */
     @Bean
-    public ProfileValidationInterceptor profileValidationInterceptor(FhirContext fhirContext,
-            ProfileValidation validation, MeterRegistry meters, IInterceptorService storageInterceptors) {
+    public ProfileValidationInterceptor profileValidationInterceptor(
+            FhirContext fhirContext,
+            ProfileValidation validation,
+            MeterRegistry meters,
+            IInterceptorService storageInterceptors) {
         ProfileValidationInterceptor interceptor = new ProfileValidationInterceptor(fhirContext, validation, meters);
         storageInterceptors.registerInterceptor(interceptor);
         return interceptor;
@@ -131,16 +134,15 @@ public class FhirServerConfig {
         factory.setDataSource(dataSource);
         factory.setJpaProperties(hibernateProperties(DatabaseDialect.forJdbcUrl(jdbcUrl), schemaUpdate));
         // The inbound message store lives in the same persistence unit (and schema mechanism) as HAPI's tables.
-        factory.setPersistenceUnitPostProcessors(
-                pui -> {
-                    pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName());
-                    // CLD batch progress and per-row error reports.
-                    pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatch.class.getName());
-                    pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatchError.class.getName());
-                    // The disclosure trail (served as AuditEvent).
-                    pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureRow.class.getName());
-                    pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
-                });
+        factory.setPersistenceUnitPostProcessors(pui -> {
+            pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName());
+            // CLD batch progress and per-row error reports.
+            pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatch.class.getName());
+            pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatchError.class.getName());
+            // The disclosure trail (served as AuditEvent).
+            pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureRow.class.getName());
+            pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
+        });
         return factory;
     }
 
@@ -208,9 +210,10 @@ public class FhirServerConfig {
         server.registerInterceptor(new ResponseHighlighterInterceptor());
         server.registerInterceptor(new CapabilityStatementCustomizer());
         accessControl.registerOn(server);
-        server.setServerAddressStrategy(properties.serverAddress().isBlank()
-                ? new IncomingRequestAddressStrategy()
-                : new HardcodedServerAddressStrategy(properties.serverAddress()));
+        server.setServerAddressStrategy(
+                properties.serverAddress().isBlank()
+                        ? new IncomingRequestAddressStrategy()
+                        : new HardcodedServerAddressStrategy(properties.serverAddress()));
         return new FhirRestServer(server);
     }
 

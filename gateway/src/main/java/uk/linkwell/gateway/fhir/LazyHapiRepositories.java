@@ -58,8 +58,8 @@ public final class LazyHapiRepositories implements BeanFactoryPostProcessor {
         }
         ValueHolder first = definition.getConstructorArgumentValues().getIndexedArgumentValue(0, null);
         Object value = first == null ? null : first.getValue();
-        String repositoryInterface = value instanceof Class<?> type ? type.getName()
-                : value instanceof String text ? text : null;
+        String repositoryInterface =
+                value instanceof Class<?> type ? type.getName() : value instanceof String text ? text : null;
         return repositoryInterface != null && repositoryInterface.startsWith(HAPI_PACKAGE) ? repositoryInterface : null;
     }
 

@@ -36,8 +36,8 @@ public class ProfileValidation {
     private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<LinkwellValidator>> validator =
             new java.util.concurrent.atomic.AtomicReference<>();
 
-    public ProfileValidation(FhirContext fhirContext, LinkwellPackage conformancePackage,
-            ValidationProperties properties) {
+    public ProfileValidation(
+            FhirContext fhirContext, LinkwellPackage conformancePackage, ValidationProperties properties) {
         this.fhirContext = fhirContext;
         this.enabled = properties.enabled();
         this.profiledTypes = properties.profiledTypeSet();
@@ -63,8 +63,10 @@ public class ProfileValidation {
         CompletableFuture.runAsync(() -> {
             try {
                 long start = System.nanoTime();
-                LinkwellValidator v = new LinkwellValidator(fhirContext,
-                        LinkwellValidationSupport.create(fhirContext, conformancePackage).chain());
+                LinkwellValidator v = new LinkwellValidator(
+                        fhirContext,
+                        LinkwellValidationSupport.create(fhirContext, conformancePackage)
+                                .chain());
                 log.info("Linkwell profiles ready for validation in {} ms", (System.nanoTime() - start) / 1_000_000);
                 building.complete(v);
             } catch (RuntimeException | Error e) {
@@ -100,7 +102,9 @@ public class ProfileValidation {
         if (claimsLinkwellProfile) {
             result = validator().join().validate(resource);
         } else if (profiledTypes.contains(type)) {
-            result = validator().join().validate(resource, LinkwellProfiles.defaultProfileFor(type).orElseThrow());
+            result = validator()
+                    .join()
+                    .validate(resource, LinkwellProfiles.defaultProfileFor(type).orElseThrow());
         } else {
             return Optional.empty();
         }
@@ -113,8 +117,10 @@ public class ProfileValidation {
         OperationOutcome outcome = new OperationOutcome();
         for (SingleValidationMessage error : errors) {
             OperationOutcome.OperationOutcomeIssueComponent issue = outcome.addIssue()
-                    .setSeverity(error.getSeverity() == ResultSeverityEnum.FATAL
-                            ? OperationOutcome.IssueSeverity.FATAL : OperationOutcome.IssueSeverity.ERROR)
+                    .setSeverity(
+                            error.getSeverity() == ResultSeverityEnum.FATAL
+                                    ? OperationOutcome.IssueSeverity.FATAL
+                                    : OperationOutcome.IssueSeverity.ERROR)
                     .setCode(OperationOutcome.IssueType.PROCESSING)
                     .setDiagnostics(error.getMessage());
             if (error.getLocationString() != null) {

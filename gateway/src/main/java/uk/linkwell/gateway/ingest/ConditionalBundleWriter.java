@@ -71,8 +71,13 @@ public class ConditionalBundleWriter {
     }
 
     /** One entry ready to write: a copy of its resource, its identity hash and its references to other entries. */
-    private record Planned(Bundle.BundleEntryComponent entry, Resource resource, long hash, String matchUrl,
-            boolean update, List<IBaseReference> entryReferences) {}
+    private record Planned(
+            Bundle.BundleEntryComponent entry,
+            Resource resource,
+            long hash,
+            String matchUrl,
+            boolean update,
+            List<IBaseReference> entryReferences) {}
 
     /**
      * Writes the Bundle in the caller's transaction if it is of the shape described above; empty (and nothing
@@ -93,7 +98,8 @@ public class ConditionalBundleWriter {
             Resource resource = planned.resource();
             String type = resource.fhirType();
             List<StoredIdentities.Holder> stored = holders.getOrDefault(planned.hash(), List.of()).stream()
-                    .filter(holder -> type.equals(holder.type())).toList();
+                    .filter(holder -> type.equals(holder.type()))
+                    .toList();
             if (stored.size() > 1) {
                 throw new PreconditionFailedException("Failed to " + (planned.update() ? "update" : "create") + " a "
                         + type + " by its identifier: " + stored.size()
@@ -112,15 +118,17 @@ public class ConditionalBundleWriter {
                 }
             }
             for (IBaseReference reference : planned.entryReferences()) {
-                reference.setReference(idsByFullUrl.get(reference.getReferenceElement().getValue()).getValue());
+                reference.setReference(idsByFullUrl
+                        .get(reference.getReferenceElement().getValue())
+                        .getValue());
             }
             DaoMethodOutcome outcome;
             if (planned.update()) {
                 // What the look-up found (or did not), as HAPI's own match would: it need not search again.
-                resolved.addResolvedMatchUrl(fhirContext, planned.matchUrl(),
-                        storedPid != null ? storedPid : TransactionDetails.NOT_FOUND);
-                outcome = daos.getResourceDao(type).update(resource, planned.matchUrl(), true, false, request,
-                        resolved);
+                resolved.addResolvedMatchUrl(
+                        fhirContext, planned.matchUrl(), storedPid != null ? storedPid : TransactionDetails.NOT_FOUND);
+                outcome =
+                        daos.getResourceDao(type).update(resource, planned.matchUrl(), true, false, request, resolved);
             } else {
                 String matchUrl = null;
                 if (GUARDED_BY_HAPI.contains(type)) {
@@ -129,7 +137,8 @@ public class ConditionalBundleWriter {
                 }
                 outcome = daos.getResourceDao(type).create(resource, matchUrl, true, request, resolved);
             }
-            IdType id = new IdType(outcome.getId().getResourceType(), outcome.getId().getIdPart());
+            IdType id = new IdType(
+                    outcome.getId().getResourceType(), outcome.getId().getIdPart());
             resolved.addResolvedResourceId(id, outcome.getPersistentId());
             idsByFullUrl.put(planned.entry().getFullUrl(), id);
             IdType versioned = id.withVersion(outcome.getId().getVersionIdPart());
@@ -143,7 +152,8 @@ public class ConditionalBundleWriter {
 
     /** The entries to write, with their identities and references checked; null if the Bundle is not this shape. */
     private List<Planned> plan(Bundle bundle) {
-        if (bundle.getType() != Bundle.BundleType.TRANSACTION || bundle.getEntry().isEmpty()) {
+        if (bundle.getType() != Bundle.BundleType.TRANSACTION
+                || bundle.getEntry().isEmpty()) {
             return null;
         }
         FhirTerser terser = fhirContext.newTerser();
@@ -174,8 +184,12 @@ public class ConditionalBundleWriter {
     /** The entry as planned if it is a create-if-absent or conditional update by identifier; null otherwise. */
     private Planned planned(Bundle.BundleEntryComponent entry) {
         Bundle.BundleEntryRequestComponent request = entry.getRequest();
-        if (!entry.hasResource() || entry.getFullUrl() == null || !entry.getFullUrl().startsWith("urn:uuid:")
-                || request.hasIfMatch() || request.hasIfNoneMatch() || request.hasIfModifiedSince()) {
+        if (!entry.hasResource()
+                || entry.getFullUrl() == null
+                || !entry.getFullUrl().startsWith("urn:uuid:")
+                || request.hasIfMatch()
+                || request.hasIfNoneMatch()
+                || request.hasIfModifiedSince()) {
             return null;
         }
         String type = entry.getResource().fhirType();
@@ -183,7 +197,8 @@ public class ConditionalBundleWriter {
         String matchUrl;
         if (request.getMethod() == Bundle.HTTPVerb.POST && type.equals(request.getUrl())) {
             update = false;
-            matchUrl = request.getIfNoneExist() == null ? null
+            matchUrl = request.getIfNoneExist() == null
+                    ? null
                     : StoredIdentities.qualified(type, request.getIfNoneExist());
         } else if (request.getMethod() == Bundle.HTTPVerb.PUT && !request.hasIfNoneExist()) {
             update = true;

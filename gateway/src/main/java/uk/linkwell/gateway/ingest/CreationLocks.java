@@ -84,8 +84,8 @@ public class CreationLocks {
         if (candidates.isEmpty()) {
             return List.of();
         }
-        Set<Long> stored = storedIdentities.indexed(candidates.values().stream()
-                .filter(Objects::nonNull).collect(Collectors.toList()));
+        Set<Long> stored = storedIdentities.indexed(
+                candidates.values().stream().filter(Objects::nonNull).collect(Collectors.toList()));
         TreeSet<Long> keys = new TreeSet<>();
         candidates.forEach((key, hash) -> {
             if (hash == null || !stored.contains(hash)) {
@@ -102,7 +102,8 @@ public class CreationLocks {
             entityManager.createNativeQuery(lock).getSingleResult();
         } else {
             // lock_timeout for this statement only (set_config local to the transaction, then put back).
-            String previous = (String) entityManager.createNativeQuery("SELECT current_setting('lock_timeout')")
+            String previous = (String) entityManager
+                    .createNativeQuery("SELECT current_setting('lock_timeout')")
                     .getSingleResult();
             setLockTimeout(maxWait.toMillis() + "ms");
             entityManager.createNativeQuery(lock).getSingleResult();
@@ -112,7 +113,9 @@ public class CreationLocks {
     }
 
     private void setLockTimeout(String value) {
-        entityManager.createNativeQuery("SELECT set_config('lock_timeout', :value, true)").setParameter("value", value)
+        entityManager
+                .createNativeQuery("SELECT set_config('lock_timeout', :value, true)")
+                .setParameter("value", value)
                 .getSingleResult();
     }
 
@@ -130,7 +133,9 @@ public class CreationLocks {
         if (request.getMethod() == Bundle.HTTPVerb.POST && request.hasIfNoneExist()) {
             return request.getIfNoneExist();
         }
-        if (request.getMethod() == Bundle.HTTPVerb.PUT && request.getUrl() != null && request.getUrl().contains("?")) {
+        if (request.getMethod() == Bundle.HTTPVerb.PUT
+                && request.getUrl() != null
+                && request.getUrl().contains("?")) {
             return request.getUrl();
         }
         return null;

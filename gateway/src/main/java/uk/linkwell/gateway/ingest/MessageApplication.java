@@ -38,6 +38,7 @@ public class MessageApplication {
 
     /** Identifies stored inbound messages in Provenance.entity (the store's row id). */
     public static final String INBOUND_MESSAGE_SYSTEM = "https://fhir.linkwell.example/Id/inbound-message";
+
     public static final String CONTROL_ID_SYSTEM_PREFIX = "https://fhir.linkwell.example/Id/message-control-id/";
 
     /** Messages written, by how (each attempt): {@code as=entries} (the conditional writer), {@code as=transaction}. */
@@ -56,9 +57,15 @@ public class MessageApplication {
     @PersistenceContext
     private EntityManager entityManager;
 
-    public MessageApplication(IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daos, MessageStore store,
-            PlatformTransactionManager transactionManager, Clock clock, CreationLocks creationLocks,
-            ConditionalBundleWriter writer, MeterRegistry meters) {
+    public MessageApplication(
+            IFhirSystemDao<Bundle, ?> systemDao,
+            DaoRegistry daos,
+            MessageStore store,
+            PlatformTransactionManager transactionManager,
+            Clock clock,
+            CreationLocks creationLocks,
+            ConditionalBundleWriter writer,
+            MeterRegistry meters) {
         this.writer = writer;
         this.appliedAsEntries = meters.counter(APPLIED_METER, "as", "entries");
         this.appliedAsTransaction = meters.counter(APPLIED_METER, "as", "transaction");
@@ -90,7 +97,8 @@ public class MessageApplication {
     public List<List<String>> applyAll(List<Translated> messages) {
         return transaction.execute(tx -> {
             // All the group's locks at once, before any of its writes (see CreationLocks).
-            creationLocks.lockIdentitiesToCreate(messages.stream().map(Translated::bundle).toList());
+            creationLocks.lockIdentitiesToCreate(
+                    messages.stream().map(Translated::bundle).toList());
             List<List<String>> produced = new ArrayList<>();
             for (Translated t : messages) {
                 produced.add(applyInTransaction(t.message(), t.bundle(), t.senderDisplay()));
@@ -110,12 +118,19 @@ public class MessageApplication {
         Optional<ConditionalBundleWriter.Written> written = writer.write(bundle, request, resolved);
         (written.isPresent() ? appliedAsEntries : appliedAsTransaction).increment();
         if (written.isPresent()) {
-            List<String> produced = written.get().entries().stream().map(IdType::getValue).toList();
+            List<String> produced =
+                    written.get().entries().stream().map(IdType::getValue).toList();
             Provenance provenance = provenance(message, senderDisplay);
             // Every target's database id is in resolved: HAPI looks none of them up.
-            written.get().entries().forEach(id -> provenance.addTarget(new Reference(id.toVersionless().getValue())));
-            String provenanceId = daos.getResourceDao(Provenance.class).create(provenance, null, true, request,
-                    resolved).getId().toUnqualifiedVersionless().getValue();
+            written.get()
+                    .entries()
+                    .forEach(id -> provenance.addTarget(
+                            new Reference(id.toVersionless().getValue())));
+            String provenanceId = daos.getResourceDao(Provenance.class)
+                    .create(provenance, null, true, request, resolved)
+                    .getId()
+                    .toUnqualifiedVersionless()
+                    .getValue();
             store.markDone(message.getId(), produced, provenanceId);
             return produced;
         }
@@ -123,22 +138,28 @@ public class MessageApplication {
     }
 
     /** A Bundle the writer leaves to HAPI (see {@link ConditionalBundleWriter}), as one FHIR transaction. */
-    private List<String> applyAsTransaction(InboundMessage message, Bundle bundle, String senderDisplay,
-            SystemRequestDetails request) {
+    private List<String> applyAsTransaction(
+            InboundMessage message, Bundle bundle, String senderDisplay, SystemRequestDetails request) {
         List<Bundle.BundleEntryComponent> writes = writeEntries(bundle);
         // The Provenance rides in the transaction when every write has a placeholder fullUrl: HAPI then
         // resolves its targets from the transaction itself. Created on its own afterwards, each target would
         // cost a database lookup of the resource it names.
-        boolean inBundle = !writes.isEmpty() && bundle.getEntry().stream().allMatch(e -> writes.contains(e)
-                        || e.getRequest().getMethod() == Bundle.HTTPVerb.GET)
-                && writes.stream().allMatch(e -> e.getFullUrl() != null && e.getFullUrl().startsWith("urn:uuid:"));
+        boolean inBundle = !writes.isEmpty()
+                && bundle.getEntry().stream()
+                        .allMatch(e -> writes.contains(e) || e.getRequest().getMethod() == Bundle.HTTPVerb.GET)
+                && writes.stream()
+                        .allMatch(e -> e.getFullUrl() != null && e.getFullUrl().startsWith("urn:uuid:"));
         int provenanceIndex = -1;
         if (inBundle) {
             Provenance provenance = provenance(message, senderDisplay);
             writes.forEach(e -> provenance.addTarget(new Reference(e.getFullUrl())));
             provenanceIndex = bundle.getEntry().size();
-            bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(provenance).getRequest()
-                    .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+            bundle.addEntry()
+                    .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                    .setResource(provenance)
+                    .getRequest()
+                    .setMethod(Bundle.HTTPVerb.POST)
+                    .setUrl("Provenance");
         }
         // transactionNested joins this transaction (transaction() insists on starting its own).
         Bundle response = systemDao.transactionNested(request, bundle);
@@ -150,7 +171,9 @@ public class MessageApplication {
                 continue;
             }
             if (i == provenanceIndex) {
-                provenanceId = new IdType(entry.getResponse().getLocation()).toUnqualifiedVersionless().getValue();
+                provenanceId = new IdType(entry.getResponse().getLocation())
+                        .toUnqualifiedVersionless()
+                        .getValue();
             } else {
                 produced.add(entry.getResponse().getLocation());
             }
@@ -159,7 +182,10 @@ public class MessageApplication {
             Provenance provenance = provenance(message, senderDisplay);
             produced.forEach(id -> provenance.addTarget(new Reference(id)));
             provenanceId = daos.getResourceDao(Provenance.class)
-                    .create(provenance, new SystemRequestDetails()).getId().toUnqualifiedVersionless().getValue();
+                    .create(provenance, new SystemRequestDetails())
+                    .getId()
+                    .toUnqualifiedVersionless()
+                    .getValue();
         }
         store.markDone(message.getId(), produced, provenanceId);
         return produced;
@@ -180,16 +206,19 @@ public class MessageApplication {
     private Provenance provenance(InboundMessage message, String senderDisplay) {
         Provenance provenance = new Provenance();
         provenance.setRecorded(Date.from(clock.instant()));
-        provenance.getActivity().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-                "UPDATE", "revise"));
-        provenance.addAgent()
+        provenance
+                .getActivity()
+                .addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "UPDATE", "revise"));
+        provenance
+                .addAgent()
                 .setType(new org.hl7.fhir.r4.model.CodeableConcept(new Coding(
                         "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author", "Author")))
-                .setWho(new Reference().setDisplay(senderDisplay == null || senderDisplay.isBlank()
-                        ? "unknown sender" : senderDisplay));
+                .setWho(new Reference()
+                        .setDisplay(
+                                senderDisplay == null || senderDisplay.isBlank() ? "unknown sender" : senderDisplay));
         Reference what = new Reference()
-                .setIdentifier(new Identifier().setSystem(INBOUND_MESSAGE_SYSTEM)
-                        .setValue(String.valueOf(message.getId())))
+                .setIdentifier(
+                        new Identifier().setSystem(INBOUND_MESSAGE_SYSTEM).setValue(String.valueOf(message.getId())))
                 .setDisplay(message.getSource() + " message " + message.getId()
                         + (message.getControlId() == null ? "" : " (control id " + message.getControlId() + ")"));
         provenance.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(what);

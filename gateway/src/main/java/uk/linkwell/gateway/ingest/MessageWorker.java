@@ -48,18 +48,26 @@ public class MessageWorker implements SmartLifecycle {
     private volatile boolean running;
     private final PlannerStatistics statistics;
 
-    public MessageWorker(MessageStore store, MessageApplication application, List<InboundTranslator> translators,
-            IngestProperties properties, MeterRegistry meters, Clock clock, PlannerStatistics statistics) {
+    public MessageWorker(
+            MessageStore store,
+            MessageApplication application,
+            List<InboundTranslator> translators,
+            IngestProperties properties,
+            MeterRegistry meters,
+            Clock clock,
+            PlannerStatistics statistics) {
         this.statistics = statistics;
         this.store = store;
         this.application = application;
-        this.translators = translators.stream().collect(Collectors.toMap(InboundTranslator::source,
-                Function.identity()));
+        this.translators =
+                translators.stream().collect(Collectors.toMap(InboundTranslator::source, Function.identity()));
         this.properties = properties;
         this.meters = meters;
         this.clock = clock;
-        this.processingTime = Timer.builder("linkwell.ingest.processing").description("Applying one stored message")
-                .publishPercentiles(0.5, 0.99).register(meters);
+        this.processingTime = Timer.builder("linkwell.ingest.processing")
+                .description("Applying one stored message")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
         this.free = new Semaphore(properties.poolSize());
     }
 
@@ -108,7 +116,8 @@ public class MessageWorker implements SmartLifecycle {
                 free.acquire();
                 List<InboundMessage> claimed;
                 try {
-                    claimed = store.claimMessages(Math.min(properties.applyBatchSize(), properties.claimBatchSize()),
+                    claimed = store.claimMessages(
+                            Math.min(properties.applyBatchSize(), properties.claimBatchSize()),
                             properties.claimLease());
                 } catch (RuntimeException e) {
                     log.warn("Could not claim inbound messages: {}", SafeErrorText.of(e));
@@ -150,8 +159,8 @@ public class MessageWorker implements SmartLifecycle {
             InboundTranslator translator = translators.get(message.getSource());
             if (messages.size() > 1 && translator != null && translator.appliesInGroups()) {
                 try {
-                    together.add(new MessageApplication.Translated(message, translator.translate(message),
-                            translator.senderDisplay(message)));
+                    together.add(new MessageApplication.Translated(
+                            message, translator.translate(message), translator.senderDisplay(message)));
                 } catch (UnprocessableMessageException | RuntimeException e) {
                     alone.add(message); // fails again on its own, and is settled there
                 }
@@ -172,13 +181,18 @@ public class MessageWorker implements SmartLifecycle {
                     InboundMessage message = together.get(i).message();
                     processingTime.record(each, TimeUnit.NANOSECONDS);
                     outcome("done");
-                    log.info("Inbound message {} (control id {}) applied: {} resources", message.getId(),
-                            message.getControlId(), produced.get(i).size());
+                    log.info(
+                            "Inbound message {} (control id {}) applied: {} resources",
+                            message.getId(),
+                            message.getControlId(),
+                            produced.get(i).size());
                 }
             } catch (RuntimeException e) {
                 meters.counter("linkwell.ingest.groups", "outcome", "split").increment();
-                log.info("Group of {} inbound messages not applied together, applying them one by one: {}",
-                        together.size(), SafeErrorText.of(e));
+                log.info(
+                        "Group of {} inbound messages not applied together, applying them one by one: {}",
+                        together.size(),
+                        SafeErrorText.of(e));
                 together.forEach(t -> alone.add(t.message()));
             }
         }
@@ -199,7 +213,10 @@ public class MessageWorker implements SmartLifecycle {
             Bundle bundle = translator.translate(message);
             List<String> produced = application.apply(message, bundle, translator.senderDisplay(message));
             outcome("done");
-            log.info("Inbound message {} (control id {}) applied: {} resources", id, message.getControlId(),
+            log.info(
+                    "Inbound message {} (control id {}) applied: {} resources",
+                    id,
+                    message.getControlId(),
                     produced.size());
         } catch (UnprocessableMessageException e) {
             park(id, e.getMessage(), "failed");

@@ -28,8 +28,8 @@ public class PatientCarryOver {
     static final String CARRY_OVER = "linkwell.patient-carry-over";
 
     /** Elements the message always states in full, or that belong to the stored version, never carried over. */
-    private static final Set<String> NOT_CARRIED = Set.of("id", "meta", "implicitRules", "language", "text",
-            "contained", "identifier");
+    private static final Set<String> NOT_CARRIED =
+            Set.of("id", "meta", "implicitRules", "language", "text", "contained", "identifier");
 
     public PatientCarryOver(IInterceptorService storageInterceptors) {
         storageInterceptors.registerInterceptor(this);
@@ -48,8 +48,10 @@ public class PatientCarryOver {
      */
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = -100)
     public void updating(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-        if (request != null && Boolean.TRUE.equals(request.getUserData().get(CARRY_OVER))
-                && previous instanceof Patient existing && resource instanceof Patient incoming) {
+        if (request != null
+                && Boolean.TRUE.equals(request.getUserData().get(CARRY_OVER))
+                && previous instanceof Patient existing
+                && resource instanceof Patient incoming) {
             carryOver(existing, incoming);
         }
     }

@@ -50,7 +50,8 @@ public class PlannerStatistics {
 
     // format('%I.%I') quotes the names as identifiers; pg_has_role: ANALYZE would skip (with a warning) a table
     // the gateway's role does not own, and it would then be due every time.
-    private static final String DUE_SQL = """
+    private static final String DUE_SQL =
+            """
             SELECT format('%%I.%%I', s.schemaname, s.relname)
             FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
             WHERE s.schemaname = current_schema() AND s.relname IN (%s)
@@ -111,7 +112,8 @@ public class PlannerStatistics {
         } catch (DataAccessException e) {
             if (!warned) {
                 warned = true;
-                log.warn("Could not refresh planner statistics (inbound work carries on): {}",
+                log.warn(
+                        "Could not refresh planner statistics (inbound work carries on): {}",
                         e.getMostSpecificCause().getMessage());
             }
             return List.of();

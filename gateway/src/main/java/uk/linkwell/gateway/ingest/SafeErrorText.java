@@ -38,7 +38,9 @@ public final class SafeErrorText {
             if (!text.isEmpty()) {
                 text.append("; ");
             }
-            String where = issue.getExpression().isEmpty() ? "" : issue.getExpression().get(0).getValue() + ": ";
+            String where = issue.getExpression().isEmpty()
+                    ? ""
+                    : issue.getExpression().get(0).getValue() + ": ";
             text.append(where).append(mask(issue.getDiagnostics()));
         }
         return text.toString();

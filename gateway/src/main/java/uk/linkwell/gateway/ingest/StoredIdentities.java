@@ -27,10 +27,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class StoredIdentities {
 
-    static final String INDEX_ROWS_SQL = """
+    static final String INDEX_ROWS_SQL =
+            """
             SELECT DISTINCT HASH_SYS_AND_VALUE, RES_ID FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
 
-    static final String LIVE_RESOURCES_SQL = """
+    static final String LIVE_RESOURCES_SQL =
+            """
             SELECT RES_ID, PARTITION_ID, RES_TYPE, FHIR_ID, RES_VER FROM HFJ_RESOURCE
             WHERE RES_ID IN (:ids) AND RES_DELETED_AT IS NULL""";
 
@@ -75,19 +77,23 @@ public class StoredIdentities {
         // HAPI reads ',' as "or" and '\\' and '$' as escapes even where the URL encoded them: leave those to it.
         String token = identifier[0];
         int bar = token.indexOf('|');
-        if (bar <= 0 || token.indexOf('|', bar + 1) >= 0 || token.indexOf(',') >= 0 || token.indexOf('\\') >= 0
+        if (bar <= 0
+                || token.indexOf('|', bar + 1) >= 0
+                || token.indexOf(',') >= 0
+                || token.indexOf('\\') >= 0
                 || token.indexOf('$') >= 0) {
             return null;
         }
         String system = token.substring(0, bar);
         String value = token.substring(bar + 1);
         // HAPI cuts indexed values to their column's length: longer ones are left to it too.
-        if (value.isBlank() || system.length() > ResourceIndexedSearchParamToken.MAX_LENGTH
+        if (value.isBlank()
+                || system.length() > ResourceIndexedSearchParamToken.MAX_LENGTH
                 || value.length() > ResourceIndexedSearchParamToken.MAX_LENGTH) {
             return null;
         }
-        return ResourceIndexedSearchParamToken.calculateHashSystemAndValue(partitionSettings,
-                RequestPartitionId.defaultPartition(), type, "identifier", system, value);
+        return ResourceIndexedSearchParamToken.calculateHashSystemAndValue(
+                partitionSettings, RequestPartitionId.defaultPartition(), type, "identifier", system, value);
     }
 
     /**
@@ -127,16 +133,28 @@ public class StoredIdentities {
             return holders;
         }
         Map<Long, Holder> live = new HashMap<>();
-        List<Long> ids = idsByHash.values().stream().flatMap(List::stream).distinct().toList();
-        for (Object row : entityManager.createNativeQuery(LIVE_RESOURCES_SQL).setParameter("ids", ids)
+        List<Long> ids =
+                idsByHash.values().stream().flatMap(List::stream).distinct().toList();
+        for (Object row : entityManager
+                .createNativeQuery(LIVE_RESOURCES_SQL)
+                .setParameter("ids", ids)
                 .getResultList()) {
             Object[] columns = (Object[]) row;
             long id = ((Number) columns[0]).longValue();
-            live.put(id, new Holder(id, columns[1] == null ? null : ((Number) columns[1]).intValue(),
-                    (String) columns[2], (String) columns[3], ((Number) columns[4]).longValue()));
+            live.put(
+                    id,
+                    new Holder(
+                            id,
+                            columns[1] == null ? null : ((Number) columns[1]).intValue(),
+                            (String) columns[2],
+                            (String) columns[3],
+                            ((Number) columns[4]).longValue()));
         }
-        idsByHash.forEach((hash, resourceIds) -> resourceIds.stream().map(live::get).filter(Objects::nonNull)
-                .forEach(holder -> holders.computeIfAbsent(hash, h -> new ArrayList<>()).add(holder)));
+        idsByHash.forEach((hash, resourceIds) -> resourceIds.stream()
+                .map(live::get)
+                .filter(Objects::nonNull)
+                .forEach(holder ->
+                        holders.computeIfAbsent(hash, h -> new ArrayList<>()).add(holder)));
         return holders;
     }
 
@@ -146,10 +164,13 @@ public class StoredIdentities {
         if (hashes.isEmpty()) {
             return idsByHash;
         }
-        for (Object row : entityManager.createNativeQuery(INDEX_ROWS_SQL)
-                .setParameter("hashes", List.copyOf(new HashSet<>(hashes))).getResultList()) {
+        for (Object row : entityManager
+                .createNativeQuery(INDEX_ROWS_SQL)
+                .setParameter("hashes", List.copyOf(new HashSet<>(hashes)))
+                .getResultList()) {
             Object[] columns = (Object[]) row;
-            idsByHash.computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>())
+            idsByHash
+                    .computeIfAbsent(((Number) columns[0]).longValue(), h -> new ArrayList<>())
                     .add(((Number) columns[1]).longValue());
         }
         return idsByHash;

@@ -45,7 +45,8 @@ public final class ReferralClock {
 
     /** Whether any of these priority codes (ServiceRequest.priority, Task.priority; nulls ignored) is urgent. */
     public boolean isUrgent(Collection<String> priorityCodes) {
-        return priorityCodes.stream().filter(Objects::nonNull)
+        return priorityCodes.stream()
+                .filter(Objects::nonNull)
                 .anyMatch(code -> urgentPriorities.contains(code.toLowerCase(Locale.ROOT)));
     }
 
@@ -64,7 +65,9 @@ public final class ReferralClock {
 
     /** As FHIR writes it, with the local offset ({@code 2026-11-23T23:59:59+00:00}), like the mappers. */
     public static DateTimeType asFhir(ZonedDateTime due) {
-        String offset = due.getOffset().getTotalSeconds() == 0 ? "+00:00" : due.getOffset().getId();
+        String offset = due.getOffset().getTotalSeconds() == 0
+                ? "+00:00"
+                : due.getOffset().getId();
         return new DateTimeType(due.toLocalDateTime() + offset);
     }
 }

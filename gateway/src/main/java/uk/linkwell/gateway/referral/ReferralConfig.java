@@ -23,12 +23,16 @@ public class ReferralConfig {
      * from the gateway's own by their RequestDetails.
      */
     @Bean
-    public ReferralWorkflowInterceptor referralWorkflowInterceptor(ReferralClock referralClock, FhirContext fhirContext,
-            DaoRegistry daos, MatchUrlService matchUrls, LinkwellPackage conformance,
+    public ReferralWorkflowInterceptor referralWorkflowInterceptor(
+            ReferralClock referralClock,
+            FhirContext fhirContext,
+            DaoRegistry daos,
+            MatchUrlService matchUrls,
+            LinkwellPackage conformance,
             IInterceptorService storageInterceptors) {
         ReferralRecords records = new ReferralRecords(fhirContext, daos, matchUrls);
-        ReferralWorkflowInterceptor interceptor = new ReferralWorkflowInterceptor(referralClock, records,
-                new ReferralDecisions(daos, records, conformance));
+        ReferralWorkflowInterceptor interceptor = new ReferralWorkflowInterceptor(
+                referralClock, records, new ReferralDecisions(daos, records, conformance));
         storageInterceptors.registerInterceptor(interceptor);
         return interceptor;
     }

@@ -49,14 +49,18 @@ final class ReferralDecisions {
         EpisodeOfCare episode = new EpisodeOfCare();
         episode.addIdentifier().setSystem(EPISODE_IDENTIFIER).setValue(task.getIdPart());
         episode.setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE);
-        episode.addType(referral.filter(ServiceRequest::hasCode).map(r -> r.getCode().copy())
+        episode.addType(referral.filter(ServiceRequest::hasCode)
+                .map(r -> r.getCode().copy())
                 .orElseGet(() -> new CodeableConcept().setText("Referral accepted")));
         episode.setPatient(accepted.getFor().copy());
         episode.setManagingOrganization(accepted.getOwner().copy());
         episode.setPeriod(new Period().setStartElement(new DateTimeType(now)));
         episode.addReferralRequest(accepted.getFocus().copy());
-        daos.getResourceDao(EpisodeOfCare.class).create(episode,
-                "EpisodeOfCare?identifier=" + EPISODE_IDENTIFIER + "|" + task.getIdPart(), new SystemRequestDetails());
+        daos.getResourceDao(EpisodeOfCare.class)
+                .create(
+                        episode,
+                        "EpisodeOfCare?identifier=" + EPISODE_IDENTIFIER + "|" + task.getIdPart(),
+                        new SystemRequestDetails());
     }
 
     /** The reasons and the recommended alternatives, in writing, from the team to the referrer. */
@@ -64,8 +68,8 @@ final class ReferralDecisions {
         Communication letter = new Communication();
         letter.addIdentifier().setSystem(DECLINE_LETTER_IDENTIFIER).setValue(task.getIdPart());
         letter.setStatus(Communication.CommunicationStatus.COMPLETED);
-        letter.addCategory(new CodeableConcept(new Coding(COMMUNICATION_CATEGORY, "decline-letter",
-                "Referral decline letter")));
+        letter.addCategory(
+                new CodeableConcept(new Coding(COMMUNICATION_CATEGORY, "decline-letter", "Referral decline letter")));
         letter.setSubject(declined.getFor().copy());
         letter.addAbout(new Reference(task.toUnqualifiedVersionless()));
         letter.addAbout(declined.getFocus().copy());
@@ -73,9 +77,11 @@ final class ReferralDecisions {
         letter.setSender(declined.getOwner().copy());
         letter.setSentElement(new DateTimeType(now));
         letter.addPayload().setContent(new StringType(letterText(declined)));
-        daos.getResourceDao(Communication.class).create(letter,
-                "Communication?identifier=" + DECLINE_LETTER_IDENTIFIER + "|" + task.getIdPart(),
-                new SystemRequestDetails());
+        daos.getResourceDao(Communication.class)
+                .create(
+                        letter,
+                        "Communication?identifier=" + DECLINE_LETTER_IDENTIFIER + "|" + task.getIdPart(),
+                        new SystemRequestDetails());
     }
 
     String letterText(Task declined) {
@@ -87,8 +93,8 @@ final class ReferralDecisions {
                 text.append('.');
             }
         }
-        declined.getNote().stream().filter(n -> n.hasText())
-                .forEach(n -> text.append(' ').append(n.getText().trim()));
+        declined.getNote().stream().filter(n -> n.hasText()).forEach(n -> text.append(' ')
+                .append(n.getText().trim()));
         text.append(" Services that may help instead:");
         List<Extension> alternatives = declined.getExtensionsByUrl(LinkwellProfiles.RECOMMENDED_ALTERNATIVE_EXTENSION);
         for (Extension alternative : alternatives) {
@@ -114,9 +120,13 @@ final class ReferralDecisions {
         if (!DECLINE_REASONS.equals(coding.getSystem())) {
             return null;
         }
-        return conformance.codeSystems().stream().filter(cs -> DECLINE_REASONS.equals(cs.getUrl()))
-                .flatMap(cs -> cs.getConcept().stream()).filter(c -> c.getCode().equals(coding.getCode()))
-                .map(c -> c.getDisplay()).findFirst().orElse(null);
+        return conformance.codeSystems().stream()
+                .filter(cs -> DECLINE_REASONS.equals(cs.getUrl()))
+                .flatMap(cs -> cs.getConcept().stream())
+                .filter(c -> c.getCode().equals(coding.getCode()))
+                .map(c -> c.getDisplay())
+                .findFirst()
+                .orElse(null);
     }
 
     private String alternativeText(Extension alternative) {
@@ -124,8 +134,10 @@ final class ReferralDecisions {
             if (concept.hasText()) {
                 return concept.getText();
             }
-            return concept.getCoding().stream().map(c -> c.hasDisplay() ? c.getDisplay() : c.getCode())
-                    .findFirst().orElse("(unnamed service)");
+            return concept.getCoding().stream()
+                    .map(c -> c.hasDisplay() ? c.getDisplay() : c.getCode())
+                    .findFirst()
+                    .orElse("(unnamed service)");
         }
         if (alternative.getValue() instanceof Reference reference) {
             return records.nameOf(reference);

@@ -11,20 +11,22 @@ final class ReferralOutcome {
 
     /** 409: a transition the workflow does not allow from the Task's current state. */
     static ResourceVersionConflictException conflict(String message, String expression) {
-        return new ResourceVersionConflictException(message,
-                outcome(OperationOutcome.IssueType.BUSINESSRULE, message, expression));
+        return new ResourceVersionConflictException(
+                message, outcome(OperationOutcome.IssueType.BUSINESSRULE, message, expression));
     }
 
     /** 422: the request itself is incomplete or malformed for what it asks (a decline without reasons). */
     static UnprocessableEntityException unprocessable(String message, String expression) {
-        return new UnprocessableEntityException(message,
-                outcome(OperationOutcome.IssueType.REQUIRED, message, expression));
+        return new UnprocessableEntityException(
+                message, outcome(OperationOutcome.IssueType.REQUIRED, message, expression));
     }
 
     private static OperationOutcome outcome(OperationOutcome.IssueType type, String message, String expression) {
         OperationOutcome outcome = new OperationOutcome();
         OperationOutcome.OperationOutcomeIssueComponent issue = outcome.addIssue()
-                .setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
+                .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                .setCode(type)
+                .setDiagnostics(message);
         if (expression != null) {
             issue.addExpression(expression);
             issue.addLocation(expression);

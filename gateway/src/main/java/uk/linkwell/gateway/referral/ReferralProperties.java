@@ -27,7 +27,8 @@ public record ReferralProperties(
     }
 
     public ReferralClock clock(java.time.Clock clock) {
-        Set<String> urgent = urgentPriorities.stream().map(p -> p.trim().toLowerCase(Locale.ROOT))
+        Set<String> urgent = urgentPriorities.stream()
+                .map(p -> p.trim().toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         return new ReferralClock(clock, localZone, routineDueDays, urgent);
     }

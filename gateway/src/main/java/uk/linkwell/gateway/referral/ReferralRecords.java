@@ -44,8 +44,10 @@ final class ReferralRecords {
         if (reference == null || request == null || !(request.getResource() instanceof Bundle bundle)) {
             return Optional.empty();
         }
-        return bundle.getEntry().stream().filter(e -> reference.equals(e.getFullUrl()) && e.hasResource())
-                .map(e -> (IBaseResource) e.getResource()).findFirst();
+        return bundle.getEntry().stream()
+                .filter(e -> reference.equals(e.getFullUrl()) && e.hasResource())
+                .map(e -> (IBaseResource) e.getResource())
+                .findFirst();
     }
 
     /** The type a reference names: literal or conditional ({@code ServiceRequest/1}, {@code ServiceRequest?...}), {@code Reference.type}, or its transaction entry. */
@@ -94,8 +96,12 @@ final class ReferralRecords {
             return read(id.toUnqualifiedVersionless(), type);
         }
         if (reference.hasIdentifier() && reference.getIdentifier().hasValue()) {
-            SearchParameterMap map = SearchParameterMap.newSynchronous().add("identifier",
-                    new TokenParam(reference.getIdentifier().getSystem(), reference.getIdentifier().getValue()));
+            SearchParameterMap map = SearchParameterMap.newSynchronous()
+                    .add(
+                            "identifier",
+                            new TokenParam(
+                                    reference.getIdentifier().getSystem(),
+                                    reference.getIdentifier().getValue()));
             return first(typeName, map, type);
         }
         return Optional.empty();
@@ -113,7 +119,9 @@ final class ReferralRecords {
     List<Task> appealsOf(IdType decision) {
         SearchParameterMap map = SearchParameterMap.newSynchronous()
                 .add(Task.SP_BASED_ON, new ca.uhn.fhir.rest.param.ReferenceParam(decision.getValue()));
-        return dao("Task").search(map, system()).getAllResources().stream().map(Task.class::cast).toList();
+        return dao("Task").search(map, system()).getAllResources().stream()
+                .map(Task.class::cast)
+                .toList();
     }
 
     /** A readable name for a recommended service: the reference's display, else the stored name, else the reference. */
@@ -121,14 +129,19 @@ final class ReferralRecords {
         if (reference.hasDisplay()) {
             return reference.getDisplay();
         }
-        Optional<String> name = switch (typeOf(reference, null).orElse("")) {
-            case "Organization" -> resolve(reference, null, Organization.class).map(Organization::getName);
-            case "HealthcareService" -> resolve(reference, null, HealthcareService.class)
-                    .map(HealthcareService::getName);
-            default -> Optional.empty();
-        };
-        return name.filter(n -> !n.isBlank()).orElse(reference.hasReference() ? reference.getReference()
-                : reference.getIdentifier().getValue());
+        Optional<String> name =
+                switch (typeOf(reference, null).orElse("")) {
+                    case "Organization" -> resolve(reference, null, Organization.class)
+                            .map(Organization::getName);
+                    case "HealthcareService" -> resolve(reference, null, HealthcareService.class)
+                            .map(HealthcareService::getName);
+                    default -> Optional.empty();
+                };
+        return name.filter(n -> !n.isBlank())
+                .orElse(
+                        reference.hasReference()
+                                ? reference.getReference()
+                                : reference.getIdentifier().getValue());
     }
 
     private <T extends IBaseResource> Optional<T> first(String typeName, SearchParameterMap map, Class<T> type) {

@@ -47,7 +47,8 @@ public final class ReferralTransitions {
     /** e.g. "accepted, rejected, cancelled", or "none (final)". */
     public static String describeAllowed(TaskStatus from) {
         Set<TaskStatus> next = allowedFrom(from);
-        return next.isEmpty() ? "none ('" + code(from) + "' is final)"
+        return next.isEmpty()
+                ? "none ('" + code(from) + "' is final)"
                 : next.stream().map(ReferralTransitions::code).collect(Collectors.joining(", "));
     }
 

@@ -59,14 +59,19 @@ public class ReferralWorkflowInterceptor {
         if (!(resource instanceof Task task) || !isRest(request) || !isReferralTask(task, request)) {
             return;
         }
-        if (isAdmin(request) && (task.getStatus() != TaskStatus.REQUESTED || task.getRestriction().getPeriod().hasEnd())) {
+        if (isAdmin(request)
+                && (task.getStatus() != TaskStatus.REQUESTED
+                        || task.getRestriction().getPeriod().hasEnd())) {
             // Back-loading a referral decided or dated before it reached the gateway: an admin's record, as given.
             return;
         }
         if (task.getStatus() != TaskStatus.REQUESTED) {
-            throw ReferralOutcome.unprocessable("A new referral Task starts as 'requested', not '"
-                    + ReferralTransitions.code(task.getStatus()) + "': the receiving team accepts or declines it "
-                    + "by updating it", "Task.status");
+            throw ReferralOutcome.unprocessable(
+                    "A new referral Task starts as 'requested', not '"
+                            + ReferralTransitions.code(task.getStatus())
+                            + "': the receiving team accepts or declines it "
+                            + "by updating it",
+                    "Task.status");
         }
         Optional<Reference> appealed = appealedDecision(task, request);
         if (appealed.isPresent()) {
@@ -75,40 +80,52 @@ public class ReferralWorkflowInterceptor {
         Optional<ServiceRequest> referral = records.serviceRequest(task.getFocus(), request);
         List<String> priorities = new ArrayList<>();
         priorities.add(task.hasPriority() ? task.getPriority().toCode() : null);
-        referral.filter(ServiceRequest::hasPriority).ifPresent(r -> priorities.add(r.getPriority().toCode()));
+        referral.filter(ServiceRequest::hasPriority)
+                .ifPresent(r -> priorities.add(r.getPriority().toCode()));
         // The due date is the service's measure, so the gateway sets it whatever the sender put there; only an
         // admin client may give one explicitly (back-loading referrals received before the gateway).
         if (task.getRestriction().getPeriod().hasEnd() && isAdmin(request)) {
             return;
         }
-        task.getRestriction().setPeriod(new Period().setEndElement(
-                ReferralClock.asFhir(clock.dueDate(clock.isUrgent(priorities)))));
+        task.getRestriction()
+                .setPeriod(new Period().setEndElement(ReferralClock.asFhir(clock.dueDate(clock.isUrgent(priorities)))));
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = ORDER)
     public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-        if (!(resource instanceof Task task) || !(previous instanceof Task before) || !isRest(request)
-                || isAdmin(request) || !(isReferralTask(before, request) || isReferralTask(task, request))) {
+        if (!(resource instanceof Task task)
+                || !(previous instanceof Task before)
+                || !isRest(request)
+                || isAdmin(request)
+                || !(isReferralTask(before, request) || isReferralTask(task, request))) {
             return;
         }
         TaskStatus from = before.getStatus();
         TaskStatus to = task.getStatus();
         IdType id = before.getIdElement().toUnqualifiedVersionless();
         if (!ReferralTransitions.isKnown(to)) {
-            throw ReferralOutcome.unprocessable("'" + ReferralTransitions.code(to) + "' is not a state of a referral "
-                    + "Task (requested, accepted, rejected, in-progress, completed, cancelled)", "Task.status");
+            throw ReferralOutcome.unprocessable(
+                    "'" + ReferralTransitions.code(to) + "' is not a state of a referral "
+                            + "Task (requested, accepted, rejected, in-progress, completed, cancelled)",
+                    "Task.status");
         }
         if (!ReferralTransitions.isAllowed(from, to)) {
             String appeal = from == TaskStatus.REJECTED
-                    ? "; to appeal, create a new Task in 'requested' with basedOn " + id.getValue() : "";
-            throw ReferralOutcome.conflict("Referral " + id.getValue() + " cannot go from '"
-                    + ReferralTransitions.code(from) + "' to '" + ReferralTransitions.code(to)
-                    + "': allowed from '" + ReferralTransitions.code(from) + "': "
-                    + ReferralTransitions.describeAllowed(from) + appeal, "Task.status");
+                    ? "; to appeal, create a new Task in 'requested' with basedOn " + id.getValue()
+                    : "";
+            throw ReferralOutcome.conflict(
+                    "Referral " + id.getValue() + " cannot go from '"
+                            + ReferralTransitions.code(from) + "' to '" + ReferralTransitions.code(to)
+                            + "': allowed from '" + ReferralTransitions.code(from) + "': "
+                            + ReferralTransitions.describeAllowed(from) + appeal,
+                    "Task.status");
         }
         // The due date is the gateway's; an update (which may omit it) keeps the one set on receipt.
         if (before.getRestriction().getPeriod().hasEnd()) {
-            task.getRestriction().getPeriod().setEndElement(before.getRestriction().getPeriod().getEndElement().copy());
+            task.getRestriction()
+                    .getPeriod()
+                    .setEndElement(
+                            before.getRestriction().getPeriod().getEndElement().copy());
         }
         if (from == to) {
             return;
@@ -121,18 +138,25 @@ public class ReferralWorkflowInterceptor {
         } else if (to == TaskStatus.REJECTED) {
             checkDecline(task);
             requireOwnerOrganisation(task, request, "declined");
-            Reference referrer = task.hasRequester() ? task.getRequester()
-                    : records.serviceRequest(task.getFocus(), request).filter(ServiceRequest::hasRequester)
-                            .map(ServiceRequest::getRequester).orElseThrow(() -> ReferralOutcome.unprocessable(
+            Reference referrer = task.hasRequester()
+                    ? task.getRequester()
+                    : records.serviceRequest(task.getFocus(), request)
+                            .filter(ServiceRequest::hasRequester)
+                            .map(ServiceRequest::getRequester)
+                            .orElseThrow(() -> ReferralOutcome.unprocessable(
                                     "A declined referral's letter goes to the referrer: Task.requester (or the "
-                                            + "referral's ServiceRequest.requester) is needed", "Task.requester"));
+                                            + "referral's ServiceRequest.requester) is needed",
+                                    "Task.requester"));
             decisions.writeDeclineLetter(id, task, referrer, now);
             log.info("Referral {} declined; letter to the referrer written", id.getValue());
         }
     }
 
     private static boolean isAdmin(RequestDetails request) {
-        return FhirRequesters.of(request).map(Requester::role).filter(ClientRole.ADMIN::equals).isPresent();
+        return FhirRequesters.of(request)
+                .map(Requester::role)
+                .filter(ClientRole.ADMIN::equals)
+                .isPresent();
     }
 
     /** Anything but the gateway's own writes ({@code SystemRequestDetails}): REST requests and their sub-requests. */
@@ -146,80 +170,119 @@ public class ReferralWorkflowInterceptor {
             return false;
         }
         String focus = task.getFocus().getReference();
-        if (focus != null && focus.startsWith("urn:") && ReferralRecords.typeOf(task.getFocus(), request).isEmpty()) {
+        if (focus != null
+                && focus.startsWith("urn:")
+                && ReferralRecords.typeOf(task.getFocus(), request).isEmpty()) {
             // A transaction entry not found by its fullUrl: LinkwellTask requires the focus to be a ServiceRequest.
             return true;
         }
-        return ReferralRecords.typeOf(task.getFocus(), request).filter("ServiceRequest"::equals).isPresent();
+        return ReferralRecords.typeOf(task.getFocus(), request)
+                .filter("ServiceRequest"::equals)
+                .isPresent();
     }
 
     private static Optional<Reference> appealedDecision(Task task, RequestDetails request) {
         return task.getBasedOn().stream()
-                .filter(r -> ReferralRecords.typeOf(r, request).filter("Task"::equals).isPresent()).findFirst();
+                .filter(r -> ReferralRecords.typeOf(r, request)
+                        .filter("Task"::equals)
+                        .isPresent())
+                .findFirst();
     }
 
     /** An appeal refers to a declined referral Task that has no other appeal under way. */
     private void checkAppeal(Task appeal, Reference decisionReference) {
         String value = decisionReference.getReference();
         IdType decisionId = value == null ? null : new IdType(value).toUnqualifiedVersionless();
-        if (decisionId == null || !decisionId.hasIdPart() || decisionId.getValue().contains("?")) {
-            throw ReferralOutcome.unprocessable("An appeal refers to the declined Task by id (Task.basedOn: Task/<id>)",
-                    "Task.basedOn");
+        if (decisionId == null
+                || !decisionId.hasIdPart()
+                || decisionId.getValue().contains("?")) {
+            throw ReferralOutcome.unprocessable(
+                    "An appeal refers to the declined Task by id (Task.basedOn: Task/<id>)", "Task.basedOn");
         }
-        Task decision = records.read(decisionId, Task.class).orElseThrow(() -> ReferralOutcome.unprocessable(
-                "The appealed decision " + decisionId.getValue() + " does not exist", "Task.basedOn"));
+        Task decision = records.read(decisionId, Task.class)
+                .orElseThrow(() -> ReferralOutcome.unprocessable(
+                        "The appealed decision " + decisionId.getValue() + " does not exist", "Task.basedOn"));
         if (decision.getStatus() != TaskStatus.REJECTED) {
-            throw ReferralOutcome.conflict("Only a declined referral can be appealed: " + decisionId.getValue()
-                    + " is '" + ReferralTransitions.code(decision.getStatus()) + "', not 'rejected'", "Task.basedOn");
+            throw ReferralOutcome.conflict(
+                    "Only a declined referral can be appealed: " + decisionId.getValue() + " is '"
+                            + ReferralTransitions.code(decision.getStatus()) + "', not 'rejected'",
+                    "Task.basedOn");
         }
         String focus = appeal.getFocus().getReference();
         String decidedFocus = decision.getFocus().getReference();
-        if (focus != null && decidedFocus != null && !focus.startsWith("urn:") && !focus.contains("?")
-                && !new IdType(focus).toUnqualifiedVersionless().getValue()
-                        .equals(new IdType(decidedFocus).toUnqualifiedVersionless().getValue())) {
-            throw ReferralOutcome.unprocessable("An appeal is about the same referral as the decision: Task.focus "
-                    + "must be " + new IdType(decidedFocus).toUnqualifiedVersionless().getValue(), "Task.focus");
+        if (focus != null
+                && decidedFocus != null
+                && !focus.startsWith("urn:")
+                && !focus.contains("?")
+                && !new IdType(focus)
+                        .toUnqualifiedVersionless()
+                        .getValue()
+                        .equals(new IdType(decidedFocus)
+                                .toUnqualifiedVersionless()
+                                .getValue())) {
+            throw ReferralOutcome.unprocessable(
+                    "An appeal is about the same referral as the decision: Task.focus " + "must be "
+                            + new IdType(decidedFocus)
+                                    .toUnqualifiedVersionless()
+                                    .getValue(),
+                    "Task.focus");
         }
         records.appealsOf(decisionId).stream()
-                .filter(t -> t.getStatus() == TaskStatus.REQUESTED || t.getStatus() == TaskStatus.ACCEPTED
+                .filter(t -> t.getStatus() == TaskStatus.REQUESTED
+                        || t.getStatus() == TaskStatus.ACCEPTED
                         || t.getStatus() == TaskStatus.INPROGRESS)
-                .findFirst().ifPresent(open -> {
-                    throw ReferralOutcome.conflict(decisionId.getValue() + " is already under appeal ("
-                            + open.getIdElement().toUnqualifiedVersionless().getValue() + ", '"
-                            + ReferralTransitions.code(open.getStatus()) + "')", "Task.basedOn");
+                .findFirst()
+                .ifPresent(open -> {
+                    throw ReferralOutcome.conflict(
+                            decisionId.getValue() + " is already under appeal ("
+                                    + open.getIdElement()
+                                            .toUnqualifiedVersionless()
+                                            .getValue() + ", '"
+                                    + ReferralTransitions.code(open.getStatus()) + "')",
+                            "Task.basedOn");
                 });
     }
 
     /** A decline gives its reasons (coded) and the services that may help instead. */
     private static void checkDecline(Task task) {
-        boolean coded = task.getStatusReason().getCoding().stream().anyMatch(ReferralWorkflowInterceptor::isDeclineReason);
+        boolean coded =
+                task.getStatusReason().getCoding().stream().anyMatch(ReferralWorkflowInterceptor::isDeclineReason);
         if (!coded) {
-            throw ReferralOutcome.unprocessable("A declined referral needs Task.statusReason coded from the ValueSet "
-                    + "https://fhir.linkwell.example/ValueSet/referral-decline-reason (system "
-                    + ReferralDecisions.DECLINE_REASONS + ", e.g. outside-criteria, needs-met-elsewhere, "
-                    + "no-consent)", "Task.statusReason");
+            throw ReferralOutcome.unprocessable(
+                    "A declined referral needs Task.statusReason coded from the ValueSet "
+                            + "https://fhir.linkwell.example/ValueSet/referral-decline-reason (system "
+                            + ReferralDecisions.DECLINE_REASONS + ", e.g. outside-criteria, needs-met-elsewhere, "
+                            + "no-consent)",
+                    "Task.statusReason");
         }
         boolean alternative = task.getExtensionsByUrl(LinkwellProfiles.RECOMMENDED_ALTERNATIVE_EXTENSION).stream()
                 .anyMatch(Extension::hasValue);
         if (!alternative) {
-            throw ReferralOutcome.unprocessable("A declined referral needs at least one recommended alternative "
-                    + "service: extension " + LinkwellProfiles.RECOMMENDED_ALTERNATIVE_EXTENSION
-                    + " (valueCodeableConcept or valueReference) on the Task",
+            throw ReferralOutcome.unprocessable(
+                    "A declined referral needs at least one recommended alternative "
+                            + "service: extension " + LinkwellProfiles.RECOMMENDED_ALTERNATIVE_EXTENSION
+                            + " (valueCodeableConcept or valueReference) on the Task",
                     "Task.extension:recommendedAlternative");
         }
     }
 
     private static boolean isDeclineReason(Coding coding) {
-        return coding.hasCode() && (ReferralDecisions.DECLINE_REASONS.equals(coding.getSystem())
-                || (ReferralDecisions.SNOMED.equals(coding.getSystem()) && "871711000000103".equals(coding.getCode())));
+        return coding.hasCode()
+                && (ReferralDecisions.DECLINE_REASONS.equals(coding.getSystem())
+                        || (ReferralDecisions.SNOMED.equals(coding.getSystem())
+                                && "871711000000103".equals(coding.getCode())));
     }
 
     /** The case is managed by, and the letter comes from, the team that owns the Task. */
     private static void requireOwnerOrganisation(Task task, RequestDetails request, String decision) {
-        if (!task.hasOwner() || !ReferralRecords.typeOf(task.getOwner(), request).filter("Organization"::equals)
-                .isPresent()) {
-            throw ReferralOutcome.unprocessable("A referral can only be " + decision + " by the team that owns it: "
-                    + "Task.owner must reference the receiving Organization", "Task.owner");
+        if (!task.hasOwner()
+                || !ReferralRecords.typeOf(task.getOwner(), request)
+                        .filter("Organization"::equals)
+                        .isPresent()) {
+            throw ReferralOutcome.unprocessable(
+                    "A referral can only be " + decision + " by the team that owns it: "
+                            + "Task.owner must reference the receiving Organization",
+                    "Task.owner");
         }
     }
 }

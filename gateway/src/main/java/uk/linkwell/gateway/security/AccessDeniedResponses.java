@@ -24,7 +24,12 @@ public class AccessDeniedResponses implements AuthenticationEntryPoint, AccessDe
     public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
             throws IOException {
         bearerEntryPoint.commence(request, response, e);
-        write(request, response, 401, "login", "Unauthorized",
+        write(
+                request,
+                response,
+                401,
+                "login",
+                "Unauthorized",
                 "A valid bearer access token is required (missing, expired or not signed by a trusted issuer)");
     }
 
@@ -32,22 +37,36 @@ public class AccessDeniedResponses implements AuthenticationEntryPoint, AccessDe
     public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
             throws IOException {
         bearerDenied.handle(request, response, e);
-        write(request, response, 403, "forbidden", "Forbidden",
+        write(
+                request,
+                response,
+                403,
+                "forbidden",
+                "Forbidden",
                 "The access token does not allow this request (role or scope)");
     }
 
-    private static void write(HttpServletRequest request, HttpServletResponse response, int status, String fhirCode,
-            String title, String detail) throws IOException {
+    private static void write(
+            HttpServletRequest request,
+            HttpServletResponse response,
+            int status,
+            String fhirCode,
+            String title,
+            String detail)
+            throws IOException {
         response.setStatus(status);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         if (isFhir(request)) {
             response.setContentType("application/fhir+json");
-            response.getWriter().write("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
-                    + "\"code\":\"" + fhirCode + "\",\"diagnostics\":\"" + detail + "\"}]}");
+            response.getWriter()
+                    .write("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\"," + "\"code\":\""
+                            + fhirCode + "\",\"diagnostics\":\"" + detail + "\"}]}");
         } else {
             response.setContentType("application/problem+json");
-            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
-                    + ",\"detail\":\"" + detail + "\",\"instance\":\"" + jsonSafe(request.getRequestURI()) + "\"}");
+            response.getWriter()
+                    .write("{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
+                            + ",\"detail\":\"" + detail + "\",\"instance\":\"" + jsonSafe(request.getRequestURI())
+                            + "\"}");
         }
     }
 

@@ -39,7 +39,10 @@ final class AddressedReferrals {
             return false;
         }
         // Asked each time (the resolver caches it): these rules are reused across requests.
-        return caseloads.organisationIds(odsCode).contains(new org.hl7.fhir.r4.model.IdType(reference.getReference())
-                .toUnqualifiedVersionless().getValue());
+        return caseloads
+                .organisationIds(odsCode)
+                .contains(new org.hl7.fhir.r4.model.IdType(reference.getReference())
+                        .toUnqualifiedVersionless()
+                        .getValue());
     }
 }

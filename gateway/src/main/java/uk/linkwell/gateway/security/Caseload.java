@@ -28,7 +28,8 @@ public final class Caseload {
     public Caseload(boolean everyone, List<IIdType> patients) {
         this.everyone = everyone;
         this.patients = List.copyOf(patients);
-        this.patientReferences = patientsOrNobody().stream().map(IIdType::getValue).toArray(String[]::new);
+        this.patientReferences =
+                patientsOrNobody().stream().map(IIdType::getValue).toArray(String[]::new);
         this.references = Set.copyOf(Arrays.asList(patientReferences));
     }
 

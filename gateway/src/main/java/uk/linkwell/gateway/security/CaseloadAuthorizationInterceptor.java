@@ -29,8 +29,8 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
 
     private final FhirContext fhirContext;
 
-    public CaseloadAuthorizationInterceptor(CaseloadResolver caseloads, PatientCompartment compartment,
-            FhirContext fhirContext) {
+    public CaseloadAuthorizationInterceptor(
+            CaseloadResolver caseloads, PatientCompartment compartment, FhirContext fhirContext) {
         super(PolicyEnum.DENY);
         this.fhirContext = fhirContext;
         this.caseloads = caseloads;
@@ -56,8 +56,8 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
         }
         Requester requester = found.get();
         // A hospital writes for any patient it admits; every other role reaches its own caseload only.
-        Caseload caseload = requester.role() == ClientRole.HOSPITAL ? Caseload.EVERYONE
-                : caseloads.caseloadOf(requester);
+        Caseload caseload =
+                requester.role() == ClientRole.HOSPITAL ? Caseload.EVERYONE : caseloads.caseloadOf(requester);
         BuiltRules known = built.get(requester);
         if (known != null && known.caseload() == caseload) {
             return known.rules();
@@ -75,8 +75,8 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
         rules.allow("capabilities").metadata().andThen();
         boolean canRead = requester.role() != ClientRole.HOSPITAL;
 
-        CaseloadTester tester = caseload.everyone() ? null
-                : new CaseloadTester(caseload.references(), fhirContext, compartment);
+        CaseloadTester tester =
+                caseload.everyone() ? null : new CaseloadTester(caseload.references(), fhirContext, compartment);
         // A receiving team screens referrals for people not (yet) on its caseload: it reads the referral Tasks it
         // owns and the ServiceRequests they are about, and updates those Tasks (to decide), nothing more.
         AddressedReferrals addressed = new AddressedReferrals(requester.organisation(), caseloads);
@@ -107,7 +107,11 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
             addRules(rules, type, caseload, tester, Op.CREATE);
             if (appliesTo(type, "Patient") && !caseload.everyone()) {
                 // Registering a new person: they join the caseload once stored (e.g. generalPractitioner set).
-                rules.allow("register a patient").create().resourcesOfType(Patient.class).withAnyId().andThen();
+                rules.allow("register a patient")
+                        .create()
+                        .resourcesOfType(Patient.class)
+                        .withAnyId()
+                        .andThen();
             }
         }
         for (String type : updateTypes) {
@@ -121,22 +125,43 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
             rules.allow("patch").patch().allRequests().andThen();
         }
         if (requester.role() == ClientRole.ADMIN) {
-            rules.allow("admin operations").operation().withAnyName().atAnyLevel().andAllowAllResponses().andThen();
+            rules.allow("admin operations")
+                    .operation()
+                    .withAnyName()
+                    .atAnyLevel()
+                    .andAllowAllResponses()
+                    .andThen();
         } else if (canRead) {
             // Everything returned must pass the read rules: patient B's $everything shows nothing to practice A.
-            rules.allow("$everything").operation().named("$everything").onInstancesOfType(Patient.class)
-                    .andRequireExplicitResponseAuthorization().andThen();
-            rules.allow("$everything").operation().named("$everything").onType(Patient.class)
-                    .andRequireExplicitResponseAuthorization().andThen();
+            rules.allow("$everything")
+                    .operation()
+                    .named("$everything")
+                    .onInstancesOfType(Patient.class)
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+            rules.allow("$everything")
+                    .operation()
+                    .named("$everything")
+                    .onType(Patient.class)
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
         }
-        rules.allow("transaction").transaction().withAnyOperation().andApplyNormalRules().andThen();
+        rules.allow("transaction")
+                .transaction()
+                .withAnyOperation()
+                .andApplyNormalRules()
+                .andThen();
         return rules.denyAll("outside the requester's scopes or caseload").build();
     }
 
-    private enum Op { READ, CREATE, WRITE, DELETE }
+    private enum Op {
+        READ,
+        CREATE,
+        WRITE,
+        DELETE
+    }
 
-    private void addRules(IAuthRuleBuilder rules, String scopeType, Caseload caseload, CaseloadTester tester,
-            Op op) {
+    private void addRules(IAuthRuleBuilder rules, String scopeType, Caseload caseload, CaseloadTester tester, Op op) {
         if (caseload.everyone()) {
             if (scopeType.equals(SmartScope.ANY_TYPE)) {
                 withAnyId(rules, op, null);
@@ -156,34 +181,44 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
     }
 
     private static void withAnyId(IAuthRuleBuilder rules, Op op, String type) {
-        var target = switch (op) {
-            case READ -> rules.allow(ruleName(op, type)).read();
-            case CREATE -> rules.allow(ruleName(op, type)).create();
-            case WRITE -> rules.allow(ruleName(op, type)).write();
-            case DELETE -> null;
-        };
+        var target =
+                switch (op) {
+                    case READ -> rules.allow(ruleName(op, type)).read();
+                    case CREATE -> rules.allow(ruleName(op, type)).create();
+                    case WRITE -> rules.allow(ruleName(op, type)).write();
+                    case DELETE -> null;
+                };
         if (op == Op.DELETE) {
             var delete = rules.allow(ruleName(op, type)).delete();
-            (type == null ? delete.allResources() : delete.resourcesOfType(type)).withAnyId().andThen();
+            (type == null ? delete.allResources() : delete.resourcesOfType(type))
+                    .withAnyId()
+                    .andThen();
             return;
         }
-        (type == null ? target.allResources() : target.resourcesOfType(type)).withAnyId().andThen();
+        (type == null ? target.allResources() : target.resourcesOfType(type))
+                .withAnyId()
+                .andThen();
     }
 
     /** Any id of the type, as long as the resource turns out to belong to a patient on the caseload. */
     private void inCaseload(IAuthRuleBuilder rules, Op op, String type, CaseloadTester tester) {
         if (op == Op.DELETE) {
             var delete = rules.allow(ruleName(op, type)).delete();
-            (type == null ? delete.allResources() : delete.resourcesOfType(type)).withAnyId().withTester(tester)
+            (type == null ? delete.allResources() : delete.resourcesOfType(type))
+                    .withAnyId()
+                    .withTester(tester)
                     .andThen();
             return;
         }
-        var target = switch (op) {
-            case READ -> rules.allow(ruleName(op, type)).read();
-            case CREATE -> rules.allow(ruleName(op, type)).create();
-            default -> rules.allow(ruleName(op, type)).write();
-        };
-        (type == null ? target.allResources() : target.resourcesOfType(type)).withAnyId().withTester(tester)
+        var target =
+                switch (op) {
+                    case READ -> rules.allow(ruleName(op, type)).read();
+                    case CREATE -> rules.allow(ruleName(op, type)).create();
+                    default -> rules.allow(ruleName(op, type)).write();
+                };
+        (type == null ? target.allResources() : target.resourcesOfType(type))
+                .withAnyId()
+                .withTester(tester)
                 .andThen();
     }
 

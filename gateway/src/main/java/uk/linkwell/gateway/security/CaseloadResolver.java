@@ -47,6 +47,7 @@ public class CaseloadResolver {
     private static final Logger log = LoggerFactory.getLogger(CaseloadResolver.class);
     /** A practice list is rarely beyond 30,000; past this the list is cut and the cut is logged. */
     static final int MAX_PATIENTS = 100_000;
+
     private static final Set<String> TYPES_THAT_CHANGE_CASELOADS =
             Set.of("Patient", "CareTeam", "EpisodeOfCare", "Organization", "PractitionerRole");
 
@@ -61,8 +62,11 @@ public class CaseloadResolver {
      * @param registeredPatients the ids of the patients registered at the given Organizations
      *     ({@code Organization/<id>}), at most {@link #MAX_PATIENTS}
      */
-    public CaseloadResolver(DaoRegistry daos, Function<Collection<String>, List<String>> registeredPatients,
-            Duration ttl, Clock clock) {
+    public CaseloadResolver(
+            DaoRegistry daos,
+            Function<Collection<String>, List<String>> registeredPatients,
+            Duration ttl,
+            Clock clock) {
         this.daos = daos;
         this.registeredPatients = registeredPatients;
         this.ttlMillis = ttl.toMillis();
@@ -115,7 +119,8 @@ public class CaseloadResolver {
         SearchParameterMap map = SearchParameterMap.newSynchronous()
                 .add("identifier", new TokenParam(LinkwellProfiles.ODS_CODE_SYSTEM, odsCode));
         Set<String> ids = Set.copyOf(dao("Organization").searchForResourceIds(map, system()).stream()
-                .map(id -> "Organization/" + id.getIdPart()).toList());
+                .map(id -> "Organization/" + id.getIdPart())
+                .toList());
         organisations.put(odsCode, new CachedOrganisations(ids, current, now.plusMillis(ttlMillis)));
         return ids;
     }
@@ -130,8 +135,10 @@ public class CaseloadResolver {
             }
             case SOCIAL_CARE_SYSTEM -> {
                 if (key.organisation() != null) {
-                    episodes(new SearchParameterMap().add(EpisodeOfCare.SP_ORGANIZATION, byOdsCode(key.organisation())),
-                            Set.of("entered-in-error"), patients);
+                    episodes(
+                            new SearchParameterMap().add(EpisodeOfCare.SP_ORGANIZATION, byOdsCode(key.organisation())),
+                            Set.of("entered-in-error"),
+                            patients);
                 }
             }
             case LINK_WORKER_APP -> {
@@ -139,7 +146,7 @@ public class CaseloadResolver {
                     onCaseloadOf(key.practitioner(), patients);
                 }
             }
-            default -> { }
+            default -> {}
         }
         return patients;
     }
@@ -156,9 +163,10 @@ public class CaseloadResolver {
     private void onCaseloadOf(String practitioner, Set<IIdType> patients) {
         try {
             List<String> members = new ArrayList<>(List.of(practitioner));
-            SearchParameterMap roles = SearchParameterMap.newSynchronous()
-                    .add("practitioner", new ReferenceParam(practitioner));
-            dao("PractitionerRole").searchForResourceIds(roles, system())
+            SearchParameterMap roles =
+                    SearchParameterMap.newSynchronous().add("practitioner", new ReferenceParam(practitioner));
+            dao("PractitionerRole")
+                    .searchForResourceIds(roles, system())
                     .forEach(id -> members.add("PractitionerRole/" + id.getIdPart()));
             for (String member : members) {
                 SearchParameterMap teams = SearchParameterMap.newSynchronous()
@@ -167,8 +175,10 @@ public class CaseloadResolver {
                 for (IBaseResource r : dao("CareTeam").searchForResources(teams, system())) {
                     addPatient(((CareTeam) r).getSubject(), patients);
                 }
-                episodes(new SearchParameterMap().add(EpisodeOfCare.SP_CARE_MANAGER, new ReferenceParam(member)),
-                        Set.of("finished", "cancelled", "entered-in-error"), patients);
+                episodes(
+                        new SearchParameterMap().add(EpisodeOfCare.SP_CARE_MANAGER, new ReferenceParam(member)),
+                        Set.of("finished", "cancelled", "entered-in-error"),
+                        patients);
             }
         } catch (BaseServerResponseException e) {
             // An unknown practitioner reference: nobody on the caseload, rather than an error for every request.
@@ -180,7 +190,8 @@ public class CaseloadResolver {
         map.setLoadSynchronous(true);
         for (IBaseResource r : dao("EpisodeOfCare").searchForResources(map, system())) {
             EpisodeOfCare episode = (EpisodeOfCare) r;
-            if (episode.getStatus() == null || !excludedStatuses.contains(episode.getStatus().toCode())) {
+            if (episode.getStatus() == null
+                    || !excludedStatuses.contains(episode.getStatus().toCode())) {
                 addPatient(episode.getPatient(), patients);
             }
         }

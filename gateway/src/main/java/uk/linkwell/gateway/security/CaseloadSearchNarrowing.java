@@ -40,7 +40,8 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
     private final FhirContext fhirContext;
     private final PatientCompartment compartment;
 
-    public CaseloadSearchNarrowing(CaseloadResolver caseloads, FhirContext fhirContext, PatientCompartment compartment) {
+    public CaseloadSearchNarrowing(
+            CaseloadResolver caseloads, FhirContext fhirContext, PatientCompartment compartment) {
         this.caseloads = caseloads;
         this.fhirContext = fhirContext;
         this.compartment = compartment;
@@ -113,12 +114,17 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
             if (path.startsWith("/")) {
                 path = path.substring(1);
             }
-            if (path.isEmpty() || path.contains("/") || !fhirContext.getResourceTypes().contains(path)) {
+            if (path.isEmpty()
+                    || path.contains("/")
+                    || !fhirContext.getResourceTypes().contains(path)) {
                 return; // a read, history or operation: checked by the authorization rules, not narrowed
             }
             String type = path;
-            clause(request, type).ifPresent(clause -> entry.setRequestUrl(fhirContext, url + (query < 0 ? "?" : "&")
-                    + UrlUtil.escapeUrlParam(clause.name()) + "=" + UrlUtil.escapeUrlParam(clause.value())));
+            clause(request, type)
+                    .ifPresent(clause -> entry.setRequestUrl(
+                            fhirContext,
+                            url + (query < 0 ? "?" : "&") + UrlUtil.escapeUrlParam(clause.name()) + "="
+                                    + UrlUtil.escapeUrlParam(clause.value())));
         });
     }
 
@@ -131,7 +137,9 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
     private boolean namesOnlyRegisteredPatients(RequestDetails request) {
         Optional<Requester> requester = FhirRequesters.of(request);
         String type = request.getResourceName();
-        if (requester.isEmpty() || requester.get().role() != ClientRole.GP_SYSTEM || type == null
+        if (requester.isEmpty()
+                || requester.get().role() != ClientRole.GP_SYSTEM
+                || type == null
                 || !compartment.contains(type)) {
             return false;
         }
@@ -146,7 +154,8 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
             boolean allRegistered = !clause.isBlank();
             for (String value : clause.split(",")) {
                 String reference = patientType || (parameter.equals("patient") && !value.contains("/"))
-                        ? PatientCompartment.NAME + "/" + value : value;
+                        ? PatientCompartment.NAME + "/" + value
+                        : value;
                 allRegistered &= registered.contains(reference);
             }
             if (allRegistered) {
@@ -190,14 +199,16 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
      * practice's Organization, and the other types through their patient parameter chained to that.
      */
     private Optional<Clause> registrationClause(Requester requester, String type) {
-        Set<String> practices = requester.organisation() == null ? Set.of()
+        Set<String> practices = requester.organisation() == null
+                ? Set.of()
                 : new TreeSet<>(caseloads.organisationIds(requester.organisation()));
         String parameter = patientParameter(type);
         if (practices.isEmpty()) {
             // No such practice on the server: nobody is registered there.
-            return Optional.of(type.equals(PatientCompartment.NAME) || parameter == null
-                    ? new Clause("_id", Caseload.NOBODY.getIdPart())
-                    : new Clause(parameter, Caseload.NOBODY.getValue()));
+            return Optional.of(
+                    type.equals(PatientCompartment.NAME) || parameter == null
+                            ? new Clause("_id", Caseload.NOBODY.getIdPart())
+                            : new Clause(parameter, Caseload.NOBODY.getValue()));
         }
         String value = String.join(",", practices);
         if (type.equals(PatientCompartment.NAME)) {
@@ -206,8 +217,11 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
         if (parameter == null) {
             // A compartment type with neither patient nor subject (none Linkwell holds): the explicit list.
             RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
-            RuntimeSearchParam first = definition.getSearchParamsForCompartmentName(PatientCompartment.NAME).get(0);
-            return Optional.of(new Clause(first.getName(),
+            RuntimeSearchParam first = definition
+                    .getSearchParamsForCompartmentName(PatientCompartment.NAME)
+                    .get(0);
+            return Optional.of(new Clause(
+                    first.getName(),
                     String.join(",", caseloads.caseloadOf(requester).patientReferences())));
         }
         return Optional.of(new Clause(parameter + ":" + PatientCompartment.NAME + "." + GENERAL_PRACTITIONER, value));
@@ -218,7 +232,8 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
         RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
         for (String name : new String[] {"patient", "subject"}) {
             RuntimeSearchParam param = definition.getSearchParam(name);
-            if (param != null && (param.getTargets().isEmpty() || param.getTargets().contains(PatientCompartment.NAME))) {
+            if (param != null
+                    && (param.getTargets().isEmpty() || param.getTargets().contains(PatientCompartment.NAME))) {
                 return name;
             }
         }

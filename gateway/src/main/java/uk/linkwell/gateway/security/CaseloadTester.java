@@ -24,7 +24,10 @@ final class CaseloadTester implements IAuthRuleTester {
         this(patients, fhirContext.newTerser(), compartment, null);
     }
 
-    private CaseloadTester(Set<String> patients, FhirTerser terser, PatientCompartment compartment,
+    private CaseloadTester(
+            Set<String> patients,
+            FhirTerser terser,
+            PatientCompartment compartment,
             java.util.function.Predicate<IBaseResource> alsoAllowed) {
         this.patients = patients;
         this.terser = terser;

@@ -48,7 +48,8 @@ public class ConditionalPatientReferences {
             return;
         }
         if (operation == RestOperationTypeEnum.TRANSACTION && body instanceof Bundle bundle) {
-            bundle.getEntry().stream().filter(Bundle.BundleEntryComponent::hasResource)
+            bundle.getEntry().stream()
+                    .filter(Bundle.BundleEntryComponent::hasResource)
                     .forEach(entry -> resolve(entry.getResource(), request));
         } else if (operation == RestOperationTypeEnum.CREATE || operation == RestOperationTypeEnum.UPDATE) {
             resolve(body, request);
@@ -59,15 +60,16 @@ public class ConditionalPatientReferences {
         if (!(request instanceof ServletRequestDetails)) {
             return;
         }
-        for (Reference reference : fhirContext.newTerser().getAllPopulatedChildElementsOfType(resource, Reference.class)) {
+        for (Reference reference :
+                fhirContext.newTerser().getAllPopulatedChildElementsOfType(resource, Reference.class)) {
             String value = reference.getReference();
             if (value == null || !value.startsWith("Patient?")) {
                 continue;
             }
             SearchParameterMap map = matchUrls.translateMatchUrl(value, fhirContext.getResourceDefinition("Patient"));
             map.setLoadSynchronousUpTo(2);
-            List<? extends IIdType> found = daos.getResourceDao("Patient").searchForResourceIds(map,
-                    new SystemRequestDetails());
+            List<? extends IIdType> found =
+                    daos.getResourceDao("Patient").searchForResourceIds(map, new SystemRequestDetails());
             if (found.size() == 1) {
                 reference.setReference("Patient/" + found.get(0).getIdPart());
             }

@@ -39,7 +39,9 @@ import org.springframework.security.web.SecurityFilterChain;
  * client-credentials tokens at {@code /oauth2/token}, signed with the persisted key, carrying role and organisation.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "linkwell.security.authorization-server.enabled", havingValue = "true",
+@ConditionalOnProperty(
+        name = "linkwell.security.authorization-server.enabled",
+        havingValue = "true",
         matchIfMissing = true)
 public class EmbeddedAuthorizationServerConfig {
 
@@ -48,7 +50,8 @@ public class EmbeddedAuthorizationServerConfig {
     @Bean
     @Order(1)
     public SecurityFilterChain authorizationServerFilterChain(HttpSecurity http) throws Exception {
-        OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
+        OAuth2AuthorizationServerConfigurer authorizationServer =
+                OAuth2AuthorizationServerConfigurer.authorizationServer();
         http.securityMatcher(authorizationServer.getEndpointsMatcher())
                 .with(authorizationServer, Customizer.withDefaults())
                 .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
@@ -69,9 +72,11 @@ public class EmbeddedAuthorizationServerConfig {
         List<RegisteredClient> clients = new ArrayList<>();
         properties.activeClients().forEach((id, client) -> clients.add(registered(id, client, properties)));
         if (properties.demoClientsEnabled() && !properties.demoClients().isEmpty()) {
-            log.warn("DEMO CLIENTS ARE ACTIVE ({}) with secrets published in the documentation; set "
-                    + "linkwell.security.demo-clients-enabled=false (LINKWELL_DEMO_CLIENTS=false) outside a "
-                    + "test machine", String.join(", ", properties.demoClients().keySet()));
+            log.warn(
+                    "DEMO CLIENTS ARE ACTIVE ({}) with secrets published in the documentation; set "
+                            + "linkwell.security.demo-clients-enabled=false (LINKWELL_DEMO_CLIENTS=false) outside a "
+                            + "test machine",
+                    String.join(", ", properties.demoClients().keySet()));
         }
         if (clients.isEmpty()) {
             log.warn("The embedded authorization server has no clients: no token can be issued");
@@ -96,15 +101,15 @@ public class EmbeddedAuthorizationServerConfig {
         return new InMemoryRegisteredClientRepository(clients);
     }
 
-    private static RegisteredClient registered(String clientId, SecurityProperties.Client client,
-            SecurityProperties properties) {
+    private static RegisteredClient registered(
+            String clientId, SecurityProperties.Client client, SecurityProperties properties) {
         if (ClientRole.fromCode(client.role()).isEmpty()) {
             throw new IllegalStateException("linkwell.security client " + clientId + " has role '" + client.role()
                     + "'; expected one of gp-system, hospital, social-care-system, link-worker-app, admin");
         }
         if (client.secret() == null || !client.secret().startsWith("{bcrypt}")) {
-            throw new IllegalStateException("linkwell.security client " + clientId
-                    + " needs its secret as a bcrypt hash: {bcrypt}$2a$...");
+            throw new IllegalStateException(
+                    "linkwell.security client " + clientId + " needs its secret as a bcrypt hash: {bcrypt}$2a$...");
         }
         return RegisteredClient.withId(clientId)
                 .clientId(clientId)
@@ -113,9 +118,12 @@ public class EmbeddedAuthorizationServerConfig {
                 .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
                 .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
                 .scopes(s -> s.addAll(client.scopes()))
-                .clientSettings(ClientSettings.builder().requireAuthorizationConsent(false).build())
+                .clientSettings(ClientSettings.builder()
+                        .requireAuthorizationConsent(false)
+                        .build())
                 .tokenSettings(TokenSettings.builder()
-                        .accessTokenTimeToLive(properties.authorizationServer().tokenTtl()).build())
+                        .accessTokenTimeToLive(properties.authorizationServer().tokenTtl())
+                        .build())
                 .build();
     }
 
@@ -141,7 +149,8 @@ public class EmbeddedAuthorizationServerConfig {
                 return;
             }
             var scopes = context.getAuthorizedScopes().isEmpty()
-                    ? context.getRegisteredClient().getScopes() : context.getAuthorizedScopes();
+                    ? context.getRegisteredClient().getScopes()
+                    : context.getAuthorizedScopes();
             context.getClaims().claims(claims -> {
                 claims.put(Requester.CLIENT_ID_CLAIM, clientId);
                 claims.put(Requester.ROLE_CLAIM, client.role());

@@ -28,22 +28,29 @@ public class FhirAccessControl {
     }
 
     @Bean
-    public CaseloadResolver caseloadResolver(DaoRegistry daos, SecurityProperties properties,
-            IInterceptorService storageInterceptors, EntityManagerFactory entityManagerFactory,
+    public CaseloadResolver caseloadResolver(
+            DaoRegistry daos,
+            SecurityProperties properties,
+            IInterceptorService storageInterceptors,
+            EntityManagerFactory entityManagerFactory,
             PlatformTransactionManager transactionManager) {
         StoreRegisteredPatients registered = new StoreRegisteredPatients(
-                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), transactionManager,
+                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
+                transactionManager,
                 CaseloadResolver.MAX_PATIENTS);
-        CaseloadResolver resolver = new CaseloadResolver(daos, registered, properties.caseloadCacheTtl(),
-                Clock.systemUTC());
+        CaseloadResolver resolver =
+                new CaseloadResolver(daos, registered, properties.caseloadCacheTtl(), Clock.systemUTC());
         // On the storage layer, so writes from Camel routes invalidate caseloads as well as REST ones.
         storageInterceptors.registerInterceptor(resolver);
         return resolver;
     }
 
     @Bean
-    public FhirSecurityInterceptors fhirSecurityInterceptors(SecurityProperties properties,
-            CaseloadResolver caseloads, FhirContext fhirContext, DaoRegistry daos,
+    public FhirSecurityInterceptors fhirSecurityInterceptors(
+            SecurityProperties properties,
+            CaseloadResolver caseloads,
+            FhirContext fhirContext,
+            DaoRegistry daos,
             ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
         if (!properties.enabled()) {
             return new FhirSecurityInterceptors(List.of());

@@ -17,8 +17,8 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
  *
  * @param practitioner a Practitioner reference ({@code Practitioner/123}) or null for system clients
  */
-public record Requester(String clientId, ClientRole role, String organisation, String practitioner,
-        Set<String> scopes) {
+public record Requester(
+        String clientId, ClientRole role, String organisation, String practitioner, Set<String> scopes) {
 
     public static final String ROLE_CLAIM = "role";
     public static final String ORGANISATION_CLAIM = "org";
@@ -46,10 +46,14 @@ public record Requester(String clientId, ClientRole role, String organisation, S
         if (role.isEmpty()) {
             return Optional.empty();
         }
-        String clientId = firstNonBlank(jwt.getClaimAsString(CLIENT_ID_CLAIM), jwt.getClaimAsString("azp"),
-                jwt.getSubject());
-        return Optional.of(new Requester(clientId, role.get(), jwt.getClaimAsString(ORGANISATION_CLAIM),
-                jwt.getClaimAsString(PRACTITIONER_CLAIM), scopeStrings(jwt)));
+        String clientId =
+                firstNonBlank(jwt.getClaimAsString(CLIENT_ID_CLAIM), jwt.getClaimAsString("azp"), jwt.getSubject());
+        return Optional.of(new Requester(
+                clientId,
+                role.get(),
+                jwt.getClaimAsString(ORGANISATION_CLAIM),
+                jwt.getClaimAsString(PRACTITIONER_CLAIM),
+                scopeStrings(jwt)));
     }
 
     /** Scopes as RFC 9068 puts them (one space-separated string), or as a list ({@code scope} or {@code scp}). */
@@ -84,6 +88,9 @@ public record Requester(String clientId, ClientRole role, String organisation, S
     }
 
     private static String firstNonBlank(String... values) {
-        return Arrays.stream(values).filter(v -> v != null && !v.isBlank()).findFirst().orElse(null);
+        return Arrays.stream(values)
+                .filter(v -> v != null && !v.isBlank())
+                .findFirst()
+                .orElse(null);
     }
 }

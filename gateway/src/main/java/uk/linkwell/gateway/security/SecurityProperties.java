@@ -42,8 +42,7 @@ public record SecurityProperties(
      * @param size distinct tokens remembered; 0 checks every signature every time
      * @param ttl the longest a token is remembered (it is refused anyway once expired)
      */
-    public record VerifiedTokenCache(@DefaultValue("10000") long size, @DefaultValue("10m") Duration ttl) {
-    }
+    public record VerifiedTokenCache(@DefaultValue("10000") long size, @DefaultValue("10m") Duration ttl) {}
 
     /**
      * The embedded Spring Authorization Server.
@@ -54,8 +53,7 @@ public record SecurityProperties(
     public record AuthorizationServer(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("") String issuer,
-            @DefaultValue("60m") Duration tokenTtl) {
-    }
+            @DefaultValue("60m") Duration tokenTtl) {}
 
     /**
      * A client of the embedded authorization server.
@@ -66,8 +64,7 @@ public record SecurityProperties(
      * @param scopes the SMART scopes it may be granted
      * @param practitioner for link-worker apps: the Practitioner whose caseload it serves
      */
-    public record Client(String secret, String role, String organisation, List<String> scopes,
-            String practitioner) {
+    public record Client(String secret, String role, String organisation, List<String> scopes, String practitioner) {
         public Client {
             scopes = scopes == null ? List.of() : List.copyOf(scopes);
         }

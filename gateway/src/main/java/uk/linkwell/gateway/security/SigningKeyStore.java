@@ -32,11 +32,16 @@ public final class SigningKeyStore {
         Path file = dataDir.resolve("security").resolve(FILE_NAME);
         try {
             if (Files.exists(file)) {
-                RSAKey key = JWKSet.parse(Files.readString(file, StandardCharsets.UTF_8)).getKeys().get(0).toRSAKey();
+                RSAKey key = JWKSet.parse(Files.readString(file, StandardCharsets.UTF_8))
+                        .getKeys()
+                        .get(0)
+                        .toRSAKey();
                 log.info("Token signing key {} loaded from {}", key.getKeyID(), file);
                 return key;
             }
-            RSAKey key = new RSAKeyGenerator(2048).keyUse(KeyUse.SIGNATURE).keyID(UUID.randomUUID().toString())
+            RSAKey key = new RSAKeyGenerator(2048)
+                    .keyUse(KeyUse.SIGNATURE)
+                    .keyID(UUID.randomUUID().toString())
                     .generate();
             write(file, new JWKSet(key).toString(false));
             log.info("Token signing key {} generated and stored in {}", key.getKeyID(), file);

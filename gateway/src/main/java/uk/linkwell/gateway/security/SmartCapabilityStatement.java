@@ -26,7 +26,8 @@ public class SmartCapabilityStatement {
     @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
     public void addSecurity(IBaseConformance generated, RequestDetails request) {
         CapabilityStatement cs = (CapabilityStatement) generated;
-        CapabilityStatement.CapabilityStatementRestSecurityComponent security = cs.getRestFirstRep().getSecurity();
+        CapabilityStatement.CapabilityStatementRestSecurityComponent security =
+                cs.getRestFirstRep().getSecurity();
         security.setCors(false);
         security.getService().clear();
         security.addService(new CodeableConcept(new Coding(

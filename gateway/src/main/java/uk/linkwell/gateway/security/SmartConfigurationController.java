@@ -18,7 +18,8 @@ public class SmartConfigurationController {
     private final SecurityProperties properties;
     private final String externalIssuer;
 
-    public SmartConfigurationController(SecurityProperties properties,
+    public SmartConfigurationController(
+            SecurityProperties properties,
             @Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String externalIssuer) {
         this.properties = properties;
         this.externalIssuer = externalIssuer;
@@ -26,7 +27,8 @@ public class SmartConfigurationController {
 
     @GetMapping(path = "/.well-known/smart-configuration", produces = MediaType.APPLICATION_JSON_VALUE)
     public Map<String, Object> smartConfiguration(HttpServletRequest request) {
-        String base = ServletUriComponentsBuilder.fromContextPath(request).build().toUriString();
+        String base =
+                ServletUriComponentsBuilder.fromContextPath(request).build().toUriString();
         Map<String, Object> body = new LinkedHashMap<>();
         if (properties.authorizationServer().enabled()) {
             String issuer = SmartEndpoints.issuerBase(properties, base);

@@ -12,7 +12,13 @@ import java.util.Set;
 public record SmartScope(String context, String resourceType, Set<Permission> permissions) {
 
     /** SMART v2 permission letters, in their canonical order c r u d s. */
-    public enum Permission { CREATE, READ, UPDATE, DELETE, SEARCH }
+    public enum Permission {
+        CREATE,
+        READ,
+        UPDATE,
+        DELETE,
+        SEARCH
+    }
 
     public static final String ANY_TYPE = "*";
 
@@ -41,11 +47,15 @@ public record SmartScope(String context, String resourceType, Set<Permission> pe
 
     private static Optional<Set<Permission>> permissions(String suffix) {
         switch (suffix) {
-            // SMART v1 spellings, still sent by many clients.
-            case "read": return Optional.of(EnumSet.of(Permission.READ, Permission.SEARCH));
-            case "write": return Optional.of(EnumSet.of(Permission.CREATE, Permission.UPDATE, Permission.DELETE));
-            case "*": return Optional.of(EnumSet.allOf(Permission.class));
-            default: break;
+                // SMART v1 spellings, still sent by many clients.
+            case "read":
+                return Optional.of(EnumSet.of(Permission.READ, Permission.SEARCH));
+            case "write":
+                return Optional.of(EnumSet.of(Permission.CREATE, Permission.UPDATE, Permission.DELETE));
+            case "*":
+                return Optional.of(EnumSet.allOf(Permission.class));
+            default:
+                break;
         }
         // v2 letters must appear in the order c r u d s, each at most once.
         EnumSet<Permission> granted = EnumSet.noneOf(Permission.class);

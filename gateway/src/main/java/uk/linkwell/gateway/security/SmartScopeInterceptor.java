@@ -29,8 +29,8 @@ public class SmartScopeInterceptor {
         Requester requester = FhirRequesters.of(request)
                 .orElseThrow(() -> new ForbiddenOperationException("Access denied: no Linkwell identity"));
         switch (operation) {
-            case READ, VREAD, HISTORY_INSTANCE, HISTORY_TYPE -> need(requester, request.getResourceName(),
-                    Permission.READ);
+            case READ, VREAD, HISTORY_INSTANCE, HISTORY_TYPE -> need(
+                    requester, request.getResourceName(), Permission.READ);
             case SEARCH_TYPE -> need(requester, request.getResourceName(), Permission.SEARCH);
             case SEARCH_SYSTEM -> needForTypes(requester, request, Permission.SEARCH);
             case HISTORY_SYSTEM -> {
@@ -44,8 +44,8 @@ public class SmartScopeInterceptor {
             case UPDATE, PATCH -> need(requester, request.getResourceName(), Permission.UPDATE);
             case DELETE -> need(requester, request.getResourceName(), Permission.DELETE);
             case TRANSACTION -> checkEntries(requester, request.getResource());
-            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> need(requester, request.getResourceName(),
-                    Permission.READ);
+            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> need(
+                    requester, request.getResourceName(), Permission.READ);
             default -> {
                 // Server-level operations ($reindex, $meta, GraphQL, ...) reach across every record.
                 if (requester.role() != ClientRole.ADMIN) {
@@ -61,7 +61,8 @@ public class SmartScopeInterceptor {
             need(requester, SmartScope.ANY_TYPE, permission);
             return;
         }
-        Arrays.stream(types).flatMap(t -> Arrays.stream(t.split(",")))
+        Arrays.stream(types)
+                .flatMap(t -> Arrays.stream(t.split(",")))
                 .forEach(type -> need(requester, type.trim(), permission));
     }
 
@@ -75,13 +76,15 @@ public class SmartScopeInterceptor {
                 throw denied("every batch or transaction entry needs a request method");
             }
             String url = entryRequest.getUrl() == null ? "" : entryRequest.getUrl();
-            String type = url.isEmpty() && entry.hasResource() ? entry.getResource().fhirType() : typeOf(url);
+            String type =
+                    url.isEmpty() && entry.hasResource() ? entry.getResource().fhirType() : typeOf(url);
             switch (entryRequest.getMethod()) {
                 case GET, HEAD -> need(requester, type, isInstance(url) ? Permission.READ : Permission.SEARCH);
                 case POST -> need(requester, type, Permission.CREATE);
                 case PUT, PATCH -> need(requester, type, Permission.UPDATE);
                 case DELETE -> need(requester, type, Permission.DELETE);
-                default -> throw denied("unsupported entry method " + entryRequest.getMethod().toCode());
+                default -> throw denied(
+                        "unsupported entry method " + entryRequest.getMethod().toCode());
             }
         }
     }
@@ -94,16 +97,19 @@ public class SmartScopeInterceptor {
     private static boolean isInstance(String url) {
         String path = url.split("\\?", 2)[0];
         List<String> parts = Arrays.asList(path.split("/"));
-        return parts.size() >= 2 && !parts.get(1).startsWith("$") && !parts.get(1).startsWith("_search");
+        return parts.size() >= 2
+                && !parts.get(1).startsWith("$")
+                && !parts.get(1).startsWith("_search");
     }
 
     private static void need(Requester requester, String type, Permission permission) {
-        if (requester.role() == ClientRole.HOSPITAL && (permission == Permission.READ
-                || permission == Permission.SEARCH)) {
+        if (requester.role() == ClientRole.HOSPITAL
+                && (permission == Permission.READ || permission == Permission.SEARCH)) {
             throw denied("hospital clients write only; they cannot read or search " + type);
         }
         if (!requester.isGranted(type, permission)) {
-            throw denied("a scope granting '" + permission.name().toLowerCase(java.util.Locale.ROOT).charAt(0)
+            throw denied("a scope granting '"
+                    + permission.name().toLowerCase(java.util.Locale.ROOT).charAt(0)
                     + "' on " + type + " is needed (e.g. system/" + type + "."
                     + permission.name().toLowerCase(java.util.Locale.ROOT).charAt(0) + ")");
         }

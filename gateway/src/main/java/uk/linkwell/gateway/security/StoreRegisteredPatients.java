@@ -18,7 +18,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 final class StoreRegisteredPatients implements Function<Collection<String>, List<String>> {
 
-    static final String REGISTERED_AT_SQL = """
+    static final String REGISTERED_AT_SQL =
+            """
             SELECT DISTINCT p.FHIR_ID FROM HFJ_RESOURCE o
             JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = o.RES_ID AND l.SRC_PATH = 'Patient.generalPractitioner'
             JOIN HFJ_RESOURCE p ON p.RES_ID = l.SRC_RESOURCE_ID AND p.RES_TYPE = 'Patient' AND p.RES_DELETED_AT IS NULL
@@ -44,10 +45,14 @@ final class StoreRegisteredPatients implements Function<Collection<String>, List
         if (organisations.isEmpty()) {
             return List.of();
         }
-        List<String> ids = organisations.stream().map(o -> o.substring(o.indexOf('/') + 1)).toList();
+        List<String> ids =
+                organisations.stream().map(o -> o.substring(o.indexOf('/') + 1)).toList();
         return readOnly.execute(tx -> {
-            List<?> rows = entityManager.createNativeQuery(REGISTERED_AT_SQL)
-                    .setParameter("organisations", ids).setMaxResults(limit).getResultList();
+            List<?> rows = entityManager
+                    .createNativeQuery(REGISTERED_AT_SQL)
+                    .setParameter("organisations", ids)
+                    .setMaxResults(limit)
+                    .getResultList();
             List<String> patients = new ArrayList<>(rows.size());
             rows.forEach(row -> patients.add((String) row));
             return patients;

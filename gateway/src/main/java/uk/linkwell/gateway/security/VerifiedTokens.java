@@ -32,7 +32,8 @@ public final class VerifiedTokens implements JwtDecoder {
     public VerifiedTokens(JwtDecoder delegate, OAuth2TokenValidator<Jwt> validator, long size, Duration ttl) {
         this.delegate = delegate;
         this.validator = validator;
-        this.verified = Caffeine.newBuilder().maximumSize(size).expireAfterWrite(ttl).build();
+        this.verified =
+                Caffeine.newBuilder().maximumSize(size).expireAfterWrite(ttl).build();
     }
 
     @Override
@@ -46,8 +47,10 @@ public final class VerifiedTokens implements JwtDecoder {
         OAuth2TokenValidatorResult result = validator.validate(known);
         if (result.hasErrors()) {
             verified.invalidate(token);
-            throw new JwtValidationException("An error occurred while attempting to decode the Jwt: "
-                    + result.getErrors().iterator().next().getDescription(), result.getErrors());
+            throw new JwtValidationException(
+                    "An error occurred while attempting to decode the Jwt: "
+                            + result.getErrors().iterator().next().getDescription(),
+                    result.getErrors());
         }
         return known;
     }

@@ -50,8 +50,7 @@ public class WebSecurityConfig {
 
     @Bean
     @Order(2)
-    public SecurityFilterChain gatewayFilterChain(HttpSecurity http, SecurityProperties properties)
-            throws Exception {
+    public SecurityFilterChain gatewayFilterChain(HttpSecurity http, SecurityProperties properties) throws Exception {
         PathPatternRequestMatcher.Builder path = PathPatternRequestMatcher.withDefaults();
         http.csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
@@ -61,18 +60,21 @@ public class WebSecurityConfig {
             return http.build();
         }
         AccessDeniedResponses responses = new AccessDeniedResponses();
-        http.authorizeHttpRequests(requests -> requests
-                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
-                        .requestMatchers(path.matcher(HttpMethod.GET, "/fhir/metadata")).permitAll()
+        http.authorizeHttpRequests(requests -> requests.dispatcherTypeMatchers(DispatcherType.ERROR)
+                        .permitAll()
+                        .requestMatchers(path.matcher(HttpMethod.GET, "/fhir/metadata"))
+                        .permitAll()
                         .requestMatchers(path.matcher("/actuator/health"), path.matcher("/actuator/health/**"))
                         .permitAll()
                         .requestMatchers(path.matcher(HttpMethod.GET, "/.well-known/smart-configuration"))
                         .permitAll()
-                        .requestMatchers(path.matcher("/admin/**")).hasAuthority(ClientRole.ADMIN.authority())
+                        .requestMatchers(path.matcher("/admin/**"))
+                        .hasAuthority(ClientRole.ADMIN.authority())
                         // Case events (POST /socialcare/events) come from councils' case systems and operators.
-                        .requestMatchers(path.matcher("/socialcare/**")).hasAnyAuthority(
-                                ClientRole.SOCIAL_CARE_SYSTEM.authority(), ClientRole.ADMIN.authority())
-                        .anyRequest().authenticated())
+                        .requestMatchers(path.matcher("/socialcare/**"))
+                        .hasAnyAuthority(ClientRole.SOCIAL_CARE_SYSTEM.authority(), ClientRole.ADMIN.authority())
+                        .anyRequest()
+                        .authenticated())
                 .oauth2ResourceServer(resourceServer -> resourceServer
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(WebSecurityConfig::authentication))
                         .authenticationEntryPoint(responses)
@@ -83,8 +85,9 @@ public class WebSecurityConfig {
 
     private static void openEveryDoor(SecurityProperties properties) {
         if (!properties.allowDisabled()) {
-            throw new IllegalStateException("linkwell.security.enabled=false would open every door; it is honoured "
-                    + "only with linkwell.security.allow-disabled=true as well (benchmarks and tests, never production)");
+            throw new IllegalStateException(
+                    "linkwell.security.enabled=false would open every door; it is honoured "
+                            + "only with linkwell.security.allow-disabled=true as well (benchmarks and tests, never production)");
         }
         log.error("**********************************************************************************");
         log.error("SECURITY IS OFF: linkwell.security.enabled=false. Every door is open, no token is");
@@ -106,15 +109,17 @@ public class WebSecurityConfig {
      * keys from {@code issuer-uri} (discovered on first use) or {@code jwk-set-uri}.
      */
     @Bean
-    public JwtDecoder jwtDecoder(ObjectProvider<JWKSource<SecurityContext>> embeddedKeys, SecurityProperties properties,
+    public JwtDecoder jwtDecoder(
+            ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
+            SecurityProperties properties,
             @Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String issuerUri,
             @Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri:}") String jwkSetUri) {
         if (properties.authorizationServer().enabled()) {
             DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
-            processor.setJWSKeySelector(new JWSVerificationKeySelector<>(
-                    new HashSet<>(JWSAlgorithm.Family.RSA), embeddedKeys.getObject()));
+            processor.setJWSKeySelector(
+                    new JWSVerificationKeySelector<>(new HashSet<>(JWSAlgorithm.Family.RSA), embeddedKeys.getObject()));
             // Spring's validators below check time and claims; Nimbus's own claim checks would duplicate them.
-            processor.setJWTClaimsSetVerifier((claims, context) -> { });
+            processor.setJWTClaimsSetVerifier((claims, context) -> {});
             NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
             String issuer = properties.authorizationServer().issuer();
             OAuth2TokenValidator<Jwt> validator = validators(issuer.isBlank() ? null : issuer);
@@ -129,11 +134,15 @@ public class WebSecurityConfig {
         }
         if (!issuerUri.isBlank()) {
             OAuth2TokenValidator<Jwt> validator = validators(issuerUri);
-            return remembering(new SupplierJwtDecoder(() -> {
-                NimbusJwtDecoder decoder = NimbusJwtDecoder.withIssuerLocation(issuerUri).build();
-                decoder.setJwtValidator(validator);
-                return decoder;
-            }), validator, properties);
+            return remembering(
+                    new SupplierJwtDecoder(() -> {
+                        NimbusJwtDecoder decoder =
+                                NimbusJwtDecoder.withIssuerLocation(issuerUri).build();
+                        decoder.setJwtValidator(validator);
+                        return decoder;
+                    }),
+                    validator,
+                    properties);
         }
         if (!properties.enabled()) {
             return token -> {
@@ -144,15 +153,15 @@ public class WebSecurityConfig {
                 + "spring.security.oauth2.resourceserver.jwt.issuer-uri or .jwk-set-uri of the identity provider");
     }
 
-    private static JwtDecoder remembering(JwtDecoder decoder, OAuth2TokenValidator<Jwt> validator,
-            SecurityProperties properties) {
+    private static JwtDecoder remembering(
+            JwtDecoder decoder, OAuth2TokenValidator<Jwt> validator, SecurityProperties properties) {
         SecurityProperties.VerifiedTokenCache cache = properties.verifiedTokenCache();
         return cache.size() <= 0 ? decoder : new VerifiedTokens(decoder, validator, cache.size(), cache.ttl());
     }
 
     private static OAuth2TokenValidator<Jwt> validators(String issuer) {
-        OAuth2TokenValidator<Jwt> standard = issuer == null
-                ? JwtValidators.createDefault() : JwtValidators.createDefaultWithIssuer(issuer);
+        OAuth2TokenValidator<Jwt> standard =
+                issuer == null ? JwtValidators.createDefault() : JwtValidators.createDefaultWithIssuer(issuer);
         return new DelegatingOAuth2TokenValidator<>(standard, WebSecurityConfig::knownRole);
     }
 
@@ -161,8 +170,10 @@ public class WebSecurityConfig {
         if (ClientRole.fromCode(jwt.getClaimAsString(Requester.ROLE_CLAIM)).isPresent()) {
             return OAuth2TokenValidatorResult.success();
         }
-        return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token",
+        return OAuth2TokenValidatorResult.failure(new OAuth2Error(
+                "invalid_token",
                 "The token carries no Linkwell role claim (gp-system, hospital, social-care-system, "
-                        + "link-worker-app, admin)", null));
+                        + "link-worker-app, admin)",
+                null));
     }
 }

@@ -71,15 +71,18 @@ class ConsentBenchmarkTest {
     static final int PATIENTS = Integer.getInteger("bench.consent.patients", 10_000);
     /** 2% of the patients: 200 of 10,000. */
     static final int CONSENT_PATIENTS = Math.max(1, PATIENTS / 50);
+
     static final int THREADS = Integer.getInteger("bench.consent.threads", 4);
     /** Rounds per mode; even, so the on-off / off-on order evens out. */
     static final int ROUNDS = Integer.getInteger("bench.consent.rounds", 4);
+
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.consent.round-seconds", 20);
     /**
      * Long enough for the JIT: with 40 s per mode it still compiled for 48-76 s during the 120 s of rounds (two
      * gateways' code paths, 2 cores); with 120 s, for 5 s.
      */
     static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.consent.warm-up-seconds", 120);
+
     static final int PATIENTS_PER_BUNDLE = 10;
     static final int SEED_THREADS = 2;
     static final String PRACTICE = "BENCHC1";
@@ -101,9 +104,12 @@ class ConsentBenchmarkTest {
         PostgresTestDatabase.Connection db = PostgresTestDatabase.server().newDatabase("bench-consent");
         try (ConfigurableApplicationContext on = start(db, dataDir.resolve("on"), true)) {
             long seedStart = System.nanoTime();
-            List<String> patients = seed(base(on), TestTokens.mint(keys(on),
-                    TestTokens.Claims.of("admin", "X26", "system/*.cruds")
-                            .issuedAt(Instant.now(), Duration.ofHours(6))));
+            List<String> patients = seed(
+                    base(on),
+                    TestTokens.mint(
+                            keys(on),
+                            TestTokens.Claims.of("admin", "X26", "system/*.cruds")
+                                    .issuedAt(Instant.now(), Duration.ofHours(6))));
             double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
             uk.linkwell.gateway.testsupport.BenchDatabase.settle(db, Duration.ofMinutes(15));
             try (ConfigurableApplicationContext off = start(db, dataDir.resolve("off"), false)) {
@@ -112,11 +118,14 @@ class ConsentBenchmarkTest {
                 // Both answer the search with the plan, its goals and its service requests.
                 for (Target target : List.of(consentOn, consentOff)) {
                     String body = get(target, patients.get(patients.size() - 1));
-                    assertThat(body).contains("\"CarePlan\"").contains("\"Goal\"").contains("\"ServiceRequest\"");
+                    assertThat(body)
+                            .contains("\"CarePlan\"")
+                            .contains("\"Goal\"")
+                            .contains("\"ServiceRequest\"");
                 }
 
-                uk.linkwell.gateway.testsupport.BenchDatabase.warmUp(db, millis -> run(consentOn, millis),
-                        millis -> run(consentOff, millis), WARM_UP_MILLIS);
+                uk.linkwell.gateway.testsupport.BenchDatabase.warmUp(
+                        db, millis -> run(consentOn, millis), millis -> run(consentOff, millis), WARM_UP_MILLIS);
                 DisclosureAuditWriter audit = on.getBean(DisclosureAuditWriter.class);
                 awaitAuditWritten(audit);
                 List<Long> onLatencies = new ArrayList<>();
@@ -138,7 +147,12 @@ class ConsentBenchmarkTest {
                     double offRate = offRound.size() / (ROUND_MILLIS / 1000.0);
                     perRound.add(String.format(Locale.ROOT, "%.1f", 100 * (offRate - onRate) / offRate));
                 }
-                write(onLatencies, offLatencies, perRound, seedSeconds, auditDrainNanos / 1e9,
+                write(
+                        onLatencies,
+                        offLatencies,
+                        perRound,
+                        seedSeconds,
+                        auditDrainNanos / 1e9,
                         JitCompilation.millis() - compileMillis);
             }
         }
@@ -146,8 +160,8 @@ class ConsentBenchmarkTest {
 
     private record Target(String base, String token, List<String> patients) {}
 
-    private static ConfigurableApplicationContext start(PostgresTestDatabase.Connection db, Path dataDir,
-            boolean consent) {
+    private static ConfigurableApplicationContext start(
+            PostgresTestDatabase.Connection db, Path dataDir, boolean consent) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.datasource.url=" + db.jdbcUrl(),
@@ -174,12 +188,14 @@ class ConsentBenchmarkTest {
     }
 
     private static String gpToken(ConfigurableApplicationContext app) {
-        return TestTokens.mint(keys(app), TestTokens.Claims.of("gp-system", PRACTICE, GP_SCOPES)
-                .issuedAt(Instant.now(), Duration.ofHours(6)));
+        return TestTokens.mint(
+                keys(app),
+                TestTokens.Claims.of("gp-system", PRACTICE, GP_SCOPES).issuedAt(Instant.now(), Duration.ofHours(6)));
     }
 
     private static String base(ConfigurableApplicationContext app) {
-        return "http://localhost:" + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+        return "http://localhost:"
+                + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
     }
 
     /** The practice, the link worker team and PATIENTS registered patients with a plan each; returns their ids. */
@@ -188,13 +204,24 @@ class ConsentBenchmarkTest {
         // Every resource of a seeding transaction is validated against the profiles: allow a slow machine time.
         fhir.getRestfulClientFactory().setSocketTimeout(600_000);
         admin.registerInterceptor(new BearerTokenAuthInterceptor(adminToken));
-        Reference practice = new Reference(admin.create().resource(LinkwellFixtures.organisation(PRACTICE,
-                "Bench practice")).execute().getId().toUnqualifiedVersionless());
-        Reference linkWorkers = new Reference(admin.create().resource(LinkwellFixtures.organisation(LINK_WORKERS,
-                "Bench link worker team")).execute().getId().toUnqualifiedVersionless());
-        admin.create().resource(LinkwellFixtures.organisation(DENIED_ORGANISATION, "Bench hospital")).execute();
-        Reference recorder = new Reference(admin.create().resource(LinkwellFixtures.practitioner("Bench recorder"))
-                .execute().getId().toUnqualifiedVersionless());
+        Reference practice = new Reference(admin.create()
+                .resource(LinkwellFixtures.organisation(PRACTICE, "Bench practice"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        Reference linkWorkers = new Reference(admin.create()
+                .resource(LinkwellFixtures.organisation(LINK_WORKERS, "Bench link worker team"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        admin.create()
+                .resource(LinkwellFixtures.organisation(DENIED_ORGANISATION, "Bench hospital"))
+                .execute();
+        Reference recorder = new Reference(admin.create()
+                .resource(LinkwellFixtures.practitioner("Bench recorder"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
 
         ExecutorService pool = Executors.newFixedThreadPool(SEED_THREADS);
         List<Future<List<String>>> chunks = new ArrayList<>();
@@ -213,8 +240,8 @@ class ConsentBenchmarkTest {
     }
 
     /** Patients from..to-1 in one transaction; every 50th (2%) holds a complex consent. */
-    private static List<String> seedChunk(IGenericClient admin, int from, int to, Reference practice,
-            Reference linkWorkers, Reference recorder) {
+    private static List<String> seedChunk(
+            IGenericClient admin, int from, int to, Reference practice, Reference linkWorkers, Reference recorder) {
         Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (int i = from; i < to; i++) {
             boolean complex = i % 50 == 0;
@@ -259,7 +286,9 @@ class ConsentBenchmarkTest {
         for (Bundle.BundleEntryComponent entry : response.getEntry()) {
             String location = entry.getResponse().getLocation();
             if (location != null && location.startsWith("Patient/")) {
-                patients.add(new org.hl7.fhir.r4.model.IdType(location).toUnqualifiedVersionless().getValue());
+                patients.add(new org.hl7.fhir.r4.model.IdType(location)
+                        .toUnqualifiedVersionless()
+                        .getValue());
             }
         }
         return patients;
@@ -268,8 +297,12 @@ class ConsentBenchmarkTest {
     private static void add(Bundle tx, String fullUrl, Resource resource) {
         // Written by the link worker team (the admin client may state the author organisation).
         resource.getMeta().addTag(AUTHOR_ORGANISATION, LINK_WORKERS, null);
-        tx.addEntry().setFullUrl(fullUrl).setResource(resource).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl(resource.fhirType());
+        tx.addEntry()
+                .setFullUrl(fullUrl)
+                .setResource(resource)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl(resource.fhirType());
     }
 
     /**
@@ -282,7 +315,8 @@ class ConsentBenchmarkTest {
         consent.addPerformer(patient);
         Consent.ProvisionComponent permit = consent.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
         boolean expired = n % 5 == 4;
-        permit.setPeriod(new Period().setStartElement(new DateTimeType(expired ? "2024-01-01" : "2026-01-01"))
+        permit.setPeriod(new Period()
+                .setStartElement(new DateTimeType(expired ? "2024-01-01" : "2026-01-01"))
                 .setEndElement(new DateTimeType(expired ? "2025-01-01" : "2028-01-01")));
         permit.addActor(actor("gp", PRACTICE));
         permit.addActor(actor("link-worker", LINK_WORKERS));
@@ -291,10 +325,12 @@ class ConsentBenchmarkTest {
         for (String type : List.of("CarePlan", "Goal", "ServiceRequest", "Patient")) {
             permit.addClass_(new Coding(RESOURCE_TYPES, type, null));
         }
-        permit.addProvision().setType(Consent.ConsentProvisionType.DENY)
+        permit.addProvision()
+                .setType(Consent.ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding(ACT_CODE, "PSY", "psychiatry disorder information sensitivity"));
         if (n % 3 == 0) {
-            permit.addProvision().setType(Consent.ConsentProvisionType.DENY)
+            permit.addProvision()
+                    .setType(Consent.ConsentProvisionType.DENY)
                     .addActor(actor("hospital", DENIED_ORGANISATION));
         }
         return consent;
@@ -303,15 +339,18 @@ class ConsentBenchmarkTest {
     private static Consent.provisionActorComponent actor(String role, String odsCode) {
         return new Consent.provisionActorComponent()
                 .setRole(new CodeableConcept(new Coding(RECIPIENT_ROLE, role, null)))
-                .setReference(new Reference().setIdentifier(new Identifier()
-                        .setSystem(LinkwellFixtures.ODS).setValue(odsCode)));
+                .setReference(new Reference()
+                        .setIdentifier(
+                                new Identifier().setSystem(LinkwellFixtures.ODS).setValue(odsCode)));
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static String get(Target target, String patient) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(target.base() + String.format(QUERY, patient)))
-                .header("Authorization", "Bearer " + target.token()).build();
+                .header("Authorization", "Bearer " + target.token())
+                .build();
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("search failed: " + response.statusCode());
@@ -329,7 +368,8 @@ class ConsentBenchmarkTest {
                 List<Long> latencies = new ArrayList<>();
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 while (System.currentTimeMillis() < end) {
-                    String patient = target.patients().get(random.nextInt(target.patients().size()));
+                    String patient = target.patients()
+                            .get(random.nextInt(target.patients().size()));
                     long start = System.nanoTime();
                     get(target, patient);
                     latencies.add(System.nanoTime() - start);
@@ -356,12 +396,20 @@ class ConsentBenchmarkTest {
         return System.nanoTime() - start;
     }
 
-    private static void write(List<Long> on, List<Long> off, List<String> perRound, double seedSeconds,
-            double auditDrainSeconds, long compileMillis) throws Exception {
+    private static void write(
+            List<Long> on,
+            List<Long> off,
+            List<String> perRound,
+            double seedSeconds,
+            double auditDrainSeconds,
+            long compileMillis)
+            throws Exception {
         double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
         double onRps = on.size() / (seconds + auditDrainSeconds);
         double offRps = off.size() / seconds;
-        String report = String.format(Locale.ROOT, """
+        String report = String.format(
+                Locale.ROOT,
+                """
                 CarePlan search with _include of goals and service requests (%s), one random patient per request
                 as a GP system, %d client threads, %d rounds of %d s per mode, ordered on-off, off-on, ... (%s),
                 after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
@@ -374,11 +422,28 @@ class ConsentBenchmarkTest {
                 consent off: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 throughput cost: %5.1f %%  (target under 15 %%; per round pair: %s %%)
                 available processors: %d
-                """, String.format(QUERY, "Patient/X"), THREADS, ROUNDS, ROUND_MILLIS / 1000, Instant.now(),
-                WARM_UP_MILLIS / 1000, compileMillis / 1000.0, PATIENTS, CONSENT_PATIENTS, seedSeconds,
-                onRps, percentile(on, 50), percentile(on, 99), on.size(), auditDrainSeconds,
-                offRps, percentile(off, 50), percentile(off, 99), off.size(),
-                (offRps - onRps) / offRps * 100, String.join(", ", perRound),
+                """,
+                String.format(QUERY, "Patient/X"),
+                THREADS,
+                ROUNDS,
+                ROUND_MILLIS / 1000,
+                Instant.now(),
+                WARM_UP_MILLIS / 1000,
+                compileMillis / 1000.0,
+                PATIENTS,
+                CONSENT_PATIENTS,
+                seedSeconds,
+                onRps,
+                percentile(on, 50),
+                percentile(on, 99),
+                on.size(),
+                auditDrainSeconds,
+                offRps,
+                percentile(off, 50),
+                percentile(off, 99),
+                off.size(),
+                (offRps - onRps) / offRps * 100,
+                String.join(", ", perRound),
                 Runtime.getRuntime().availableProcessors());
         Path out = Path.of("target", "bench", "consent.txt");
         Files.createDirectories(out.getParent());

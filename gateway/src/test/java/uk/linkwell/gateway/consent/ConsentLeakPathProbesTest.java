@@ -41,16 +41,24 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
     void people() {
         organisations();
         hiddenPerson = person();
-        hiddenNhs = client().read().resource(Patient.class).withId(hiddenPerson.getReferenceElement()).execute()
-                .getIdentifierFirstRep().getValue();
+        hiddenNhs = client().read()
+                .resource(Patient.class)
+                .withId(hiddenPerson.getReferenceElement())
+                .execute()
+                .getIdentifierFirstRep()
+                .getValue();
         hiddenGoal = goal(hiddenPerson, "Hidden goal");
         CarePlan plan = LinkwellFixtures.actionPlan(hiddenPerson, teamOrg);
         plan.addGoal(hiddenGoal);
         hiddenPlan = create(client(), authoredBy(plan, teamOds));
 
         partial = person();
-        partialNhs = client().read().resource(Patient.class).withId(partial.getReferenceElement()).execute()
-                .getIdentifierFirstRep().getValue();
+        partialNhs = client().read()
+                .resource(Patient.class)
+                .withId(partial.getReferenceElement())
+                .execute()
+                .getIdentifierFirstRep()
+                .getValue();
         CarePlan partialCarePlan = LinkwellFixtures.actionPlan(partial, teamOrg);
         for (int i = 0; i < 5; i++) {
             Reference g = goal(partial, "Ordinary goal " + i);
@@ -58,15 +66,21 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
             partialCarePlan.addGoal(g);
         }
         for (int i = 0; i < 3; i++) {
-            Reference g = create(client(), labelled(authoredBy(LinkwellFixtures.goal(partial, "Mental health goal " + i),
-                    teamOds), SECURITY_ACT, "PSY"));
+            Reference g = create(
+                    client(),
+                    labelled(
+                            authoredBy(LinkwellFixtures.goal(partial, "Mental health goal " + i), teamOds),
+                            SECURITY_ACT,
+                            "PSY"));
             psyGoals.add(g);
             partialCarePlan.addGoal(g);
         }
         partialPlan = create(client(), authoredBy(partialCarePlan, teamOds));
         Consent c = consent(partial, ConsentProvisionType.PERMIT);
         toActor(c.getProvision(), gpOrg);
-        c.getProvision().addProvision().setType(ConsentProvisionType.DENY)
+        c.getProvision()
+                .addProvision()
+                .setType(ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding(SECURITY_ACT, "PSY", null));
         record(c);
     }
@@ -77,8 +91,8 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
 
     @Test
     void includeDoesNotPullInHiddenGoals() {
-        HttpResponse<String> r = get(gpToken(), "CarePlan?subject=" + partial.getReference()
-                + "&_include=CarePlan:goal");
+        HttpResponse<String> r =
+                get(gpToken(), "CarePlan?subject=" + partial.getReference() + "&_include=CarePlan:goal");
         Bundle b = bundle(r);
         assertThat(ids(b)).containsExactlyInAnyOrderElementsOf(concat(partialPlan.getReference(), visibleGoals));
         assertThat(r.body()).doesNotContain("Mental health goal");
@@ -87,16 +101,17 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
 
     @Test
     void includeFromAHiddenPlanShowsNothing() {
-        HttpResponse<String> r = get(gpToken(), "CarePlan?subject=" + hiddenPerson.getReference()
-                + "&_include=CarePlan:goal");
+        HttpResponse<String> r =
+                get(gpToken(), "CarePlan?subject=" + hiddenPerson.getReference() + "&_include=CarePlan:goal");
         assertThat(bundle(r).getEntry()).isEmpty();
         assertHidden(r, hiddenPlan, hiddenGoal);
     }
 
     @Test
     void revincludeShowsThePersonButNotTheirHiddenRecords() {
-        HttpResponse<String> r = get(gpToken(), "Patient?_id=" + idPart(hiddenPerson)
-                + "&_revinclude=CarePlan:subject&_revinclude=Goal:subject");
+        HttpResponse<String> r = get(
+                gpToken(),
+                "Patient?_id=" + idPart(hiddenPerson) + "&_revinclude=CarePlan:subject&_revinclude=Goal:subject");
         assertThat(ids(bundle(r))).containsExactly(hiddenPerson.getReference());
         assertHidden(r, hiddenPlan, hiddenGoal);
     }
@@ -118,12 +133,12 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
 
     @Test
     void chainedSearchIntoThePatientReturnsOnlyPermittedRecords() {
-        HttpResponse<String> r = get(gpToken(), "Goal?subject:Patient.identifier=" + LinkwellFixtures.NHS + "|"
-                + partialNhs);
+        HttpResponse<String> r =
+                get(gpToken(), "Goal?subject:Patient.identifier=" + LinkwellFixtures.NHS + "|" + partialNhs);
         assertThat(ids(bundle(r))).containsExactlyInAnyOrderElementsOf(visibleGoals);
         assertHidden(r, allPsy());
-        HttpResponse<String> hidden = get(gpToken(), "CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS
-                + "|" + hiddenNhs);
+        HttpResponse<String> hidden =
+                get(gpToken(), "CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS + "|" + hiddenNhs);
         assertThat(bundle(hidden).getEntry()).isEmpty();
         assertHidden(hidden, hiddenPlan);
     }
@@ -175,7 +190,8 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
         assertHidden(r, hiddenPlan, hiddenGoal);
         HttpResponse<String> partly = get(gpToken(), partial.getReference() + "/$everything");
         if (partly.statusCode() == 200) {
-            assertThat(ids(bundle(partly))).contains(partial.getReference(), partialPlan.getReference())
+            assertThat(ids(bundle(partly)))
+                    .contains(partial.getReference(), partialPlan.getReference())
                     .containsAll(visibleGoals);
         }
         assertHidden(partly, allPsy());
@@ -211,7 +227,8 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
         String batch = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
                 + "{\"request\":{\"method\":\"GET\",\"url\":\"" + hiddenPlan.getReference() + "\"}},"
                 + "{\"request\":{\"method\":\"GET\",\"url\":\"Goal?subject=" + partial.getReference() + "\"}},"
-                + "{\"request\":{\"method\":\"GET\",\"url\":\"" + psyGoals.get(0).getReference() + "\"}}]}";
+                + "{\"request\":{\"method\":\"GET\",\"url\":\""
+                + psyGoals.get(0).getReference() + "\"}}]}";
         HttpResponse<String> r = post(gpToken(), "", batch);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertHidden(r, hiddenPlan);
@@ -247,8 +264,8 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
         HttpResponse<String> r = get(gpToken(), hiddenPlan.getReference(), "If-None-Match", "W/\"1\"");
         assertThat(r.statusCode()).isIn(403, 404);
         assertHidden(r, hiddenPlan);
-        HttpResponse<String> modified = get(gpToken(), hiddenPlan.getReference(), "If-Modified-Since",
-                "Mon, 01 Jan 2001 00:00:00 GMT");
+        HttpResponse<String> modified =
+                get(gpToken(), hiddenPlan.getReference(), "If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT");
         assertThat(modified.statusCode()).isIn(403, 404);
         assertThat(modified.body()).doesNotContain("Link worker action plan");
     }
@@ -268,7 +285,8 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
         toActor(c.getProvision(), gpOrg);
         record(c);
         CarePlan plan = LinkwellFixtures.actionPlan(consenting, teamOrg);
-        org.hl7.fhir.r4.model.Goal contained = LinkwellFixtures.goal(hiddenPerson, "Contained goal of the other person");
+        org.hl7.fhir.r4.model.Goal contained =
+                LinkwellFixtures.goal(hiddenPerson, "Contained goal of the other person");
         contained.setId("other");
         plan.addContained(contained);
         plan.addGoal(new Reference("#other"));
@@ -280,9 +298,14 @@ class ConsentLeakPathProbesTest extends ConsentProbes {
         assertThat(r.body()).contains("Link worker action plan").doesNotContain("Contained goal of the other person");
         HttpResponse<String> read = get(gpToken(), stored.getReference());
         assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
-        assertThat(read.body()).contains("Link worker action plan").doesNotContain("Contained goal of the other person");
+        assertThat(read.body())
+                .contains("Link worker action plan")
+                .doesNotContain("Contained goal of the other person");
         // It is stored whole: an operator (outside the consent layer) reads the contained goal.
-        CarePlan whole = client().read().resource(CarePlan.class).withId(stored.getReferenceElement()).execute();
+        CarePlan whole = client().read()
+                .resource(CarePlan.class)
+                .withId(stored.getReferenceElement())
+                .execute();
         assertThat(whole.getContained()).hasSize(1);
     }
 

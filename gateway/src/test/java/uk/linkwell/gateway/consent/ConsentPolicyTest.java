@@ -32,8 +32,8 @@ class ConsentPolicyTest {
     private static final String LW_ODS = "LW0001";
     private static final String OTHER_ODS = "Z99999";
     private static final ActorDirectory DIRECTORY = new ActorDirectory() {
-        private final Map<String, String> ods = Map.of("Organization/gp", GP_ODS, "Organization/lw", LW_ODS,
-                "Organization/other", OTHER_ODS);
+        private final Map<String, String> ods =
+                Map.of("Organization/gp", GP_ODS, "Organization/lw", LW_ODS, "Organization/other", OTHER_ODS);
 
         @Override
         public Optional<String> odsCodeOf(String ref) {
@@ -65,9 +65,10 @@ class ConsentPolicyTest {
     }
 
     private static Consent consent(String id, ConsentProvisionType type) {
-        Consent c = new Consent().setStatus(Consent.ConsentState.ACTIVE)
-                .setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope",
-                        "patient-privacy", null)))
+        Consent c = new Consent()
+                .setStatus(Consent.ConsentState.ACTIVE)
+                .setScope(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null)))
                 .setPatient(new Reference(PATIENT));
         c.setId(id);
         c.getProvision().setType(type);
@@ -75,8 +76,10 @@ class ConsentPolicyTest {
     }
 
     private static void actor(ProvisionComponent p, String reference) {
-        p.addActor().setReference(new Reference(reference)).setRole(new CodeableConcept(new Coding(
-                "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", null)));
+        p.addActor()
+                .setReference(new Reference(reference))
+                .setRole(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", null)));
     }
 
     private ConsentDecision decide(ConsentPolicy policy, AccessRequest who, ResourceFacts what, Consent... consents) {
@@ -105,32 +108,49 @@ class ConsentPolicyTest {
         ConsentDecision gp = decide(consentOnly, gp(), record("CarePlan"), c);
         assertThat(gp.outcome()).isEqualTo(Outcome.PERMIT);
         assertThat(gp.basis()).isEqualTo("Consent/c1#provision");
-        assertThat(decide(consentOnly, linkWorker(), record("CarePlan"), c).basis()).isEqualTo("default-deny");
+        assertThat(decide(consentOnly, linkWorker(), record("CarePlan"), c).basis())
+                .isEqualTo("default-deny");
     }
 
     @Test
     void actorsByOdsIdentifierPractitionerCareTeamAndRole() {
         Consent byIdentifier = consent("c1", ConsentProvisionType.PERMIT);
-        byIdentifier.getProvision().addActor().setReference(new Reference().setIdentifier(
-                new Identifier().setSystem("https://fhir.nhs.uk/Id/ods-organization-code").setValue(LW_ODS)));
-        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byIdentifier).permitted()).isTrue();
-        assertThat(decide(consentOnly, gp(), record("Goal"), byIdentifier).permitted()).isFalse();
+        byIdentifier
+                .getProvision()
+                .addActor()
+                .setReference(new Reference()
+                        .setIdentifier(new Identifier()
+                                .setSystem("https://fhir.nhs.uk/Id/ods-organization-code")
+                                .setValue(LW_ODS)));
+        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byIdentifier)
+                        .permitted())
+                .isTrue();
+        assertThat(decide(consentOnly, gp(), record("Goal"), byIdentifier).permitted())
+                .isFalse();
 
         Consent byTeam = consent("c2", ConsentProvisionType.PERMIT);
         actor(byTeam.getProvision(), "CareTeam/team");
-        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byTeam).permitted()).isTrue();
-        assertThat(decide(consentOnly, gp(), record("Goal"), byTeam).permitted()).isFalse();
+        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byTeam).permitted())
+                .isTrue();
+        assertThat(decide(consentOnly, gp(), record("Goal"), byTeam).permitted())
+                .isFalse();
 
         Consent byPractitioner = consent("c3", ConsentProvisionType.PERMIT);
         actor(byPractitioner.getProvision(), "Practitioner/lw1");
-        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byPractitioner).permitted()).isTrue();
+        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byPractitioner)
+                        .permitted())
+                .isTrue();
 
         Consent byRole = consent("c4", ConsentProvisionType.PERMIT);
-        byRole.getProvision().addActor().setReference(new Reference().setDisplay("my GP"))
-                .setRole(new CodeableConcept(new Coding("https://fhir.linkwell.example/CodeSystem/recipient-role",
-                        "gp", null)));
-        assertThat(decide(consentOnly, gp(), record("Goal"), byRole).permitted()).isTrue();
-        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byRole).permitted()).isFalse();
+        byRole.getProvision()
+                .addActor()
+                .setReference(new Reference().setDisplay("my GP"))
+                .setRole(new CodeableConcept(
+                        new Coding("https://fhir.linkwell.example/CodeSystem/recipient-role", "gp", null)));
+        assertThat(decide(consentOnly, gp(), record("Goal"), byRole).permitted())
+                .isTrue();
+        assertThat(decide(consentOnly, linkWorker(), record("Goal"), byRole).permitted())
+                .isFalse();
     }
 
     @Test
@@ -138,10 +158,13 @@ class ConsentPolicyTest {
         Consent c = consent("c1", ConsentProvisionType.PERMIT);
         actor(c.getProvision(), "Organization/gp");
         actor(c.getProvision(), "Organization/lw");
-        c.getProvision().addProvision().setType(ConsentProvisionType.DENY)
+        c.getProvision()
+                .addProvision()
+                .setType(ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PSY", null));
         assertThat(decide(consentOnly, gp(), record("CarePlan"), c).permitted()).isTrue();
-        assertThat(decide(consentOnly, linkWorker(), record("CarePlan"), c).permitted()).isTrue();
+        assertThat(decide(consentOnly, linkWorker(), record("CarePlan"), c).permitted())
+                .isTrue();
         ConsentDecision psy = decide(consentOnly, gp(), record("CarePlan", "PSY"), c);
         assertThat(psy.outcome()).isEqualTo(Outcome.DENY);
         assertThat(psy.basis()).isEqualTo("Consent/c1#provision.provision[0]");
@@ -164,7 +187,8 @@ class ConsentPolicyTest {
         Consent c = consent("c1", ConsentProvisionType.DENY);
         ProvisionComponent gpOnly = c.getProvision().addProvision().setType(ConsentProvisionType.PERMIT);
         actor(gpOnly, "Organization/gp");
-        gpOnly.addProvision().setType(ConsentProvisionType.DENY)
+        gpOnly.addProvision()
+                .setType(ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "ETH", null));
         assertThat(decide(consentOnly, gp(), record("Goal"), c).outcome()).isEqualTo(Outcome.PERMIT);
         assertThat(decide(consentOnly, gp(), record("Goal", "ETH"), c).basis())
@@ -174,7 +198,8 @@ class ConsentPolicyTest {
         Consent permitAll = consent("c2", ConsentProvisionType.PERMIT);
         Consent denyLw = consent("c3", ConsentProvisionType.DENY);
         actor(denyLw.getProvision(), "Organization/lw");
-        assertThat(decide(consentOnly, linkWorker(), record("Goal"), permitAll, denyLw).basis())
+        assertThat(decide(consentOnly, linkWorker(), record("Goal"), permitAll, denyLw)
+                        .basis())
                 .isEqualTo("Consent/c3#provision");
         assertThat(decide(consentOnly, gp(), record("Goal"), permitAll, denyLw).basis())
                 .isEqualTo("Consent/c2#provision");
@@ -185,48 +210,68 @@ class ConsentPolicyTest {
         Consent c = consent("c1", ConsentProvisionType.PERMIT);
         c.getProvision().addPurpose(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", null));
         c.getProvision().addClass_(new Coding("http://hl7.org/fhir/resource-types", "CarePlan", null));
-        c.getProvision().addProvision().setType(ConsentProvisionType.DENY)
+        c.getProvision()
+                .addProvision()
+                .setType(ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "V", null));
         assertThat(decide(consentOnly, gp(), record("CarePlan"), c).permitted()).isTrue();
         assertThat(decide(consentOnly, gp(), record("Goal"), c).permitted()).isFalse();
-        assertThat(decide(consentOnly, gp(), record("CarePlan", "V"), c).permitted()).isFalse();
+        assertThat(decide(consentOnly, gp(), record("CarePlan", "V"), c).permitted())
+                .isFalse();
         AccessRequest research = new AccessRequest("gp-client", "gp-system", GP_ODS, null, "HRESCH", null, NOW, null);
-        assertThat(decide(consentOnly, research, record("CarePlan"), c).permitted()).isFalse();
+        assertThat(decide(consentOnly, research, record("CarePlan"), c).permitted())
+                .isFalse();
     }
 
     @Test
     void expiredNotYetValidAndRevokedConsentsStopSharing() {
         Consent expired = consent("c1", ConsentProvisionType.PERMIT);
-        expired.getProvision().setPeriod(new Period().setStart(Date.from(NOW.minus(Duration.ofDays(30))))
-                .setEnd(Date.from(NOW.minusSeconds(1))));
+        expired.getProvision()
+                .setPeriod(new Period()
+                        .setStart(Date.from(NOW.minus(Duration.ofDays(30))))
+                        .setEnd(Date.from(NOW.minusSeconds(1))));
         assertThat(decide(consentOnly, gp(), record("Goal"), expired).basis()).isEqualTo("default-deny");
         Consent future = consent("c2", ConsentProvisionType.PERMIT);
         future.getProvision().setPeriod(new Period().setStart(Date.from(NOW.plusSeconds(60))));
         assertThat(decide(consentOnly, gp(), record("Goal"), future).basis()).isEqualTo("default-deny");
         Consent current = consent("c3", ConsentProvisionType.PERMIT);
-        current.getProvision().setPeriod(new Period().setStart(Date.from(NOW.minusSeconds(60)))
-                .setEnd(Date.from(NOW.plusSeconds(60))));
-        assertThat(decide(consentOnly, gp(), record("Goal"), current).permitted()).isTrue();
+        current.getProvision()
+                .setPeriod(
+                        new Period().setStart(Date.from(NOW.minusSeconds(60))).setEnd(Date.from(NOW.plusSeconds(60))));
+        assertThat(decide(consentOnly, gp(), record("Goal"), current).permitted())
+                .isTrue();
         Consent revoked = consent("c4", ConsentProvisionType.PERMIT).setStatus(Consent.ConsentState.INACTIVE);
         assertThat(decide(consentOnly, gp(), record("Goal"), revoked).basis()).isEqualTo("default-deny");
         Consent otherPatient = consent("c5", ConsentProvisionType.PERMIT).setPatient(new Reference("Patient/p2"));
-        assertThat(decide(consentOnly, gp(), record("Goal"), otherPatient).basis()).isEqualTo("default-deny");
-        Consent research = consent("c6", ConsentProvisionType.PERMIT).setScope(new CodeableConcept(
-                new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "research", null)));
+        assertThat(decide(consentOnly, gp(), record("Goal"), otherPatient).basis())
+                .isEqualTo("default-deny");
+        Consent research = consent("c6", ConsentProvisionType.PERMIT)
+                .setScope(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "research", null)));
         assertThat(decide(consentOnly, gp(), record("Goal"), research).basis()).isEqualTo("default-deny");
     }
 
     private static ConsentProperties withRules(Map<String, MinimumNecessary> minimum, List<LegalBasis> bases) {
-        return new ConsentProperties(true, false, Set.of("admin"),
-                "https://fhir.linkwell.example/CodeSystem/sharing-marker|bears-on-risk", minimum, bases,
+        return new ConsentProperties(
+                true,
+                false,
+                Set.of("admin"),
+                "https://fhir.linkwell.example/CodeSystem/sharing-marker|bears-on-risk",
+                minimum,
+                bases,
                 new BreakGlass(Set.of("gp-system"), Duration.ofMinutes(60), Set.of("Patient", "CarePlan", "Flag")),
                 Duration.ofSeconds(60));
     }
 
     @Test
     void minimumNecessaryWithholdsPhysicalHealthFromLinkWorkersUnlessItBearsOnRisk() {
-        ConsentPolicy policy = new ConsentPolicy(withRules(Map.of("link-worker-app", new MinimumNecessary(List.of(),
-                List.of("Condition", "AllergyIntolerance"), List.of("ServiceRequest.reasonCode", "CarePlan.addresses"))),
+        ConsentPolicy policy = new ConsentPolicy(withRules(
+                Map.of(
+                        "link-worker-app",
+                        new MinimumNecessary(
+                                List.of(),
+                                List.of("Condition", "AllergyIntolerance"),
+                                List.of("ServiceRequest.reasonCode", "CarePlan.addresses"))),
                 List.of()));
         Consent all = consent("c1", ConsentProvisionType.PERMIT);
         ConsentDecision condition = decide(policy, linkWorker(), record("Condition"), all);
@@ -244,29 +289,31 @@ class ConsentPolicyTest {
 
     @Test
     void allowListsCutWhatAGpReceives() {
-        ConsentPolicy policy = new ConsentPolicy(withRules(Map.of("gp-system", new MinimumNecessary(
-                List.of("CarePlan", "Goal", "Flag"), List.of(), List.of())), List.of()));
+        ConsentPolicy policy = new ConsentPolicy(withRules(
+                Map.of("gp-system", new MinimumNecessary(List.of("CarePlan", "Goal", "Flag"), List.of(), List.of())),
+                List.of()));
         Consent all = consent("c1", ConsentProvisionType.PERMIT);
         assertThat(decide(policy, gp(), record("CarePlan"), all).permitted()).isTrue();
-        assertThat(decide(policy, gp(), record("QuestionnaireResponse"), all).basis()).isEqualTo("minimum-necessary");
+        assertThat(decide(policy, gp(), record("QuestionnaireResponse"), all).basis())
+                .isEqualTo("minimum-necessary");
         // Its own records are never cut.
-        ResourceFacts own = new ResourceFacts("QuestionnaireResponse", "QuestionnaireResponse/1", PATIENT, Set.of(),
-                GP_ODS, Set.of(), false);
+        ResourceFacts own = new ResourceFacts(
+                "QuestionnaireResponse", "QuestionnaireResponse/1", PATIENT, Set.of(), GP_ODS, Set.of(), false);
         assertThat(decide(policy, gp(), own, all).basis()).isEqualTo("author-organisation");
     }
 
     @Test
     void directCareAndSafeguardingAreBasesOfTheirOwn() {
-        LegalBasis discharge = new LegalBasis("direct-care", Set.of("social-care-system"), Set.of("ServiceRequest"),
-                Set.of(), true, false);
-        LegalBasis s42 = new LegalBasis("safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"),
-                false, true);
+        LegalBasis discharge = new LegalBasis(
+                "direct-care", Set.of("social-care-system"), Set.of("ServiceRequest"), Set.of(), true, false);
+        LegalBasis s42 =
+                new LegalBasis("safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true);
         ConsentPolicy policy = new ConsentPolicy(withRules(Map.of(), List.of(discharge, s42)));
         AccessRequest team = new AccessRequest("la", "social-care-system", "X26CMT", null, null, null, NOW, null);
-        ResourceFacts toTeam = new ResourceFacts("ServiceRequest", "ServiceRequest/1", PATIENT, Set.of(), "RXX",
-                Set.of("X26CMT"), false);
-        ResourceFacts toOthers = new ResourceFacts("ServiceRequest", "ServiceRequest/2", PATIENT, Set.of(), "RXX",
-                Set.of("ELSE"), false);
+        ResourceFacts toTeam = new ResourceFacts(
+                "ServiceRequest", "ServiceRequest/1", PATIENT, Set.of(), "RXX", Set.of("X26CMT"), false);
+        ResourceFacts toOthers = new ResourceFacts(
+                "ServiceRequest", "ServiceRequest/2", PATIENT, Set.of(), "RXX", Set.of("ELSE"), false);
         assertThat(decide(policy, team, toTeam).basis()).isEqualTo("direct-care");
         assertThat(decide(policy, team, toOthers).basis()).isEqualTo("default-deny");
         // A refusal stops direct care, but not a Section 42 enquiry.
@@ -281,25 +328,29 @@ class ConsentPolicyTest {
     void breakGlassOpensTheNeedToKnowSetOnlyWithAReasonAndTheRightRole() {
         ConsentPolicy policy = new ConsentPolicy(withRules(Map.of(), List.of()));
         Consent refuses = consent("c1", ConsentProvisionType.DENY);
-        AccessRequest glass = new AccessRequest("gp-client", "gp-system", GP_ODS, null, "ETREAT", "overdose risk",
-                NOW, null);
+        AccessRequest glass =
+                new AccessRequest("gp-client", "gp-system", GP_ODS, null, "ETREAT", "overdose risk", NOW, null);
         ConsentDecision plan = decide(policy, glass, record("CarePlan"), refuses);
         assertThat(plan.outcome()).isEqualTo(Outcome.PERMIT);
         assertThat(plan.basis()).isEqualTo("break-glass");
         assertThat(plan.breakGlass()).isTrue();
         // Outside the need-to-know set.
-        assertThat(decide(policy, glass, record("QuestionnaireResponse"), refuses).permitted()).isFalse();
+        assertThat(decide(policy, glass, record("QuestionnaireResponse"), refuses)
+                        .permitted())
+                .isFalse();
         AccessRequest noReason = new AccessRequest("gp-client", "gp-system", GP_ODS, null, "ETREAT", " ", NOW, null);
-        assertThat(decide(policy, noReason, record("CarePlan"), refuses).permitted()).isFalse();
-        AccessRequest wrongRole = new AccessRequest("lw", "link-worker-app", LW_ODS, null, "ETREAT", "risk", NOW,
-                null);
-        assertThat(decide(policy, wrongRole, record("CarePlan"), refuses).permitted()).isFalse();
+        assertThat(decide(policy, noReason, record("CarePlan"), refuses).permitted())
+                .isFalse();
+        AccessRequest wrongRole = new AccessRequest("lw", "link-worker-app", LW_ODS, null, "ETREAT", "risk", NOW, null);
+        assertThat(decide(policy, wrongRole, record("CarePlan"), refuses).permitted())
+                .isFalse();
         // A window opened earlier covers later requests about that patient only.
-        AccessRequest later = new AccessRequest("gp-client", "gp-system", GP_ODS, null, null, null, NOW,
-                PATIENT::equals);
-        assertThat(decide(policy, later, record("CarePlan"), refuses).breakGlass()).isTrue();
-        ResourceFacts otherPatient = new ResourceFacts("CarePlan", "CarePlan/2", "Patient/p2", Set.of(), null,
-                Set.of(), false);
+        AccessRequest later =
+                new AccessRequest("gp-client", "gp-system", GP_ODS, null, null, null, NOW, PATIENT::equals);
+        assertThat(decide(policy, later, record("CarePlan"), refuses).breakGlass())
+                .isTrue();
+        ResourceFacts otherPatient =
+                new ResourceFacts("CarePlan", "CarePlan/2", "Patient/p2", Set.of(), null, Set.of(), false);
         assertThat(decide(policy, later, otherPatient).permitted()).isFalse();
     }
 
@@ -335,6 +386,7 @@ class ConsentPolicyTest {
     void operatorsAreExempt() {
         AccessRequest admin = new AccessRequest("admin", "admin", "X26", null, null, null, NOW, null);
         assertThat(decide(consentOnly, admin, record("CarePlan", "PSY"), consent("c1", ConsentProvisionType.DENY))
-                .permitted()).isTrue();
+                        .permitted())
+                .isTrue();
     }
 }

@@ -62,21 +62,28 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
         Patient p = LinkwellFixtures.patient(SyntheticNhsNumbers.next());
         p.addGeneralPractitioner(gpOrg);
         Reference patient = create(admin, p);
-        CareTeam team = new CareTeam().setStatus(CareTeam.CareTeamStatus.ACTIVE).setSubject(patient)
+        CareTeam team = new CareTeam()
+                .setStatus(CareTeam.CareTeamStatus.ACTIVE)
+                .setSubject(patient)
                 .setName("Link worker care team");
         team.addParticipant().setMember(linkWorker);
         create(admin, authoredBy(team, teamOds));
-        EpisodeOfCare episode = new EpisodeOfCare().setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
-                .setPatient(patient).setManagingOrganization(laOrg)
-                .setPeriod(new org.hl7.fhir.r4.model.Period().setStartElement(
-                        new org.hl7.fhir.r4.model.DateTimeType("2026-09-29")));
+        EpisodeOfCare episode = new EpisodeOfCare()
+                .setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
+                .setPatient(patient)
+                .setManagingOrganization(laOrg)
+                .setPeriod(new org.hl7.fhir.r4.model.Period()
+                        .setStartElement(new org.hl7.fhir.r4.model.DateTimeType("2026-09-29")));
         episode.addType(new CodeableConcept().setText("Adult social care case"));
         create(admin, authoredBy(episode, laOds));
         return patient;
     }
 
     static <T extends Resource> T authoredBy(T resource, String ods) {
-        resource.getMeta().addTag().setSystem(AuthorOrganisationStamp.TAG_SYSTEM).setCode(ods);
+        resource.getMeta()
+                .addTag()
+                .setSystem(AuthorOrganisationStamp.TAG_SYSTEM)
+                .setCode(ods);
         return resource;
     }
 
@@ -101,8 +108,13 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
     }
 
     static void toActor(Consent.ProvisionComponent provision, Reference actor) {
-        provision.addActor().setReference(actor).setRole(new CodeableConcept(new Coding(
-                "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", "information recipient")));
+        provision
+                .addActor()
+                .setReference(actor)
+                .setRole(new CodeableConcept(new Coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                        "IRCP",
+                        "information recipient")));
     }
 
     Reference record(Consent consent) {
@@ -110,7 +122,8 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
     }
 
     static Reference create(IGenericClient client, Resource resource) {
-        return new Reference(client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
+        return new Reference(
+                client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
     }
 
     String gpToken() {
@@ -126,8 +139,9 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
     }
 
     HttpResponse<String> get(String token, String path, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path
-                : fhirBase() + "/" + path.replace("|", "%7C"))).header("Authorization", "Bearer " + token);
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create(path.startsWith("http") ? path : fhirBase() + "/" + path.replace("|", "%7C")))
+                .header("Authorization", "Bearer " + token);
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -143,8 +157,10 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
 
     HttpResponse<String> post(String token, String path, String body) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(fhirBase() + "/" + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
         try {
             return http().send(request, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
@@ -161,8 +177,13 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
     }
 
     static List<String> ids(Bundle bundle) {
-        return bundle.getEntry().stream().filter(Bundle.BundleEntryComponent::hasResource)
-                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+        return bundle.getEntry().stream()
+                .filter(Bundle.BundleEntryComponent::hasResource)
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
     }
 
     static String idPart(Reference reference) {
@@ -176,9 +197,12 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
      */
     void assertHidden(HttpResponse<String> response, Reference... hidden) {
         for (Reference h : hidden) {
-            assertThat(response.body()).as("body must not hold " + h.getReference())
-                    .doesNotContain("\"id\": \"" + idPart(h) + "\"").doesNotContain("\"id\":\"" + idPart(h) + "\"")
-                    .doesNotContain("fhir/" + h.getReference() + "\"").doesNotContain("fhir/" + h.getReference() + "/");
+            assertThat(response.body())
+                    .as("body must not hold " + h.getReference())
+                    .doesNotContain("\"id\": \"" + idPart(h) + "\"")
+                    .doesNotContain("\"id\":\"" + idPart(h) + "\"")
+                    .doesNotContain("fhir/" + h.getReference() + "\"")
+                    .doesNotContain("fhir/" + h.getReference() + "/");
         }
     }
 

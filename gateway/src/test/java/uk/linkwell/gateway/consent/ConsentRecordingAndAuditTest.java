@@ -29,10 +29,13 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
 
     @Autowired
     private ConsentedDisclosures disclosures;
+
     @Autowired
     private MeterRegistry meters;
+
     @Autowired
     private javax.sql.DataSource dataSource;
+
     @Autowired
     private ca.uhn.fhir.jpa.api.dao.DaoRegistry daos;
 
@@ -96,25 +99,43 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
             HttpResponse<String> r = post(linkWorkerToken(), "Consent", json(c));
             assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
             String location = r.headers().firstValue("Location").orElseThrow();
-            written.add(new org.hl7.fhir.r4.model.IdType(location).toUnqualifiedVersionless().getValue());
+            written.add(new org.hl7.fhir.r4.model.IdType(location)
+                    .toUnqualifiedVersionless()
+                    .getValue());
         }
-        client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(written.get(2))).execute();
+        client().delete()
+                .resourceById(new org.hl7.fhir.r4.model.IdType(written.get(2)))
+                .execute();
         // A second version of the permit: the lookup must read the current one.
-        Consent current = client().read().resource(Consent.class).withId(written.get(0)).execute();
-        current.getProvision().addPurpose(new org.hl7.fhir.r4.model.Coding(
-                "http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", null));
+        Consent current =
+                client().read().resource(Consent.class).withId(written.get(0)).execute();
+        current.getProvision()
+                .addPurpose(new org.hl7.fhir.r4.model.Coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", null));
         client().update().resource(current).execute();
-        Consent stored = client().read().resource(Consent.class).withId(written.get(0)).execute();
+        Consent stored =
+                client().read().resource(Consent.class).withId(written.get(0)).execute();
         assertThat(stored.getIdElement().getVersionIdPart()).isEqualTo("2");
 
         StoreConsentLookup lookup = new StoreConsentLookup(dataSource, daos);
         String patient = person.getReferenceElement().toUnqualifiedVersionless().getValue();
         List<String> found = lookup.apply(patient).stream()
-                .map(c -> c.getIdElement().toUnqualifiedVersionless().getValue()).toList();
-        List<String> searched = client().search().forResource(Consent.class)
-                .where(Consent.PATIENT.hasId(patient)).and(Consent.STATUS.exactly().code("active"))
-                .returnBundle(org.hl7.fhir.r4.model.Bundle.class).execute().getEntry().stream()
-                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+                .map(c -> c.getIdElement().toUnqualifiedVersionless().getValue())
+                .toList();
+        List<String> searched = client()
+                .search()
+                .forResource(Consent.class)
+                .where(Consent.PATIENT.hasId(patient))
+                .and(Consent.STATUS.exactly().code("active"))
+                .returnBundle(org.hl7.fhir.r4.model.Bundle.class)
+                .execute()
+                .getEntry()
+                .stream()
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
         assertThat(found).containsExactly(written.get(0));
         assertThat(found).containsExactlyInAnyOrderElementsOf(searched);
         // Parsed from the stored JSON itself (not through HAPI's DAO), with the id and version HAPI gave it, and
@@ -129,13 +150,15 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         lookup.apply(patient);
         assertThat(lookup.parsed()).isEqualTo(2);
         Consent changed = read.copy();
-        changed.getProvision().addPurpose(new org.hl7.fhir.r4.model.Coding(
-                "http://terminology.hl7.org/CodeSystem/v3-ActReason", "CAREMGT", null));
+        changed.getProvision()
+                .addPurpose(new org.hl7.fhir.r4.model.Coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ActReason", "CAREMGT", null));
         client().update().resource(changed).execute();
         List<Consent> afterUpdate = lookup.apply(patient);
         assertThat(lookup.parsed()).isEqualTo(3);
         assertThat(afterUpdate.get(0).getIdElement().getVersionIdPart()).isEqualTo("3");
-        assertThat(afterUpdate.get(0).getProvision().getPurpose()).extracting(org.hl7.fhir.r4.model.Coding::getCode)
+        assertThat(afterUpdate.get(0).getProvision().getPurpose())
+                .extracting(org.hl7.fhir.r4.model.Coding::getCode)
                 .contains("TREAT", "CAREMGT");
         assertThat(lookup.apply("Patient/no-such-patient")).isEmpty();
     }
@@ -152,13 +175,18 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
     void theReadmeConsentExampleWorksAsDocumented() {
         Reference person = person();
         plan(person);
-        String nhs = client().read().resource(org.hl7.fhir.r4.model.Patient.class)
-                .withId(person.getReferenceElement()).execute().getIdentifierFirstRep().getValue();
-        String count = "CarePlan?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs
-                + "&_summary=count";
+        String nhs = client().read()
+                .resource(org.hl7.fhir.r4.model.Patient.class)
+                .withId(person.getReferenceElement())
+                .execute()
+                .getIdentifierFirstRep()
+                .getValue();
+        String count =
+                "CarePlan?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs + "&_summary=count";
         assertThat(bundle(get(gpToken(), count)).getTotal()).isZero();
         String p = "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs;
-        String body = """
+        String body =
+                """
                 {"resourceType":"Consent",
                   "meta":{"tag":[{"system":"https://fhir.linkwell.example/CodeSystem/author-organisation","code":"LW0001"}]},
                   "extension":[{"url":"https://fhir.linkwell.example/StructureDefinition/consent-method","valueCode":"verbal"},
@@ -172,12 +200,14 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
                     "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
                               "reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"GPODS"}}}],
                     "provision":[{"type":"deny","securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]}]}}
-                """.replace("PATIENT", p).replace("GPODS", gpOds);
+                """
+                        .replace("PATIENT", p)
+                        .replace("GPODS", gpOds);
         HttpResponse<String> recorded = post(adminToken(), "Consent", body);
         assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(201);
         assertThat(bundle(get(gpToken(), count)).getTotal()).isEqualTo(1);
-        HttpResponse<String> glass = get(gpToken(), count.replace("&_summary=count", ""),
-                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT");
+        HttpResponse<String> glass =
+                get(gpToken(), count.replace("&_summary=count", ""), FhirConsentAdapter.PURPOSE_HEADER, "ETREAT");
         assertThat(glass.statusCode()).isEqualTo(403);
         assertThat(glass.body()).contains("diagnostics").contains("X-Break-Glass-Reason");
     }
@@ -213,42 +243,50 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         Reference consent = record(c);
         bundle(get(gpToken(), "CarePlan?subject=" + person.getReference()));
         // Disclosures are handed over when the request completes, which may be just after the response.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
-            // Named with the version the response served.
-            assertThat(d.resources()).containsExactly(plan.getReference() + "/_history/1");
-            assertThat(d.patient()).isEqualTo(person.getReference());
-            assertThat(d.basis()).isEqualTo(consent.getReference() + "#provision");
-            assertThat(d.decision()).isEqualTo("permit");
-            assertThat(d.organisation()).isEqualTo(gpOds);
-            assertThat(d.channel()).isEqualTo("fhir-search");
-            assertThat(d.purposeOfUse()).isEqualTo("TREAT");
-            assertThat(d.breakGlass()).isFalse();
-        }));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
+                    // Named with the version the response served.
+                    assertThat(d.resources()).containsExactly(plan.getReference() + "/_history/1");
+                    assertThat(d.patient()).isEqualTo(person.getReference());
+                    assertThat(d.basis()).isEqualTo(consent.getReference() + "#provision");
+                    assertThat(d.decision()).isEqualTo("permit");
+                    assertThat(d.organisation()).isEqualTo(gpOds);
+                    assertThat(d.channel()).isEqualTo("fhir-search");
+                    assertThat(d.purposeOfUse()).isEqualTo("TREAT");
+                    assertThat(d.breakGlass()).isFalse();
+                }));
         // Someone who has not consented: their own demographic record goes to the GP on the direct-care basis.
         Reference notConsented = person();
         bundle(get(gpToken(), "Patient?_id=" + idPart(notConsented)));
         // Disclosures are handed over when the request completes, which may be just after the response.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
-            assertThat(d.resources()).containsExactly(notConsented.getReference() + "/_history/1");
-            assertThat(d.basis()).isEqualTo("direct-care");
-            assertThat(d.channel()).isEqualTo("fhir-search");
-        }));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
+                    assertThat(d.resources()).containsExactly(notConsented.getReference() + "/_history/1");
+                    assertThat(d.basis()).isEqualTo("direct-care");
+                    assertThat(d.channel()).isEqualTo("fhir-search");
+                }));
     }
 
     @Test
     void everyBreakGlassIsAuditedAndFlaggedWithItsReason() {
         Reference person = person();
         Reference plan = plan(person);
-        bundle(get(gpToken(), plan.getReference().replace("CarePlan/", "CarePlan?_id="),
-                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT", FhirConsentAdapter.REASON_HEADER, "Threatening self-harm"));
+        bundle(get(
+                gpToken(),
+                plan.getReference().replace("CarePlan/", "CarePlan?_id="),
+                FhirConsentAdapter.PURPOSE_HEADER,
+                "ETREAT",
+                FhirConsentAdapter.REASON_HEADER,
+                "Threatening self-harm"));
         // Disclosures are handed over when the request completes, which may be just after the response.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
-            assertThat(d.resources()).containsExactly(plan.getReference() + "/_history/1");
-            assertThat(d.basis()).isEqualTo("break-glass");
-            assertThat(d.breakGlass()).isTrue();
-            assertThat(d.breakGlassReason()).isEqualTo("Threatening self-harm");
-            assertThat(d.purposeOfUse()).isEqualTo("ETREAT");
-        }));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(audited).anySatisfy(d -> {
+                    assertThat(d.resources()).containsExactly(plan.getReference() + "/_history/1");
+                    assertThat(d.basis()).isEqualTo("break-glass");
+                    assertThat(d.breakGlass()).isTrue();
+                    assertThat(d.breakGlassReason()).isEqualTo("Threatening self-harm");
+                    assertThat(d.purposeOfUse()).isEqualTo("ETREAT");
+                }));
     }
 
     @Test
@@ -259,12 +297,15 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
         HttpResponse<String> r = get(gpToken(), plan.getReference());
         assertThat(r.statusCode()).isIn(403, 404);
         assertThat(deniedByDefault()).isGreaterThan(before);
-        assertThat(audited).noneSatisfy(d -> assertThat(d.resources()).anySatisfy(
-                ref -> assertThat(ref.replaceFirst("/_history/.*", "")).isEqualTo(plan.getReference())));
+        assertThat(audited).noneSatisfy(d -> assertThat(d.resources())
+                .anySatisfy(
+                        ref -> assertThat(ref.replaceFirst("/_history/.*", "")).isEqualTo(plan.getReference())));
     }
 
     private double deniedByDefault() {
-        Counter c = meters.find(ConsentedDisclosures.METRIC).tag("decision", "deny").tag("basis", "default-deny")
+        Counter c = meters.find(ConsentedDisclosures.METRIC)
+                .tag("decision", "deny")
+                .tag("basis", "default-deny")
                 .counter();
         return c == null ? 0 : c.count();
     }

@@ -59,12 +59,19 @@ class ConsentScenarioProbesTest extends ConsentProbes {
 
         noMentalHealth = person();
         ordinaryGoal = goal(noMentalHealth, "Back to the allotment");
-        mentalHealthGoal = create(client(), labelled(authoredBy(LinkwellFixtures.goal(noMentalHealth,
-                "Fewer panic attacks"), laOds), SECURITY_ACT, "PSY"));
+        mentalHealthGoal = create(
+                client(),
+                labelled(
+                        authoredBy(LinkwellFixtures.goal(noMentalHealth, "Fewer panic attacks"), laOds),
+                        SECURITY_ACT,
+                        "PSY"));
         Consent exceptPsy = consent(noMentalHealth, ConsentProvisionType.PERMIT);
         toActor(exceptPsy.getProvision(), gpOrg);
         toActor(exceptPsy.getProvision(), teamOrg);
-        exceptPsy.getProvision().addProvision().setType(ConsentProvisionType.DENY)
+        exceptPsy
+                .getProvision()
+                .addProvision()
+                .setType(ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding(SECURITY_ACT, "PSY", null));
         record(exceptPsy);
 
@@ -84,7 +91,9 @@ class ConsentScenarioProbesTest extends ConsentProbes {
         record(consent(minimum, ConsentProvisionType.PERMIT));
         physicalCondition = create(client(), authoredBy(condition(minimum, "Type 2 diabetes"), gpOds));
         Condition risky = condition(minimum, "Epilepsy: seizures when alone");
-        risky.getMeta().addTag().setSystem("https://fhir.linkwell.example/CodeSystem/sharing-marker")
+        risky.getMeta()
+                .addTag()
+                .setSystem("https://fhir.linkwell.example/CodeSystem/sharing-marker")
                 .setCode("bears-on-risk");
         riskCondition = create(client(), authoredBy(risky, gpOds));
         ServiceRequest referral = LinkwellFixtures.referral(minimum, gpOrg, teamOrg);
@@ -93,9 +102,11 @@ class ConsentScenarioProbesTest extends ConsentProbes {
     }
 
     private static Condition condition(Reference patient, String text) {
-        return new Condition().setSubject(patient).setCode(new CodeableConcept().setText(text))
-                .setClinicalStatus(new CodeableConcept(new Coding(
-                        "http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)));
+        return new Condition()
+                .setSubject(patient)
+                .setCode(new CodeableConcept().setText(text))
+                .setClinicalStatus(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)));
     }
 
     // --- no consent -------------------------------------------------------------------------------------------
@@ -222,8 +233,11 @@ class ConsentScenarioProbesTest extends ConsentProbes {
 
     @Test
     void aSection42EnquiryOverridesTheRefusal() {
-        HttpResponse<String> r = get(localAuthorityToken(), "CarePlan?subject=" + denyLa.getReference(),
-                FhirConsentAdapter.PURPOSE_HEADER, "S42");
+        HttpResponse<String> r = get(
+                localAuthorityToken(),
+                "CarePlan?subject=" + denyLa.getReference(),
+                FhirConsentAdapter.PURPOSE_HEADER,
+                "S42");
         assertThat(ids(bundle(r))).containsExactly(denyLaPlan.getReference());
     }
 
@@ -264,8 +278,12 @@ class ConsentScenarioProbesTest extends ConsentProbes {
         Reference plan = plan(person);
         HttpResponse<String> before = get(gpToken(), "CarePlan?subject=" + person.getReference());
         assertThat(bundle(before).getEntry()).isEmpty();
-        HttpResponse<String> glass = get(gpToken(), "CarePlan?subject=" + person.getReference(),
-                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT", FhirConsentAdapter.REASON_HEADER,
+        HttpResponse<String> glass = get(
+                gpToken(),
+                "CarePlan?subject=" + person.getReference(),
+                FhirConsentAdapter.PURPOSE_HEADER,
+                "ETREAT",
+                FhirConsentAdapter.REASON_HEADER,
                 "Found unresponsive, care plan needed by ambulance crew");
         assertThat(ids(bundle(glass))).containsExactly(plan.getReference());
         // The window stays open for this client and person without asking again.
@@ -278,8 +296,8 @@ class ConsentScenarioProbesTest extends ConsentProbes {
 
     @Test
     void breakGlassWithoutAReasonIsRefusedWithAnOperationOutcome() {
-        HttpResponse<String> r = get(gpToken(), "CarePlan?subject=" + noConsent.getReference(),
-                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT");
+        HttpResponse<String> r = get(
+                gpToken(), "CarePlan?subject=" + noConsent.getReference(), FhirConsentAdapter.PURPOSE_HEADER, "ETREAT");
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(r.body()).contains("OperationOutcome").contains("X-Break-Glass-Reason");
         assertHidden(r, noConsentPlan);
@@ -288,10 +306,14 @@ class ConsentScenarioProbesTest extends ConsentProbes {
     @Test
     void breakGlassOpensOnlyTheNeedToKnowSet() {
         Reference person = person();
-        Reference referral = create(client(), authoredBy(LinkwellFixtures.referral(person, teamOrg, teamOrg),
-                teamOds));
-        HttpResponse<String> r = get(gpToken(), "ServiceRequest?subject=" + person.getReference(),
-                FhirConsentAdapter.PURPOSE_HEADER, "ETREAT", FhirConsentAdapter.REASON_HEADER, "Missing person");
+        Reference referral = create(client(), authoredBy(LinkwellFixtures.referral(person, teamOrg, teamOrg), teamOds));
+        HttpResponse<String> r = get(
+                gpToken(),
+                "ServiceRequest?subject=" + person.getReference(),
+                FhirConsentAdapter.PURPOSE_HEADER,
+                "ETREAT",
+                FhirConsentAdapter.REASON_HEADER,
+                "Missing person");
         assertThat(bundle(r).getEntry()).isEmpty();
         assertHidden(r, referral);
     }

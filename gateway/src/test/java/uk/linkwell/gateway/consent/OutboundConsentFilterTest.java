@@ -27,6 +27,7 @@ class OutboundConsentFilterTest extends ConsentProbes {
 
     @Autowired
     private OutboundConsentFilter filter;
+
     @Autowired
     private CamelContext camel;
 
@@ -36,45 +37,60 @@ class OutboundConsentFilterTest extends ConsentProbes {
         Reference person = person();
         Reference plan = plan(person);
         Reference goal = goal(person, "Join the walking group");
-        Reference psyGoal = create(client(), labelled(authoredBy(LinkwellFixtures.goal(person, "Manage low mood"),
-                teamOds), SECURITY_ACT, "PSY"));
+        Reference psyGoal = create(
+                client(),
+                labelled(authoredBy(LinkwellFixtures.goal(person, "Manage low mood"), teamOds), SECURITY_ACT, "PSY"));
         ServiceRequest referral = LinkwellFixtures.referral(person, gpOrg, laOrg);
         referral.addReasonCode().setText("Recurrent falls, on warfarin");
         Reference referralRef = create(client(), authoredBy(referral, gpOds));
         Consent c = consent(person, ConsentProvisionType.PERMIT);
         toActor(c.getProvision(), gpOrg);
         toActor(c.getProvision(), laOrg);
-        c.getProvision().addProvision().setType(ConsentProvisionType.DENY)
+        c.getProvision()
+                .addProvision()
+                .setType(ConsentProvisionType.DENY)
                 .addSecurityLabel(new Coding(SECURITY_ACT, "PSY", null));
         record(c);
 
         Bundle payload = new Bundle().setType(Bundle.BundleType.COLLECTION);
         for (Reference r : List.of(person, plan, goal, psyGoal, referralRef)) {
-            Resource resource = (Resource) client().read().resource(r.getReferenceElement().getResourceType())
-                    .withId(r.getReferenceElement()).execute();
+            Resource resource = (Resource) client().read()
+                    .resource(r.getReferenceElement().getResourceType())
+                    .withId(r.getReferenceElement())
+                    .execute();
             payload.addEntry().setFullUrl(r.getReference()).setResource(resource);
         }
 
-        Bundle toGp = filter.filter(payload, new OutboundConsentFilter.Recipient("gp-system-client", "gp-system",
-                gpOds, null, null), "test-exchange-gp");
-        Bundle toLa = filter.filter(payload, new OutboundConsentFilter.Recipient("la-client", "social-care-system",
-                laOds, null, null), "test-exchange-la");
+        Bundle toGp = filter.filter(
+                payload,
+                new OutboundConsentFilter.Recipient("gp-system-client", "gp-system", gpOds, null, null),
+                "test-exchange-gp");
+        Bundle toLa = filter.filter(
+                payload,
+                new OutboundConsentFilter.Recipient("la-client", "social-care-system", laOds, null, null),
+                "test-exchange-la");
 
         // The GP: the person, the plan and the ordinary goal (consent), its own referral whole; no mental health.
-        assertThat(ids(toGp)).containsExactlyInAnyOrder(person.getReference(), plan.getReference(),
-                goal.getReference(), referralRef.getReference());
+        assertThat(ids(toGp))
+                .containsExactlyInAnyOrder(
+                        person.getReference(), plan.getReference(), goal.getReference(), referralRef.getReference());
         assertThat(reason(toGp)).isEqualTo("Recurrent falls, on warfarin");
         // The local authority: the same minus nothing consent allows it; also no mental-health goal.
-        assertThat(ids(toLa)).containsExactlyInAnyOrder(person.getReference(), plan.getReference(),
-                goal.getReference(), referralRef.getReference());
+        assertThat(ids(toLa))
+                .containsExactlyInAnyOrder(
+                        person.getReference(), plan.getReference(), goal.getReference(), referralRef.getReference());
         assertThat(ids(toLa)).doesNotContain(psyGoal.getReference());
 
         // A link worker's app (no consent actor for it here): its team's own records (mental-health goal included)
         // and the person's demographic record (direct care); not the GP's referral.
-        Bundle toLinkWorker = filter.filter(payload, new OutboundConsentFilter.Recipient("lw-client",
-                "link-worker-app", teamOds, linkWorker.getReference(), null), "test-exchange-lw");
-        assertThat(ids(toLinkWorker)).containsExactlyInAnyOrder(person.getReference(), plan.getReference(),
-                goal.getReference(), psyGoal.getReference());
+        Bundle toLinkWorker = filter.filter(
+                payload,
+                new OutboundConsentFilter.Recipient(
+                        "lw-client", "link-worker-app", teamOds, linkWorker.getReference(), null),
+                "test-exchange-lw");
+        assertThat(ids(toLinkWorker))
+                .containsExactlyInAnyOrder(
+                        person.getReference(), plan.getReference(), goal.getReference(), psyGoal.getReference());
         assertThat(ids(toLinkWorker)).isNotEqualTo(ids(toGp));
         // The payload handed in is unchanged.
         assertThat(payload.getEntry()).hasSize(5);
@@ -97,25 +113,42 @@ class OutboundConsentFilterTest extends ConsentProbes {
         Reference referralRef = create(client(), authoredBy(referral, gpOds));
         record(consent(person, ConsentProvisionType.PERMIT));
         Bundle payload = new Bundle().setType(Bundle.BundleType.COLLECTION);
-        payload.addEntry().setResource(client().read().resource(ServiceRequest.class)
-                .withId(referralRef.getReferenceElement()).execute());
-        payload.addEntry().setResource(client().read().resource(Patient.class).withId(person.getReferenceElement())
-                .execute());
-        Bundle toLinkWorker = filter.filter(payload, new OutboundConsentFilter.Recipient("lw", "link-worker-app",
-                teamOds, linkWorker.getReference(), null), "test-exchange-redact");
-        Bundle toGp = filter.filter(payload, new OutboundConsentFilter.Recipient("gp", "gp-system", gpOds, null, null),
+        payload.addEntry()
+                .setResource(client().read()
+                        .resource(ServiceRequest.class)
+                        .withId(referralRef.getReferenceElement())
+                        .execute());
+        payload.addEntry()
+                .setResource(client().read()
+                        .resource(Patient.class)
+                        .withId(person.getReferenceElement())
+                        .execute());
+        Bundle toLinkWorker = filter.filter(
+                payload,
+                new OutboundConsentFilter.Recipient("lw", "link-worker-app", teamOds, linkWorker.getReference(), null),
+                "test-exchange-redact");
+        Bundle toGp = filter.filter(
+                payload,
+                new OutboundConsentFilter.Recipient("gp", "gp-system", gpOds, null, null),
                 "test-exchange-gp2");
         assertThat(reason(toLinkWorker)).isNull();
         assertThat(reason(toGp)).isEqualTo("Heart failure, breathless");
         ServiceRequest redacted = (ServiceRequest) toLinkWorker.getEntry().stream()
-                .filter(e -> e.getResource() instanceof ServiceRequest).findFirst().orElseThrow().getResource();
+                .filter(e -> e.getResource() instanceof ServiceRequest)
+                .findFirst()
+                .orElseThrow()
+                .getResource();
         assertThat(redacted.getMeta().getSecurity()).anyMatch(s -> "REDACTED".equals(s.getCode()));
     }
 
     private static String reason(Bundle bundle) {
-        return bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
-                .filter(r -> r instanceof ServiceRequest).map(r -> (ServiceRequest) r)
-                .filter(ServiceRequest::hasReasonCode).map(s -> s.getReasonCodeFirstRep().getText()).findFirst()
+        return bundle.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(r -> r instanceof ServiceRequest)
+                .map(r -> (ServiceRequest) r)
+                .filter(ServiceRequest::hasReasonCode)
+                .map(s -> s.getReasonCodeFirstRep().getText())
+                .findFirst()
                 .orElse(null);
     }
 }

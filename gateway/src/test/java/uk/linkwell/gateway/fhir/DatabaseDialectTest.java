@@ -9,7 +9,8 @@ class DatabaseDialectTest {
 
     @Test
     void theJdbcUrlChoosesHapisDialect() {
-        assertThat(DatabaseDialect.forJdbcUrl("jdbc:postgresql://db:5432/linkwell").hibernateDialect())
+        assertThat(DatabaseDialect.forJdbcUrl("jdbc:postgresql://db:5432/linkwell")
+                        .hibernateDialect())
                 .isEqualTo("ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect");
         assertThat(DatabaseDialect.forJdbcUrl("jdbc:h2:file:./data/linkwell").hibernateDialect())
                 .isEqualTo("ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect");

@@ -25,8 +25,8 @@ class LazyHapiRepositoriesTest extends GatewayIntegrationTest {
         List<String> created = new ArrayList<>();
         String bulkImportFiles = null;
         for (String name : beans.getBeanDefinitionNames()) {
-            String repository = LazyHapiRepositories.hapiRepositoryInterface(beans.getBeanDefinition(name),
-                    beans.getBeanClassLoader());
+            String repository = LazyHapiRepositories.hapiRepositoryInterface(
+                    beans.getBeanDefinition(name), beans.getBeanClassLoader());
             if (repository == null) {
                 continue;
             }

@@ -22,10 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -48,6 +46,7 @@ class ProfileValidationTest extends GatewayIntegrationTest {
 
     /** The examples are the profiles module's own test data: one source of truth for both modules. */
     static final Path EXAMPLES = Path.of("..", "profiles", "src", "test", "resources", "examples");
+
     static final Pattern REFERENCE = Pattern.compile("\"reference\"\\s*:\\s*\"([A-Za-z]+)/([A-Za-z0-9\\-.]+)\"");
 
     private IParser json;
@@ -57,7 +56,8 @@ class ProfileValidationTest extends GatewayIntegrationTest {
     void loadExamples() throws IOException {
         json = fhirContext.newJsonParser();
         try (Stream<Path> files = Files.list(EXAMPLES.resolve("valid"))) {
-            files.filter(f -> f.toString().endsWith(".json")).sorted()
+            files.filter(f -> f.toString().endsWith(".json"))
+                    .sorted()
                     .forEach(f -> validExamples.put(f.getFileName().toString(), read(f)));
         }
         assertThat(validExamples).hasSizeGreaterThanOrEqualTo(10);
@@ -73,11 +73,18 @@ class ProfileValidationTest extends GatewayIntegrationTest {
 
     /** Stores the valid examples (and minimal targets for what they reference) once. */
     private synchronized void storeValidExamples(IGenericClient client) {
-        if (client.search().byUrl("Patient?_id=lw-patient-1").returnBundle(Bundle.class).execute().getTotal() > 0) {
+        if (client.search()
+                        .byUrl("Patient?_id=lw-patient-1")
+                        .returnBundle(Bundle.class)
+                        .execute()
+                        .getTotal()
+                > 0) {
             return;
         }
         Set<String> provided = new TreeSet<>();
-        validExamples.values().forEach(r -> provided.add(r.fhirType() + "/" + r.getIdElement().getIdPart()));
+        validExamples
+                .values()
+                .forEach(r -> provided.add(r.fhirType() + "/" + r.getIdElement().getIdPart()));
         Set<String> referenced = new TreeSet<>();
         validExamples.values().forEach(r -> {
             Matcher m = REFERENCE.matcher(json.encodeResourceToString(r));
@@ -90,7 +97,11 @@ class ProfileValidationTest extends GatewayIntegrationTest {
         Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (String ref : referenced) {
             if (!provided.contains(ref)) {
-                tx.addEntry().setResource(minimalTarget(ref)).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(ref);
+                tx.addEntry()
+                        .setResource(minimalTarget(ref))
+                        .getRequest()
+                        .setMethod(Bundle.HTTPVerb.PUT)
+                        .setUrl(ref);
             }
         }
         Set<String> inTransaction = new TreeSet<>();
@@ -98,7 +109,11 @@ class ProfileValidationTest extends GatewayIntegrationTest {
         for (Resource example : validExamples.values()) {
             String ref = example.fhirType() + "/" + example.getIdElement().getIdPart();
             if (inTransaction.add(ref)) {
-                tx.addEntry().setResource(example).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(ref);
+                tx.addEntry()
+                        .setResource(example)
+                        .getRequest()
+                        .setMethod(Bundle.HTTPVerb.PUT)
+                        .setUrl(ref);
             } else {
                 alternatives.add(example);
             }
@@ -111,9 +126,12 @@ class ProfileValidationTest extends GatewayIntegrationTest {
     private Resource minimalTarget(String ref) {
         String type = ref.substring(0, ref.indexOf('/'));
         String id = ref.substring(ref.indexOf('/') + 1);
-        Resource target = validExamples.values().stream().filter(r -> r.fhirType().equals(type)).findFirst()
+        Resource target = validExamples.values().stream()
+                .filter(r -> r.fhirType().equals(type))
+                .findFirst()
                 .map(Resource::copy)
-                .orElseGet(() -> (Resource) fhirContext.getResourceDefinition(type).newInstance());
+                .orElseGet(
+                        () -> (Resource) fhirContext.getResourceDefinition(type).newInstance());
         target.setId(id);
         return target;
     }
@@ -123,8 +141,10 @@ class ProfileValidationTest extends GatewayIntegrationTest {
         IGenericClient client = client();
         storeValidExamples(client);
         for (Map.Entry<String, Resource> example : validExamples.entrySet()) {
-            Resource stored = (Resource) client.read().resource(example.getValue().fhirType())
-                    .withId(example.getValue().getIdElement().getIdPart()).execute();
+            Resource stored = (Resource) client.read()
+                    .resource(example.getValue().fhirType())
+                    .withId(example.getValue().getIdElement().getIdPart())
+                    .execute();
             assertThat(stored.getMeta().getVersionId()).as(example.getKey()).isNotNull();
         }
         // An example stored again unchanged is accepted again (update, not a validation failure).
@@ -136,7 +156,8 @@ class ProfileValidationTest extends GatewayIntegrationTest {
     void everyInvalidExampleIsRefusedWith422NamingTheElementAndRule() throws IOException {
         IGenericClient client = client();
         storeValidExamples(client);
-        JsonNode expectations = new ObjectMapper().readTree(EXAMPLES.resolve("invalid/expectations.json").toFile());
+        JsonNode expectations = new ObjectMapper()
+                .readTree(EXAMPLES.resolve("invalid/expectations.json").toFile());
         assertThat(expectations.size()).isGreaterThanOrEqualTo(20);
         Iterator<Map.Entry<String, JsonNode>> fields = expectations.fields();
         int checked = 0;
@@ -150,13 +171,12 @@ class ProfileValidationTest extends GatewayIntegrationTest {
             OperationOutcome outcome = (OperationOutcome) refused.getOperationOutcome();
             String path = expected.getValue().get("path").asText();
             String rule = expected.getValue().get("rule").asText();
-            assertThat(outcome.getIssue()).as(expected.getKey())
-                    .anySatisfy(issue -> {
-                        assertThat(issue.getSeverity()).isIn(OperationOutcome.IssueSeverity.ERROR,
-                                OperationOutcome.IssueSeverity.FATAL);
-                        assertThat(issue.getExpression()).extracting(Object::toString).contains(path);
-                        assertThat(issue.getDiagnostics()).contains(rule);
-                    });
+            assertThat(outcome.getIssue()).as(expected.getKey()).anySatisfy(issue -> {
+                assertThat(issue.getSeverity())
+                        .isIn(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueSeverity.FATAL);
+                assertThat(issue.getExpression()).extracting(Object::toString).contains(path);
+                assertThat(issue.getDiagnostics()).contains(rule);
+            });
             checked++;
         }
         assertThat(checked).isEqualTo(expectations.size());
@@ -165,10 +185,17 @@ class ProfileValidationTest extends GatewayIntegrationTest {
     @Test
     void nhsNumberCheckDigitIsEnforced() {
         IGenericClient client = client();
-        assertThat(client.create().resource(LinkwellFixtures.patient("9434765919")).execute().getCreated()).isTrue();
+        assertThat(client.create()
+                        .resource(LinkwellFixtures.patient("9434765919"))
+                        .execute()
+                        .getCreated())
+                .isTrue();
         for (String bad : List.of("9434765918", "943476591")) {
             UnprocessableEntityException refused = catchThrowableOfType(
-                    () -> client.create().resource(LinkwellFixtures.patient(bad)).execute(), UnprocessableEntityException.class);
+                    () -> client.create()
+                            .resource(LinkwellFixtures.patient(bad))
+                            .execute(),
+                    UnprocessableEntityException.class);
             assertThat(refused).as(bad).isNotNull();
             OperationOutcome outcome = (OperationOutcome) refused.getOperationOutcome();
             assertThat(outcome.getIssueFirstRep().getExpression().get(0).getValue())
@@ -183,10 +210,16 @@ class ProfileValidationTest extends GatewayIntegrationTest {
         IGenericClient client = client();
         String good = SyntheticNhsNumbers.next();
         Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        tx.addEntry().setResource(LinkwellFixtures.patient(good)).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
-        tx.addEntry().setResource(LinkwellFixtures.patient("9434765918")).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+        tx.addEntry()
+                .setResource(LinkwellFixtures.patient(good))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Patient");
+        tx.addEntry()
+                .setResource(LinkwellFixtures.patient("9434765918"))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Patient");
 
         UnprocessableEntityException refused = catchThrowableOfType(
                 () -> client.transaction().withBundle(tx).execute(), UnprocessableEntityException.class);
@@ -194,8 +227,12 @@ class ProfileValidationTest extends GatewayIntegrationTest {
         assertThat(refused).isNotNull();
         assertThat(((OperationOutcome) refused.getOperationOutcome()).getIssue())
                 .anySatisfy(i -> assertThat(i.getDiagnostics()).contains("nhs-number-check"));
-        assertThat(client.search().byUrl("Patient?identifier=" + LinkwellFixtures.NHS + "|" + good)
-                .returnBundle(Bundle.class).execute().getTotal()).isZero();
+        assertThat(client.search()
+                        .byUrl("Patient?identifier=" + LinkwellFixtures.NHS + "|" + good)
+                        .returnBundle(Bundle.class)
+                        .execute()
+                        .getTotal())
+                .isZero();
     }
 
     @Test
@@ -207,54 +244,93 @@ class ProfileValidationTest extends GatewayIntegrationTest {
 
     @Test
     void theProfilesAreServedAsStructureDefinitions() {
-        Bundle found = client().search().byUrl("StructureDefinition?url=" + LinkwellProfiles.PATIENT)
-                .returnBundle(Bundle.class).execute();
+        Bundle found = client().search()
+                .byUrl("StructureDefinition?url=" + LinkwellProfiles.PATIENT)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(found.getTotal()).isEqualTo(1);
-        assertThat(((StructureDefinition) found.getEntryFirstRep().getResource()).getType()).isEqualTo("Patient");
+        assertThat(((StructureDefinition) found.getEntryFirstRep().getResource()).getType())
+                .isEqualTo("Patient");
     }
 
     @Test
     void carePlansAreSearchableByComplexityRating() {
         IGenericClient client = client();
-        Reference patient = new Reference(client.create().resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
-                .execute().getId().toUnqualifiedVersionless());
-        Reference team = new Reference(client.create().resource(LinkwellFixtures.organisation("LW0002", "Link workers"))
-                .execute().getId().toUnqualifiedVersionless());
-        String red = client.create().resource(LinkwellFixtures.withComplexity(LinkwellFixtures.actionPlan(patient, team),
-                "red")).execute().getId().getIdPart();
-        client.create().resource(LinkwellFixtures.withComplexity(LinkwellFixtures.actionPlan(patient, team), "green"))
+        Reference patient = new Reference(client.create()
+                .resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        Reference team = new Reference(client.create()
+                .resource(LinkwellFixtures.organisation("LW0002", "Link workers"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        String red = client.create()
+                .resource(LinkwellFixtures.withComplexity(LinkwellFixtures.actionPlan(patient, team), "red"))
+                .execute()
+                .getId()
+                .getIdPart();
+        client.create()
+                .resource(LinkwellFixtures.withComplexity(LinkwellFixtures.actionPlan(patient, team), "green"))
                 .execute();
         client.create().resource(LinkwellFixtures.actionPlan(patient, team)).execute();
 
-        Bundle reds = client.search().byUrl("CarePlan?subject=" + patient.getReference() + "&complexity=red")
-                .returnBundle(Bundle.class).execute();
-        assertThat(reds.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactly(red);
-        Bundle all = client.search().byUrl("CarePlan?subject=" + patient.getReference())
-                .returnBundle(Bundle.class).execute();
+        Bundle reds = client.search()
+                .byUrl("CarePlan?subject=" + patient.getReference() + "&complexity=red")
+                .returnBundle(Bundle.class)
+                .execute();
+        assertThat(reds.getEntry())
+                .extracting(e -> e.getResource().getIdElement().getIdPart())
+                .containsExactly(red);
+        Bundle all = client.search()
+                .byUrl("CarePlan?subject=" + patient.getReference())
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(all.getTotal()).isEqualTo(3);
     }
 
     @Test
     void tasksAreSearchableByDueDate() {
         IGenericClient client = client();
-        Reference patient = new Reference(client.create().resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
-                .execute().getId().toUnqualifiedVersionless());
-        Reference team = new Reference(client.create().resource(LinkwellFixtures.organisation("LW0003", "Care management"))
-                .execute().getId().toUnqualifiedVersionless());
-        Reference referral = new Reference(client.create().resource(LinkwellFixtures.referral(patient, team, team))
-                .execute().getId().toUnqualifiedVersionless());
-        String overdue = client.create().resource(task(patient, referral, "2026-01-05")).execute().getId().getIdPart();
+        Reference patient = new Reference(client.create()
+                .resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        Reference team = new Reference(client.create()
+                .resource(LinkwellFixtures.organisation("LW0003", "Care management"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        Reference referral = new Reference(client.create()
+                .resource(LinkwellFixtures.referral(patient, team, team))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        String overdue = client.create()
+                .resource(task(patient, referral, "2026-01-05"))
+                .execute()
+                .getId()
+                .getIdPart();
         client.create().resource(task(patient, referral, "2027-06-30")).execute();
 
-        Bundle due = client.search().byUrl("Task?patient=" + patient.getReference() + "&due-date=lt2026-06-01")
-                .returnBundle(Bundle.class).execute();
-        assertThat(due.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart())
+        Bundle due = client.search()
+                .byUrl("Task?patient=" + patient.getReference() + "&due-date=lt2026-06-01")
+                .returnBundle(Bundle.class)
+                .execute();
+        assertThat(due.getEntry())
+                .extracting(e -> e.getResource().getIdElement().getIdPart())
                 .containsExactly(overdue);
     }
 
     private static Task task(Reference patient, Reference referral, String due) {
-        Task task = new Task().setStatus(Task.TaskStatus.REQUESTED).setIntent(Task.TaskIntent.ORDER)
-                .setFocus(referral).setFor(patient).setAuthoredOnElement(new DateTimeType("2026-01-02T09:00:00Z"));
+        Task task = new Task()
+                .setStatus(Task.TaskStatus.REQUESTED)
+                .setIntent(Task.TaskIntent.ORDER)
+                .setFocus(referral)
+                .setFor(patient)
+                .setAuthoredOnElement(new DateTimeType("2026-01-02T09:00:00Z"));
         task.getRestriction().setPeriod(new Period().setEndElement(new DateTimeType(due)));
         return task;
     }

@@ -36,6 +36,7 @@ class RestartPersistenceTest {
 
     /** The demo admin client of application.yaml (demo clients are on by default). */
     private static final String DEMO_ADMIN = "demo-admin";
+
     private static final String DEMO_ADMIN_SECRET = "demo-admin-secret";
 
     private final FhirContext fhir = FhirContext.forR4Cached();
@@ -56,7 +57,8 @@ class RestartPersistenceTest {
     void embeddedH2FileKeepsDataAcrossARestart(@TempDir Path dataDir) {
         // The default configuration, as the README's run command uses it, only with its own data folder.
         assertSurvivesRestart(Map.of("linkwell.data-dir", dataDir.toString()));
-        assertThat(dataDir.resolve("linkwell.mv.db")).satisfies(f -> assertThat(Files.exists(f)).isTrue());
+        assertThat(dataDir.resolve("linkwell.mv.db"))
+                .satisfies(f -> assertThat(Files.exists(f)).isTrue());
     }
 
     private void assertSurvivesRestart(Map<String, Object> properties) {
@@ -66,38 +68,55 @@ class RestartPersistenceTest {
         try (ConfigurableApplicationContext app = start(properties)) {
             token = TestTokens.fromTokenEndpoint(base(app), DEMO_ADMIN, DEMO_ADMIN_SECRET, null);
             IGenericClient client = client(app, token);
-            id = client.create().resource(FhirServerTest.patient(nhsNumber)).execute().getId().getIdPart();
+            id = client.create()
+                    .resource(FhirServerTest.patient(nhsNumber))
+                    .execute()
+                    .getId()
+                    .getIdPart();
         }
         try (ConfigurableApplicationContext app = start(properties)) {
             // The token from before the restart: the signing key was persisted, so it still verifies.
             IGenericClient client = client(app, token);
             Patient read = client.read().resource(Patient.class).withId(id).execute();
             assertThat(read.getIdentifierFirstRep().getValue()).isEqualTo(nhsNumber);
-            Bundle found = client.search().byUrl("Patient?identifier=" + FhirServerTest.NHS + "|" + nhsNumber)
-                    .returnBundle(Bundle.class).execute();
+            Bundle found = client.search()
+                    .byUrl("Patient?identifier=" + FhirServerTest.NHS + "|" + nhsNumber)
+                    .returnBundle(Bundle.class)
+                    .execute();
             assertThat(found.getTotal()).isEqualTo(1);
 
             // The consent engine reads a patient's Consents with its own SQL over HAPI's tables (StoreConsentLookup):
             // it must work on both databases (on H2 the stored text comes back as a CLOB).
             org.hl7.fhir.r4.model.Reference patient = new org.hl7.fhir.r4.model.Reference("Patient/" + id);
             org.hl7.fhir.r4.model.Reference recorder = new org.hl7.fhir.r4.model.Reference(client.create()
-                    .resource(LinkwellFixtures.practitioner("Recorder")).execute().getId().toUnqualifiedVersionless());
-            String consent = client.create().resource(LinkwellFixtures.verbalConsent(patient, recorder)).execute()
-                    .getId().toUnqualifiedVersionless().getValue();
+                    .resource(LinkwellFixtures.practitioner("Recorder"))
+                    .execute()
+                    .getId()
+                    .toUnqualifiedVersionless());
+            String consent = client.create()
+                    .resource(LinkwellFixtures.verbalConsent(patient, recorder))
+                    .execute()
+                    .getId()
+                    .toUnqualifiedVersionless()
+                    .getValue();
             List<Consent> consents = app.getBean(PatientConsents.class).of("Patient/" + id);
             assertThat(consents).hasSize(1);
-            assertThat(consents.get(0).getIdElement().toUnqualifiedVersionless().getValue()).isEqualTo(consent);
+            assertThat(consents.get(0).getIdElement().toUnqualifiedVersionless().getValue())
+                    .isEqualTo(consent);
             assertThat(consents.get(0).getPatient().getReference()).isEqualTo("Patient/" + id);
         }
     }
 
     private static ConfigurableApplicationContext start(Map<String, Object> properties) {
         // Command-line arguments outrank application.yaml, as they would for a real start.
-        String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+        String[] args = properties.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
         return new SpringApplicationBuilder(GatewayApplication.class)
-                .run(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
-                        "--server.port=0", "--linkwell.hospital.mllp.enabled=false")).toArray(String[]::new));
+                .run(java.util.stream.Stream.concat(
+                                java.util.Arrays.stream(args),
+                                java.util.stream.Stream.of("--server.port=0", "--linkwell.hospital.mllp.enabled=false"))
+                        .toArray(String[]::new));
     }
 
     private IGenericClient client(ConfigurableApplicationContext app, String token) {
@@ -107,6 +126,7 @@ class RestartPersistenceTest {
     }
 
     private static String base(ConfigurableApplicationContext app) {
-        return "http://localhost:" + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+        return "http://localhost:"
+                + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +28,7 @@ class ValidationThroughputBenchmarkTest extends GatewayIntegrationTest {
 
     /** One client thread by default, so the on/off latency difference is the cost of validation, not queueing. */
     static final int THREADS = Integer.getInteger("linkwell.bench.threads", 1);
+
     static final int WARM_UP = 300;
     static final int PER_ROUND = 1000;
     static final int ROUNDS = 2;
@@ -66,12 +66,13 @@ class ValidationThroughputBenchmarkTest extends GatewayIntegrationTest {
         double onRate = on.size() / (onNanos / 1e9);
         double offRate = off.size() / (offNanos / 1e9);
         List<String> lines = List.of(
-                "# Patient creates over HTTP (HAPI client, " + THREADS + " threads) on PostgreSQL, "
-                        + ROUNDS + " alternating rounds of " + PER_ROUND + " per mode after " + WARM_UP + " warm-up",
+                "# Patient creates over HTTP (HAPI client, " + THREADS + " threads) on PostgreSQL, " + ROUNDS
+                        + " alternating rounds of " + PER_ROUND + " per mode after " + WARM_UP + " warm-up",
                 String.format("%-16s %12s %10s %10s", "validation", "creates/s", "p50 ms", "p99 ms"),
                 line("on", onRate, on),
                 line("off", offRate, off),
-                String.format("validation adds %.2f ms per create at p50; throughput %.0f%% of unvalidated",
+                String.format(
+                        "validation adds %.2f ms per create at p50; throughput %.0f%% of unvalidated",
                         (percentile(on, 50) - percentile(off, 50)) / 1e6, 100 * onRate / offRate));
         Path out = Path.of("target", "bench", "validation-creates.txt");
         Files.createDirectories(out.getParent());
@@ -102,7 +103,9 @@ class ValidationThroughputBenchmarkTest extends GatewayIntegrationTest {
                     long[] latencies = new long[share];
                     for (int i = 0; i < share; i++) {
                         long start = System.nanoTime();
-                        client.create().resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next())).execute();
+                        client.create()
+                                .resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
+                                .execute();
                         latencies[i] = System.nanoTime() - start;
                     }
                     return latencies;
@@ -119,8 +122,9 @@ class ValidationThroughputBenchmarkTest extends GatewayIntegrationTest {
     }
 
     private static String line(String mode, double rate, List<Long> latencies) {
-        return String.format("%-16s %12.0f %10.2f %10.2f", mode, rate, percentile(latencies, 50) / 1e6,
-                percentile(latencies, 99) / 1e6);
+        return String.format(
+                "%-16s %12.0f %10.2f %10.2f",
+                mode, rate, percentile(latencies, 50) / 1e6, percentile(latencies, 99) / 1e6);
     }
 
     static double percentile(List<Long> values, int p) {

@@ -19,15 +19,21 @@ class PingRouteTest extends GatewayIntegrationTest {
 
     @Test
     void pingRouteAnswersFromTheLinkwellCamelContext() {
-        assertThat(producer.requestBody(PingRoute.ENDPOINT, "ping", String.class)).isEqualTo("pong from linkwell");
+        assertThat(producer.requestBody(PingRoute.ENDPOINT, "ping", String.class))
+                .isEqualTo("pong from linkwell");
     }
 
     @Test
     void healthEndpointIsOpenAndIncludesCamelAndTheDatabase() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("\"status\":\"UP\"").contains("camelHealth").contains("\"db\"");
+        assertThat(response.body())
+                .contains("\"status\":\"UP\"")
+                .contains("camelHealth")
+                .contains("\"db\"");
     }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -63,7 +63,9 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
     }
 
     private IdType store(Resource resource) {
-        return (IdType) daos.getResourceDao(resource.fhirType()).create(resource, request()).getId()
+        return (IdType) daos.getResourceDao(resource.fhirType())
+                .create(resource, request())
+                .getId()
                 .toUnqualifiedVersionless();
     }
 
@@ -72,11 +74,14 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
     }
 
     /** A conditional update entry, as the ADT and referral mappers write it. */
-    private static Bundle.BundleEntryComponent conditionalUpdate(Bundle bundle, Resource resource, String system,
-            String value) {
-        Bundle.BundleEntryComponent entry = bundle.addEntry().setFullUrl("urn:uuid:" + unique()).setResource(resource);
-        entry.getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(
-                resource.fhirType() + "?identifier=" + system + "|" + URLEncoder.encode(value, StandardCharsets.UTF_8));
+    private static Bundle.BundleEntryComponent conditionalUpdate(
+            Bundle bundle, Resource resource, String system, String value) {
+        Bundle.BundleEntryComponent entry =
+                bundle.addEntry().setFullUrl("urn:uuid:" + unique()).setResource(resource);
+        entry.getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT)
+                .setUrl(resource.fhirType() + "?identifier=" + system + "|"
+                        + URLEncoder.encode(value, StandardCharsets.UTF_8));
         return entry;
     }
 
@@ -85,12 +90,17 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
     }
 
     /** A create-if-absent entry as the CLD mapper writes it. */
-    private static Bundle.BundleEntryComponent createIfAbsent(Bundle bundle, Resource resource, String system,
-            String value) {
-        String fullUrl = CldMapper.fullUrl(resource.fhirType(), new Identifier().setSystem(system).setValue(value));
-        Bundle.BundleEntryComponent entry = bundle.addEntry().setFullUrl(fullUrl).setResource(resource);
-        entry.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl(resource.fhirType()).setIfNoneExist(
-                resource.fhirType() + "?identifier=" + system + "|" + URLEncoder.encode(value, StandardCharsets.UTF_8));
+    private static Bundle.BundleEntryComponent createIfAbsent(
+            Bundle bundle, Resource resource, String system, String value) {
+        String fullUrl = CldMapper.fullUrl(
+                resource.fhirType(), new Identifier().setSystem(system).setValue(value));
+        Bundle.BundleEntryComponent entry =
+                bundle.addEntry().setFullUrl(fullUrl).setResource(resource);
+        entry.getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl(resource.fhirType())
+                .setIfNoneExist(resource.fhirType() + "?identifier=" + system + "|"
+                        + URLEncoder.encode(value, StandardCharsets.UTF_8));
         return entry;
     }
 
@@ -103,9 +113,13 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
     }
 
     private List<Task> tasksBy(String system, String value) {
-        return daos.getResourceDao(Task.class).searchForResources(
-                SearchParameterMap.newSynchronous("identifier", new TokenParam(system, value)), request())
-                .stream().map(Task.class::cast).toList();
+        return daos
+                .getResourceDao(Task.class)
+                .searchForResources(
+                        SearchParameterMap.newSynchronous("identifier", new TokenParam(system, value)), request())
+                .stream()
+                .map(Task.class::cast)
+                .toList();
     }
 
     @Test
@@ -151,30 +165,43 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
         // Its references point at the stored ids, and are indexed: a search by patient finds it.
         assertThat(stored.getFor().getReference()).isEqualTo(personId.getValue());
         assertThat(stored.getOwner().getReference()).isEqualTo(councilId.getValue());
-        assertThat(daos.getResourceDao(Task.class).searchForResources(
-                SearchParameterMap.newSynchronous("patient", new ReferenceParam(personId.getValue())), request()))
+        assertThat(daos.getResourceDao(Task.class)
+                        .searchForResources(
+                                SearchParameterMap.newSynchronous("patient", new ReferenceParam(personId.getValue())),
+                                request()))
                 .hasSize(1);
         // Stored records (found by the hash HAPI indexes) were neither duplicated nor written again.
         assertThat(tasksBy(tasks, storedValue)).singleElement().satisfies(t -> {
             assertThat(t.getIdElement().getIdPart()).isEqualTo(storedTaskId.getIdPart());
             assertThat(t.getMeta().getVersionId()).isEqualTo("1");
         });
-        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_TYPE = 'Organization'"
-                + " AND RES_ID IN (SELECT RES_ID FROM HFJ_SPIDX_TOKEN WHERE SP_NAME = 'identifier' AND SP_VALUE = ?)",
-                Long.class, council)).isEqualTo(1L);
+        assertThat(jdbc.queryForObject(
+                        "SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_TYPE = 'Organization'"
+                                + " AND RES_ID IN (SELECT RES_ID FROM HFJ_SPIDX_TOKEN WHERE SP_NAME = 'identifier' AND SP_VALUE = ?)",
+                        Long.class,
+                        council))
+                .isEqualTo(1L);
         // A new person keeps HAPI's guard against another source creating them at the same moment; event
         // records, which only the council's own feeds write, do not need it.
-        assertThat(jdbc.queryForList("SELECT RES_SEARCH_URL FROM HFJ_RES_SEARCH_URL WHERE RES_ID IN (?, ?)",
-                String.class, Long.parseLong(personId.getIdPart()), Long.parseLong(created.get(1).getIdPart())))
-                .singleElement().satisfies(url -> assertThat(url).startsWith("Patient?identifier=")
-                        .endsWith(nhsNumbers[1]));
+        assertThat(jdbc.queryForList(
+                        "SELECT RES_SEARCH_URL FROM HFJ_RES_SEARCH_URL WHERE RES_ID IN (?, ?)",
+                        String.class,
+                        Long.parseLong(personId.getIdPart()),
+                        Long.parseLong(created.get(1).getIdPart())))
+                .singleElement()
+                .satisfies(
+                        url -> assertThat(url).startsWith("Patient?identifier=").endsWith(nhsNumbers[1]));
         // Every entry's id, at its version, in entry order.
-        assertThat(written.entries()).extracting(IdType::getValue).containsExactly(
-                councilId.withVersion("1").getValue(), created.get(0).getValue(),
-                storedTaskId.withVersion("1").getValue(), created.get(1).getValue());
+        assertThat(written.entries())
+                .extracting(IdType::getValue)
+                .containsExactly(
+                        councilId.withVersion("1").getValue(), created.get(0).getValue(),
+                        storedTaskId.withVersion("1").getValue(), created.get(1).getValue());
         // Every id written or found is left resolved for the chunk's Provenance.
         for (IdType id : List.of(personId, created.get(1), councilId, storedTaskId)) {
-            assertThat(resolved.hasResolvedResourceId(id.toUnqualifiedVersionless())).as(id.getValue()).isTrue();
+            assertThat(resolved.hasResolvedResourceId(id.toUnqualifiedVersionless()))
+                    .as(id.getValue())
+                    .isTrue();
         }
         // The caller's entries are as they were: a chunk that rolls back is applied again from them.
         assertThat(newTask.getFor().getReference()).isEqualTo(personUrl);
@@ -224,25 +251,35 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
         ConditionalBundleWriter.Written written = write(bundle, resolved).orElseThrow();
 
         // The stored Patient is updated in place (version 2); the Task is new, pointing at it.
-        assertThat(written.entries()).extracting(IdType::getValue).first()
+        assertThat(written.entries())
+                .extracting(IdType::getValue)
+                .first()
                 .isEqualTo(storedPersonId.withVersion("2").getValue());
         assertThat(written.created()).singleElement().satisfies(id -> {
             assertThat(id.getResourceType()).isEqualTo("Task");
             assertThat(id.getVersionIdPart()).isEqualTo("1");
         });
-        assertThat(((Patient) daos.getResourceDao(Patient.class).read(storedPersonId, request())).getNameFirstRep()
-                .getGivenAsSingleString()).isEqualTo("Updated");
-        assertThat(tasksBy(system, value)).singleElement()
+        assertThat(((Patient) daos.getResourceDao(Patient.class).read(storedPersonId, request()))
+                        .getNameFirstRep()
+                        .getGivenAsSingleString())
+                .isEqualTo("Updated");
+        assertThat(tasksBy(system, value))
+                .singleElement()
                 .satisfies(t -> assertThat(t.getFor().getReference()).isEqualTo(storedPersonId.getValue()));
         // A resource a conditional update creates gets HAPI's guard row, as in a transaction.
-        assertThat(jdbc.queryForList("SELECT RES_SEARCH_URL FROM HFJ_RES_SEARCH_URL WHERE RES_ID = ?",
-                String.class, Long.parseLong(written.created().get(0).getIdPart())))
-                .singleElement().satisfies(url -> assertThat(url).startsWith("Task?identifier="));
+        assertThat(jdbc.queryForList(
+                        "SELECT RES_SEARCH_URL FROM HFJ_RES_SEARCH_URL WHERE RES_ID = ?",
+                        String.class,
+                        Long.parseLong(written.created().get(0).getIdPart())))
+                .singleElement()
+                .satisfies(url -> assertThat(url).startsWith("Task?identifier="));
         assertThat(resolved.hasResolvedResourceId(storedPersonId)).isTrue();
         // Applied again: nothing new, the Task unchanged (HAPI sees no change), the references as before.
-        ConditionalBundleWriter.Written again = write(bundle, new TransactionDetails()).orElseThrow();
+        ConditionalBundleWriter.Written again =
+                write(bundle, new TransactionDetails()).orElseThrow();
         assertThat(again.created()).isEmpty();
-        assertThat(again.entries().get(1).getValue()).isEqualTo(written.created().get(0).getValue());
+        assertThat(again.entries().get(1).getValue())
+                .isEqualTo(written.created().get(0).getValue());
         assertThat(tasksBy(system, value)).hasSize(1);
     }
 
@@ -254,7 +291,8 @@ class ConditionalBundleWriterTest extends GatewayIntegrationTest {
         Patient later = new Patient();
         String nhs = SyntheticNhsNumbers.next();
         later.addIdentifier().setSystem(NHS).setValue(nhs);
-        String laterUrl = CldMapper.fullUrl("Patient", new Identifier().setSystem(NHS).setValue(nhs));
+        String laterUrl =
+                CldMapper.fullUrl("Patient", new Identifier().setSystem(NHS).setValue(nhs));
         createIfAbsent(bundle, task(system, value, laterUrl, null), system, value);
         createIfAbsent(bundle, later, NHS, nhs);
 

@@ -57,8 +57,12 @@ class CreationLocksTest extends GatewayIntegrationTest {
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         Practitioner practitioner = new Practitioner();
         practitioner.addIdentifier().setSystem(GMC).setValue(number);
-        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(practitioner).getRequest()
-                .setMethod(Bundle.HTTPVerb.PUT).setUrl("Practitioner?identifier=" + GMC + "|" + number);
+        bundle.addEntry()
+                .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                .setResource(practitioner)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT)
+                .setUrl("Practitioner?identifier=" + GMC + "|" + number);
         return bundle;
     }
 
@@ -76,10 +80,12 @@ class CreationLocksTest extends GatewayIntegrationTest {
         long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
         try (Connection other = holdingLock(key)) {
 
-            CompletableFuture<List<Long>> taken = CompletableFuture.supplyAsync(
-                    () -> lock(conditionalPractitioner(number)));
+            CompletableFuture<List<Long>> taken =
+                    CompletableFuture.supplyAsync(() -> lock(conditionalPractitioner(number)));
             Thread.sleep(1000);
-            assertThat(taken).as("waits while the other transaction holds the lock").isNotDone();
+            assertThat(taken)
+                    .as("waits while the other transaction holds the lock")
+                    .isNotDone();
 
             other.commit();
             assertThat(taken.get(30, TimeUnit.SECONDS)).containsExactly(key);
@@ -94,19 +100,22 @@ class CreationLocksTest extends GatewayIntegrationTest {
         try (Connection other = holdingLock(key)) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> tx.executeWithoutResult(status -> locks.lockIdentitiesToCreate(
-                    List.of(conditionalPractitioner(number)), java.time.Duration.ofMillis(300))))
+                            List.of(conditionalPractitioner(number)), java.time.Duration.ofMillis(300))))
                     .satisfies(e -> assertThat(sqlStates(e)).contains("55P03"));
             assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
             other.rollback();
         }
         // Free: the locks are taken, and the transaction's lock_timeout is what it was before.
         Boolean putBack = tx.execute(status -> {
-            String before = (String) entityManager.createNativeQuery("SELECT current_setting('lock_timeout')")
+            String before = (String) entityManager
+                    .createNativeQuery("SELECT current_setting('lock_timeout')")
                     .getSingleResult();
-            List<Long> taken = locks.lockIdentitiesToCreate(List.of(conditionalPractitioner(gmcNumber())),
-                    java.time.Duration.ofMillis(300));
+            List<Long> taken = locks.lockIdentitiesToCreate(
+                    List.of(conditionalPractitioner(gmcNumber())), java.time.Duration.ofMillis(300));
             assertThat(taken).hasSize(1);
-            return entityManager.createNativeQuery("SELECT current_setting('lock_timeout')").getSingleResult()
+            return entityManager
+                    .createNativeQuery("SELECT current_setting('lock_timeout')")
+                    .getSingleResult()
                     .equals(before);
         });
         assertThat(putBack).isTrue();
@@ -133,8 +142,8 @@ class CreationLocksTest extends GatewayIntegrationTest {
         long key = identities.identifierHash("Practitioner", "Practitioner?identifier=" + GMC + "|" + number);
         try (Connection other = holdingLock(key)) {
 
-            CompletableFuture<List<Long>> taken = CompletableFuture.supplyAsync(
-                    () -> lock(conditionalPractitioner(number)));
+            CompletableFuture<List<Long>> taken =
+                    CompletableFuture.supplyAsync(() -> lock(conditionalPractitioner(number)));
 
             assertThat(taken.get(30, TimeUnit.SECONDS)).isEmpty();
             other.rollback();
@@ -154,27 +163,40 @@ class CreationLocksTest extends GatewayIntegrationTest {
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         Organization again = new Organization().setName("Care management team");
         again.addIdentifier().setSystem(ods).setValue(code);
-        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(again).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("Organization")
+        bundle.addEntry()
+                .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                .setResource(again)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Organization")
                 .setIfNoneExist("identifier=" + ods + "|" + code);
 
         assertThat(lock(bundle)).isEmpty();
         // Not stored yet, the same entry is locked by the identity's own hash.
         again.getIdentifierFirstRep().setValue(code + "N");
         bundle.getEntryFirstRep().getRequest().setIfNoneExist("identifier=" + ods + "|" + code + "N");
-        assertThat(lock(bundle)).containsExactly(
-                identities.identifierHash("Organization", "Organization?identifier=" + ods + "|" + code + "N"));
+        assertThat(lock(bundle))
+                .containsExactly(
+                        identities.identifierHash("Organization", "Organization?identifier=" + ods + "|" + code + "N"));
     }
 
     @Test
     void otherMatchUrlsAreLockedByTheirUrlAndPlainWritesNotAtAll() {
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         String name = "Ward " + UUID.randomUUID();
-        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new Organization().setName(name))
-                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Organization")
+        bundle.addEntry()
+                .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                .setResource(new Organization().setName(name))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Organization")
                 .setIfNoneExist("Organization?name=" + name);
-        bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new Organization().setName(name))
-                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Organization");
+        bundle.addEntry()
+                .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                .setResource(new Organization().setName(name))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Organization");
         String number = gmcNumber();
         Bundle second = conditionalPractitioner(number);
 

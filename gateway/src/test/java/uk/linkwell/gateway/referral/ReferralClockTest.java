@@ -17,8 +17,8 @@ class ReferralClockTest {
     private static final ZoneId LONDON = ZoneId.of("Europe/London");
 
     private static ReferralClock at(String instant) {
-        return new ReferralClock(Clock.fixed(Instant.parse(instant), ZoneOffset.UTC), LONDON, 3,
-                Set.of("urgent", "asap", "stat"));
+        return new ReferralClock(
+                Clock.fixed(Instant.parse(instant), ZoneOffset.UTC), LONDON, 3, Set.of("urgent", "asap", "stat"));
     }
 
     @Test
@@ -31,8 +31,7 @@ class ReferralClockTest {
     @Test
     void anUrgentReferralIsDueAtTheEndOfTheDayOfReceipt() {
         ReferralClock clock = at("2026-11-20T10:30:00Z");
-        assertThat(ReferralClock.asFhir(clock.dueDate(true)).getValueAsString())
-                .isEqualTo("2026-11-20T23:59:59+00:00");
+        assertThat(ReferralClock.asFhir(clock.dueDate(true)).getValueAsString()).isEqualTo("2026-11-20T23:59:59+00:00");
     }
 
     @Test
@@ -53,8 +52,7 @@ class ReferralClockTest {
         ReferralClock clock = at("2026-07-14T23:30:00Z");
         assertThat(ReferralClock.asFhir(clock.dueDate(false)).getValueAsString())
                 .isEqualTo("2026-07-18T23:59:59+01:00");
-        assertThat(ReferralClock.asFhir(clock.dueDate(true)).getValueAsString())
-                .isEqualTo("2026-07-15T23:59:59+01:00");
+        assertThat(ReferralClock.asFhir(clock.dueDate(true)).getValueAsString()).isEqualTo("2026-07-15T23:59:59+01:00");
     }
 
     @Test
@@ -77,8 +75,8 @@ class ReferralClockTest {
 
     @Test
     void theRoutineDaysAreConfigurableButNotNegative() {
-        ReferralClock fiveDays = new ReferralClock(Clock.fixed(Instant.parse("2026-11-20T10:30:00Z"), ZoneOffset.UTC),
-                LONDON, 5, Set.of("urgent"));
+        ReferralClock fiveDays = new ReferralClock(
+                Clock.fixed(Instant.parse("2026-11-20T10:30:00Z"), ZoneOffset.UTC), LONDON, 5, Set.of("urgent"));
         assertThat(ReferralClock.asFhir(fiveDays.dueDate(false)).getValueAsString())
                 .isEqualTo("2026-11-25T23:59:59+00:00");
         assertThatThrownBy(() -> new ReferralClock(Clock.systemUTC(), LONDON, -1, Set.of()))

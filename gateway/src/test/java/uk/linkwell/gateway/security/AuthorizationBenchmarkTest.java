@@ -59,6 +59,7 @@ class AuthorizationBenchmarkTest {
      * of 120 s of rounds, with 120 s for about 10 s.
      */
     static final long WARM_UP_MILLIS = 1000L * Integer.getInteger("bench.auth.warm-up-seconds", 120);
+
     static final long ROUND_MILLIS = 1000L * Integer.getInteger("bench.auth.round-seconds", 20);
     /** Rounds per mode; even, so the on-off / off-on order evens out. */
     static final int ROUNDS = Integer.getInteger("bench.auth.rounds", 4);
@@ -67,6 +68,7 @@ class AuthorizationBenchmarkTest {
      * "cost" it reports is what this benchmark measures between two identical gateways, its own noise.
      */
     static final boolean CALIBRATE = Boolean.getBoolean("bench.auth.calibrate");
+
     static final String PRACTICE = "BENCH1";
     static final String QUERY = "/fhir/CarePlan?status=active&_count=20";
 
@@ -87,8 +89,8 @@ class AuthorizationBenchmarkTest {
                 assertThat(get(secured)).contains("\"resourceType\": \"Bundle\"");
                 assertThat(get(open)).contains("\"resourceType\": \"Bundle\"");
 
-                uk.linkwell.gateway.testsupport.BenchDatabase.warmUp(db, millis -> run(secured, millis),
-                        millis -> run(open, millis), WARM_UP_MILLIS);
+                uk.linkwell.gateway.testsupport.BenchDatabase.warmUp(
+                        db, millis -> run(secured, millis), millis -> run(open, millis), WARM_UP_MILLIS);
                 List<Long> onLatencies = new ArrayList<>();
                 List<Long> offLatencies = new ArrayList<>();
                 List<String> perRound = new ArrayList<>();
@@ -101,8 +103,8 @@ class AuthorizationBenchmarkTest {
                     List<Long> offRound = onFirst ? second : first;
                     onLatencies.addAll(onRound);
                     offLatencies.addAll(offRound);
-                    perRound.add(String.format(Locale.ROOT, "%.1f", 100.0 * (offRound.size() - onRound.size())
-                            / offRound.size()));
+                    perRound.add(String.format(
+                            Locale.ROOT, "%.1f", 100.0 * (offRound.size() - onRound.size()) / offRound.size()));
                 }
                 write(onLatencies, offLatencies, perRound, JitCompilation.millis() - compileMillis);
             }
@@ -112,12 +114,14 @@ class AuthorizationBenchmarkTest {
     private record Target(String url, String token) {}
 
     private static String gpToken(JWKSource<SecurityContext> keys) {
-        return TestTokens.mint(keys, TestTokens.Claims.of("gp-system", PRACTICE, "system/CarePlan.rs system/Patient.rs")
-                .issuedAt(java.time.Instant.now(), java.time.Duration.ofHours(2)));
+        return TestTokens.mint(
+                keys,
+                TestTokens.Claims.of("gp-system", PRACTICE, "system/CarePlan.rs system/Patient.rs")
+                        .issuedAt(java.time.Instant.now(), java.time.Duration.ofHours(2)));
     }
 
-    private static ConfigurableApplicationContext start(PostgresTestDatabase.Connection db, Path dataDir,
-            boolean security) {
+    private static ConfigurableApplicationContext start(
+            PostgresTestDatabase.Connection db, Path dataDir, boolean security) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.datasource.url=" + db.jdbcUrl(),
@@ -144,17 +148,24 @@ class AuthorizationBenchmarkTest {
     }
 
     private static String base(ConfigurableApplicationContext app) {
-        return "http://localhost:" + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+        return "http://localhost:"
+                + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
     }
 
     /** The practice's registered patients with a plan each, and as many at another practice. */
     private void seed(String base, String adminToken) {
         IGenericClient admin = GatewayIntegrationTest.newClient(fhir, base + "/fhir");
         admin.registerInterceptor(new BearerTokenAuthInterceptor(adminToken));
-        Reference practice = new Reference(admin.create().resource(LinkwellFixtures.organisation(PRACTICE,
-                "Bench practice")).execute().getId().toUnqualifiedVersionless());
-        Reference other = new Reference(admin.create().resource(LinkwellFixtures.organisation("BENCH2",
-                "Other practice")).execute().getId().toUnqualifiedVersionless());
+        Reference practice = new Reference(admin.create()
+                .resource(LinkwellFixtures.organisation(PRACTICE, "Bench practice"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
+        Reference other = new Reference(admin.create()
+                .resource(LinkwellFixtures.organisation("BENCH2", "Other practice"))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
         seedPractice(admin, practice, PATIENTS);
         seedPractice(admin, other, OTHER_PRACTICE_PATIENTS);
     }
@@ -166,10 +177,17 @@ class AuthorizationBenchmarkTest {
                 String fullUrl = "urn:uuid:" + java.util.UUID.randomUUID();
                 Patient patient = LinkwellFixtures.patient(SyntheticNhsNumbers.next());
                 patient.addGeneralPractitioner(practice);
-                tx.addEntry().setFullUrl(fullUrl).setResource(patient).getRequest()
-                        .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
-                tx.addEntry().setResource(LinkwellFixtures.actionPlan(new Reference(fullUrl), practice)).getRequest()
-                        .setMethod(Bundle.HTTPVerb.POST).setUrl("CarePlan");
+                tx.addEntry()
+                        .setFullUrl(fullUrl)
+                        .setResource(patient)
+                        .getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST)
+                        .setUrl("Patient");
+                tx.addEntry()
+                        .setResource(LinkwellFixtures.actionPlan(new Reference(fullUrl), practice))
+                        .getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST)
+                        .setUrl("CarePlan");
             }
             admin.transaction().withBundle(tx).execute();
         }
@@ -218,18 +236,37 @@ class AuthorizationBenchmarkTest {
         double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
         double onRps = on.size() / seconds;
         double offRps = off.size() / seconds;
-        String report = String.format(Locale.ROOT, """
+        String report = String.format(
+                Locale.ROOT,
+                """
                 CarePlan search (%s) as a GP system, %d client threads, %d rounds of %d s per mode,
                 ordered on-off, off-on, ..., after %d s of warm-up per mode; JIT compilation during the rounds: %.1f s
                 %d patients with a plan at the practice, %d at another practice; PostgreSQL; one JVM, two gateways
                 %s: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 %s: %8.1f requests/s   p50 %6.1f ms   p99 %6.1f ms   (%d requests)
                 throughput cost  : %5.1f %%   (per round pair: %s %%)%s
-                """, QUERY, THREADS, ROUNDS, ROUND_MILLIS / 1000, WARM_UP_MILLIS / 1000,
-                compileMillis / 1000.0, PATIENTS, OTHER_PRACTICE_PATIENTS,
-                CALIBRATE ? "gateway A (on)   " : "authorization on ", onRps, percentile(on, 50), percentile(on, 99), on.size(),
-                CALIBRATE ? "gateway B (on)   " : "authorization off", offRps, percentile(off, 50), percentile(off, 99), off.size(),
-                (offRps - onRps) / offRps * 100, String.join(", ", perRound), CALIBRATE
+                """,
+                QUERY,
+                THREADS,
+                ROUNDS,
+                ROUND_MILLIS / 1000,
+                WARM_UP_MILLIS / 1000,
+                compileMillis / 1000.0,
+                PATIENTS,
+                OTHER_PRACTICE_PATIENTS,
+                CALIBRATE ? "gateway A (on)   " : "authorization on ",
+                onRps,
+                percentile(on, 50),
+                percentile(on, 99),
+                on.size(),
+                CALIBRATE ? "gateway B (on)   " : "authorization off",
+                offRps,
+                percentile(off, 50),
+                percentile(off, 99),
+                off.size(),
+                (offRps - onRps) / offRps * 100,
+                String.join(", ", perRound),
+                CALIBRATE
                         ? "\nCALIBRATION RUN: authorization on in both gateways; the cost above is the benchmark's noise"
                         : "");
         Path out = Path.of("target", "bench", CALIBRATE ? "authorization-calibration.txt" : "authorization.txt");

@@ -36,16 +36,22 @@ class CaseloadRulesTest {
         return request;
     }
 
-    private PolicyEnum decide(Requester requester, RestOperationTypeEnum operation, IIdType id,
-            IBaseResource input, Pointcut pointcut) {
-        return rules.applyRulesAndReturnDecision(operation, request(requester, id.getResourceType()), input, id,
-                null, pointcut).getDecision();
+    private PolicyEnum decide(
+            Requester requester, RestOperationTypeEnum operation, IIdType id, IBaseResource input, Pointcut pointcut) {
+        return rules.applyRulesAndReturnDecision(
+                        operation, request(requester, id.getResourceType()), input, id, null, pointcut)
+                .getDecision();
     }
 
     /** As HAPI asks just before a resource is shown (read, search result, include, history). */
     private PolicyEnum show(Requester requester, IBaseResource output) {
-        return rules.applyRulesAndReturnDecision(RestOperationTypeEnum.SEARCH_TYPE,
-                request(requester, output.fhirType()), null, null, output, Pointcut.STORAGE_PRESHOW_RESOURCES)
+        return rules.applyRulesAndReturnDecision(
+                        RestOperationTypeEnum.SEARCH_TYPE,
+                        request(requester, output.fhirType()),
+                        null,
+                        null,
+                        output,
+                        Pointcut.STORAGE_PRESHOW_RESOURCES)
                 .getDecision();
     }
 
@@ -55,10 +61,20 @@ class CaseloadRulesTest {
         when(caseloads.caseloadOf(admin)).thenReturn(Caseload.EVERYONE);
         Patient p = new Patient();
         p.setId("Patient/1");
-        assertThat(decide(admin, RestOperationTypeEnum.UPDATE, new IdType("Patient/1"), null,
-                Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)).isEqualTo(PolicyEnum.ALLOW);
-        assertThat(decide(admin, RestOperationTypeEnum.UPDATE, new IdType("Patient/1"), p,
-                Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)).isEqualTo(PolicyEnum.ALLOW);
+        assertThat(decide(
+                        admin,
+                        RestOperationTypeEnum.UPDATE,
+                        new IdType("Patient/1"),
+                        null,
+                        Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED))
+                .isEqualTo(PolicyEnum.ALLOW);
+        assertThat(decide(
+                        admin,
+                        RestOperationTypeEnum.UPDATE,
+                        new IdType("Patient/1"),
+                        p,
+                        Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED))
+                .isEqualTo(PolicyEnum.ALLOW);
     }
 
     @Test
@@ -82,8 +98,13 @@ class CaseloadRulesTest {
         Requester hospital = new Requester("h", ClientRole.HOSPITAL, "RXX", null, Set.of("system/*.cruds"));
         CarePlan plan = new CarePlan().setSubject(new Reference("Patient/2"));
         plan.setId("CarePlan/40");
-        assertThat(decide(hospital, RestOperationTypeEnum.CREATE, new IdType("CarePlan/40"), plan,
-                Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)).isEqualTo(PolicyEnum.ALLOW);
+        assertThat(decide(
+                        hospital,
+                        RestOperationTypeEnum.CREATE,
+                        new IdType("CarePlan/40"),
+                        plan,
+                        Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED))
+                .isEqualTo(PolicyEnum.ALLOW);
         assertThat(show(hospital, plan)).isEqualTo(PolicyEnum.DENY);
     }
 }

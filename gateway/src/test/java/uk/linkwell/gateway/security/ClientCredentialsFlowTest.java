@@ -28,23 +28,32 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The demo GP client of application.yaml. */
     private static final String DEMO_GP = "demo-gp";
+
     private static final String DEMO_GP_SECRET = "demo-gp-secret";
 
     private HttpResponse<String> tokenRequest(String tokenEndpoint, String clientId, String secret, String scope)
             throws Exception {
         String form = "grant_type=client_credentials"
                 + (scope == null ? "" : "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
-        return http().send(HttpRequest.newBuilder(URI.create(tokenEndpoint))
-                .header("Authorization", "Basic " + Base64.getEncoder()
-                        .encodeToString((clientId + ":" + secret).getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return http().send(
+                        HttpRequest.newBuilder(URI.create(tokenEndpoint))
+                                .header(
+                                        "Authorization",
+                                        "Basic "
+                                                + Base64.getEncoder()
+                                                        .encodeToString((clientId + ":" + secret)
+                                                                .getBytes(StandardCharsets.UTF_8)))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString(form))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private String discoveredTokenEndpoint() throws Exception {
-        HttpResponse<String> discovery = http().send(HttpRequest.newBuilder(
-                URI.create(gatewayBase() + "/.well-known/smart-configuration")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> discovery = http().send(
+                        HttpRequest.newBuilder(URI.create(gatewayBase() + "/.well-known/smart-configuration"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(discovery.statusCode()).isEqualTo(200);
         JsonNode smart = JSON.readTree(discovery.body());
         assertThat(smart.get("grant_types_supported").toString()).contains("client_credentials");
@@ -64,7 +73,8 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
         assertThat(token.get("expires_in").asLong()).isPositive();
         String accessToken = token.get("access_token").asText();
 
-        JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
+        JsonNode claims =
+                JSON.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
         assertThat(claims.get("role").asText()).isEqualTo("gp-system");
         assertThat(claims.get("org").asText()).isEqualTo("Y90001");
         assertThat(claims.get("scope").asText()).isEqualTo("system/CarePlan.rs");
@@ -72,7 +82,10 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
 
         IGenericClient fhir = newClient(fhirContext, fhirBase());
         fhir.registerInterceptor(new BearerTokenAuthInterceptor(accessToken));
-        Bundle plans = fhir.search().forResource(CarePlan.class).returnBundle(Bundle.class).execute();
+        Bundle plans = fhir.search()
+                .forResource(CarePlan.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(plans.getType()).isEqualTo(Bundle.BundleType.SEARCHSET);
     }
 
@@ -81,7 +94,8 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
         HttpResponse<String> response = tokenRequest(gatewayBase() + "/oauth2/token", DEMO_GP, DEMO_GP_SECRET, null);
         assertThat(response.statusCode()).isEqualTo(200);
         String accessToken = JSON.readTree(response.body()).get("access_token").asText();
-        JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
+        JsonNode claims =
+                JSON.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
         assertThat(claims.get("scope").asText()).contains("system/CarePlan.rs", "system/ServiceRequest.crs");
     }
 
@@ -90,16 +104,20 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
         HttpResponse<String> badSecret = tokenRequest(gatewayBase() + "/oauth2/token", DEMO_GP, "guess", null);
         assertThat(badSecret.statusCode()).isEqualTo(401);
         assertThat(badSecret.body()).contains("invalid_client");
-        HttpResponse<String> tooMuch = tokenRequest(gatewayBase() + "/oauth2/token", DEMO_GP, DEMO_GP_SECRET,
-                "system/*.cruds");
+        HttpResponse<String> tooMuch =
+                tokenRequest(gatewayBase() + "/oauth2/token", DEMO_GP, DEMO_GP_SECRET, "system/*.cruds");
         assertThat(tooMuch.statusCode()).isEqualTo(400);
         assertThat(tooMuch.body()).contains("invalid_scope");
     }
 
     @Test
     void capabilityStatementAdvertisesSmartOnFhirWithTheTokenEndpoint() {
-        CapabilityStatement cs = anonymousClient().capabilities().ofType(CapabilityStatement.class).execute();
-        CapabilityStatement.CapabilityStatementRestSecurityComponent security = cs.getRestFirstRep().getSecurity();
+        CapabilityStatement cs = anonymousClient()
+                .capabilities()
+                .ofType(CapabilityStatement.class)
+                .execute();
+        CapabilityStatement.CapabilityStatementRestSecurityComponent security =
+                cs.getRestFirstRep().getSecurity();
         assertThat(security.getServiceFirstRep().getCodingFirstRep().getCode()).isEqualTo("SMART-on-FHIR");
         Extension oauth = security.getExtensionByUrl(SmartCapabilityStatement.OAUTH_URIS);
         assertThat(oauth).isNotNull();

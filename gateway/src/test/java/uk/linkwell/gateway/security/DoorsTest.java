@@ -27,11 +27,13 @@ class DoorsTest extends GatewayIntegrationTest {
     void noTokenOnFhirIs401WithAnOperationOutcome() throws Exception {
         HttpResponse<String> response = get("/fhir/Patient", null);
         assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("Bearer"));
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("application/fhir+json"));
-        assertThat(response.body()).contains("\"resourceType\":\"OperationOutcome\"").contains("\"code\":\"login\"");
+        assertThat(response.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/fhir+json"));
+        assertThat(response.body())
+                .contains("\"resourceType\":\"OperationOutcome\"")
+                .contains("\"code\":\"login\"");
     }
 
     @Test
@@ -39,8 +41,8 @@ class DoorsTest extends GatewayIntegrationTest {
         for (String path : new String[] {"/admin/messages", "/socialcare/events", "/anything-else"}) {
             HttpResponse<String> response = get(path, null);
             assertThat(response.statusCode()).as(path).isEqualTo(401);
-            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                    v -> assertThat(v).startsWith("application/problem+json"));
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
             assertThat(response.body()).contains("\"status\":401").contains("\"instance\":\"" + path + "\"");
         }
     }
@@ -51,8 +53,8 @@ class DoorsTest extends GatewayIntegrationTest {
                 .issuedAt(Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1)));
         HttpResponse<String> response = get("/fhir/Patient", expired);
         assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
-                v -> assertThat(v).contains("invalid_token"));
+        assertThat(response.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).contains("invalid_token"));
         assertThat(response.body()).contains("OperationOutcome").doesNotContain(expired);
     }
 
@@ -65,9 +67,11 @@ class DoorsTest extends GatewayIntegrationTest {
 
     @Test
     void tokenWithoutALinkwellRoleIs401() throws Exception {
-        assertThat(get("/fhir/Patient", tokenFor(Claims.of(null, "X26", "system/*.cruds"))).statusCode())
+        assertThat(get("/fhir/Patient", tokenFor(Claims.of(null, "X26", "system/*.cruds")))
+                        .statusCode())
                 .isEqualTo(401);
-        assertThat(get("/fhir/Patient", tokenFor(Claims.of("superuser", "X26", "system/*.cruds"))).statusCode())
+        assertThat(get("/fhir/Patient", tokenFor(Claims.of("superuser", "X26", "system/*.cruds")))
+                        .statusCode())
                 .isEqualTo(401);
     }
 
@@ -76,15 +80,16 @@ class DoorsTest extends GatewayIntegrationTest {
         String goalsOnly = tokenFor(Claims.of("admin", "X26", "system/Goal.rs"));
         HttpResponse<String> response = get("/fhir/CarePlan", goalsOnly);
         assertThat(response.statusCode()).isEqualTo(403);
-        assertThat(response.body()).contains("\"resourceType\": \"OperationOutcome\"")
+        assertThat(response.body())
+                .contains("\"resourceType\": \"OperationOutcome\"")
                 .contains("system/CarePlan.s");
         assertThat(get("/fhir/Goal", goalsOnly).statusCode()).isEqualTo(200);
     }
 
     @Test
     void theRightScopeIs200() throws Exception {
-        HttpResponse<String> response = get("/fhir/CarePlan?_count=1",
-                tokenFor(Claims.of("admin", "X26", "system/CarePlan.rs")));
+        HttpResponse<String> response =
+                get("/fhir/CarePlan?_count=1", tokenFor(Claims.of("admin", "X26", "system/CarePlan.rs")));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"resourceType\": \"Bundle\"");
     }
@@ -95,13 +100,15 @@ class DoorsTest extends GatewayIntegrationTest {
         assertThat(get("/fhir/Patient", readOnly).statusCode()).isEqualTo(403);
         String searchOnly = tokenFor(Claims.of("admin", "X26", "system/Patient.s"));
         assertThat(get("/fhir/Patient?_count=1", searchOnly).statusCode()).isEqualTo(200);
-        assertThat(get("/fhir/Patient/does-not-matter", searchOnly).statusCode()).isEqualTo(403);
+        assertThat(get("/fhir/Patient/does-not-matter", searchOnly).statusCode())
+                .isEqualTo(403);
     }
 
     @Test
     void smartV1ScopesAreUnderstood() throws Exception {
         assertThat(get("/fhir/CarePlan?_count=1", tokenFor(Claims.of("admin", "X26", "user/CarePlan.read")))
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -116,8 +123,8 @@ class DoorsTest extends GatewayIntegrationTest {
         String gp = tokenFor(Claims.of("gp-system", "X26GP1", "system/*.cruds"));
         HttpResponse<String> refused = get("/admin/messages", gp);
         assertThat(refused.statusCode()).isEqualTo(403);
-        assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(refused.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
         assertThat(refused.body()).contains("\"status\":403");
         assertThat(get("/admin/messages", adminToken()).statusCode()).isNotIn(401, 403);
     }

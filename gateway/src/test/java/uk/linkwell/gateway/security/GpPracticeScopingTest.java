@@ -34,8 +34,10 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
     private static final String GP_SCOPES = "system/Patient.crus system/CarePlan.rs system/Goal.rs "
             + "system/Observation.rs system/ServiceRequest.crs system/Organization.rs system/Task.rs";
 
-    private final String practiceA = "A" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
-    private final String practiceB = "B" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+    private final String practiceA =
+            "A" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+    private final String practiceB =
+            "B" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
     private String patientA;
     private String patientA2;
     private String patientB;
@@ -62,15 +64,28 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         consentsToSharing(admin, patientA, worker);
         consentsToSharing(admin, patientA2, worker);
         create(admin, LinkwellFixtures.actionPlan(new Reference(patientA), orgA));
-        taskA = create(admin, task(patientA, orgA, create(admin, LinkwellFixtures.referral(new Reference(patientA),
-                orgA, orgA)))).getReference();
-        taskB = create(admin, task(patientB, orgB, create(admin, LinkwellFixtures.referral(new Reference(patientB),
-                orgB, orgB)))).getReference();
+        taskA = create(
+                        admin,
+                        task(
+                                patientA,
+                                orgA,
+                                create(admin, LinkwellFixtures.referral(new Reference(patientA), orgA, orgA))))
+                .getReference();
+        taskB = create(
+                        admin,
+                        task(
+                                patientB,
+                                orgB,
+                                create(admin, LinkwellFixtures.referral(new Reference(patientB), orgB, orgB))))
+                .getReference();
         // About B, naming A's patient as performer: FHIR's compartment would count it as A's; Linkwell does not.
-        referralAboutBNamingA = create(admin, LinkwellFixtures.referral(new Reference(patientB), orgB,
-                new Reference(patientA))).getReference();
-        carePlanA2 = create(admin, LinkwellFixtures.actionPlan(new Reference(patientA2), orgA)).getReference();
-        carePlanB = create(admin, LinkwellFixtures.actionPlan(new Reference(patientB), orgB)).getReference();
+        referralAboutBNamingA = create(
+                        admin, LinkwellFixtures.referral(new Reference(patientB), orgB, new Reference(patientA)))
+                .getReference();
+        carePlanA2 = create(admin, LinkwellFixtures.actionPlan(new Reference(patientA2), orgA))
+                .getReference();
+        carePlanB = create(admin, LinkwellFixtures.actionPlan(new Reference(patientB), orgB))
+                .getReference();
         // A2's observation names B as performer; B's observation has A2 as its focus: include/revinclude bait.
         create(admin, observation(patientA2).addPerformer(new Reference(patientB)));
         Observation ofB = observation(patientB);
@@ -79,11 +94,14 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
     }
 
     static void consentsToSharing(IGenericClient admin, String patient, Reference recordedBy) {
-        admin.create().resource(LinkwellFixtures.verbalConsent(new Reference(patient), recordedBy)).execute();
+        admin.create()
+                .resource(LinkwellFixtures.verbalConsent(new Reference(patient), recordedBy))
+                .execute();
     }
 
     private static Observation observation(String subject) {
-        Observation o = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+        Observation o = new Observation()
+                .setStatus(Observation.ObservationStatus.FINAL)
                 .setCode(new CodeableConcept().setText("Wellbeing score"))
                 .setSubject(new Reference(subject));
         return o;
@@ -93,19 +111,27 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         org.hl7.fhir.r4.model.Task task = new org.hl7.fhir.r4.model.Task()
                 .setStatus(org.hl7.fhir.r4.model.Task.TaskStatus.REQUESTED)
                 .setIntent(org.hl7.fhir.r4.model.Task.TaskIntent.ORDER)
-                .setFor(new Reference(patient)).setOwner(owner).setFocus(referral)
+                .setFor(new Reference(patient))
+                .setOwner(owner)
+                .setFocus(referral)
                 .setAuthoredOnElement(new org.hl7.fhir.r4.model.DateTimeType("2026-09-28T10:15:00Z"));
         return task;
     }
 
     private static Reference create(IGenericClient client, Resource resource) {
-        return new Reference(client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
+        return new Reference(
+                client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
     }
 
     private static String createPatient(IGenericClient client, String nhsNumber, Reference practice) {
         Patient p = LinkwellFixtures.patient(nhsNumber);
         p.addGeneralPractitioner(practice);
-        return client.create().resource(p).execute().getId().toUnqualifiedVersionless().getValue();
+        return client.create()
+                .resource(p)
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
     }
 
     private String practiceAToken() {
@@ -113,8 +139,11 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
     }
 
     private HttpResponse<String> asPracticeA(String path) throws Exception {
-        return http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + path.replace("|", "%7C")))
-                .header("Authorization", "Bearer " + practiceAToken()).build(), HttpResponse.BodyHandlers.ofString());
+        return http().send(
+                        HttpRequest.newBuilder(URI.create(fhirBase() + "/" + path.replace("|", "%7C")))
+                                .header("Authorization", "Bearer " + practiceAToken())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private Bundle bundle(HttpResponse<String> response) {
@@ -135,7 +164,8 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         for (String reference : references) {
             // Whole ids only: Patient/20 must not match Patient/2026.
             String end = "(?![0-9A-Za-z.-])";
-            assertThat(body).doesNotContainPattern(java.util.regex.Pattern.quote(reference) + end)
+            assertThat(body)
+                    .doesNotContainPattern(java.util.regex.Pattern.quote(reference) + end)
                     .doesNotContainPattern(java.util.regex.Pattern.quote(reference.replace("/", "%2F")) + end);
             String id = java.util.regex.Pattern.quote(idPart(reference));
             assertThat(body).doesNotContainPattern("\"id\"\\s*:\\s*\"" + id + "\"");
@@ -148,7 +178,11 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
 
     private static List<String> ids(Bundle bundle) {
         return bundle.getEntry().stream()
-                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
     }
 
     @Test
@@ -182,7 +216,10 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         // Narrowed in the query itself: the total counts A's plans only, and paging walks A's plans only.
         assertThat(plans.getTotal()).isEqualTo(2);
         assertThat(plans.getEntry()).hasSize(1);
-        Bundle next = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES)).loadPage().next(plans).execute();
+        Bundle next = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES))
+                .loadPage()
+                .next(plans)
+                .execute();
         assertThat(next.getEntry()).hasSize(1);
         assertThat(ids(plans).get(0)).isNotEqualTo(ids(next).get(0));
         assertThat(next.getLink(Bundle.LINK_NEXT)).isNull();
@@ -194,8 +231,8 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         Bundle own = bundle(asPracticeA("CarePlan?patient=" + patientA2 + "&_total=accurate"));
         assertThat(ids(own)).containsExactly(carePlanA2);
         assertThat(own.getTotal()).isEqualTo(1);
-        Bundle mixed = bundle(asPracticeA("Patient?_id=" + idPart(patientA) + "," + idPart(patientB)
-                + "&_total=accurate"));
+        Bundle mixed =
+                bundle(asPracticeA("Patient?_id=" + idPart(patientA) + "," + idPart(patientB) + "&_total=accurate"));
         assertThat(ids(mixed)).containsExactly(patientA);
         assertThat(mixed.getTotal()).isEqualTo(1);
         // (The self link echoes the id the client itself sent; no entry, no count.)
@@ -204,8 +241,8 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         assertThat(bundle(bySubject).getTotal()).isZero();
         assertThat(bundle(bySubject).getEntry()).isEmpty();
         // (The self link echoes the NHS number the client itself sent; no entry, no count.)
-        Bundle chained = bundle(asPracticeA("CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS
-                + "|" + nhsB));
+        Bundle chained =
+                bundle(asPracticeA("CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS + "|" + nhsB));
         assertThat(chained.getTotal()).isZero();
         assertThat(chained.getEntry()).isEmpty();
     }
@@ -217,18 +254,28 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl("Task");
         batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(carePlanA2);
         batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(carePlanB);
-        Bundle response = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES)).transaction().withBundle(batch)
+        Bundle response = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES))
+                .transaction()
+                .withBundle(batch)
                 .execute();
 
         Bundle plans = (Bundle) response.getEntry().get(0).getResource();
-        assertThat(ids(plans)).as(plans.getLink(Bundle.LINK_SELF).getUrl()).hasSize(2).contains(carePlanA2)
+        assertThat(ids(plans))
+                .as(plans.getLink(Bundle.LINK_SELF).getUrl())
+                .hasSize(2)
+                .contains(carePlanA2)
                 .doesNotContain(carePlanB);
         Bundle tasks = (Bundle) response.getEntry().get(1).getResource();
         assertThat(ids(tasks)).contains(taskA).doesNotContain(taskB);
         // A read inside a batch is answered as a read (the plan itself), not turned into a search.
         assertThat(response.getEntry().get(2).getResponse().getStatus()).startsWith("200");
         assertThat(response.getEntry().get(2).getResource()).isInstanceOf(CarePlan.class);
-        assertThat(response.getEntry().get(2).getResource().getIdElement().toUnqualifiedVersionless().getValue())
+        assertThat(response.getEntry()
+                        .get(2)
+                        .getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
                 .isEqualTo(carePlanA2);
         assertThat(response.getEntry().get(3).getResponse().getStatus()).startsWith("403");
         assertNoMention(fhirContext.newJsonParser().encodeResourceToString(response), patientB);
@@ -271,8 +318,8 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
 
     @Test
     void includeCannotPullInPracticeBsPatient() throws Exception {
-        HttpResponse<String> response = asPracticeA("Observation?subject=" + patientA2
-                + "&_include=Observation:performer");
+        HttpResponse<String> response =
+                asPracticeA("Observation?subject=" + patientA2 + "&_include=Observation:performer");
         assertNothingOfB(response);
         if (response.statusCode() == 200) {
             assertThat(ids(bundle(response))).doesNotContain(patientB);
@@ -285,8 +332,8 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
 
     @Test
     void revincludeCannotPullInPracticeBsRecords() throws Exception {
-        HttpResponse<String> response = asPracticeA("Patient?_id=" + idPart(patientA2)
-                + "&_revinclude=Observation:focus");
+        HttpResponse<String> response =
+                asPracticeA("Patient?_id=" + idPart(patientA2) + "&_revinclude=Observation:focus");
         assertNothingOfB(response);
         if (response.statusCode() == 200) {
             assertThat(ids(bundle(response))).doesNotContain(observationOfB);
@@ -334,21 +381,26 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         CarePlan ownPlan = LinkwellFixtures.actionPlan(new Reference(patientD), orgD);
         ownPlan.getMeta().addTag().setSystem(AuthorOrganisationStamp.TAG_SYSTEM).setCode(practiceD);
         String planD = create(client(), ownPlan).getReference();
-        HttpResponse<String> own = http().send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + patientD
-                + "/$everything")).header("Authorization", "Bearer "
-                + tokenFor(Claims.of("gp-system", practiceD, GP_SCOPES))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> own = http().send(
+                        HttpRequest.newBuilder(URI.create(fhirBase() + "/" + patientD + "/$everything"))
+                                .header(
+                                        "Authorization",
+                                        "Bearer " + tokenFor(Claims.of("gp-system", practiceD, GP_SCOPES)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(ids(bundle(own))).contains(patientD, planD);
     }
 
     @Test
     void writesAreLimitedToThePracticesPatients() {
         IGenericClient gp = clientAs(Claims.of("gp-system", practiceA, GP_SCOPES));
-        var ownReferral = LinkwellFixtures.referral(new Reference(patientA), new Reference(patientA),
-                new Reference(patientA));
+        var ownReferral =
+                LinkwellFixtures.referral(new Reference(patientA), new Reference(patientA), new Reference(patientA));
         assertThat(gp.create().resource(ownReferral).execute().getCreated()).isTrue();
-        var referralForB = LinkwellFixtures.referral(new Reference(patientB), new Reference(patientA),
-                new Reference(patientA));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gp.create().resource(referralForB).execute())
+        var referralForB =
+                LinkwellFixtures.referral(new Reference(patientB), new Reference(patientA), new Reference(patientA));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> gp.create().resource(referralForB).execute())
                 .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException.class);
     }
 
@@ -358,18 +410,37 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
         String practiceC = "C" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
         Reference orgC = create(client(), LinkwellFixtures.organisation(practiceC, "Practice C"));
         IGenericClient gp = clientAs(Claims.of("gp-system", practiceC, GP_SCOPES));
-        assertThat(gp.search().forResource(Patient.class).returnBundle(Bundle.class).execute().getEntry()).isEmpty();
+        assertThat(gp.search()
+                        .forResource(Patient.class)
+                        .returnBundle(Bundle.class)
+                        .execute()
+                        .getEntry())
+                .isEmpty();
         Patient newcomer = LinkwellFixtures.patient(SyntheticNhsNumbers.next());
         newcomer.addGeneralPractitioner(orgC);
-        String id = gp.create().resource(newcomer).execute().getId().toUnqualifiedVersionless().getValue();
-        Bundle list = gp.search().forResource(Patient.class).returnBundle(Bundle.class).execute();
+        String id = gp.create()
+                .resource(newcomer)
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
+        Bundle list = gp.search()
+                .forResource(Patient.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(ids(list)).containsExactly(id);
-        assertThat(gp.read().resource(Patient.class).withId(id).execute().getIdentifierFirstRep().getValue())
+        assertThat(gp.read()
+                        .resource(Patient.class)
+                        .withId(id)
+                        .execute()
+                        .getIdentifierFirstRep()
+                        .getValue())
                 .isEqualTo(newcomer.getIdentifierFirstRep().getValue());
     }
 
     @org.springframework.beans.factory.annotation.Autowired
     private jakarta.persistence.EntityManagerFactory entityManagerFactory;
+
     @org.springframework.beans.factory.annotation.Autowired
     private org.springframework.transaction.PlatformTransactionManager transactionManager;
 
@@ -396,18 +467,28 @@ class GpPracticeScopingTest extends GatewayIntegrationTest {
 
         StoreRegisteredPatients query = new StoreRegisteredPatients(
                 org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
-                transactionManager, 10);
-        List<String> found = query.apply(List.of(orgC.getReference())).stream().map(id -> "Patient/" + id).toList();
-        List<String> searched = ids(admin.search().forResource(Patient.class)
+                transactionManager,
+                10);
+        List<String> found = query.apply(List.of(orgC.getReference())).stream()
+                .map(id -> "Patient/" + id)
+                .toList();
+        List<String> searched = ids(admin.search()
+                .forResource(Patient.class)
                 .where(Patient.GENERAL_PRACTITIONER.hasId(orgC.getReference()))
-                .returnBundle(Bundle.class).execute());
+                .returnBundle(Bundle.class)
+                .execute());
         assertThat(found).containsExactlyInAnyOrder(stays, named);
         assertThat(found).containsExactlyInAnyOrderElementsOf(searched);
         assertThat(query.apply(List.of(orgD.getReference()))).containsExactly(moved.substring("Patient/".length()));
-        assertThat(query.apply(List.of(orgC.getReference(), orgD.getReference()))).hasSize(3);
+        assertThat(query.apply(List.of(orgC.getReference(), orgD.getReference())))
+                .hasSize(3);
         assertThat(query.apply(List.of())).isEmpty();
         assertThat(new StoreRegisteredPatients(
-                org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
-                transactionManager, 1).apply(List.of(orgC.getReference()))).hasSize(1);
+                                org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(
+                                        entityManagerFactory),
+                                transactionManager,
+                                1)
+                        .apply(List.of(orgC.getReference())))
+                .hasSize(1);
     }
 }

@@ -25,12 +25,17 @@ class LinkWorkerCaseloadTest extends GatewayIntegrationTest {
     private static final String SCOPES = "user/Patient.rs user/CarePlan.cruds user/CareTeam.rs user/Goal.cruds";
 
     private Reference create(IGenericClient client, Resource resource) {
-        return new Reference(client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
+        return new Reference(
+                client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
     }
 
     private static List<String> ids(Bundle bundle) {
         return bundle.getEntry().stream()
-                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
     }
 
     @Test
@@ -52,40 +57,74 @@ class LinkWorkerCaseloadTest extends GatewayIntegrationTest {
         create(admin, LinkwellFixtures.actionPlan(onCaseload, linkWorker));
         Reference planNotYet = create(admin, LinkwellFixtures.actionPlan(notYet, colleague));
 
-        IGenericClient app = clientAs(Claims.of("link-worker-app", ods, SCOPES)
-                .withPractitioner(linkWorker.getReference()));
-        Bundle patients = app.search().forResource(Patient.class).returnBundle(Bundle.class).execute();
+        IGenericClient app =
+                clientAs(Claims.of("link-worker-app", ods, SCOPES).withPractitioner(linkWorker.getReference()));
+        Bundle patients = app.search()
+                .forResource(Patient.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(ids(patients)).containsExactly(onCaseload.getReference());
-        Bundle plans = app.search().forResource(CarePlan.class).returnBundle(Bundle.class).execute();
+        Bundle plans = app.search()
+                .forResource(CarePlan.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(plans.getEntry()).hasSize(1);
-        assertThat(((CarePlan) plans.getEntryFirstRep().getResource()).getSubject().getReference())
+        assertThat(((CarePlan) plans.getEntryFirstRep().getResource())
+                        .getSubject()
+                        .getReference())
                 .isEqualTo(onCaseload.getReference());
         // Same practice, but not on this worker's caseload: not visible, not writable.
-        assertThatThrownBy(() -> app.read().resource(Patient.class).withId(notYet.getReferenceElement()).execute())
+        assertThatThrownBy(() -> app.read()
+                        .resource(Patient.class)
+                        .withId(notYet.getReferenceElement())
+                        .execute())
                 .isInstanceOf(ForbiddenOperationException.class);
-        assertThatThrownBy(() -> app.read().resource(CarePlan.class).withId(planNotYet.getReferenceElement())
-                .execute()).isInstanceOf(ForbiddenOperationException.class);
-        assertThatThrownBy(() -> app.create().resource(LinkwellFixtures.actionPlan(notYet, linkWorker)).execute())
+        assertThatThrownBy(() -> app.read()
+                        .resource(CarePlan.class)
+                        .withId(planNotYet.getReferenceElement())
+                        .execute())
+                .isInstanceOf(ForbiddenOperationException.class);
+        assertThatThrownBy(() -> app.create()
+                        .resource(LinkwellFixtures.actionPlan(notYet, linkWorker))
+                        .execute())
                 .isInstanceOf(ForbiddenOperationException.class);
         // Writing for someone on the caseload is fine.
-        assertThat(app.create().resource(LinkwellFixtures.actionPlan(onCaseload, linkWorker)).execute()
-                .getCreated()).isTrue();
+        assertThat(app.create()
+                        .resource(LinkwellFixtures.actionPlan(onCaseload, linkWorker))
+                        .execute()
+                        .getCreated())
+                .isTrue();
 
         // The person joins the worker's care team: visible at once.
         othersTeam.addParticipant().setMember(linkWorker);
         admin.update().resource(othersTeam).execute();
-        Bundle after = app.search().forResource(Patient.class).returnBundle(Bundle.class).execute();
+        Bundle after = app.search()
+                .forResource(Patient.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(ids(after)).containsExactlyInAnyOrder(onCaseload.getReference(), notYet.getReference());
-        assertThat(app.read().resource(CarePlan.class).withId(planNotYet.getReferenceElement()).execute()
-                .getSubject().getReference()).isEqualTo(notYet.getReference());
+        assertThat(app.read()
+                        .resource(CarePlan.class)
+                        .withId(planNotYet.getReferenceElement())
+                        .execute()
+                        .getSubject()
+                        .getReference())
+                .isEqualTo(notYet.getReference());
     }
 
     @Test
     void anAppWithoutAPractitionerSeesNobody() {
         IGenericClient app = clientAs(Claims.of("link-worker-app", "Y00000", SCOPES));
-        Bundle patients = app.search().forResource(Patient.class).returnBundle(Bundle.class).execute();
+        Bundle patients = app.search()
+                .forResource(Patient.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(patients.getEntry()).isEmpty();
-        assertThat(app.search().forResource(CarePlan.class).returnBundle(Bundle.class).execute().getEntry())
+        assertThat(app.search()
+                        .forResource(CarePlan.class)
+                        .returnBundle(Bundle.class)
+                        .execute()
+                        .getEntry())
                 .isEmpty();
     }
 
@@ -96,7 +135,9 @@ class LinkWorkerCaseloadTest extends GatewayIntegrationTest {
     }
 
     private static CareTeam careTeam(Reference subject, Reference member) {
-        CareTeam team = new CareTeam().setStatus(CareTeam.CareTeamStatus.ACTIVE).setSubject(subject)
+        CareTeam team = new CareTeam()
+                .setStatus(CareTeam.CareTeamStatus.ACTIVE)
+                .setSubject(subject)
                 .setName("Link worker care team");
         team.addParticipant().setMember(member);
         return team;

@@ -30,9 +30,12 @@ class PatientCompartmentTest {
     private final FhirTerser terser = FHIR.newTerser();
 
     private List<String> hapi(IBaseResource resource) {
-        return terser.getCompartmentOwnersForResource(PatientCompartment.NAME, resource, compartment.subjectOnly())
-                .stream().filter(id -> PatientCompartment.NAME.equals(id.getResourceType()))
-                .map(id -> PatientCompartment.NAME + "/" + id.getIdPart()).toList();
+        return terser
+                .getCompartmentOwnersForResource(PatientCompartment.NAME, resource, compartment.subjectOnly())
+                .stream()
+                .filter(id -> PatientCompartment.NAME.equals(id.getResourceType()))
+                .map(id -> PatientCompartment.NAME + "/" + id.getIdPart())
+                .toList();
     }
 
     @Test
@@ -43,8 +46,7 @@ class PatientCompartmentTest {
                 new CarePlan().setSubject(new Reference("Patient/1")),
                 new CarePlan().setSubject(new Reference("Group/1")),
                 new Goal().setSubject(new Reference("Patient/2")),
-                new ServiceRequest().setSubject(new Reference("Patient/3"))
-                        .addPerformer(new Reference("Patient/99")),
+                new ServiceRequest().setSubject(new Reference("Patient/3")).addPerformer(new Reference("Patient/99")),
                 new Task().setFor(new Reference("Patient/4")).setOwner(new Reference("Organization/1")),
                 new Condition().setSubject(new Reference("Patient/5")).setAsserter(new Reference("Patient/98")),
                 new Observation().setSubject(new Reference("Patient/6")).addPerformer(new Reference("Patient/97")),
@@ -52,14 +54,18 @@ class PatientCompartmentTest {
                 new EpisodeOfCare().setPatient(new Reference("http://elsewhere.example/fhir/Patient/8")),
                 new Consent().setPatient(new Reference("Patient/9/_history/2")),
                 new AllergyIntolerance().setPatient(new Reference("Patient/10")),
-                new Provenance().addTarget(new Reference("Patient/11")).addTarget(new Reference("CarePlan/1"))
+                new Provenance()
+                        .addTarget(new Reference("Patient/11"))
+                        .addTarget(new Reference("CarePlan/1"))
                         .addTarget(new Reference("Patient/11")),
-                new AuditEvent().addEntity(new AuditEvent.AuditEventEntityComponent()
-                        .setWhat(new Reference("Patient/12"))),
+                new AuditEvent()
+                        .addEntity(new AuditEvent.AuditEventEntityComponent().setWhat(new Reference("Patient/12"))),
                 new CarePlan(),
                 new Organization().setName("not about a patient"));
         for (IBaseResource resource : resources) {
-            assertThat(compartment.patientsOf(resource, terser)).as(resource.fhirType()).isEqualTo(hapi(resource));
+            assertThat(compartment.patientsOf(resource, terser))
+                    .as(resource.fhirType())
+                    .isEqualTo(hapi(resource));
         }
         // Spot checks, so the comparison cannot pass on two empty lists.
         assertThat(compartment.patientsOf(resources.get(0), terser)).containsExactly("Patient/1");

@@ -41,16 +41,25 @@ class SmartScopeTest {
 
     @Test
     void malformedAndPatientContextScopesAreIgnored() {
-        for (String ignored : new String[] {"openid", "launch", "patient/CarePlan.rs", "system/CarePlan.sr",
-                "system/CarePlan.rr", "system/CarePlan.x", "system/.rs", "system/carePlan.rs", "system/CarePlan."}) {
+        for (String ignored : new String[] {
+            "openid",
+            "launch",
+            "patient/CarePlan.rs",
+            "system/CarePlan.sr",
+            "system/CarePlan.rr",
+            "system/CarePlan.x",
+            "system/.rs",
+            "system/carePlan.rs",
+            "system/CarePlan."
+        }) {
             assertThat(SmartScope.parse(ignored)).as(ignored).isEmpty();
         }
     }
 
     @Test
     void aRequesterIsGrantedWhatAnyOfItsScopesGrants() {
-        Requester requester = new Requester("c", ClientRole.GP_SYSTEM, "A1", null,
-                Set.of("system/CarePlan.r", "system/CarePlan.s", "openid"));
+        Requester requester = new Requester(
+                "c", ClientRole.GP_SYSTEM, "A1", null, Set.of("system/CarePlan.r", "system/CarePlan.s", "openid"));
         assertThat(requester.isGranted("CarePlan", Permission.SEARCH)).isTrue();
         assertThat(requester.isGranted("CarePlan", Permission.UPDATE)).isFalse();
         assertThat(requester.isGranted("Goal", Permission.READ)).isFalse();

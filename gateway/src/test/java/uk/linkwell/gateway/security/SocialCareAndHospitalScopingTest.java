@@ -25,12 +25,17 @@ import uk.linkwell.gateway.testsupport.TestTokens.Claims;
 class SocialCareAndHospitalScopingTest extends GatewayIntegrationTest {
 
     private Reference create(IGenericClient client, Resource resource) {
-        return new Reference(client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
+        return new Reference(
+                client.create().resource(resource).execute().getId().toUnqualifiedVersionless());
     }
 
     private static List<String> ids(Bundle bundle) {
         return bundle.getEntry().stream()
-                .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
     }
 
     @Test
@@ -46,28 +51,51 @@ class SocialCareAndHospitalScopingTest extends GatewayIntegrationTest {
         create(admin, openCase(theirs, otherCouncil));
 
         IGenericClient system = clientAs(Claims.of("social-care-system", la, "system/*.rs system/EpisodeOfCare.cu"));
-        assertThat(ids(system.search().forResource(Patient.class).returnBundle(Bundle.class).execute()))
+        assertThat(ids(system.search()
+                        .forResource(Patient.class)
+                        .returnBundle(Bundle.class)
+                        .execute()))
                 .containsExactly(ours.getReference());
-        Bundle cases = system.search().forResource(EpisodeOfCare.class).returnBundle(Bundle.class).execute();
+        Bundle cases = system.search()
+                .forResource(EpisodeOfCare.class)
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(cases.getEntry()).hasSize(1);
-        assertThat(((EpisodeOfCare) cases.getEntryFirstRep().getResource()).getPatient().getReference())
+        assertThat(((EpisodeOfCare) cases.getEntryFirstRep().getResource())
+                        .getPatient()
+                        .getReference())
                 .isEqualTo(ours.getReference());
-        assertThatThrownBy(() -> system.read().resource(Patient.class).withId(theirs.getReferenceElement())
-                .execute()).isInstanceOf(ForbiddenOperationException.class);
+        assertThatThrownBy(() -> system.read()
+                        .resource(Patient.class)
+                        .withId(theirs.getReferenceElement())
+                        .execute())
+                .isInstanceOf(ForbiddenOperationException.class);
         // Shared reference data (not about a patient) is readable with the wildcard scope.
-        assertThat(system.read().resource(org.hl7.fhir.r4.model.Organization.class)
-                .withId(otherCouncil.getReferenceElement()).execute().getName()).isEqualTo("Neighbouring council");
+        assertThat(system.read()
+                        .resource(org.hl7.fhir.r4.model.Organization.class)
+                        .withId(otherCouncil.getReferenceElement())
+                        .execute()
+                        .getName())
+                .isEqualTo("Neighbouring council");
     }
 
     @Test
     void aHospitalWritesButReadsNothingBack() {
         IGenericClient hospital = clientAs(Claims.of("hospital", "RXX", "system/*.cruds"));
-        var created = hospital.create().resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next())).execute();
+        var created = hospital.create()
+                .resource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
+                .execute();
         assertThat(created.getCreated()).isTrue();
-        assertThatThrownBy(() -> hospital.read().resource(Patient.class).withId(created.getId()).execute())
+        assertThatThrownBy(() -> hospital.read()
+                        .resource(Patient.class)
+                        .withId(created.getId())
+                        .execute())
                 .isInstanceOf(ForbiddenOperationException.class)
                 .hasMessageContaining("hospital clients write only");
-        assertThatThrownBy(() -> hospital.search().forResource(Patient.class).returnBundle(Bundle.class).execute())
+        assertThatThrownBy(() -> hospital.search()
+                        .forResource(Patient.class)
+                        .returnBundle(Bundle.class)
+                        .execute())
                 .isInstanceOf(ForbiddenOperationException.class);
     }
 
@@ -75,26 +103,42 @@ class SocialCareAndHospitalScopingTest extends GatewayIntegrationTest {
     void eachTransactionEntryNeedsItsOwnScope() {
         IGenericClient hospital = clientAs(Claims.of("hospital", "RXX", "system/Patient.c"));
         Bundle patientsOnly = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        patientsOnly.addEntry().setResource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
-                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+        patientsOnly
+                .addEntry()
+                .setResource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Patient");
         Bundle done = hospital.transaction().withBundle(patientsOnly).execute();
         assertThat(done.getEntryFirstRep().getResponse().getStatus()).startsWith("201");
 
         Bundle withAnEpisode = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        withAnEpisode.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID())
+        withAnEpisode
+                .addEntry()
+                .setFullUrl("urn:uuid:" + UUID.randomUUID())
                 .setResource(LinkwellFixtures.patient(SyntheticNhsNumbers.next()))
-                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
-        withAnEpisode.addEntry().setResource(openCase(new Reference(withAnEpisode.getEntryFirstRep().getFullUrl()),
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Patient");
+        withAnEpisode
+                .addEntry()
+                .setResource(openCase(
+                        new Reference(withAnEpisode.getEntryFirstRep().getFullUrl()),
                         new Reference("Organization/unknown")))
-                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("EpisodeOfCare");
-        assertThatThrownBy(() -> hospital.transaction().withBundle(withAnEpisode).execute())
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("EpisodeOfCare");
+        assertThatThrownBy(
+                        () -> hospital.transaction().withBundle(withAnEpisode).execute())
                 .isInstanceOf(ForbiddenOperationException.class)
                 .hasMessageContaining("EpisodeOfCare");
     }
 
     static EpisodeOfCare openCase(Reference patient, Reference organisation) {
-        EpisodeOfCare episode = new EpisodeOfCare().setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
-                .setPatient(patient).setManagingOrganization(organisation)
+        EpisodeOfCare episode = new EpisodeOfCare()
+                .setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
+                .setPatient(patient)
+                .setManagingOrganization(organisation)
                 .setPeriod(new Period().setStartElement(new DateTimeType("2026-09-29")));
         episode.addType(new CodeableConcept().setText("Adult social care case"));
         return episode;

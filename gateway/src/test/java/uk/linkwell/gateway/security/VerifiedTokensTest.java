@@ -48,9 +48,12 @@ class VerifiedTokensTest {
 
     VerifiedTokensTest() throws Exception {
         validator.setClock(clock);
-        RSAKey key = (RSAKey) keys.get(new com.nimbusds.jose.jwk.JWKSelector(
-                new com.nimbusds.jose.jwk.JWKMatcher.Builder().build()), null).get(0);
-        NimbusJwtDecoder nimbus = NimbusJwtDecoder.withPublicKey(key.toRSAPublicKey()).build();
+        RSAKey key = (RSAKey) keys.get(
+                        new com.nimbusds.jose.jwk.JWKSelector(new com.nimbusds.jose.jwk.JWKMatcher.Builder().build()),
+                        null)
+                .get(0);
+        NimbusJwtDecoder nimbus =
+                NimbusJwtDecoder.withPublicKey(key.toRSAPublicKey()).build();
         nimbus.setJwtValidator(validator);
         JwtDecoder counting = token -> {
             signatureChecks.incrementAndGet();
@@ -60,8 +63,10 @@ class VerifiedTokensTest {
     }
 
     private String token(Duration lifetime) {
-        return TestTokens.mint(keys, TestTokens.Claims.of("gp-system", "A81001", "system/CarePlan.rs")
-                .issuedAt(now.get(), lifetime));
+        return TestTokens.mint(
+                keys,
+                TestTokens.Claims.of("gp-system", "A81001", "system/CarePlan.rs")
+                        .issuedAt(now.get(), lifetime));
     }
 
     @Test
@@ -79,7 +84,8 @@ class VerifiedTokensTest {
         String token = token(Duration.ofMinutes(5));
         tokens.decode(token);
         now.set(now.get().plus(Duration.ofMinutes(6)));
-        assertThatThrownBy(() -> tokens.decode(token)).isInstanceOf(JwtValidationException.class)
+        assertThatThrownBy(() -> tokens.decode(token))
+                .isInstanceOf(JwtValidationException.class)
                 .hasMessageContaining("expired");
         // Forgotten: a later attempt goes through the full check again (and fails there too).
         assertThatThrownBy(() -> tokens.decode(token)).isInstanceOf(JwtValidationException.class);
@@ -91,8 +97,11 @@ class VerifiedTokensTest {
         String token = token(Duration.ofMinutes(5));
         tokens.decode(token);
         String[] parts = token.split("\\.");
-        String otherPayload = TestTokens.mint(keys, TestTokens.Claims.of("admin", "X26", "system/*.cruds")
-                .issuedAt(now.get(), Duration.ofMinutes(5))).split("\\.")[1];
+        String otherPayload = TestTokens.mint(
+                        keys,
+                        TestTokens.Claims.of("admin", "X26", "system/*.cruds")
+                                .issuedAt(now.get(), Duration.ofMinutes(5)))
+                .split("\\.")[1];
         String forged = parts[0] + "." + otherPayload + "." + parts[2];
         assertThatThrownBy(() -> tokens.decode(forged)).isInstanceOf(BadJwtException.class);
         assertThatThrownBy(() -> tokens.decode(forged)).isInstanceOf(BadJwtException.class);

@@ -8,8 +8,7 @@ import javax.sql.DataSource;
 /** Test helper: another database session holding a PostgreSQL advisory lock, as a concurrent writer would. */
 public final class AdvisoryLocks {
 
-    private AdvisoryLocks() {
-    }
+    private AdvisoryLocks() {}
 
     /**
      * A connection of its own whose open transaction holds the transaction-scoped lock of {@code key}; closing

@@ -37,8 +37,9 @@ public final class CpuClock {
     }
 
     private static long jvmNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private java.util.Map<Integer, Long> postgresTicks() {
@@ -56,4 +57,3 @@ public final class CpuClock {
         return ticks;
     }
 }
-

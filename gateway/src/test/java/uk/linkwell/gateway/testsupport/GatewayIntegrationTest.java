@@ -130,10 +130,11 @@ public abstract class GatewayIntegrationTest {
     protected String adminToken() {
         synchronized (GatewayIntegrationTest.class) {
             // Tokens live an hour; a long run fetches a fresh one well before that.
-            if (adminToken == null || adminTokenPort != port
+            if (adminToken == null
+                    || adminTokenPort != port
                     || adminTokenFetched.isBefore(java.time.Instant.now().minusSeconds(1800))) {
-                adminToken = TestTokens.fromTokenEndpoint(gatewayBase(), TestTokens.ADMIN_CLIENT,
-                        TestTokens.ADMIN_SECRET, null);
+                adminToken = TestTokens.fromTokenEndpoint(
+                        gatewayBase(), TestTokens.ADMIN_CLIENT, TestTokens.ADMIN_SECRET, null);
                 adminTokenPort = port;
                 adminTokenFetched = java.time.Instant.now();
             }

@@ -47,47 +47,52 @@ public final class LinkwellFixtures {
     }
 
     public static Goal goal(Reference subject, String inTheirWords) {
-        return new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE)
+        return new Goal()
+                .setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE)
                 .setDescription(new CodeableConcept().setText(inTheirWords))
                 .setSubject(subject)
                 .setExpressedBy(subject);
     }
 
     public static ServiceRequest referral(Reference subject, Reference requester, Reference performer) {
-        ServiceRequest sr = new ServiceRequest().setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE)
+        ServiceRequest sr = new ServiceRequest()
+                .setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE)
                 .setIntent(ServiceRequest.ServiceRequestIntent.ORDER)
                 .setPriority(ServiceRequest.ServiceRequestPriority.ROUTINE)
                 .setSubject(subject)
                 .setRequester(requester)
                 .setAuthoredOn(new Date())
-                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "871731000000106",
-                        "Referral to social prescribing service")));
+                .setCode(new CodeableConcept(new Coding(
+                        "http://snomed.info/sct", "871731000000106", "Referral to social prescribing service")));
         sr.addPerformer(performer);
         return sr;
     }
 
     public static CarePlan actionPlan(Reference subject, Reference author) {
-        CarePlan plan = new CarePlan().setStatus(CarePlan.CarePlanStatus.ACTIVE)
+        CarePlan plan = new CarePlan()
+                .setStatus(CarePlan.CarePlanStatus.ACTIVE)
                 .setIntent(CarePlan.CarePlanIntent.PLAN)
                 .setSubject(subject)
                 .setAuthor(author)
                 .setPeriod(new Period().setStartElement(new DateTimeType("2026-10-01")))
                 .setTitle("Link worker action plan");
-        plan.addCategory(new CodeableConcept(new Coding(CS + "care-plan-category", "link-worker-action-plan",
-                "Link worker action plan")));
+        plan.addCategory(new CodeableConcept(
+                new Coding(CS + "care-plan-category", "link-worker-action-plan", "Link worker action plan")));
         return plan;
     }
 
     public static CarePlan withComplexity(CarePlan plan, String colour) {
-        plan.addExtension(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION,
+        plan.addExtension(
+                LinkwellProfiles.COMPLEXITY_RATING_EXTENSION,
                 new CodeableConcept(new Coding(CS + "complexity-rating", colour, null)));
         return plan;
     }
 
     public static Consent verbalConsent(Reference patient, Reference recordedBy) {
-        Consent consent = new Consent().setStatus(Consent.ConsentState.ACTIVE)
-                .setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope",
-                        "patient-privacy", "Privacy Consent")))
+        Consent consent = new Consent()
+                .setStatus(Consent.ConsentState.ACTIVE)
+                .setScope(new CodeableConcept(new Coding(
+                        "http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent")))
                 .setPatient(patient)
                 .setDateTime(new Date());
         consent.addCategory(new CodeableConcept(new Coding("http://loinc.org", "59284-0", "Patient Consent")));

@@ -12,9 +12,10 @@ public class PostgresDatabaseExtension implements BeforeAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) {
         PostgresTestDatabase server = PostgresTestDatabase.server();
-        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent(PostgresDatabaseExtension.class, key -> new DropOnClose(server),
-                        DropOnClose.class);
+        context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(
+                        PostgresDatabaseExtension.class, key -> new DropOnClose(server), DropOnClose.class);
     }
 
     /** Closed by JUnit once, after the last test of the run. */

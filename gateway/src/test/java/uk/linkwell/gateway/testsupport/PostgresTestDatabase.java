@@ -89,16 +89,17 @@ public final class PostgresTestDatabase {
         }
         String url = env.get(URL_VARIABLE);
         if (url != null && !url.isBlank()) {
-            return new ServerSource(url, env.getOrDefault(USER_VARIABLE, "postgres"),
-                    env.getOrDefault(PASSWORD_VARIABLE, ""));
+            return new ServerSource(
+                    url, env.getOrDefault(USER_VARIABLE, "postgres"), env.getOrDefault(PASSWORD_VARIABLE, ""));
         }
-        throw new IllegalStateException("""
+        throw new IllegalStateException(
+                """
                 No PostgreSQL for the integration tests: no Docker engine answered (Testcontainers) \
                 and %s is not set. Either start a Docker engine, or point %s at a PostgreSQL server \
                 whose user may CREATE DATABASE, e.g.
                   export %s=jdbc:postgresql://127.0.0.1:5432/postgres %s=postgres
                 (password in %s). Each run creates and drops its own database there."""
-                .formatted(URL_VARIABLE, URL_VARIABLE, URL_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE));
+                        .formatted(URL_VARIABLE, URL_VARIABLE, URL_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE));
     }
 
     /** Where test databases come from. */
@@ -119,11 +120,14 @@ public final class PostgresTestDatabase {
                 container.start();
             }
             String name = uniqueName(purpose);
-            execute(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
+            execute(
+                    container.getJdbcUrl(),
+                    container.getUsername(),
+                    container.getPassword(),
                     "CREATE DATABASE " + name);
             created.add(name);
-            return new Connection(replaceDatabase(container.getJdbcUrl(), name),
-                    container.getUsername(), container.getPassword());
+            return new Connection(
+                    replaceDatabase(container.getJdbcUrl(), name), container.getUsername(), container.getPassword());
         }
 
         @Override
@@ -181,11 +185,13 @@ public final class PostgresTestDatabase {
                     }
                 }
             } catch (SQLException e) {
-                throw new IllegalStateException("Cannot reach the PostgreSQL server named by " + URL_VARIABLE
-                        + " (" + adminUrl + "): " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "Cannot reach the PostgreSQL server named by " + URL_VARIABLE + " (" + adminUrl + "): "
+                                + e.getMessage(),
+                        e);
             }
-            abandoned.forEach(name -> execute(adminUrl, user, password,
-                    "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
+            abandoned.forEach(
+                    name -> execute(adminUrl, user, password, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
         }
     }
 
@@ -210,8 +216,8 @@ public final class PostgresTestDatabase {
                 Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL for tests failed on '" + sql + "' at " + url + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "PostgreSQL for tests failed on '" + sql + "' at " + url + ": " + e.getMessage(), e);
         }
     }
 }

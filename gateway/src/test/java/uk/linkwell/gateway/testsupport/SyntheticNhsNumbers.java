@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Hands out distinct synthetic NHS numbers from the 999 test range that pass the Modulus 11 check. */
 public final class SyntheticNhsNumbers {
 
-    private static final AtomicLong NEXT = new AtomicLong(ThreadLocalRandom.current().nextLong(0, 900_000));
+    private static final AtomicLong NEXT =
+            new AtomicLong(ThreadLocalRandom.current().nextLong(0, 900_000));
 
     private SyntheticNhsNumbers() {}
 

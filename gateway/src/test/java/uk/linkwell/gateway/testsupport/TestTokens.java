@@ -38,6 +38,7 @@ public final class TestTokens {
 
     /** The all-access client behind {@code client()} and {@code request(path)}. */
     public static final String ADMIN_CLIENT = "test-admin";
+
     public static final String ADMIN_SECRET = "test-admin-secret";
     public static final String ADMIN_SCOPES = "system/*.cruds";
 
@@ -74,16 +75,20 @@ public final class TestTokens {
         String form = "grant_type=client_credentials"
                 + (scope == null ? "" : "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayBase + "/oauth2/token"))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        (clientId + ":" + secret).getBytes(StandardCharsets.UTF_8)))
+                .header(
+                        "Authorization",
+                        "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString((clientId + ":" + secret).getBytes(StandardCharsets.UTF_8)))
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(request,
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                throw new IllegalStateException("token request for " + clientId + " failed: "
-                        + response.statusCode() + " " + response.body());
+                throw new IllegalStateException(
+                        "token request for " + clientId + " failed: " + response.statusCode() + " " + response.body());
             }
             JsonNode body = JSON.readTree(response.body());
             return body.get("access_token").asText();
@@ -96,8 +101,8 @@ public final class TestTokens {
     }
 
     /** What a minted token says about its holder. Null fields are left out of the token. */
-    public record Claims(String role, String organisation, String practitioner, String scopes,
-            Instant issuedAt, Duration lifetime) {
+    public record Claims(
+            String role, String organisation, String practitioner, String scopes, Instant issuedAt, Duration lifetime) {
 
         public static Claims of(String role, String organisation, String scopes) {
             return new Claims(role, organisation, null, scopes, Instant.now(), Duration.ofMinutes(10));
@@ -134,9 +139,12 @@ public final class TestTokens {
         if (claims.scopes() != null) {
             set.claim("scope", claims.scopes());
         }
-        return new NimbusJwtEncoder(keys).encode(JwtEncoderParameters.from(
-                JwsHeader.with(org.springframework.security.oauth2.jose.jws.SignatureAlgorithm.RS256).build(),
-                set.build())).getTokenValue();
+        return new NimbusJwtEncoder(keys)
+                .encode(JwtEncoderParameters.from(
+                        JwsHeader.with(org.springframework.security.oauth2.jose.jws.SignatureAlgorithm.RS256)
+                                .build(),
+                        set.build()))
+                .getTokenValue();
     }
 
     /** An RSA key the gateway has never seen. */

@@ -14,65 +14,71 @@ import uk.linkwell.mappings.MappingContext;
  */
 public final class AdtMapper {
 
-  private final AdtMappingConfig config;
-  private final PipeParser parser;
+    private final AdtMappingConfig config;
+    private final PipeParser parser;
 
-  public AdtMapper(AdtMappingConfig config) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.parser = AdtMessage.newParser();
-  }
-
-  /**
-   * Checks framing and MSH only (no full parse), so the gateway can decide between accepting and
-   * rejecting a message before it acknowledges it.
-   */
-  public AdtMessageHeader inspect(byte[] message) throws Hl7MappingException {
-    return HeaderReader.read(Hl7Text.decode(message));
-  }
-
-  /** As {@link #inspect(byte[])} for text that is already decoded. */
-  public AdtMessageHeader inspect(String message) throws Hl7MappingException {
-    return HeaderReader.read(Hl7Text.normalise(message));
-  }
-
-  /** Maps the raw bytes; the charset comes from MSH-18, UTF-8 when it is empty (see README). */
-  public Bundle map(byte[] message, MappingContext context) throws Hl7MappingException {
-    return mapText(Hl7Text.decode(message), context);
-  }
-
-  /** Maps text that is already decoded; MSH-18 is not consulted. */
-  public Bundle map(String message, MappingContext context) throws Hl7MappingException {
-    return mapText(Hl7Text.normalise(message), context);
-  }
-
-  private Bundle mapText(String text, MappingContext context) throws Hl7MappingException {
-    Objects.requireNonNull(context, "context");
-    AdtMessageHeader header = HeaderReader.read(text);
-    AdtMessage message = AdtMessage.parse(parser, text, header);
-    try {
-      return assemble(new MappingRun(message, config), context);
-    } catch (RuntimeException e) {
-      // Never let a mapping bug escape as an unchecked exception: the gateway needs an ERR to send.
-      throw new Hl7MappingException(Hl7ErrorCode.APPLICATION_INTERNAL_ERROR, Hl7ErrorLocation.segment("MSH"),
-          "unexpected " + e.getClass().getSimpleName() + " while mapping", header.controlId()).withStackOf(e);
+    public AdtMapper(AdtMappingConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.parser = AdtMessage.newParser();
     }
-  }
 
-  private static Bundle assemble(MappingRun run, MappingContext context) throws Hl7MappingException {
-    PatientMapping.map(run);
-    EncounterMapping.map(run);
-    ContactMapping.map(run);
-    ClinicalMapping.diagnoses(run);
-    ClinicalMapping.allergies(run);
-    List<ClinicalMapping.RiskNote> risks = ClinicalMapping.observations(run);
-    DischargeFollowUp.map(run, risks);
+    /**
+     * Checks framing and MSH only (no full parse), so the gateway can decide between accepting and
+     * rejecting a message before it acknowledges it.
+     */
+    public AdtMessageHeader inspect(byte[] message) throws Hl7MappingException {
+        return HeaderReader.read(Hl7Text.decode(message));
+    }
 
-    Bundle bundle = new Bundle();
-    bundle.setId(context.bundleId());
-    bundle.setTimestampElement(new InstantType(java.util.Date.from(context.receivedAt()),
-        ca.uhn.fhir.model.api.TemporalPrecisionEnum.MILLI, java.util.TimeZone.getTimeZone("UTC")));
-    bundle.setIdentifier(TransactionBuilder.identifier(
-        LinkwellSystems.MESSAGE_CONTROL_ID + run.facilitySlug, run.message.controlId()));
-    return run.transaction.build(bundle);
-  }
+    /** As {@link #inspect(byte[])} for text that is already decoded. */
+    public AdtMessageHeader inspect(String message) throws Hl7MappingException {
+        return HeaderReader.read(Hl7Text.normalise(message));
+    }
+
+    /** Maps the raw bytes; the charset comes from MSH-18, UTF-8 when it is empty (see README). */
+    public Bundle map(byte[] message, MappingContext context) throws Hl7MappingException {
+        return mapText(Hl7Text.decode(message), context);
+    }
+
+    /** Maps text that is already decoded; MSH-18 is not consulted. */
+    public Bundle map(String message, MappingContext context) throws Hl7MappingException {
+        return mapText(Hl7Text.normalise(message), context);
+    }
+
+    private Bundle mapText(String text, MappingContext context) throws Hl7MappingException {
+        Objects.requireNonNull(context, "context");
+        AdtMessageHeader header = HeaderReader.read(text);
+        AdtMessage message = AdtMessage.parse(parser, text, header);
+        try {
+            return assemble(new MappingRun(message, config), context);
+        } catch (RuntimeException e) {
+            // Never let a mapping bug escape as an unchecked exception: the gateway needs an ERR to send.
+            throw new Hl7MappingException(
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR,
+                            Hl7ErrorLocation.segment("MSH"),
+                            "unexpected " + e.getClass().getSimpleName() + " while mapping",
+                            header.controlId())
+                    .withStackOf(e);
+        }
+    }
+
+    private static Bundle assemble(MappingRun run, MappingContext context) throws Hl7MappingException {
+        PatientMapping.map(run);
+        EncounterMapping.map(run);
+        ContactMapping.map(run);
+        ClinicalMapping.diagnoses(run);
+        ClinicalMapping.allergies(run);
+        List<ClinicalMapping.RiskNote> risks = ClinicalMapping.observations(run);
+        DischargeFollowUp.map(run, risks);
+
+        Bundle bundle = new Bundle();
+        bundle.setId(context.bundleId());
+        bundle.setTimestampElement(new InstantType(
+                java.util.Date.from(context.receivedAt()),
+                ca.uhn.fhir.model.api.TemporalPrecisionEnum.MILLI,
+                java.util.TimeZone.getTimeZone("UTC")));
+        bundle.setIdentifier(TransactionBuilder.identifier(
+                LinkwellSystems.MESSAGE_CONTROL_ID + run.facilitySlug, run.message.controlId()));
+        return run.transaction.build(bundle);
+    }
 }

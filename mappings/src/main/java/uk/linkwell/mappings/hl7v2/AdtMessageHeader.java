@@ -5,13 +5,13 @@ package uk.linkwell.mappings.hl7v2;
  * sender and version. Carries no patient data.
  */
 public record AdtMessageHeader(
-    String messageType,
-    AdtEvent triggerEvent,
-    String controlId,
-    String sendingApplication,
-    String sendingFacility,
-    String receivingApplication,
-    String receivingFacility,
-    String version,
-    char fieldSeparator,
-    String encodingCharacters) {}
+        String messageType,
+        AdtEvent triggerEvent,
+        String controlId,
+        String sendingApplication,
+        String sendingFacility,
+        String receivingApplication,
+        String receivingFacility,
+        String version,
+        char fieldSeparator,
+        String encodingCharacters) {}

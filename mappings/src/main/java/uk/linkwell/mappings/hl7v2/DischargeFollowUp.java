@@ -18,137 +18,148 @@ import org.hl7.fhir.r4.model.ServiceRequest;
  */
 final class DischargeFollowUp {
 
-  static final String SNOMED = "http://snomed.info/sct";
-  static final String REFERRAL_TO_SOCIAL_SERVICES = "306206005";
+    static final String SNOMED = "http://snomed.info/sct";
+    static final String REFERRAL_TO_SOCIAL_SERVICES = "306206005";
 
-  private DischargeFollowUp() {}
+    private DischargeFollowUp() {}
 
-  static void map(MappingRun run, List<ClinicalMapping.RiskNote> risks) throws Hl7MappingException {
-    if (run.encounter == null) {
-      return;
+    static void map(MappingRun run, List<ClinicalMapping.RiskNote> risks) throws Hl7MappingException {
+        if (run.encounter == null) {
+            return;
+        }
+        if (run.event() == AdtEvent.A13) {
+            revoke(run);
+            return;
+        }
+        if (run.event() != AdtEvent.A03) {
+            return;
+        }
+        DischargePathway pathway = run.dischargePathway;
+        if (pathway == null || !run.config.followUpPathways().contains(pathway)) {
+            return;
+        }
+        ServiceRequest request = base(run, ServiceRequest.ServiceRequestStatus.ACTIVE);
+        request.addOrderDetail(new CodeableConcept()
+                .addCoding(new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
+        request.addSupportingInfo(run.encounter.copy());
+        risks.forEach(risk -> request.addSupportingInfo(risk.observation().copy()));
+        request.addNote().setText(summary(run, risks));
+        run.transaction.put(request, system(run), run.visitNumber);
     }
-    if (run.event() == AdtEvent.A13) {
-      revoke(run);
-      return;
-    }
-    if (run.event() != AdtEvent.A03) {
-      return;
-    }
-    DischargePathway pathway = run.dischargePathway;
-    if (pathway == null || !run.config.followUpPathways().contains(pathway)) {
-      return;
-    }
-    ServiceRequest request = base(run, ServiceRequest.ServiceRequestStatus.ACTIVE);
-    request.addOrderDetail(new CodeableConcept().addCoding(
-        new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
-    request.addSupportingInfo(run.encounter.copy());
-    risks.forEach(risk -> request.addSupportingInfo(risk.observation().copy()));
-    request.addNote().setText(summary(run, risks));
-    run.transaction.put(request, system(run), run.visitNumber);
-  }
 
-  /**
-   * The pathway of a finished encounter: the configured field's value, else the configured default.
-   * LinkwellEncounter requires a finished encounter to carry one (invariant encounter-discharge), so
-   * without either the message is rejected with 101 at the pathway field rather than refused at storage.
-   */
-  static DischargePathway pathway(MappingRun run) throws Hl7MappingException {
-    FieldLocator locator = run.config.pathwayField();
-    java.util.Optional<SegmentView> segment = run.message.first(locator.segmentId());
-    Hl7ErrorLocation location = segment.map(s -> s.at(locator.field(), 1, locator.component()))
-        .orElse(locator.location());
-    String value = segment.map(s -> s.get(locator.field(), 1, locator.component())).orElse("");
-    DischargePathway pathway = null;
-    if (!value.isEmpty()) {
-      pathway = run.config.pathwayFor(value);
-      if (pathway == null && run.config.rejectUnknownPathwayValues()) {
-        throw run.error(Hl7ErrorCode.TABLE_VALUE_NOT_FOUND, location,
-            "discharge pathway value is not in the configured pathway table");
-      }
+    /**
+     * The pathway of a finished encounter: the configured field's value, else the configured default.
+     * LinkwellEncounter requires a finished encounter to carry one (invariant encounter-discharge), so
+     * without either the message is rejected with 101 at the pathway field rather than refused at storage.
+     */
+    static DischargePathway pathway(MappingRun run) throws Hl7MappingException {
+        FieldLocator locator = run.config.pathwayField();
+        java.util.Optional<SegmentView> segment = run.message.first(locator.segmentId());
+        Hl7ErrorLocation location =
+                segment.map(s -> s.at(locator.field(), 1, locator.component())).orElse(locator.location());
+        String value =
+                segment.map(s -> s.get(locator.field(), 1, locator.component())).orElse("");
+        DischargePathway pathway = null;
+        if (!value.isEmpty()) {
+            pathway = run.config.pathwayFor(value);
+            if (pathway == null && run.config.rejectUnknownPathwayValues()) {
+                throw run.error(
+                        Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
+                        location,
+                        "discharge pathway value is not in the configured pathway table");
+            }
+        }
+        if (pathway == null) {
+            pathway = run.config
+                    .defaultDischargePathway()
+                    .orElseThrow(() -> run.error(
+                            Hl7ErrorCode.REQUIRED_FIELD_MISSING,
+                            location,
+                            "a discharge needs a discharge-to-assess pathway (" + locator
+                                    + ") and no default pathway is configured"));
+        }
+        return pathway;
     }
-    if (pathway == null) {
-      pathway = run.config.defaultDischargePathway().orElseThrow(() -> run.error(
-          Hl7ErrorCode.REQUIRED_FIELD_MISSING, location,
-          "a discharge needs a discharge-to-assess pathway (" + locator + ") and no default pathway is configured"));
-    }
-    return pathway;
-  }
 
-  private static void revoke(MappingRun run) throws Hl7MappingException {
-    // Written even when no referral was sent: a revoked request is harmless, a live one after a
-    // cancelled discharge would send the care team to someone still in hospital.
-    ServiceRequest request = base(run, ServiceRequest.ServiceRequestStatus.REVOKED);
-    request.addNote().setText("Discharge cancelled by the hospital (ADT^A13, control id "
-        + run.message.controlId() + ").");
-    run.transaction.put(request, system(run), run.visitNumber);
-  }
-
-  private static ServiceRequest base(MappingRun run, ServiceRequest.ServiceRequestStatus status)
-      throws Hl7MappingException {
-    ServiceRequest request = new ServiceRequest();
-    request.addIdentifier(TransactionBuilder.identifier(system(run), run.visitNumber));
-    request.setStatus(status);
-    request.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
-    // LinkwellServiceRequest requires a priority; a discharge referral is routine (urgent is for an acute crisis).
-    request.setPriority(ServiceRequest.ServiceRequestPriority.ROUTINE);
-    request.setCode(new CodeableConcept().addCoding(
-        new Coding(SNOMED, REFERRAL_TO_SOCIAL_SERVICES, "Referral to social services")));
-    request.setSubject(run.patient.copy());
-    request.setEncounter(run.encounter.copy());
-    request.setRequester(new Reference().setDisplay(run.facility));
-    request.addPerformer(careTeam(run));
-    // LinkwellServiceRequest requires authoredOn: the time the hospital sent the message (MSH-7).
-    SegmentView msh = run.message.require("MSH");
-    DateTimeType sent = run.dateTime(msh, 7);
-    if (sent == null) {
-      throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, msh.at(7, 1, 1),
-          "message date/time is required for the discharge referral");
+    private static void revoke(MappingRun run) throws Hl7MappingException {
+        // Written even when no referral was sent: a revoked request is harmless, a live one after a
+        // cancelled discharge would send the care team to someone still in hospital.
+        ServiceRequest request = base(run, ServiceRequest.ServiceRequestStatus.REVOKED);
+        request.addNote()
+                .setText("Discharge cancelled by the hospital (ADT^A13, control id " + run.message.controlId() + ").");
+        run.transaction.put(request, system(run), run.visitNumber);
     }
-    request.setAuthoredOnElement(sent);
-    return request;
-  }
 
-  private static Reference careTeam(MappingRun run) {
-    String ods = run.config.careTeamOdsCode();
-    Organization team = new Organization();
-    team.addIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, ods));
-    if (run.config.careTeamName() != null) {
-      team.setName(run.config.careTeamName());
+    private static ServiceRequest base(MappingRun run, ServiceRequest.ServiceRequestStatus status)
+            throws Hl7MappingException {
+        ServiceRequest request = new ServiceRequest();
+        request.addIdentifier(TransactionBuilder.identifier(system(run), run.visitNumber));
+        request.setStatus(status);
+        request.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+        // LinkwellServiceRequest requires a priority; a discharge referral is routine (urgent is for an acute crisis).
+        request.setPriority(ServiceRequest.ServiceRequestPriority.ROUTINE);
+        request.setCode(new CodeableConcept()
+                .addCoding(new Coding(SNOMED, REFERRAL_TO_SOCIAL_SERVICES, "Referral to social services")));
+        request.setSubject(run.patient.copy());
+        request.setEncounter(run.encounter.copy());
+        request.setRequester(new Reference().setDisplay(run.facility));
+        request.addPerformer(careTeam(run));
+        // LinkwellServiceRequest requires authoredOn: the time the hospital sent the message (MSH-7).
+        SegmentView msh = run.message.require("MSH");
+        DateTimeType sent = run.dateTime(msh, 7);
+        if (sent == null) {
+            throw run.error(
+                    Hl7ErrorCode.REQUIRED_FIELD_MISSING,
+                    msh.at(7, 1, 1),
+                    "message date/time is required for the discharge referral");
+        }
+        request.setAuthoredOnElement(sent);
+        return request;
     }
-    Reference reference = run.transaction.createIfAbsent(team, LinkwellSystems.ODS_ORGANIZATION, ods);
-    reference.setIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, ods));
-    if (run.config.careTeamName() != null) {
-      reference.setDisplay(run.config.careTeamName());
-    }
-    return reference;
-  }
 
-  private static String system(MappingRun run) {
-    return LinkwellSystems.DISCHARGE_REFERRAL + run.facilitySlug;
-  }
-
-  private static String summary(MappingRun run, List<ClinicalMapping.RiskNote> risks) {
-    Encounter encounter = run.encounterResource;
-    List<String> lines = new ArrayList<>();
-    lines.add("Transfer summary from " + run.facility + " (ADT^A03, control id " + run.message.controlId() + ")");
-    lines.add("Discharge date: " + (encounter.getPeriod().hasEnd()
-        ? encounter.getPeriod().getEndElement().getValueAsString() : "not stated"));
-    String destination = encounter.getHospitalization().getDestination().getDisplay();
-    lines.add("Current location: " + (destination != null ? destination : "not stated"));
-    java.util.Set<String> providers = new java.util.LinkedHashSet<>();
-    encounter.getParticipant().forEach(p -> {
-      if (p.getIndividual().getDisplay() != null) {
-        providers.add(p.getIndividual().getDisplay());
-      }
-    });
-    providers.add(run.facility);
-    lines.add("Care provider: " + String.join(", ", providers));
-    if (risks.isEmpty()) {
-      lines.add("Significant risk incidents in hospital: none recorded");
-    } else {
-      lines.add("Significant risk incidents in hospital:");
-      risks.forEach(risk -> lines.add("- " + risk.text()));
+    private static Reference careTeam(MappingRun run) {
+        String ods = run.config.careTeamOdsCode();
+        Organization team = new Organization();
+        team.addIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, ods));
+        if (run.config.careTeamName() != null) {
+            team.setName(run.config.careTeamName());
+        }
+        Reference reference = run.transaction.createIfAbsent(team, LinkwellSystems.ODS_ORGANIZATION, ods);
+        reference.setIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, ods));
+        if (run.config.careTeamName() != null) {
+            reference.setDisplay(run.config.careTeamName());
+        }
+        return reference;
     }
-    return String.join("\n", lines);
-  }
+
+    private static String system(MappingRun run) {
+        return LinkwellSystems.DISCHARGE_REFERRAL + run.facilitySlug;
+    }
+
+    private static String summary(MappingRun run, List<ClinicalMapping.RiskNote> risks) {
+        Encounter encounter = run.encounterResource;
+        List<String> lines = new ArrayList<>();
+        lines.add("Transfer summary from " + run.facility + " (ADT^A03, control id " + run.message.controlId() + ")");
+        lines.add("Discharge date: "
+                + (encounter.getPeriod().hasEnd()
+                        ? encounter.getPeriod().getEndElement().getValueAsString()
+                        : "not stated"));
+        String destination = encounter.getHospitalization().getDestination().getDisplay();
+        lines.add("Current location: " + (destination != null ? destination : "not stated"));
+        java.util.Set<String> providers = new java.util.LinkedHashSet<>();
+        encounter.getParticipant().forEach(p -> {
+            if (p.getIndividual().getDisplay() != null) {
+                providers.add(p.getIndividual().getDisplay());
+            }
+        });
+        providers.add(run.facility);
+        lines.add("Care provider: " + String.join(", ", providers));
+        if (risks.isEmpty()) {
+            lines.add("Significant risk incidents in hospital: none recorded");
+        } else {
+            lines.add("Significant risk incidents in hospital:");
+            risks.forEach(risk -> lines.add("- " + risk.text()));
+        }
+        return String.join("\n", lines);
+    }
 }

@@ -16,237 +16,248 @@ import org.hl7.fhir.r4.model.Reference;
  */
 final class EncounterMapping {
 
-  static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
-  static final String PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
-  static final String ADMIT_SOURCE_TABLE = "http://terminology.hl7.org/CodeSystem/v2-0023";
-  static final String UK_SOURCE_OF_ADMISSION = "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland";
+    static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    static final String PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+    static final String ADMIT_SOURCE_TABLE = "http://terminology.hl7.org/CodeSystem/v2-0023";
+    static final String UK_SOURCE_OF_ADMISSION = "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland";
 
-  private EncounterMapping() {}
+    private EncounterMapping() {}
 
-  static void map(MappingRun run) throws Hl7MappingException {
-    AdtEvent event = run.event();
-    java.util.Optional<SegmentView> maybePv1 = run.message.first("PV1");
-    if (!event.needsVisit()) {
-      // A08 may carry the current visit; A40 and an A08 without a visit number only touch the patient.
-      if (event == AdtEvent.A40 || maybePv1.isEmpty() || maybePv1.get().get(19).isEmpty()) {
-        return;
-      }
-    }
-    SegmentView pv1 = run.message.require("PV1");
-    String visitNumber = run.message.requireValue(pv1, 19, "visit number");
-    String system = LinkwellSystems.VISIT_NUMBER + run.facilitySlug;
-    run.visitNumber = visitNumber;
+    static void map(MappingRun run) throws Hl7MappingException {
+        AdtEvent event = run.event();
+        java.util.Optional<SegmentView> maybePv1 = run.message.first("PV1");
+        if (!event.needsVisit()) {
+            // A08 may carry the current visit; A40 and an A08 without a visit number only touch the patient.
+            if (event == AdtEvent.A40
+                    || maybePv1.isEmpty()
+                    || maybePv1.get().get(19).isEmpty()) {
+                return;
+            }
+        }
+        SegmentView pv1 = run.message.require("PV1");
+        String visitNumber = run.message.requireValue(pv1, 19, "visit number");
+        String system = LinkwellSystems.VISIT_NUMBER + run.facilitySlug;
+        run.visitNumber = visitNumber;
 
-    Encounter encounter = new Encounter();
-    encounter.addIdentifier(new Identifier().setUse(Identifier.IdentifierUse.OFFICIAL)
-        .setSystem(system).setValue(visitNumber));
-    encounter.setClass_(encounterClass(run, pv1));
-    encounter.setSubject(run.patient.copy());
+        Encounter encounter = new Encounter();
+        encounter.addIdentifier(new Identifier()
+                .setUse(Identifier.IdentifierUse.OFFICIAL)
+                .setSystem(system)
+                .setValue(visitNumber));
+        encounter.setClass_(encounterClass(run, pv1));
+        encounter.setSubject(run.patient.copy());
 
-    DateTimeType admitted = admissionTime(run, pv1);
-    DateTimeType discharged = dischargeTime(run, pv1);
-    encounter.setStatus(status(event, discharged));
-    encounter.getPeriod().setStartElement(admitted);
-    boolean finished = encounter.getStatus() == Encounter.EncounterStatus.FINISHED;
-    if (finished && discharged != null) {
-      encounter.getPeriod().setEndElement(discharged);
+        DateTimeType admitted = admissionTime(run, pv1);
+        DateTimeType discharged = dischargeTime(run, pv1);
+        encounter.setStatus(status(event, discharged));
+        encounter.getPeriod().setStartElement(admitted);
+        boolean finished = encounter.getStatus() == Encounter.EncounterStatus.FINISHED;
+        if (finished && discharged != null) {
+            encounter.getPeriod().setEndElement(discharged);
+        }
+
+        addLocation(
+                encounter,
+                pv1,
+                3,
+                finished ? Encounter.EncounterLocationStatus.COMPLETED : Encounter.EncounterLocationStatus.ACTIVE);
+        if (event == AdtEvent.A02) {
+            addLocation(encounter, pv1, 6, Encounter.EncounterLocationStatus.COMPLETED);
+        }
+        addParticipant(run, encounter, pv1, 7, "ATND", "attender");
+        addParticipant(run, encounter, pv1, 17, "ADM", "admitter");
+
+        CodeableConcept admitSource = admitSource(pv1.get(14));
+        if (admitSource != null) {
+            encounter.getHospitalization().setAdmitSource(admitSource);
+        }
+        if (finished) {
+            // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways and
+            // requires one on every finished encounter. The raw PV1-36 code is not added as a second coding:
+            // table 0112 is user-defined, and the validator fails the required binding when any coding is in
+            // a code system it does not know.
+            DischargePathway pathway = DischargeFollowUp.pathway(run);
+            run.dischargePathway = pathway;
+            encounter
+                    .getHospitalization()
+                    .setDischargeDisposition(new CodeableConcept()
+                            .addCoding(new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
+            String destination = pv1.get(37);
+            if (!destination.isEmpty()) {
+                encounter.getHospitalization().setDestination(new Reference().setDisplay(destination));
+            }
+        }
+        run.message.first("PV2").ifPresent(pv2 -> {
+            CodeableConcept reason = Hl7Types.concept(pv2, 3, 1, null);
+            if (!reason.isEmpty()) {
+                encounter.addReasonCode(reason);
+            }
+        });
+        encounter.setServiceProvider(new Reference().setDisplay(run.facility));
+        run.encounter = run.transaction.put(encounter, system, visitNumber);
+        run.encounterResource = encounter;
     }
 
-    addLocation(encounter, pv1, 3, finished ? Encounter.EncounterLocationStatus.COMPLETED
-        : Encounter.EncounterLocationStatus.ACTIVE);
-    if (event == AdtEvent.A02) {
-      addLocation(encounter, pv1, 6, Encounter.EncounterLocationStatus.COMPLETED);
+    /**
+     * PV1-44. LinkwellEncounter requires period.start, so an A01 without it takes the admission event's
+     * time (EVN-6, then EVN-2, then MSH-7); any other event without it is rejected with 101 at PV1-44.
+     */
+    private static DateTimeType admissionTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
+        DateTimeType admitted = run.dateTime(pv1, 44);
+        if (admitted == null && run.event() == AdtEvent.A01) {
+            admitted = eventTime(run);
+        }
+        if (admitted == null) {
+            throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, pv1.at(44, 1, 1), "admit date/time missing");
+        }
+        return admitted;
     }
-    addParticipant(run, encounter, pv1, 7, "ATND", "attender");
-    addParticipant(run, encounter, pv1, 17, "ADM", "admitter");
 
-    CodeableConcept admitSource = admitSource(pv1.get(14));
-    if (admitSource != null) {
-      encounter.getHospitalization().setAdmitSource(admitSource);
+    /**
+     * PV1-14. Table 0023's own codes (1 to 9) go in v2-0023; the two-digit codes English PAS systems send
+     * are the NHS Data Dictionary's source of admission (UK Core); anything else is kept as text, because
+     * a code in a table it is not in is refused by the validator.
+     */
+    static CodeableConcept admitSource(String value) {
+        if (value.isEmpty()) {
+            return null;
+        }
+        if (value.matches("[1-9]")) {
+            return new CodeableConcept().addCoding(new Coding(ADMIT_SOURCE_TABLE, value, null));
+        }
+        if (value.matches("[0-9]{2}")) {
+            return new CodeableConcept().addCoding(new Coding(UK_SOURCE_OF_ADMISSION, value, null));
+        }
+        return new CodeableConcept().setText(value);
     }
-    if (finished) {
-      // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways and
-      // requires one on every finished encounter. The raw PV1-36 code is not added as a second coding:
-      // table 0112 is user-defined, and the validator fails the required binding when any coding is in
-      // a code system it does not know.
-      DischargePathway pathway = DischargeFollowUp.pathway(run);
-      run.dischargePathway = pathway;
-      encounter.getHospitalization().setDischargeDisposition(new CodeableConcept().addCoding(
-          new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
-      String destination = pv1.get(37);
-      if (!destination.isEmpty()) {
-        encounter.getHospitalization().setDestination(new Reference().setDisplay(destination));
-      }
-    }
-    run.message.first("PV2").ifPresent(pv2 -> {
-      CodeableConcept reason = Hl7Types.concept(pv2, 3, 1, null);
-      if (!reason.isEmpty()) {
-        encounter.addReasonCode(reason);
-      }
-    });
-    encounter.setServiceProvider(new Reference().setDisplay(run.facility));
-    run.encounter = run.transaction.put(encounter, system, visitNumber);
-    run.encounterResource = encounter;
-  }
 
-  /**
-   * PV1-44. LinkwellEncounter requires period.start, so an A01 without it takes the admission event's
-   * time (EVN-6, then EVN-2, then MSH-7); any other event without it is rejected with 101 at PV1-44.
-   */
-  private static DateTimeType admissionTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
-    DateTimeType admitted = run.dateTime(pv1, 44);
-    if (admitted == null && run.event() == AdtEvent.A01) {
-      admitted = eventTime(run);
+    private static Encounter.EncounterStatus status(AdtEvent event, DateTimeType discharged) {
+        return switch (event) {
+            case A03 -> Encounter.EncounterStatus.FINISHED;
+            case A11 -> Encounter.EncounterStatus.ENTEREDINERROR;
+            case A08 -> discharged != null ? Encounter.EncounterStatus.FINISHED : Encounter.EncounterStatus.INPROGRESS;
+            default -> Encounter.EncounterStatus.INPROGRESS;
+        };
     }
-    if (admitted == null) {
-      throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, pv1.at(44, 1, 1), "admit date/time missing");
-    }
-    return admitted;
-  }
 
-  /**
-   * PV1-14. Table 0023's own codes (1 to 9) go in v2-0023; the two-digit codes English PAS systems send
-   * are the NHS Data Dictionary's source of admission (UK Core); anything else is kept as text, because
-   * a code in a table it is not in is refused by the validator.
-   */
-  static CodeableConcept admitSource(String value) {
-    if (value.isEmpty()) {
-      return null;
+    /**
+     * PV1-45, and for A03 without it the event time (EVN-6, then EVN-2, then MSH-7): a discharge
+     * always has an end, and these are the sender's own statements of when it happened.
+     */
+    private static DateTimeType dischargeTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
+        if (run.event() == AdtEvent.A13 || run.event() == AdtEvent.A11) {
+            return null;
+        }
+        DateTimeType discharged = run.dateTime(pv1, 45);
+        if (discharged != null || run.event() != AdtEvent.A03) {
+            return discharged;
+        }
+        return eventTime(run);
     }
-    if (value.matches("[1-9]")) {
-      return new CodeableConcept().addCoding(new Coding(ADMIT_SOURCE_TABLE, value, null));
-    }
-    if (value.matches("[0-9]{2}")) {
-      return new CodeableConcept().addCoding(new Coding(UK_SOURCE_OF_ADMISSION, value, null));
-    }
-    return new CodeableConcept().setText(value);
-  }
 
-  private static Encounter.EncounterStatus status(AdtEvent event, DateTimeType discharged) {
-    return switch (event) {
-      case A03 -> Encounter.EncounterStatus.FINISHED;
-      case A11 -> Encounter.EncounterStatus.ENTEREDINERROR;
-      case A08 -> discharged != null ? Encounter.EncounterStatus.FINISHED : Encounter.EncounterStatus.INPROGRESS;
-      default -> Encounter.EncounterStatus.INPROGRESS;
-    };
-  }
+    /** When the sender says the event happened: EVN-6, then EVN-2, then MSH-7. */
+    private static DateTimeType eventTime(MappingRun run) throws Hl7MappingException {
+        java.util.Optional<SegmentView> evn = run.message.first("EVN");
+        if (evn.isPresent()) {
+            DateTimeType occurred = run.dateTime(evn.get(), 6);
+            if (occurred != null) {
+                return occurred;
+            }
+            DateTimeType recorded = run.dateTime(evn.get(), 2);
+            if (recorded != null) {
+                return recorded;
+            }
+        }
+        return run.dateTime(run.message.require("MSH"), 7);
+    }
 
-  /**
-   * PV1-45, and for A03 without it the event time (EVN-6, then EVN-2, then MSH-7): a discharge
-   * always has an end, and these are the sender's own statements of when it happened.
-   */
-  private static DateTimeType dischargeTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
-    if (run.event() == AdtEvent.A13 || run.event() == AdtEvent.A11) {
-      return null;
+    /** PV1-2 (table 0004) to the v3 ActCode encounter class. */
+    private static Coding encounterClass(MappingRun run, SegmentView pv1) throws Hl7MappingException {
+        String patientClass = pv1.get(2);
+        return switch (patientClass) {
+            case "I" -> new Coding(ACT_CODE, "IMP", "inpatient encounter");
+            case "E" -> new Coding(ACT_CODE, "EMER", "emergency");
+            case "O", "R", "C" -> new Coding(ACT_CODE, "AMB", "ambulatory");
+            case "P" -> new Coding(ACT_CODE, "PRENC", "pre-admission");
+            case "B" -> new Coding(ACT_CODE, "IMP", "inpatient encounter");
+            case "", "N", "U" -> new Coding("http://terminology.hl7.org/CodeSystem/v3-NullFlavor", "UNK", "unknown");
+            default -> throw run.error(
+                    Hl7ErrorCode.TABLE_VALUE_NOT_FOUND, pv1.at(2, 1, 1), "patient class is not in HL7 table 0004");
+        };
     }
-    DateTimeType discharged = run.dateTime(pv1, 45);
-    if (discharged != null || run.event() != AdtEvent.A03) {
-      return discharged;
-    }
-    return eventTime(run);
-  }
 
-  /** When the sender says the event happened: EVN-6, then EVN-2, then MSH-7. */
-  private static DateTimeType eventTime(MappingRun run) throws Hl7MappingException {
-    java.util.Optional<SegmentView> evn = run.message.first("EVN");
-    if (evn.isPresent()) {
-      DateTimeType occurred = run.dateTime(evn.get(), 6);
-      if (occurred != null) {
-        return occurred;
-      }
-      DateTimeType recorded = run.dateTime(evn.get(), 2);
-      if (recorded != null) {
-        return recorded;
-      }
+    /** A PL value as a display: ward, room and bed, with the site when given. */
+    private static void addLocation(
+            Encounter encounter, SegmentView pv1, int field, Encounter.EncounterLocationStatus status) {
+        String display = locationDisplay(pv1, field);
+        if (!display.isEmpty()) {
+            encounter.addLocation().setStatus(status).setLocation(new Reference().setDisplay(display));
+        }
     }
-    return run.dateTime(run.message.require("MSH"), 7);
-  }
 
-  /** PV1-2 (table 0004) to the v3 ActCode encounter class. */
-  private static Coding encounterClass(MappingRun run, SegmentView pv1) throws Hl7MappingException {
-    String patientClass = pv1.get(2);
-    return switch (patientClass) {
-      case "I" -> new Coding(ACT_CODE, "IMP", "inpatient encounter");
-      case "E" -> new Coding(ACT_CODE, "EMER", "emergency");
-      case "O", "R", "C" -> new Coding(ACT_CODE, "AMB", "ambulatory");
-      case "P" -> new Coding(ACT_CODE, "PRENC", "pre-admission");
-      case "B" -> new Coding(ACT_CODE, "IMP", "inpatient encounter");
-      case "", "N", "U" -> new Coding("http://terminology.hl7.org/CodeSystem/v3-NullFlavor", "UNK", "unknown");
-      default -> throw run.error(Hl7ErrorCode.TABLE_VALUE_NOT_FOUND, pv1.at(2, 1, 1),
-          "patient class is not in HL7 table 0004");
-    };
-  }
+    static String locationDisplay(SegmentView pv1, int field) {
+        StringBuilder text = new StringBuilder();
+        append(text, pv1.get(field, 1, 1), "");
+        append(text, pv1.get(field, 1, 2), "room ");
+        append(text, pv1.get(field, 1, 3), "bed ");
+        append(text, pv1.get(field, 1, 4, 1), "");
+        return text.toString();
+    }
 
-  /** A PL value as a display: ward, room and bed, with the site when given. */
-  private static void addLocation(Encounter encounter, SegmentView pv1, int field,
-      Encounter.EncounterLocationStatus status) {
-    String display = locationDisplay(pv1, field);
-    if (!display.isEmpty()) {
-      encounter.addLocation().setStatus(status).setLocation(new Reference().setDisplay(display));
+    private static void append(StringBuilder text, String value, String label) {
+        if (!value.isEmpty()) {
+            if (text.length() > 0) {
+                text.append(", ");
+            }
+            text.append(label).append(value);
+        }
     }
-  }
 
-  static String locationDisplay(SegmentView pv1, int field) {
-    StringBuilder text = new StringBuilder();
-    append(text, pv1.get(field, 1, 1), "");
-    append(text, pv1.get(field, 1, 2), "room ");
-    append(text, pv1.get(field, 1, 3), "bed ");
-    append(text, pv1.get(field, 1, 4, 1), "");
-    return text.toString();
-  }
+    private static void addParticipant(
+            MappingRun run, Encounter encounter, SegmentView pv1, int field, String type, String display) {
+        for (int rep = 1; rep <= pv1.repetitions(field); rep++) {
+            Reference practitioner = practitioner(run, pv1, field, rep);
+            if (practitioner != null) {
+                encounter
+                        .addParticipant()
+                        .addType(new CodeableConcept().addCoding(new Coding(PARTICIPATION_TYPE, type, display)))
+                        .setIndividual(practitioner);
+            }
+        }
+    }
 
-  private static void append(StringBuilder text, String value, String label) {
-    if (!value.isEmpty()) {
-      if (text.length() > 0) {
-        text.append(", ");
-      }
-      text.append(label).append(value);
+    /** An XCN as a Practitioner identified by its id: GMC numbers nationally, others within the trust. */
+    static Reference practitioner(MappingRun run, SegmentView segment, int field, int rep) {
+        String id = segment.get(field, rep, 1);
+        if (id.isEmpty()) {
+            return null;
+        }
+        String authority = segment.get(field, rep, 9, 1);
+        String system = "GMC".equalsIgnoreCase(authority)
+                ? LinkwellSystems.GMC_NUMBER
+                : LinkwellSystems.PRACTITIONER + run.facilitySlug;
+        Practitioner practitioner = new Practitioner();
+        practitioner.addIdentifier(TransactionBuilder.identifier(system, id));
+        HumanName name = new HumanName();
+        String family = segment.get(field, rep, 2, 1);
+        String given = segment.get(field, rep, 3);
+        String prefix = segment.get(field, rep, 6);
+        if (!family.isEmpty()) {
+            name.setFamily(family);
+        }
+        if (!given.isEmpty()) {
+            name.addGiven(given);
+        }
+        if (!prefix.isEmpty()) {
+            name.addPrefix(prefix);
+        }
+        if (!name.isEmpty()) {
+            practitioner.addName(name);
+        }
+        Reference reference = run.transaction.put(practitioner, system, id);
+        if (!name.isEmpty()) {
+            reference.setDisplay(name.getNameAsSingleString());
+        }
+        return reference;
     }
-  }
-
-  private static void addParticipant(MappingRun run, Encounter encounter, SegmentView pv1, int field, String type,
-      String display) {
-    for (int rep = 1; rep <= pv1.repetitions(field); rep++) {
-      Reference practitioner = practitioner(run, pv1, field, rep);
-      if (practitioner != null) {
-        encounter.addParticipant()
-            .addType(new CodeableConcept().addCoding(new Coding(PARTICIPATION_TYPE, type, display)))
-            .setIndividual(practitioner);
-      }
-    }
-  }
-
-  /** An XCN as a Practitioner identified by its id: GMC numbers nationally, others within the trust. */
-  static Reference practitioner(MappingRun run, SegmentView segment, int field, int rep) {
-    String id = segment.get(field, rep, 1);
-    if (id.isEmpty()) {
-      return null;
-    }
-    String authority = segment.get(field, rep, 9, 1);
-    String system = "GMC".equalsIgnoreCase(authority) ? LinkwellSystems.GMC_NUMBER
-        : LinkwellSystems.PRACTITIONER + run.facilitySlug;
-    Practitioner practitioner = new Practitioner();
-    practitioner.addIdentifier(TransactionBuilder.identifier(system, id));
-    HumanName name = new HumanName();
-    String family = segment.get(field, rep, 2, 1);
-    String given = segment.get(field, rep, 3);
-    String prefix = segment.get(field, rep, 6);
-    if (!family.isEmpty()) {
-      name.setFamily(family);
-    }
-    if (!given.isEmpty()) {
-      name.addGiven(given);
-    }
-    if (!prefix.isEmpty()) {
-      name.addPrefix(prefix);
-    }
-    if (!name.isEmpty()) {
-      practitioner.addName(name);
-    }
-    Reference reference = run.transaction.put(practitioner, system, id);
-    if (!name.isEmpty()) {
-      reference.setDisplay(name.getNameAsSingleString());
-    }
-    return reference;
-  }
 }

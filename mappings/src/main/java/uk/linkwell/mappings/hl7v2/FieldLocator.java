@@ -9,30 +9,30 @@ import java.util.regex.Pattern;
  */
 public record FieldLocator(String segmentId, int field, int component) {
 
-  private static final Pattern FORM = Pattern.compile("([A-Z][A-Z0-9]{2})-(\\d{1,3})(?:\\.(\\d{1,3}))?");
+    private static final Pattern FORM = Pattern.compile("([A-Z][A-Z0-9]{2})-(\\d{1,3})(?:\\.(\\d{1,3}))?");
 
-  public FieldLocator {
-    if (segmentId == null || !segmentId.matches("[A-Z][A-Z0-9]{2}") || field < 1 || component < 1) {
-      throw new IllegalArgumentException("a field locator looks like PV1-36 or ZDS-1.1");
+    public FieldLocator {
+        if (segmentId == null || !segmentId.matches("[A-Z][A-Z0-9]{2}") || field < 1 || component < 1) {
+            throw new IllegalArgumentException("a field locator looks like PV1-36 or ZDS-1.1");
+        }
     }
-  }
 
-  /** Parses {@code SEG-field} or {@code SEG-field.component}; the component defaults to 1. */
-  public static FieldLocator parse(String text) {
-    Matcher m = FORM.matcher(text == null ? "" : text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("a field locator looks like PV1-36 or ZDS-1.1");
+    /** Parses {@code SEG-field} or {@code SEG-field.component}; the component defaults to 1. */
+    public static FieldLocator parse(String text) {
+        Matcher m = FORM.matcher(text == null ? "" : text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("a field locator looks like PV1-36 or ZDS-1.1");
+        }
+        int component = m.group(3) == null ? 1 : Integer.parseInt(m.group(3));
+        return new FieldLocator(m.group(1), Integer.parseInt(m.group(2)), component);
     }
-    int component = m.group(3) == null ? 1 : Integer.parseInt(m.group(3));
-    return new FieldLocator(m.group(1), Integer.parseInt(m.group(2)), component);
-  }
 
-  Hl7ErrorLocation location() {
-    return Hl7ErrorLocation.component(segmentId, field, component);
-  }
+    Hl7ErrorLocation location() {
+        return Hl7ErrorLocation.component(segmentId, field, component);
+    }
 
-  @Override
-  public String toString() {
-    return segmentId + "-" + field + (component == 1 ? "" : "." + component);
-  }
+    @Override
+    public String toString() {
+        return segmentId + "-" + field + (component == 1 ? "" : "." + component);
+    }
 }

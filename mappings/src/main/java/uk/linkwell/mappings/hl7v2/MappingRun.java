@@ -7,60 +7,61 @@ import org.hl7.fhir.r4.model.Reference;
 /** The state of mapping one message: its segments, the configuration, and what earlier steps produced. */
 final class MappingRun {
 
-  final AdtMessage message;
-  final AdtMappingConfig config;
-  final TransactionBuilder transaction = new TransactionBuilder();
-  final String facility;
-  final String facilitySlug;
+    final AdtMessage message;
+    final AdtMappingConfig config;
+    final TransactionBuilder transaction = new TransactionBuilder();
+    final String facility;
+    final String facilitySlug;
 
-  /** Set by the patient step. */
-  Reference patient;
-  /** Identity of the patient for identifiers derived from it, e.g. "nhs-9990000018". */
-  String patientKey;
-  /** Set by the encounter step when the message has a visit. */
-  Reference encounter;
-  org.hl7.fhir.r4.model.Encounter encounterResource;
-  String visitNumber;
-  /** Set by the encounter step for a finished encounter. */
-  DischargePathway dischargePathway;
+    /** Set by the patient step. */
+    Reference patient;
+    /** Identity of the patient for identifiers derived from it, e.g. "nhs-9990000018". */
+    String patientKey;
+    /** Set by the encounter step when the message has a visit. */
+    Reference encounter;
 
-  MappingRun(AdtMessage message, AdtMappingConfig config) {
-    this.message = message;
-    this.config = config;
-    this.facility = message.header().sendingFacility();
-    this.facilitySlug = LinkwellSystems.facilitySlug(facility);
-  }
+    org.hl7.fhir.r4.model.Encounter encounterResource;
+    String visitNumber;
+    /** Set by the encounter step for a finished encounter. */
+    DischargePathway dischargePathway;
 
-  AdtEvent event() {
-    return message.header().triggerEvent();
-  }
-
-  /** Key for identifiers of things that belong to this visit, or to the patient when there is no visit. */
-  String visitOrPatientKey() {
-    return visitNumber != null ? "visit-" + LinkwellSystems.slug(visitNumber) : patientKey;
-  }
-
-  DateTimeType dateTime(SegmentView segment, int field) throws Hl7MappingException {
-    String value = segment.get(field, 1, 1);
-    try {
-      String fhir = Hl7Time.dateTime(value, config.localZone());
-      return fhir == null ? null : new DateTimeType(fhir);
-    } catch (RuntimeException e) {
-      throw error(Hl7ErrorCode.DATA_TYPE_ERROR, segment.at(field, 1, 1), "not a valid HL7 date/time");
+    MappingRun(AdtMessage message, AdtMappingConfig config) {
+        this.message = message;
+        this.config = config;
+        this.facility = message.header().sendingFacility();
+        this.facilitySlug = LinkwellSystems.facilitySlug(facility);
     }
-  }
 
-  DateType date(SegmentView segment, int field) throws Hl7MappingException {
-    String value = segment.get(field, 1, 1);
-    try {
-      String fhir = Hl7Time.date(value);
-      return fhir == null ? null : new DateType(fhir);
-    } catch (RuntimeException e) {
-      throw error(Hl7ErrorCode.DATA_TYPE_ERROR, segment.at(field, 1, 1), "not a valid HL7 date");
+    AdtEvent event() {
+        return message.header().triggerEvent();
     }
-  }
 
-  Hl7MappingException error(Hl7ErrorCode code, Hl7ErrorLocation location, String reason) {
-    return new Hl7MappingException(code, location, reason, message.controlId());
-  }
+    /** Key for identifiers of things that belong to this visit, or to the patient when there is no visit. */
+    String visitOrPatientKey() {
+        return visitNumber != null ? "visit-" + LinkwellSystems.slug(visitNumber) : patientKey;
+    }
+
+    DateTimeType dateTime(SegmentView segment, int field) throws Hl7MappingException {
+        String value = segment.get(field, 1, 1);
+        try {
+            String fhir = Hl7Time.dateTime(value, config.localZone());
+            return fhir == null ? null : new DateTimeType(fhir);
+        } catch (RuntimeException e) {
+            throw error(Hl7ErrorCode.DATA_TYPE_ERROR, segment.at(field, 1, 1), "not a valid HL7 date/time");
+        }
+    }
+
+    DateType date(SegmentView segment, int field) throws Hl7MappingException {
+        String value = segment.get(field, 1, 1);
+        try {
+            String fhir = Hl7Time.date(value);
+            return fhir == null ? null : new DateType(fhir);
+        } catch (RuntimeException e) {
+            throw error(Hl7ErrorCode.DATA_TYPE_ERROR, segment.at(field, 1, 1), "not a valid HL7 date");
+        }
+    }
+
+    Hl7MappingException error(Hl7ErrorCode code, Hl7ErrorLocation location, String reason) {
+        return new Hl7MappingException(code, location, reason, message.controlId());
+    }
 }

@@ -18,69 +18,78 @@ import uk.linkwell.mappings.MappingContext;
  */
 public final class ReferralMapper {
 
-  private final ReferralMappingConfig config;
-  private final PipeParser parser;
+    private final ReferralMappingConfig config;
+    private final PipeParser parser;
 
-  public ReferralMapper(ReferralMappingConfig config) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.parser = AdtMessage.newParser();
-  }
-
-  /** Framing and MSH checks only, cheap enough to run before the gateway acknowledges the message. */
-  public ReferralMessageHeader inspect(byte[] message) throws Hl7MappingException {
-    return ReferralMessageHeader.of(readHeader(Hl7Text.decode(message)));
-  }
-
-  /** As {@link #inspect(byte[])} for text that is already decoded. */
-  public ReferralMessageHeader inspect(String message) throws Hl7MappingException {
-    return ReferralMessageHeader.of(readHeader(Hl7Text.normalise(message)));
-  }
-
-  /** Maps the raw bytes; the charset comes from MSH-18, UTF-8 when it is empty. */
-  public Bundle map(byte[] message, MappingContext context) throws Hl7MappingException {
-    return mapText(Hl7Text.decode(message), context);
-  }
-
-  /** Maps text that is already decoded; MSH-18 is not consulted. */
-  public Bundle map(String message, MappingContext context) throws Hl7MappingException {
-    return mapText(Hl7Text.normalise(message), context);
-  }
-
-  private static Hl7Header readHeader(String text) throws Hl7MappingException {
-    return HeaderReader.read(text, "REF", "I12"::equals, "only I12 (patient referral) is mapped");
-  }
-
-  private Bundle mapText(String text, MappingContext context) throws Hl7MappingException {
-    Objects.requireNonNull(context, "context");
-    Hl7Header header = readHeader(text);
-    ReferralMessage message = new ReferralMessage(header, AdtMessage.parseSegments(parser, text, header.controlId()));
-    try {
-      return assemble(message, context);
-    } catch (RuntimeException e) {
-      // A mapping bug must still give the gateway an ERR to send, never an unchecked exception.
-      throw new Hl7MappingException(Hl7ErrorCode.APPLICATION_INTERNAL_ERROR, Hl7ErrorLocation.segment("MSH"),
-          "unexpected " + e.getClass().getSimpleName() + " while mapping", header.controlId()).withStackOf(e);
+    public ReferralMapper(ReferralMappingConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.parser = AdtMessage.newParser();
     }
-  }
 
-  private Bundle assemble(ReferralMessage message, MappingContext context) throws Hl7MappingException {
-    message.require("RF1", "a referral needs its referral information");
-    ReferralPatientMapping.nhsNumber(message);
-    TransactionBuilder transaction = new TransactionBuilder();
-    ReferralProvider referrer = ReferralProvider.read(message, "RP", "referring GP practice");
-    ReferralProvider receiver = ReferralProvider.read(message, "RT", "receiving service");
-    Reference patient = ReferralPatientMapping.map(message, transaction, referrer);
-    Reference requester = referrer.addTo(transaction);
-    Reference performer = receiver.addTo(transaction);
-    ReferralRequestMapping.map(message, config, context, transaction,
-        new ReferralRequestMapping.Parties(patient, requester, receiver, performer));
+    /** Framing and MSH checks only, cheap enough to run before the gateway acknowledges the message. */
+    public ReferralMessageHeader inspect(byte[] message) throws Hl7MappingException {
+        return ReferralMessageHeader.of(readHeader(Hl7Text.decode(message)));
+    }
 
-    Bundle bundle = new Bundle();
-    bundle.setId(context.bundleId());
-    bundle.setTimestampElement(new InstantType(Date.from(context.receivedAt()), TemporalPrecisionEnum.MILLI,
-        TimeZone.getTimeZone("UTC")));
-    bundle.setIdentifier(TransactionBuilder.identifier(
-        LinkwellSystems.MESSAGE_CONTROL_ID + message.facilitySlug, message.header.controlId()));
-    return transaction.build(bundle);
-  }
+    /** As {@link #inspect(byte[])} for text that is already decoded. */
+    public ReferralMessageHeader inspect(String message) throws Hl7MappingException {
+        return ReferralMessageHeader.of(readHeader(Hl7Text.normalise(message)));
+    }
+
+    /** Maps the raw bytes; the charset comes from MSH-18, UTF-8 when it is empty. */
+    public Bundle map(byte[] message, MappingContext context) throws Hl7MappingException {
+        return mapText(Hl7Text.decode(message), context);
+    }
+
+    /** Maps text that is already decoded; MSH-18 is not consulted. */
+    public Bundle map(String message, MappingContext context) throws Hl7MappingException {
+        return mapText(Hl7Text.normalise(message), context);
+    }
+
+    private static Hl7Header readHeader(String text) throws Hl7MappingException {
+        return HeaderReader.read(text, "REF", "I12"::equals, "only I12 (patient referral) is mapped");
+    }
+
+    private Bundle mapText(String text, MappingContext context) throws Hl7MappingException {
+        Objects.requireNonNull(context, "context");
+        Hl7Header header = readHeader(text);
+        ReferralMessage message =
+                new ReferralMessage(header, AdtMessage.parseSegments(parser, text, header.controlId()));
+        try {
+            return assemble(message, context);
+        } catch (RuntimeException e) {
+            // A mapping bug must still give the gateway an ERR to send, never an unchecked exception.
+            throw new Hl7MappingException(
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR,
+                            Hl7ErrorLocation.segment("MSH"),
+                            "unexpected " + e.getClass().getSimpleName() + " while mapping",
+                            header.controlId())
+                    .withStackOf(e);
+        }
+    }
+
+    private Bundle assemble(ReferralMessage message, MappingContext context) throws Hl7MappingException {
+        message.require("RF1", "a referral needs its referral information");
+        ReferralPatientMapping.nhsNumber(message);
+        TransactionBuilder transaction = new TransactionBuilder();
+        ReferralProvider referrer = ReferralProvider.read(message, "RP", "referring GP practice");
+        ReferralProvider receiver = ReferralProvider.read(message, "RT", "receiving service");
+        Reference patient = ReferralPatientMapping.map(message, transaction, referrer);
+        Reference requester = referrer.addTo(transaction);
+        Reference performer = receiver.addTo(transaction);
+        ReferralRequestMapping.map(
+                message,
+                config,
+                context,
+                transaction,
+                new ReferralRequestMapping.Parties(patient, requester, receiver, performer));
+
+        Bundle bundle = new Bundle();
+        bundle.setId(context.bundleId());
+        bundle.setTimestampElement(new InstantType(
+                Date.from(context.receivedAt()), TemporalPrecisionEnum.MILLI, TimeZone.getTimeZone("UTC")));
+        bundle.setIdentifier(TransactionBuilder.identifier(
+                LinkwellSystems.MESSAGE_CONTROL_ID + message.facilitySlug, message.header.controlId()));
+        return transaction.build(bundle);
+    }
 }

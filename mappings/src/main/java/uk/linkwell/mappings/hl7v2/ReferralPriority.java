@@ -10,23 +10,23 @@ import org.hl7.fhir.r4.model.Task;
  * possible) mean the crisis appears acute, so urgent (assessment the same day); R or empty is routine.
  */
 enum ReferralPriority {
-  ROUTINE(ServiceRequest.ServiceRequestPriority.ROUTINE, Task.TaskPriority.ROUTINE),
-  URGENT(ServiceRequest.ServiceRequestPriority.URGENT, Task.TaskPriority.URGENT);
+    ROUTINE(ServiceRequest.ServiceRequestPriority.ROUTINE, Task.TaskPriority.ROUTINE),
+    URGENT(ServiceRequest.ServiceRequestPriority.URGENT, Task.TaskPriority.URGENT);
 
-  final ServiceRequest.ServiceRequestPriority request;
-  final Task.TaskPriority task;
+    final ServiceRequest.ServiceRequestPriority request;
+    final Task.TaskPriority task;
 
-  ReferralPriority(ServiceRequest.ServiceRequestPriority request, Task.TaskPriority task) {
-    this.request = request;
-    this.task = task;
-  }
+    ReferralPriority(ServiceRequest.ServiceRequestPriority request, Task.TaskPriority task) {
+        this.request = request;
+        this.task = task;
+    }
 
-  /** Empty for a value outside table 0280, which the mapper rejects rather than guesses. */
-  static Optional<ReferralPriority> ofRf1(String value) {
-    return switch (value.trim().toUpperCase(Locale.ROOT)) {
-      case "", "R" -> Optional.of(ROUTINE);
-      case "S", "A" -> Optional.of(URGENT);
-      default -> Optional.empty();
-    };
-  }
+    /** Empty for a value outside table 0280, which the mapper rejects rather than guesses. */
+    static Optional<ReferralPriority> ofRf1(String value) {
+        return switch (value.trim().toUpperCase(Locale.ROOT)) {
+            case "", "R" -> Optional.of(ROUTINE);
+            case "S", "A" -> Optional.of(URGENT);
+            default -> Optional.empty();
+        };
+    }
 }

@@ -12,33 +12,38 @@ import org.hl7.fhir.r4.model.Reference;
  */
 record ReferralProvider(String odsCode, String name) {
 
-  static ReferralProvider read(ReferralMessage message, String role, String what) throws Hl7MappingException {
-    SegmentView prd = message.all("PRD").stream()
-        .filter(s -> role.equals(s.get(1, 1).toUpperCase(Locale.ROOT)))
-        .findFirst()
-        .orElseThrow(() -> message.error(Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR, Hl7ErrorLocation.segment("PRD"),
-            "no PRD with role " + role + " (" + what + ")"));
-    for (int rep = 1; rep <= prd.repetitions(7); rep++) {
-      if ("ODS".equalsIgnoreCase(prd.get(7, rep, 2)) && !prd.get(7, rep, 1).isEmpty()) {
-        return new ReferralProvider(prd.get(7, rep, 1).toUpperCase(Locale.ROOT), prd.get(4, 1, 4));
-      }
+    static ReferralProvider read(ReferralMessage message, String role, String what) throws Hl7MappingException {
+        SegmentView prd = message.all("PRD").stream()
+                .filter(s -> role.equals(s.get(1, 1).toUpperCase(Locale.ROOT)))
+                .findFirst()
+                .orElseThrow(() -> message.error(
+                        Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR,
+                        Hl7ErrorLocation.segment("PRD"),
+                        "no PRD with role " + role + " (" + what + ")"));
+        for (int rep = 1; rep <= prd.repetitions(7); rep++) {
+            if ("ODS".equalsIgnoreCase(prd.get(7, rep, 2))
+                    && !prd.get(7, rep, 1).isEmpty()) {
+                return new ReferralProvider(prd.get(7, rep, 1).toUpperCase(Locale.ROOT), prd.get(4, 1, 4));
+            }
+        }
+        throw message.error(
+                Hl7ErrorCode.REQUIRED_FIELD_MISSING,
+                prd.at(7, 1, 1),
+                "PRD-7 of the " + what + " (role " + role + ") has no identifier of type ODS");
     }
-    throw message.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, prd.at(7, 1, 1),
-        "PRD-7 of the " + what + " (role " + role + ") has no identifier of type ODS");
-  }
 
-  /** Adds the organisation as a conditional create; returns a reference carrying its ODS identifier. */
-  Reference addTo(TransactionBuilder transaction) {
-    Organization organization = new Organization();
-    organization.addIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, odsCode));
-    if (!name.isEmpty()) {
-      organization.setName(name);
+    /** Adds the organisation as a conditional create; returns a reference carrying its ODS identifier. */
+    Reference addTo(TransactionBuilder transaction) {
+        Organization organization = new Organization();
+        organization.addIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, odsCode));
+        if (!name.isEmpty()) {
+            organization.setName(name);
+        }
+        Reference reference = transaction.createIfAbsent(organization, LinkwellSystems.ODS_ORGANIZATION, odsCode);
+        reference.setIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, odsCode));
+        if (!name.isEmpty()) {
+            reference.setDisplay(name);
+        }
+        return reference;
     }
-    Reference reference = transaction.createIfAbsent(organization, LinkwellSystems.ODS_ORGANIZATION, odsCode);
-    reference.setIdentifier(TransactionBuilder.identifier(LinkwellSystems.ODS_ORGANIZATION, odsCode));
-    if (!name.isEmpty()) {
-      reference.setDisplay(name);
-    }
-    return reference;
-  }
 }

@@ -17,48 +17,51 @@ import org.hl7.fhir.r4.model.Resource;
  */
 final class CaseTransaction {
 
-  private final Map<String, Bundle.BundleEntryComponent> entries = new LinkedHashMap<>();
+    private final Map<String, Bundle.BundleEntryComponent> entries = new LinkedHashMap<>();
 
-  /** The event owns this resource: PUT by identifier, replacing it whole. */
-  Reference put(Resource resource, Identifier identifier) {
-    Bundle.BundleEntryComponent entry = entry(resource, identifier);
-    entry.getRequest().setMethod(Bundle.HTTPVerb.PUT)
-        .setUrl(resource.fhirType() + "?identifier=" + query(identifier));
-    return new Reference(entry.getFullUrl());
-  }
-
-  /** A placeholder or shared resource: POST unless one with the identifier exists. */
-  Reference createIfAbsent(Resource resource, Identifier identifier) {
-    String fullUrl = fullUrl(resource.fhirType(), identifier);
-    if (entries.containsKey(fullUrl)) {
-      return new Reference(fullUrl);
+    /** The event owns this resource: PUT by identifier, replacing it whole. */
+    Reference put(Resource resource, Identifier identifier) {
+        Bundle.BundleEntryComponent entry = entry(resource, identifier);
+        entry.getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT)
+                .setUrl(resource.fhirType() + "?identifier=" + query(identifier));
+        return new Reference(entry.getFullUrl());
     }
-    Bundle.BundleEntryComponent entry = entry(resource, identifier);
-    entry.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl(resource.fhirType())
-        .setIfNoneExist("identifier=" + query(identifier));
-    return new Reference(entry.getFullUrl());
-  }
 
-  Bundle build(Bundle bundle) {
-    bundle.setType(Bundle.BundleType.TRANSACTION);
-    entries.values().forEach(bundle::addEntry);
-    return bundle;
-  }
+    /** A placeholder or shared resource: POST unless one with the identifier exists. */
+    Reference createIfAbsent(Resource resource, Identifier identifier) {
+        String fullUrl = fullUrl(resource.fhirType(), identifier);
+        if (entries.containsKey(fullUrl)) {
+            return new Reference(fullUrl);
+        }
+        Bundle.BundleEntryComponent entry = entry(resource, identifier);
+        entry.getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl(resource.fhirType())
+                .setIfNoneExist("identifier=" + query(identifier));
+        return new Reference(entry.getFullUrl());
+    }
 
-  static String fullUrl(String type, Identifier identifier) {
-    String name = type + "|" + identifier.getSystem() + "|" + identifier.getValue();
-    return "urn:uuid:" + UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
-  }
+    Bundle build(Bundle bundle) {
+        bundle.setType(Bundle.BundleType.TRANSACTION);
+        entries.values().forEach(bundle::addEntry);
+        return bundle;
+    }
 
-  private Bundle.BundleEntryComponent entry(Resource resource, Identifier identifier) {
-    Bundle.BundleEntryComponent entry = new Bundle.BundleEntryComponent();
-    entry.setFullUrl(fullUrl(resource.fhirType(), identifier));
-    entry.setResource(resource);
-    entries.put(entry.getFullUrl(), entry);
-    return entry;
-  }
+    static String fullUrl(String type, Identifier identifier) {
+        String name = type + "|" + identifier.getSystem() + "|" + identifier.getValue();
+        return "urn:uuid:" + UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
+    }
 
-  private static String query(Identifier identifier) {
-    return identifier.getSystem() + "|" + URLEncoder.encode(identifier.getValue(), StandardCharsets.UTF_8);
-  }
+    private Bundle.BundleEntryComponent entry(Resource resource, Identifier identifier) {
+        Bundle.BundleEntryComponent entry = new Bundle.BundleEntryComponent();
+        entry.setFullUrl(fullUrl(resource.fhirType(), identifier));
+        entry.setResource(resource);
+        entries.put(entry.getFullUrl(), entry);
+        return entry;
+    }
+
+    private static String query(Identifier identifier) {
+        return identifier.getSystem() + "|" + URLEncoder.encode(identifier.getValue(), StandardCharsets.UTF_8);
+    }
 }

@@ -23,338 +23,427 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Properties of the mapping that the golden files show only by example. */
 class AdtMapperBehaviourTest {
 
-  private final AdtMapper mapper = new AdtMapper(AdtFixtures.config());
+    private final AdtMapper mapper = new AdtMapper(AdtFixtures.config());
 
-  private static <T> List<T> resources(Bundle bundle, Class<T> type) {
-    return bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
-        .filter(type::isInstance).map(type::cast).toList();
-  }
-
-  private static Bundle.BundleEntryComponent entryOf(Bundle bundle, String type) {
-    return bundle.getEntry().stream().filter(e -> e.getResource().fhirType().equals(type)).findFirst().orElseThrow();
-  }
-
-  static List<String> messages() throws Exception {
-    return AdtGoldenFileTest.messages().toList();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("messages")
-  void everyEntryIsConditionalAndEveryInternalReferenceResolves(String name) throws Exception {
-    Bundle bundle = AdtFixtures.map(name);
-    Set<String> fullUrls = new HashSet<>();
-    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-      assertThat(entry.getFullUrl()).startsWith("urn:uuid:");
-      assertThat(fullUrls.add(entry.getFullUrl())).as("unique fullUrl").isTrue();
-      Bundle.BundleEntryRequestComponent request = entry.getRequest();
-      if (request.getMethod() == Bundle.HTTPVerb.PUT) {
-        assertThat(request.getUrl()).startsWith(entry.getResource().fhirType() + "?identifier=");
-      } else {
-        assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
-        assertThat(request.getIfNoneExist()).startsWith("identifier=");
-      }
+    private static <T> List<T> resources(Bundle bundle, Class<T> type) {
+        return bundle.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(type::isInstance)
+                .map(type::cast)
+                .toList();
     }
-    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-      for (Reference reference : references(entry.getResource())) {
-        if (reference.hasReference()) {
-          assertThat(fullUrls).as("reference target in bundle").contains(reference.getReference());
-        } else {
-          assertThat(reference.hasDisplay() || reference.hasIdentifier()).isTrue();
+
+    private static Bundle.BundleEntryComponent entryOf(Bundle bundle, String type) {
+        return bundle.getEntry().stream()
+                .filter(e -> e.getResource().fhirType().equals(type))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    static List<String> messages() throws Exception {
+        return AdtGoldenFileTest.messages().toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("messages")
+    void everyEntryIsConditionalAndEveryInternalReferenceResolves(String name) throws Exception {
+        Bundle bundle = AdtFixtures.map(name);
+        Set<String> fullUrls = new HashSet<>();
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            assertThat(entry.getFullUrl()).startsWith("urn:uuid:");
+            assertThat(fullUrls.add(entry.getFullUrl())).as("unique fullUrl").isTrue();
+            Bundle.BundleEntryRequestComponent request = entry.getRequest();
+            if (request.getMethod() == Bundle.HTTPVerb.PUT) {
+                assertThat(request.getUrl()).startsWith(entry.getResource().fhirType() + "?identifier=");
+            } else {
+                assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
+                assertThat(request.getIfNoneExist()).startsWith("identifier=");
+            }
         }
-      }
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            for (Reference reference : references(entry.getResource())) {
+                if (reference.hasReference()) {
+                    assertThat(fullUrls).as("reference target in bundle").contains(reference.getReference());
+                } else {
+                    assertThat(reference.hasDisplay() || reference.hasIdentifier())
+                            .isTrue();
+                }
+            }
+        }
     }
-  }
 
-  private static List<Reference> references(Base base) {
-    List<Reference> found = new java.util.ArrayList<>();
-    base.children().forEach(property -> property.getValues().forEach(value -> {
-      if (value instanceof Reference reference) {
-        found.add(reference);
-      }
-      found.addAll(references(value));
-    }));
-    return found;
-  }
-
-  @Test
-  void updateAfterDischargeTargetsTheSameEncounterAndPatient() throws Exception {
-    Bundle discharge = AdtFixtures.map("adt-a03-v251-pathway1");
-    Bundle update = AdtFixtures.map("adt-a08-v231-update");
-    for (String type : List.of("Patient", "Encounter")) {
-      assertThat(entryOf(update, type).getRequest().getUrl()).isEqualTo(entryOf(discharge, type).getRequest().getUrl());
-      assertThat(entryOf(update, type).getFullUrl()).isEqualTo(entryOf(discharge, type).getFullUrl());
+    private static List<Reference> references(Base base) {
+        List<Reference> found = new java.util.ArrayList<>();
+        base.children().forEach(property -> property.getValues().forEach(value -> {
+            if (value instanceof Reference reference) {
+                found.add(reference);
+            }
+            found.addAll(references(value));
+        }));
+        return found;
     }
-  }
 
-  @Test
-  void cancelDischargeReopensTheEncounterAndRevokesTheReferral() throws Exception {
-    Bundle cancel = AdtFixtures.map("adt-a13-v251-cancel-discharge");
-    Encounter encounter = resources(cancel, Encounter.class).get(0);
-    assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.INPROGRESS);
-    assertThat(encounter.getPeriod().hasEnd()).isFalse();
-    assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
-    ServiceRequest revoked = resources(cancel, ServiceRequest.class).get(0);
-    assertThat(revoked.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.REVOKED);
-    Bundle discharge = AdtFixtures.map("adt-a03-v251-pathway1");
-    assertThat(entryOf(cancel, "ServiceRequest").getRequest().getUrl())
-        .isEqualTo(entryOf(discharge, "ServiceRequest").getRequest().getUrl());
-  }
+    @Test
+    void updateAfterDischargeTargetsTheSameEncounterAndPatient() throws Exception {
+        Bundle discharge = AdtFixtures.map("adt-a03-v251-pathway1");
+        Bundle update = AdtFixtures.map("adt-a08-v231-update");
+        for (String type : List.of("Patient", "Encounter")) {
+            assertThat(entryOf(update, type).getRequest().getUrl())
+                    .isEqualTo(entryOf(discharge, type).getRequest().getUrl());
+            assertThat(entryOf(update, type).getFullUrl())
+                    .isEqualTo(entryOf(discharge, type).getFullUrl());
+        }
+    }
 
-  @Test
-  void cancelAdmitMarksTheEncounterEnteredInError() throws Exception {
-    Encounter encounter = resources(AdtFixtures.map("adt-a11-v24-cancel-admit"), Encounter.class).get(0);
-    assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.ENTEREDINERROR);
-  }
+    @Test
+    void cancelDischargeReopensTheEncounterAndRevokesTheReferral() throws Exception {
+        Bundle cancel = AdtFixtures.map("adt-a13-v251-cancel-discharge");
+        Encounter encounter = resources(cancel, Encounter.class).get(0);
+        assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.INPROGRESS);
+        assertThat(encounter.getPeriod().hasEnd()).isFalse();
+        assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
+        ServiceRequest revoked = resources(cancel, ServiceRequest.class).get(0);
+        assertThat(revoked.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.REVOKED);
+        Bundle discharge = AdtFixtures.map("adt-a03-v251-pathway1");
+        assertThat(entryOf(cancel, "ServiceRequest").getRequest().getUrl())
+                .isEqualTo(entryOf(discharge, "ServiceRequest").getRequest().getUrl());
+    }
 
-  @Test
-  void mergeLinksBothPatients() throws Exception {
-    List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge-nhs-number"), Patient.class);
-    Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
-    Patient surviving = patients.stream().filter(Patient::getActive).findFirst().orElseThrow();
-    assertThat(surviving.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACES);
-    assertThat(old.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACEDBY);
-    assertThat(old.getIdentifierFirstRep().getValue()).isEqualTo("9990000069");
-    // MRG-7, the prior name, names the replaced record.
-    assertThat(old.getNameFirstRep().getGivenAsSingleString()).isEqualTo("TOBY");
-  }
+    @Test
+    void cancelAdmitMarksTheEncounterEnteredInError() throws Exception {
+        Encounter encounter = resources(AdtFixtures.map("adt-a11-v24-cancel-admit"), Encounter.class)
+                .get(0);
+        assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.ENTEREDINERROR);
+    }
 
-  @Test
-  void replacedRecordWithoutPriorNameTakesTheSurvivingName() throws Exception {
-    String text = MessageText.of("adt-a40-v25-merge-nhs-number").field("MRG", 7, "").text();
-    List<Patient> patients = resources(mapper.map(text, AdtFixtures.context("b")), Patient.class);
-    Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
-    assertThat(old.getNameFirstRep().getGivenAsSingleString()).isEqualTo("TOBI");
-  }
+    @Test
+    void mergeLinksBothPatients() throws Exception {
+        List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge-nhs-number"), Patient.class);
+        Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
+        Patient surviving =
+                patients.stream().filter(Patient::getActive).findFirst().orElseThrow();
+        assertThat(surviving.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACES);
+        assertThat(old.getLinkFirstRep().getType()).isEqualTo(Patient.LinkType.REPLACEDBY);
+        assertThat(old.getIdentifierFirstRep().getValue()).isEqualTo("9990000069");
+        // MRG-7, the prior name, names the replaced record.
+        assertThat(old.getNameFirstRep().getGivenAsSingleString()).isEqualTo("TOBY");
+    }
 
-  @Test
-  void mergeOfAPriorHospitalNumberOnlyKeepsItOnTheSurvivingRecord() throws Exception {
-    // Without an NHS number the prior identity cannot be a stored Patient of its own.
-    List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge"), Patient.class);
-    assertThat(patients).hasSize(1);
-    assertThat(patients.get(0).getIdentifier()).anySatisfy(i -> {
-      assertThat(i.getValue()).isEqualTo("H4000099");
-      assertThat(i.getUse()).isEqualTo(org.hl7.fhir.r4.model.Identifier.IdentifierUse.OLD);
-    });
-    assertThat(patients.get(0).hasLink()).isFalse();
-    // When patients without NHS numbers are allowed, the prior hospital number is a record to replace.
-    AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .allowPatientsWithoutNhsNumber(true).build());
-    List<Patient> two = resources(allowing.map(AdtFixtures.golden("adt-a40-v25-merge"), AdtFixtures.context("b")),
-        Patient.class);
-    assertThat(two).hasSize(2).anySatisfy(p -> assertThat(p.getActive()).isFalse());
-  }
+    @Test
+    void replacedRecordWithoutPriorNameTakesTheSurvivingName() throws Exception {
+        String text = MessageText.of("adt-a40-v25-merge-nhs-number")
+                .field("MRG", 7, "")
+                .text();
+        List<Patient> patients = resources(mapper.map(text, AdtFixtures.context("b")), Patient.class);
+        Patient old = patients.stream().filter(p -> !p.getActive()).findFirst().orElseThrow();
+        assertThat(old.getNameFirstRep().getGivenAsSingleString()).isEqualTo("TOBI");
+    }
 
-  @Test
-  void patientsWithoutNhsNumberMapOnlyWhenAllowed() throws Exception {
-    AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .allowPatientsWithoutNhsNumber(true).build());
-    Bundle bundle = allowing.map(AdtFixtures.rejected("adt-a01-v23-no-nhs-number"), AdtFixtures.context("b"));
-    Patient patient = resources(bundle, Patient.class).get(0);
-    assertThat(patient.getIdentifier()).extracting(i -> i.getSystem())
-        .containsExactly(LinkwellSystems.HOSPITAL_NUMBER + "RWELL");
-    assertThat(entryOf(bundle, "Patient").getRequest().getUrl())
-        .isEqualTo("Patient?identifier=" + LinkwellSystems.HOSPITAL_NUMBER + "RWELL|H5000005");
-  }
-
-  @Test
-  void dischargeDispositionIsThePathway() throws Exception {
-    Encounter encounter = resources(AdtFixtures.map("adt-a03-v25-pathway3"), Encounter.class).get(0);
-    assertThat(encounter.getHospitalization().getDischargeDisposition().getCoding())
-        .singleElement().satisfies(c -> {
-          assertThat(c.getSystem()).isEqualTo(DischargePathway.SYSTEM);
-          assertThat(c.getCode()).isEqualTo("pathway-3");
+    @Test
+    void mergeOfAPriorHospitalNumberOnlyKeepsItOnTheSurvivingRecord() throws Exception {
+        // Without an NHS number the prior identity cannot be a stored Patient of its own.
+        List<Patient> patients = resources(AdtFixtures.map("adt-a40-v25-merge"), Patient.class);
+        assertThat(patients).hasSize(1);
+        assertThat(patients.get(0).getIdentifier()).anySatisfy(i -> {
+            assertThat(i.getValue()).isEqualTo("H4000099");
+            assertThat(i.getUse()).isEqualTo(org.hl7.fhir.r4.model.Identifier.IdentifierUse.OLD);
         });
-  }
-
-  @Test
-  void dischargeWithoutPathwayTakesTheConfiguredDefault() throws Exception {
-    AdtMapper withDefault = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .defaultDischargePathway(DischargePathway.PATHWAY_1).build());
-    String text = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
-    Bundle bundle = withDefault.map(text, AdtFixtures.context("b"));
-    Encounter encounter = resources(bundle, Encounter.class).get(0);
-    assertThat(encounter.getHospitalization().getDischargeDisposition().getCodingFirstRep().getCode())
-        .isEqualTo("pathway-1");
-    assertThat(resources(bundle, ServiceRequest.class)).singleElement()
-        .satisfies(r -> assertThat(r.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("pathway-1"));
-  }
-
-  @Test
-  void referralIsRoutineAndAuthoredWhenTheMessageWasSent() throws Exception {
-    for (String name : List.of("adt-a03-v251-pathway1", "adt-a13-v251-cancel-discharge")) {
-      ServiceRequest request = resources(AdtFixtures.map(name), ServiceRequest.class).get(0);
-      assertThat(request.getPriority()).isEqualTo(ServiceRequest.ServiceRequestPriority.ROUTINE);
-      assertThat(request.hasAuthoredOn()).isTrue();
+        assertThat(patients.get(0).hasLink()).isFalse();
+        // When patients without NHS numbers are allowed, the prior hospital number is a record to replace.
+        AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .allowPatientsWithoutNhsNumber(true)
+                .build());
+        List<Patient> two = resources(
+                allowing.map(AdtFixtures.golden("adt-a40-v25-merge"), AdtFixtures.context("b")), Patient.class);
+        assertThat(two).hasSize(2).anySatisfy(p -> assertThat(p.getActive()).isFalse());
     }
-    ServiceRequest request = resources(AdtFixtures.map("adt-a03-v251-pathway1"), ServiceRequest.class).get(0);
-    assertThat(request.getAuthoredOnElement().getValueAsString()).isEqualTo("2026-11-24T15:00:00+00:00");
-  }
 
-  @Test
-  void admitWithoutAdmitTimeStartsAtTheEventTime() throws Exception {
-    String text = MessageText.of("adt-a01-v251-admit").field("PV1", 44, "").field("EVN", 6, "202611200815").text();
-    Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class).get(0);
-    assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2026-11-20T08:15:00+00:00");
-  }
-
-  @Test
-  void admitSourceCodesGoToTheTableTheyBelongTo() {
-    assertThat(EncounterMapping.admitSource("19").getCodingFirstRep().getSystem())
-        .isEqualTo(EncounterMapping.UK_SOURCE_OF_ADMISSION);
-    assertThat(EncounterMapping.admitSource("7").getCodingFirstRep().getSystem())
-        .isEqualTo(EncounterMapping.ADMIT_SOURCE_TABLE);
-    assertThat(EncounterMapping.admitSource("GP REFERRAL").getText()).isEqualTo("GP REFERRAL");
-    assertThat(EncounterMapping.admitSource("GP REFERRAL").hasCoding()).isFalse();
-    assertThat(EncounterMapping.admitSource("")).isNull();
-  }
-
-  @Test
-  void pathwayZeroNeedsNoReferral() throws Exception {
-    assertThat(resources(AdtFixtures.map("adt-a03-v23-pathway0"), ServiceRequest.class)).isEmpty();
-  }
-
-  @Test
-  void pathwayThreeReferralGoesToTheCareTeamWithThePathway() throws Exception {
-    ServiceRequest request = resources(AdtFixtures.map("adt-a03-v25-pathway3"), ServiceRequest.class).get(0);
-    assertThat(request.getPerformerFirstRep().getIdentifier().getValue()).isEqualTo(AdtFixtures.CARE_TEAM_ODS);
-    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getSystem()).isEqualTo(DischargePathway.SYSTEM);
-    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("pathway-3");
-    assertThat(request.getNoteFirstRep().getText())
-        .contains("Discharge date: 2026-11-25T10:30:00+00:00")
-        .contains("Current location: BEECH HOUSE CARE HOME")
-        .contains("Care provider: DR CLARE OKAFOR, RWELL")
-        .contains("Significant risk incidents in hospital: none recorded");
-  }
-
-  @Test
-  void pathwayCanBeReadFromDischargeDispositionInstead() throws Exception {
-    AdtMappingConfig config = AdtMappingConfig.builder()
-        .careTeam("X26CMT", null)
-        .pathwayField("PV1-36")
-        .pathwayValues(Map.of("19", DischargePathway.PATHWAY_0, "54", DischargePathway.PATHWAY_3))
-        .build();
-    AdtMapper byDisposition = new AdtMapper(config);
-    // Without the Z-segment: the pathway comes from PV1-36 alone.
-    String careHome = MessageText.of("adt-a03-v25-pathway3").without("ZDS").text();
-    ServiceRequest request = resources(byDisposition.map(careHome, AdtFixtures.context("b")), ServiceRequest.class).get(0);
-    assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode()).isEqualTo("pathway-3");
-    String home = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
-    assertThat(resources(byDisposition.map(home, AdtFixtures.context("b")), ServiceRequest.class)).isEmpty();
-  }
-
-  @Test
-  void followUpPathwaysAreConfigurable() throws Exception {
-    AdtMapper onlyCareHomes = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .followUpPathways(EnumSet.of(DischargePathway.PATHWAY_3)).build());
-    String pathway1 = AdtFixtures.golden("adt-a03-v251-pathway1");
-    assertThat(resources(onlyCareHomes.map(pathway1, AdtFixtures.context("b")), ServiceRequest.class)).isEmpty();
-    String pathway3 = AdtFixtures.golden("adt-a03-v25-pathway3");
-    assertThat(resources(onlyCareHomes.map(pathway3, AdtFixtures.context("b")), ServiceRequest.class)).hasSize(1);
-  }
-
-  @Test
-  void unknownPathwayValuesCanBeIgnored() throws Exception {
-    // Ignored means treated as no pathway: the configured default applies, and without one the
-    // discharge is rejected, because a finished encounter must carry a pathway.
-    AdtMapper lenient = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .rejectUnknownPathwayValues(false).defaultDischargePathway(DischargePathway.PATHWAY_0).build());
-    String text = MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "9").text();
-    Bundle bundle = lenient.map(text, AdtFixtures.context("b"));
-    assertThat(resources(bundle, ServiceRequest.class)).isEmpty();
-    assertThat(resources(bundle, Encounter.class)).singleElement().satisfies(e -> assertThat(
-        e.getHospitalization().getDischargeDisposition().getCodingFirstRep().getCode()).isEqualTo("pathway-0"));
-    AdtMapper lenientWithoutDefault = new AdtMapper(AdtMappingConfig.builder().careTeam("X26CMT", null)
-        .rejectUnknownPathwayValues(false).build());
-    assertThatThrownBy(() -> lenientWithoutDefault.map(text, AdtFixtures.context("b")))
-        .isInstanceOfSatisfying(Hl7MappingException.class,
-            e -> assertThat(e.errorCode()).isEqualTo(Hl7ErrorCode.REQUIRED_FIELD_MISSING));
-  }
-
-  @Test
-  void onlyConfiguredRelationshipsAreFlaggedAsCarers() throws Exception {
-    String spouse = MessageText.of("adt-a01-v251-admit").replace("CGV^Care giver^HL70063", "SPO^Spouse^HL70063").text();
-    RelatedPerson person = resources(mapper.map(spouse, AdtFixtures.context("b")), RelatedPerson.class).get(0);
-    assertThat(person.getRelationship()).flatExtracting(c -> c.getCoding()).extracting(c -> c.getCode())
-        .contains("SPO").doesNotContain(ContactMapping.CAREGIVER_SNOMED);
-    RelatedPerson carer = resources(AdtFixtures.map("adt-a01-v251-admit"), RelatedPerson.class).get(0);
-    assertThat(carer.getRelationship()).flatExtracting(c -> c.getCoding()).extracting(c -> c.getCode())
-        .contains(ContactMapping.CAREGIVER_SNOMED);
-  }
-
-  @Test
-  void latin1DeclaredInMsh18IsDecodedAsLatin1() throws Exception {
-    String text = MessageText.of("adt-a01-v251-admit").field("MSH", 18, "8859/1")
-        .replace("MARGARET", "MARGAR\u00c9T").text();
-    Bundle bundle = mapper.map(text.getBytes(StandardCharsets.ISO_8859_1), AdtFixtures.context("b"));
-    assertThat(resources(bundle, Patient.class).get(0).getNameFirstRep().getGiven().get(0).getValue())
-        .isEqualTo("MARGAR\u00c9T");
-  }
-
-  @Test
-  void utf8WithByteOrderMarkAndLineFeedsIsAccepted() throws Exception {
-    String text = "\uFEFF" + AdtFixtures.golden("adt-a01-v251-admit").replace("MARGARET", "MARGAR\u00c9T");
-    Bundle bundle = mapper.map(text.getBytes(StandardCharsets.UTF_8), AdtFixtures.context("b"));
-    assertThat(resources(bundle, Patient.class).get(0).getNameFirstRep().getGiven().get(0).getValue())
-        .isEqualTo("MARGAR\u00c9T");
-  }
-
-  @Test
-  void inspectReadsTheHeaderWithoutPatientData() throws Exception {
-    AdtMessageHeader header = mapper.inspect(AdtFixtures.golden("adt-a03-v251-pathway1"));
-    assertThat(header.messageType()).isEqualTo("ADT");
-    assertThat(header.triggerEvent()).isEqualTo(AdtEvent.A03);
-    assertThat(header.controlId()).isEqualTo("MSG-A03-0003");
-    assertThat(header.sendingApplication()).isEqualTo("PAS");
-    assertThat(header.sendingFacility()).isEqualTo("RWELL");
-    assertThat(header.version()).isEqualTo("2.5.1");
-  }
-
-  @Test
-  void unknownZSegmentsAreTolerated() throws Exception {
-    String text = MessageText.of("adt-a01-v251-admit").append("ZXY|1|anything^at^all").text();
-    assertThat(AdtFixtures.json(mapper.map(text, AdtFixtures.context("bundle-adt-a01-v251-admit"))))
-        .isEqualTo(AdtFixtures.json(AdtFixtures.map("adt-a01-v251-admit")));
-  }
-
-  @Test
-  void theCachingClassFactoryAnswersAsTheCanonicalOneDoes() throws Exception {
-    AdtMessage.CachingModelClassFactory factory = new AdtMessage.CachingModelClassFactory("2.5.1");
-    for (int i = 0; i < 2; i++) {
-      // Every version reads through the v2.5.1 model; an unknown Z-segment has no class (HAPI makes it generic).
-      assertThat(factory.getSegmentClass("PID", "2.3")).isEqualTo(ca.uhn.hl7v2.model.v251.segment.PID.class);
-      assertThat(factory.getSegmentClass("ZDS", "2.5.1")).isNull();
-      assertThat(factory.getTypeClass("CX", "2.4")).isEqualTo(ca.uhn.hl7v2.model.v251.datatype.CX.class);
+    @Test
+    void patientsWithoutNhsNumberMapOnlyWhenAllowed() throws Exception {
+        AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .allowPatientsWithoutNhsNumber(true)
+                .build());
+        Bundle bundle = allowing.map(AdtFixtures.rejected("adt-a01-v23-no-nhs-number"), AdtFixtures.context("b"));
+        Patient patient = resources(bundle, Patient.class).get(0);
+        assertThat(patient.getIdentifier())
+                .extracting(i -> i.getSystem())
+                .containsExactly(LinkwellSystems.HOSPITAL_NUMBER + "RWELL");
+        assertThat(entryOf(bundle, "Patient").getRequest().getUrl())
+                .isEqualTo("Patient?identifier=" + LinkwellSystems.HOSPITAL_NUMBER + "RWELL|H5000005");
     }
-  }
 
-  @Test
-  void configurationNeedsACareTeamAndAWellFormedField() {
-    assertThatThrownBy(() -> AdtMappingConfig.builder().build()).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> AdtMappingConfig.builder().pathwayField("PV1.36")).isInstanceOf(IllegalArgumentException.class);
-    assertThat(FieldLocator.parse("PV1-37.1")).isEqualTo(new FieldLocator("PV1", 37, 1));
-  }
+    @Test
+    void dischargeDispositionIsThePathway() throws Exception {
+        Encounter encounter = resources(AdtFixtures.map("adt-a03-v25-pathway3"), Encounter.class)
+                .get(0);
+        assertThat(encounter.getHospitalization().getDischargeDisposition().getCoding())
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.getSystem()).isEqualTo(DischargePathway.SYSTEM);
+                    assertThat(c.getCode()).isEqualTo("pathway-3");
+                });
+    }
 
-  @Test
-  void updateWithoutAVisitOnlyTouchesThePatient() throws Exception {
-    String text = MessageText.of("adt-a08-v231-update").without("PV1").without("AL1").text();
-    Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
-    assertThat(bundle.getEntry()).extracting(e -> e.getResource().fhirType())
-        .containsExactly("Organization", "Patient");
-  }
+    @Test
+    void dischargeWithoutPathwayTakesTheConfiguredDefault() throws Exception {
+        AdtMapper withDefault = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .defaultDischargePathway(DischargePathway.PATHWAY_1)
+                .build());
+        String text = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
+        Bundle bundle = withDefault.map(text, AdtFixtures.context("b"));
+        Encounter encounter = resources(bundle, Encounter.class).get(0);
+        assertThat(encounter
+                        .getHospitalization()
+                        .getDischargeDisposition()
+                        .getCodingFirstRep()
+                        .getCode())
+                .isEqualTo("pathway-1");
+        assertThat(resources(bundle, ServiceRequest.class)).singleElement().satisfies(r -> assertThat(
+                        r.getOrderDetailFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("pathway-1"));
+    }
 
-  @Test
-  void dischargeWithoutDischargeTimeEndsAtTheEventTime() throws Exception {
-    String text = MessageText.of("adt-a03-v251-pathway1").field("PV1", 45, "").field("EVN", 6, "202611241415").text();
-    Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class).get(0);
-    assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2026-11-24T14:15:00+00:00");
-  }
+    @Test
+    void referralIsRoutineAndAuthoredWhenTheMessageWasSent() throws Exception {
+        for (String name : List.of("adt-a03-v251-pathway1", "adt-a13-v251-cancel-discharge")) {
+            ServiceRequest request =
+                    resources(AdtFixtures.map(name), ServiceRequest.class).get(0);
+            assertThat(request.getPriority()).isEqualTo(ServiceRequest.ServiceRequestPriority.ROUTINE);
+            assertThat(request.hasAuthoredOn()).isTrue();
+        }
+        ServiceRequest request = resources(AdtFixtures.map("adt-a03-v251-pathway1"), ServiceRequest.class)
+                .get(0);
+        assertThat(request.getAuthoredOnElement().getValueAsString()).isEqualTo("2026-11-24T15:00:00+00:00");
+    }
 
-  @Test
-  void aMergeOfTwoHospitalNumbersOfOneNhsNumberKeepsOneRecord() throws Exception {
-    String text = MessageText.of("adt-a40-v25-merge").field("MRG", 1, "9990000042^^^NHS^NH~H4000099^^^RWELL^MR").text();
-    List<Patient> patients = resources(mapper.map(text, AdtFixtures.context("b")), Patient.class);
-    assertThat(patients).hasSize(1);
-    assertThat(patients.get(0).getIdentifier()).extracting(i -> i.getValue()).contains("H4000004", "H4000099");
-    assertThat(patients.get(0).hasLink()).isFalse();
-  }
+    @Test
+    void admitWithoutAdmitTimeStartsAtTheEventTime() throws Exception {
+        String text = MessageText.of("adt-a01-v251-admit")
+                .field("PV1", 44, "")
+                .field("EVN", 6, "202611200815")
+                .text();
+        Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class)
+                .get(0);
+        assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2026-11-20T08:15:00+00:00");
+    }
+
+    @Test
+    void admitSourceCodesGoToTheTableTheyBelongTo() {
+        assertThat(EncounterMapping.admitSource("19").getCodingFirstRep().getSystem())
+                .isEqualTo(EncounterMapping.UK_SOURCE_OF_ADMISSION);
+        assertThat(EncounterMapping.admitSource("7").getCodingFirstRep().getSystem())
+                .isEqualTo(EncounterMapping.ADMIT_SOURCE_TABLE);
+        assertThat(EncounterMapping.admitSource("GP REFERRAL").getText()).isEqualTo("GP REFERRAL");
+        assertThat(EncounterMapping.admitSource("GP REFERRAL").hasCoding()).isFalse();
+        assertThat(EncounterMapping.admitSource("")).isNull();
+    }
+
+    @Test
+    void pathwayZeroNeedsNoReferral() throws Exception {
+        assertThat(resources(AdtFixtures.map("adt-a03-v23-pathway0"), ServiceRequest.class))
+                .isEmpty();
+    }
+
+    @Test
+    void pathwayThreeReferralGoesToTheCareTeamWithThePathway() throws Exception {
+        ServiceRequest request = resources(AdtFixtures.map("adt-a03-v25-pathway3"), ServiceRequest.class)
+                .get(0);
+        assertThat(request.getPerformerFirstRep().getIdentifier().getValue()).isEqualTo(AdtFixtures.CARE_TEAM_ODS);
+        assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getSystem())
+                .isEqualTo(DischargePathway.SYSTEM);
+        assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("pathway-3");
+        assertThat(request.getNoteFirstRep().getText())
+                .contains("Discharge date: 2026-11-25T10:30:00+00:00")
+                .contains("Current location: BEECH HOUSE CARE HOME")
+                .contains("Care provider: DR CLARE OKAFOR, RWELL")
+                .contains("Significant risk incidents in hospital: none recorded");
+    }
+
+    @Test
+    void pathwayCanBeReadFromDischargeDispositionInstead() throws Exception {
+        AdtMappingConfig config = AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .pathwayField("PV1-36")
+                .pathwayValues(Map.of("19", DischargePathway.PATHWAY_0, "54", DischargePathway.PATHWAY_3))
+                .build();
+        AdtMapper byDisposition = new AdtMapper(config);
+        // Without the Z-segment: the pathway comes from PV1-36 alone.
+        String careHome = MessageText.of("adt-a03-v25-pathway3").without("ZDS").text();
+        ServiceRequest request = resources(byDisposition.map(careHome, AdtFixtures.context("b")), ServiceRequest.class)
+                .get(0);
+        assertThat(request.getOrderDetailFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("pathway-3");
+        String home = MessageText.of("adt-a03-v23-pathway0").without("ZDS").text();
+        assertThat(resources(byDisposition.map(home, AdtFixtures.context("b")), ServiceRequest.class))
+                .isEmpty();
+    }
+
+    @Test
+    void followUpPathwaysAreConfigurable() throws Exception {
+        AdtMapper onlyCareHomes = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .followUpPathways(EnumSet.of(DischargePathway.PATHWAY_3))
+                .build());
+        String pathway1 = AdtFixtures.golden("adt-a03-v251-pathway1");
+        assertThat(resources(onlyCareHomes.map(pathway1, AdtFixtures.context("b")), ServiceRequest.class))
+                .isEmpty();
+        String pathway3 = AdtFixtures.golden("adt-a03-v25-pathway3");
+        assertThat(resources(onlyCareHomes.map(pathway3, AdtFixtures.context("b")), ServiceRequest.class))
+                .hasSize(1);
+    }
+
+    @Test
+    void unknownPathwayValuesCanBeIgnored() throws Exception {
+        // Ignored means treated as no pathway: the configured default applies, and without one the
+        // discharge is rejected, because a finished encounter must carry a pathway.
+        AdtMapper lenient = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .rejectUnknownPathwayValues(false)
+                .defaultDischargePathway(DischargePathway.PATHWAY_0)
+                .build());
+        String text =
+                MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "9").text();
+        Bundle bundle = lenient.map(text, AdtFixtures.context("b"));
+        assertThat(resources(bundle, ServiceRequest.class)).isEmpty();
+        assertThat(resources(bundle, Encounter.class)).singleElement().satisfies(e -> assertThat(e.getHospitalization()
+                        .getDischargeDisposition()
+                        .getCodingFirstRep()
+                        .getCode())
+                .isEqualTo("pathway-0"));
+        AdtMapper lenientWithoutDefault = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam("X26CMT", null)
+                .rejectUnknownPathwayValues(false)
+                .build());
+        assertThatThrownBy(() -> lenientWithoutDefault.map(text, AdtFixtures.context("b")))
+                .isInstanceOfSatisfying(Hl7MappingException.class, e -> assertThat(e.errorCode())
+                        .isEqualTo(Hl7ErrorCode.REQUIRED_FIELD_MISSING));
+    }
+
+    @Test
+    void onlyConfiguredRelationshipsAreFlaggedAsCarers() throws Exception {
+        String spouse = MessageText.of("adt-a01-v251-admit")
+                .replace("CGV^Care giver^HL70063", "SPO^Spouse^HL70063")
+                .text();
+        RelatedPerson person = resources(mapper.map(spouse, AdtFixtures.context("b")), RelatedPerson.class)
+                .get(0);
+        assertThat(person.getRelationship())
+                .flatExtracting(c -> c.getCoding())
+                .extracting(c -> c.getCode())
+                .contains("SPO")
+                .doesNotContain(ContactMapping.CAREGIVER_SNOMED);
+        RelatedPerson carer = resources(AdtFixtures.map("adt-a01-v251-admit"), RelatedPerson.class)
+                .get(0);
+        assertThat(carer.getRelationship())
+                .flatExtracting(c -> c.getCoding())
+                .extracting(c -> c.getCode())
+                .contains(ContactMapping.CAREGIVER_SNOMED);
+    }
+
+    @Test
+    void latin1DeclaredInMsh18IsDecodedAsLatin1() throws Exception {
+        String text = MessageText.of("adt-a01-v251-admit")
+                .field("MSH", 18, "8859/1")
+                .replace("MARGARET", "MARGAR\u00c9T")
+                .text();
+        Bundle bundle = mapper.map(text.getBytes(StandardCharsets.ISO_8859_1), AdtFixtures.context("b"));
+        assertThat(resources(bundle, Patient.class)
+                        .get(0)
+                        .getNameFirstRep()
+                        .getGiven()
+                        .get(0)
+                        .getValue())
+                .isEqualTo("MARGAR\u00c9T");
+    }
+
+    @Test
+    void utf8WithByteOrderMarkAndLineFeedsIsAccepted() throws Exception {
+        String text = "\uFEFF" + AdtFixtures.golden("adt-a01-v251-admit").replace("MARGARET", "MARGAR\u00c9T");
+        Bundle bundle = mapper.map(text.getBytes(StandardCharsets.UTF_8), AdtFixtures.context("b"));
+        assertThat(resources(bundle, Patient.class)
+                        .get(0)
+                        .getNameFirstRep()
+                        .getGiven()
+                        .get(0)
+                        .getValue())
+                .isEqualTo("MARGAR\u00c9T");
+    }
+
+    @Test
+    void inspectReadsTheHeaderWithoutPatientData() throws Exception {
+        AdtMessageHeader header = mapper.inspect(AdtFixtures.golden("adt-a03-v251-pathway1"));
+        assertThat(header.messageType()).isEqualTo("ADT");
+        assertThat(header.triggerEvent()).isEqualTo(AdtEvent.A03);
+        assertThat(header.controlId()).isEqualTo("MSG-A03-0003");
+        assertThat(header.sendingApplication()).isEqualTo("PAS");
+        assertThat(header.sendingFacility()).isEqualTo("RWELL");
+        assertThat(header.version()).isEqualTo("2.5.1");
+    }
+
+    @Test
+    void unknownZSegmentsAreTolerated() throws Exception {
+        String text = MessageText.of("adt-a01-v251-admit")
+                .append("ZXY|1|anything^at^all")
+                .text();
+        assertThat(AdtFixtures.json(mapper.map(text, AdtFixtures.context("bundle-adt-a01-v251-admit"))))
+                .isEqualTo(AdtFixtures.json(AdtFixtures.map("adt-a01-v251-admit")));
+    }
+
+    @Test
+    void theCachingClassFactoryAnswersAsTheCanonicalOneDoes() throws Exception {
+        AdtMessage.CachingModelClassFactory factory = new AdtMessage.CachingModelClassFactory("2.5.1");
+        for (int i = 0; i < 2; i++) {
+            // Every version reads through the v2.5.1 model; an unknown Z-segment has no class (HAPI makes it generic).
+            assertThat(factory.getSegmentClass("PID", "2.3")).isEqualTo(ca.uhn.hl7v2.model.v251.segment.PID.class);
+            assertThat(factory.getSegmentClass("ZDS", "2.5.1")).isNull();
+            assertThat(factory.getTypeClass("CX", "2.4")).isEqualTo(ca.uhn.hl7v2.model.v251.datatype.CX.class);
+        }
+    }
+
+    @Test
+    void configurationNeedsACareTeamAndAWellFormedField() {
+        assertThatThrownBy(() -> AdtMappingConfig.builder().build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AdtMappingConfig.builder().pathwayField("PV1.36"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(FieldLocator.parse("PV1-37.1")).isEqualTo(new FieldLocator("PV1", 37, 1));
+    }
+
+    @Test
+    void updateWithoutAVisitOnlyTouchesThePatient() throws Exception {
+        String text = MessageText.of("adt-a08-v231-update")
+                .without("PV1")
+                .without("AL1")
+                .text();
+        Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
+        assertThat(bundle.getEntry())
+                .extracting(e -> e.getResource().fhirType())
+                .containsExactly("Organization", "Patient");
+    }
+
+    @Test
+    void dischargeWithoutDischargeTimeEndsAtTheEventTime() throws Exception {
+        String text = MessageText.of("adt-a03-v251-pathway1")
+                .field("PV1", 45, "")
+                .field("EVN", 6, "202611241415")
+                .text();
+        Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class)
+                .get(0);
+        assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2026-11-24T14:15:00+00:00");
+    }
+
+    @Test
+    void aMergeOfTwoHospitalNumbersOfOneNhsNumberKeepsOneRecord() throws Exception {
+        String text = MessageText.of("adt-a40-v25-merge")
+                .field("MRG", 1, "9990000042^^^NHS^NH~H4000099^^^RWELL^MR")
+                .text();
+        List<Patient> patients = resources(mapper.map(text, AdtFixtures.context("b")), Patient.class);
+        assertThat(patients).hasSize(1);
+        assertThat(patients.get(0).getIdentifier())
+                .extracting(i -> i.getValue())
+                .contains("H4000004", "H4000099");
+        assertThat(patients.get(0).hasLink()).isFalse();
+    }
 }

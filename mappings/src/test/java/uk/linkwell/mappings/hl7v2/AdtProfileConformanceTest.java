@@ -25,99 +25,139 @@ import uk.linkwell.profiles.LinkwellValidator;
  */
 class AdtProfileConformanceTest {
 
-  // Snapshot generation takes about ten seconds: one validator for the whole class.
-  private static LinkwellValidator validator;
+    // Snapshot generation takes about ten seconds: one validator for the whole class.
+    private static LinkwellValidator validator;
 
-  @BeforeAll
-  static void buildValidator() {
-    validator = LinkwellValidator.create(AdtFixtures.fhir());
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("uk.linkwell.mappings.hl7v2.AdtGoldenFileTest#messages")
-  void everyProfiledResourceConforms(String name) throws Exception {
-    Bundle bundle = AdtFixtures.map(name);
-    assertThat(bundle.getEntry()).isNotEmpty();
-    List<String> errors = new ArrayList<>();
-    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-      Resource resource = entry.getResource();
-      if (LinkwellProfiles.defaultProfileFor(resource.fhirType()).isEmpty()) {
-        continue;
-      }
-      errors.addAll(errors(resource));
+    @BeforeAll
+    static void buildValidator() {
+        validator = LinkwellValidator.create(AdtFixtures.fhir());
     }
-    assertThat(errors).as(name + ": profile errors").isEmpty();
-  }
 
-  /** Variants of the golden inputs that take the mapper's other paths to a profiled resource. */
-  static Stream<Arguments> variants() {
-    AdtMappingConfig withDefault = AdtMappingConfig.builder().careTeam(AdtFixtures.CARE_TEAM_ODS, null)
-        .defaultDischargePathway(DischargePathway.PATHWAY_2).build();
-    return Stream.of(
-        Arguments.of("A01 without admit time", AdtFixtures.config(),
-            MessageText.of("adt-a01-v251-admit").field("PV1", 44, "").text()),
-        Arguments.of("A01 admit source from table 0023", AdtFixtures.config(),
-            MessageText.of("adt-a01-v251-admit").field("PV1", 14, "7").text()),
-        Arguments.of("A01 admit source as text", AdtFixtures.config(),
-            MessageText.of("adt-a01-v251-admit").field("PV1", 14, "GP REFERRAL").text()),
-        Arguments.of("A03 without pathway, default configured", withDefault,
-            MessageText.of("adt-a03-v23-pathway0").without("ZDS").text()),
-        Arguments.of("A03 without discharge time", AdtFixtures.config(),
-            MessageText.of("adt-a03-v251-pathway1").field("PV1", 45, "").text()),
-        Arguments.of("A08 after discharge", AdtFixtures.config(),
-            MessageText.of("adt-a08-v231-update").field("PV1", 45, "20261124143000").append("ZDS|2").text()),
-        Arguments.of("A40 without prior name", AdtFixtures.config(),
-            MessageText.of("adt-a40-v25-merge-nhs-number").field("MRG", 7, "").text()));
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("variants")
-  void variantsConformToo(String what, AdtMappingConfig config, String message) throws Exception {
-    Bundle bundle = new AdtMapper(config).map(message, AdtFixtures.context("b"));
-    List<String> errors = new ArrayList<>();
-    bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
-        .filter(r -> LinkwellProfiles.defaultProfileFor(r.fhirType()).isPresent())
-        .forEach(r -> errors.addAll(errors(r)));
-    assertThat(errors).as(what).isEmpty();
-  }
-
-  @Test
-  void aPatientWithoutNhsNumberIsOnlyMappedWhenAllowedAndTheGatewayWouldStillRefuseIt() throws Exception {
-    // Documents allowPatientsWithoutNhsNumber: the mapper lets it through, the profile does not.
-    AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder().careTeam(AdtFixtures.CARE_TEAM_ODS, null)
-        .allowPatientsWithoutNhsNumber(true).build());
-    Bundle bundle = allowing.map(AdtFixtures.rejected("adt-a01-v23-no-nhs-number"), AdtFixtures.context("b"));
-    Resource patient = bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
-        .filter(r -> r.fhirType().equals("Patient")).findFirst().orElseThrow();
-    assertThat(errors(patient)).anySatisfy(e -> assertThat(e).contains("nhsNumber"));
-  }
-
-  @Test
-  void theGoldenInputsProduceEveryProfiledTypeTheMapperWrites() throws Exception {
-    // Guards the test above against passing vacuously: these are the profiled types ADT produces.
-    java.util.Set<String> types = new java.util.TreeSet<>();
-    for (String name : AdtGoldenFileTest.messages().toList()) {
-      AdtFixtures.map(name).getEntry().forEach(e -> types.add(e.getResource().fhirType()));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("uk.linkwell.mappings.hl7v2.AdtGoldenFileTest#messages")
+    void everyProfiledResourceConforms(String name) throws Exception {
+        Bundle bundle = AdtFixtures.map(name);
+        assertThat(bundle.getEntry()).isNotEmpty();
+        List<String> errors = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            Resource resource = entry.getResource();
+            if (LinkwellProfiles.defaultProfileFor(resource.fhirType()).isEmpty()) {
+                continue;
+            }
+            errors.addAll(errors(resource));
+        }
+        assertThat(errors).as(name + ": profile errors").isEmpty();
     }
-    assertThat(types).contains("Patient", "Encounter", "ServiceRequest");
-  }
 
-  @Test
-  void theValidatorRejectsAPatientWithoutAnNhsNumber() {
-    // The check above is only worth something if the validator really holds resources to the profile.
-    org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
-    patient.addIdentifier().setSystem(LinkwellSystems.HOSPITAL_NUMBER + "RWELL").setValue("H1");
-    patient.addName().setFamily("EXAMPLE");
-    assertThat(errors(patient)).isNotEmpty();
-  }
-
-  static List<String> errors(Resource resource) {
-    List<String> errors = new ArrayList<>();
-    for (SingleValidationMessage m : validator.validateWithDefaultProfile(resource).getMessages()) {
-      if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
-        errors.add(resource.fhirType() + " " + m.getLocationString() + ": " + m.getMessage());
-      }
+    /** Variants of the golden inputs that take the mapper's other paths to a profiled resource. */
+    static Stream<Arguments> variants() {
+        AdtMappingConfig withDefault = AdtMappingConfig.builder()
+                .careTeam(AdtFixtures.CARE_TEAM_ODS, null)
+                .defaultDischargePathway(DischargePathway.PATHWAY_2)
+                .build();
+        return Stream.of(
+                Arguments.of(
+                        "A01 without admit time",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a01-v251-admit")
+                                .field("PV1", 44, "")
+                                .text()),
+                Arguments.of(
+                        "A01 admit source from table 0023",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a01-v251-admit")
+                                .field("PV1", 14, "7")
+                                .text()),
+                Arguments.of(
+                        "A01 admit source as text",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a01-v251-admit")
+                                .field("PV1", 14, "GP REFERRAL")
+                                .text()),
+                Arguments.of(
+                        "A03 without pathway, default configured",
+                        withDefault,
+                        MessageText.of("adt-a03-v23-pathway0").without("ZDS").text()),
+                Arguments.of(
+                        "A03 without discharge time",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v251-pathway1")
+                                .field("PV1", 45, "")
+                                .text()),
+                Arguments.of(
+                        "A08 after discharge",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a08-v231-update")
+                                .field("PV1", 45, "20261124143000")
+                                .append("ZDS|2")
+                                .text()),
+                Arguments.of(
+                        "A40 without prior name",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a40-v25-merge-nhs-number")
+                                .field("MRG", 7, "")
+                                .text()));
     }
-    return errors;
-  }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void variantsConformToo(String what, AdtMappingConfig config, String message) throws Exception {
+        Bundle bundle = new AdtMapper(config).map(message, AdtFixtures.context("b"));
+        List<String> errors = new ArrayList<>();
+        bundle.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(r -> LinkwellProfiles.defaultProfileFor(r.fhirType()).isPresent())
+                .forEach(r -> errors.addAll(errors(r)));
+        assertThat(errors).as(what).isEmpty();
+    }
+
+    @Test
+    void aPatientWithoutNhsNumberIsOnlyMappedWhenAllowedAndTheGatewayWouldStillRefuseIt() throws Exception {
+        // Documents allowPatientsWithoutNhsNumber: the mapper lets it through, the profile does not.
+        AdtMapper allowing = new AdtMapper(AdtMappingConfig.builder()
+                .careTeam(AdtFixtures.CARE_TEAM_ODS, null)
+                .allowPatientsWithoutNhsNumber(true)
+                .build());
+        Bundle bundle = allowing.map(AdtFixtures.rejected("adt-a01-v23-no-nhs-number"), AdtFixtures.context("b"));
+        Resource patient = bundle.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(r -> r.fhirType().equals("Patient"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(errors(patient)).anySatisfy(e -> assertThat(e).contains("nhsNumber"));
+    }
+
+    @Test
+    void theGoldenInputsProduceEveryProfiledTypeTheMapperWrites() throws Exception {
+        // Guards the test above against passing vacuously: these are the profiled types ADT produces.
+        java.util.Set<String> types = new java.util.TreeSet<>();
+        for (String name : AdtGoldenFileTest.messages().toList()) {
+            AdtFixtures.map(name)
+                    .getEntry()
+                    .forEach(e -> types.add(e.getResource().fhirType()));
+        }
+        assertThat(types).contains("Patient", "Encounter", "ServiceRequest");
+    }
+
+    @Test
+    void theValidatorRejectsAPatientWithoutAnNhsNumber() {
+        // The check above is only worth something if the validator really holds resources to the profile.
+        org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
+        patient.addIdentifier()
+                .setSystem(LinkwellSystems.HOSPITAL_NUMBER + "RWELL")
+                .setValue("H1");
+        patient.addName().setFamily("EXAMPLE");
+        assertThat(errors(patient)).isNotEmpty();
+    }
+
+    static List<String> errors(Resource resource) {
+        List<String> errors = new ArrayList<>();
+        for (SingleValidationMessage m :
+                validator.validateWithDefaultProfile(resource).getMessages()) {
+            if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
+                errors.add(resource.fhirType() + " " + m.getLocationString() + ": " + m.getMessage());
+            }
+        }
+        return errors;
+    }
 }

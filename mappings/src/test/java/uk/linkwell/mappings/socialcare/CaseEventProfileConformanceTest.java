@@ -22,53 +22,68 @@ import uk.linkwell.profiles.LinkwellValidator;
  */
 class CaseEventProfileConformanceTest {
 
-  private static LinkwellValidator validator;
+    private static LinkwellValidator validator;
 
-  @BeforeAll
-  static void buildValidator() {
-    validator = LinkwellValidator.create(CaseEventFixtures.fhir());
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("uk.linkwell.mappings.socialcare.CaseEventGoldenFileTest#types")
-  void everyProfiledResourceConforms(String type) throws Exception {
-    Bundle bundle = CaseEventFixtures.map(CaseEventFixtures.event(type));
-    List<String> errors = new ArrayList<>();
-    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-      Resource resource = entry.getResource();
-      if (LinkwellProfiles.defaultProfileFor(resource.fhirType()).isPresent()) {
-        errors.addAll(errors(resource));
-      }
+    @BeforeAll
+    static void buildValidator() {
+        validator = LinkwellValidator.create(CaseEventFixtures.fhir());
     }
-    assertThat(errors).as(type + ": profile errors").isEmpty();
-  }
 
-  @Test
-  void theExamplesProduceEveryProfiledTypeTheMapperWrites() throws Exception {
-    Set<String> types = new TreeSet<>();
-    for (String type : CaseEventFixtures.types().toList()) {
-      CaseEventFixtures.map(CaseEventFixtures.event(type)).getEntry().forEach(e -> types.add(e.getResource().fhirType()));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("uk.linkwell.mappings.socialcare.CaseEventGoldenFileTest#types")
+    void everyProfiledResourceConforms(String type) throws Exception {
+        Bundle bundle = CaseEventFixtures.map(CaseEventFixtures.event(type));
+        List<String> errors = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            Resource resource = entry.getResource();
+            if (LinkwellProfiles.defaultProfileFor(resource.fhirType()).isPresent()) {
+                errors.addAll(errors(resource));
+            }
+        }
+        assertThat(errors).as(type + ": profile errors").isEmpty();
     }
-    assertThat(types).contains("EpisodeOfCare", "CarePlan", "Goal", "ServiceRequest", "Task", "Flag", "Communication",
-        "CareTeam", "RelatedPerson");
-  }
 
-  @Test
-  void theValidatorHoldsAFlagToItsProfile() throws Exception {
-    // Guards against a vacuous pass: a safeguarding Flag without its author breaks LinkwellFlag. (Removing
-    // meta.security does not: with no meta at all, the profile's meta.security 1..* is not checked.)
-    Bundle bundle = CaseEventFixtures.map(CaseEventFixtures.event("safeguarding-enquiry-opened"));
-    org.hl7.fhir.r4.model.Flag flag = (org.hl7.fhir.r4.model.Flag) bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
-        .filter(r -> r.fhirType().equals("Flag")).findFirst().orElseThrow().copy();
-    flag.setAuthor(null);
-    assertThat(errors(flag)).isNotEmpty();
-  }
+    @Test
+    void theExamplesProduceEveryProfiledTypeTheMapperWrites() throws Exception {
+        Set<String> types = new TreeSet<>();
+        for (String type : CaseEventFixtures.types().toList()) {
+            CaseEventFixtures.map(CaseEventFixtures.event(type))
+                    .getEntry()
+                    .forEach(e -> types.add(e.getResource().fhirType()));
+        }
+        assertThat(types)
+                .contains(
+                        "EpisodeOfCare",
+                        "CarePlan",
+                        "Goal",
+                        "ServiceRequest",
+                        "Task",
+                        "Flag",
+                        "Communication",
+                        "CareTeam",
+                        "RelatedPerson");
+    }
 
-  private static List<String> errors(Resource resource) {
-    List<String> errors = new ArrayList<>();
-    validator.validateWithDefaultProfile(resource).getMessages().stream()
-        .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
-        .forEach(m -> errors.add(resource.fhirType() + " " + m.getLocationString() + ": " + m.getMessage()));
-    return errors;
-  }
+    @Test
+    void theValidatorHoldsAFlagToItsProfile() throws Exception {
+        // Guards against a vacuous pass: a safeguarding Flag without its author breaks LinkwellFlag. (Removing
+        // meta.security does not: with no meta at all, the profile's meta.security 1..* is not checked.)
+        Bundle bundle = CaseEventFixtures.map(CaseEventFixtures.event("safeguarding-enquiry-opened"));
+        org.hl7.fhir.r4.model.Flag flag = (org.hl7.fhir.r4.model.Flag) bundle.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(r -> r.fhirType().equals("Flag"))
+                .findFirst()
+                .orElseThrow()
+                .copy();
+        flag.setAuthor(null);
+        assertThat(errors(flag)).isNotEmpty();
+    }
+
+    private static List<String> errors(Resource resource) {
+        List<String> errors = new ArrayList<>();
+        validator.validateWithDefaultProfile(resource).getMessages().stream()
+                .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
+                .forEach(m -> errors.add(resource.fhirType() + " " + m.getLocationString() + ": " + m.getMessage()));
+        return errors;
+    }
 }

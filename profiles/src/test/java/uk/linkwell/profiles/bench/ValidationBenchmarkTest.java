@@ -27,8 +27,10 @@ class ValidationBenchmarkTest {
         Options options = new OptionsBuilder()
                 .include(ValidationBenchmark.class.getName())
                 .forks(1)
-                .warmupIterations(3).warmupTime(TimeValue.seconds(3))
-                .measurementIterations(5).measurementTime(TimeValue.seconds(3))
+                .warmupIterations(3)
+                .warmupTime(TimeValue.seconds(3))
+                .measurementIterations(5)
+                .measurementTime(TimeValue.seconds(3))
                 .threads(1)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
@@ -39,15 +41,21 @@ class ValidationBenchmarkTest {
         for (RunResult result : results) {
             Statistics stats = result.getPrimaryResult().getStatistics();
             String name = result.getParams().getBenchmark().replaceAll(".*\\.", "");
-            lines.add(String.format("%-16s %10.3f %10.3f %10.3f %10d", name, stats.getPercentile(50) / 1000,
-                    stats.getPercentile(90) / 1000, stats.getPercentile(99) / 1000, stats.getN()));
+            lines.add(String.format(
+                    "%-16s %10.3f %10.3f %10.3f %10d",
+                    name,
+                    stats.getPercentile(50) / 1000,
+                    stats.getPercentile(90) / 1000,
+                    stats.getPercentile(99) / 1000,
+                    stats.getN()));
         }
         Path out = Path.of("target", "bench", "validation.txt");
         Files.createDirectories(out.getParent());
         Files.write(out, lines);
         lines.forEach(System.out::println);
 
-        assertThat(results).hasSize(4).allSatisfy(r -> assertThat(r.getPrimaryResult().getStatistics().getN())
+        assertThat(results).hasSize(4).allSatisfy(r -> assertThat(
+                        r.getPrimaryResult().getStatistics().getN())
                 .isPositive());
     }
 }

@@ -23,15 +23,19 @@ public class AuditConfig {
     static final List<String> OBSERVED_PATHS = List.of("AuditEvent.entity.what");
 
     @Bean
-    public DisclosureTrail disclosureTrail(FhirContext fhirContext, DataSource dataSource,
-            PlatformTransactionManager transactionManager, IResourceVersionSvc versions, AuditProperties properties) {
+    public DisclosureTrail disclosureTrail(
+            FhirContext fhirContext,
+            DataSource dataSource,
+            PlatformTransactionManager transactionManager,
+            IResourceVersionSvc versions,
+            AuditProperties properties) {
         keepObservedReferenceVersions(fhirContext);
         return new DisclosureTrail(fhirContext, dataSource, transactionManager, versions, properties.sourceName());
     }
 
     @Bean
-    public DisclosureAuditWriter disclosureAuditWriter(DisclosureTrail trail, AuditProperties properties,
-            MeterRegistry meters) {
+    public DisclosureAuditWriter disclosureAuditWriter(
+            DisclosureTrail trail, AuditProperties properties, MeterRegistry meters) {
         return new DisclosureAuditWriter(trail, properties, meters);
     }
 
@@ -45,7 +49,8 @@ public class AuditConfig {
      * ({@code CarePlan/5/_history/2}, set by {@link DisclosureTrail}); HAPI's parser would otherwise strip it.
      */
     static void keepObservedReferenceVersions(FhirContext fhirContext) {
-        Set<String> keep = new LinkedHashSet<>(fhirContext.getParserOptions().getDontStripVersionsFromReferencesAtPaths());
+        Set<String> keep =
+                new LinkedHashSet<>(fhirContext.getParserOptions().getDontStripVersionsFromReferencesAtPaths());
         keep.addAll(OBSERVED_PATHS);
         fhirContext.getParserOptions().setDontStripVersionsFromReferencesAtPaths(keep);
     }

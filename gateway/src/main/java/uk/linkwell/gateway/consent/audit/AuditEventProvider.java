@@ -62,8 +62,8 @@ public class AuditEventProvider implements IResourceProvider {
     public static Function<String, List<String>> patientsByIdentifier(DaoRegistry daos) {
         return token -> {
             int bar = token.indexOf('|');
-            TokenParam identifier = bar < 0 ? new TokenParam(token)
-                    : new TokenParam(token.substring(0, bar), token.substring(bar + 1));
+            TokenParam identifier =
+                    bar < 0 ? new TokenParam(token) : new TokenParam(token.substring(0, bar), token.substring(bar + 1));
             List<String> patients = new ArrayList<>();
             for (IBaseResource patient : daos.getResourceDao("Patient")
                     .search(SearchParameterMap.newSynchronous("identifier", identifier), new SystemRequestDetails())
@@ -89,7 +89,10 @@ public class AuditEventProvider implements IResourceProvider {
 
     @Search(allowUnknownParams = false)
     public IBundleProvider search(
-            @OptionalParam(name = "patient", chainWhitelist = {"", "identifier"}) ReferenceAndListParam patient,
+            @OptionalParam(
+                            name = "patient",
+                            chainWhitelist = {"", "identifier"})
+                    ReferenceAndListParam patient,
             @OptionalParam(name = "entity") ReferenceAndListParam entity,
             @OptionalParam(name = "agent") ReferenceAndListParam agent,
             @OptionalParam(name = "altid") TokenAndListParam altid,
@@ -118,8 +121,10 @@ public class AuditEventProvider implements IResourceProvider {
             }
         }
         forEachAnyOf(altid, "altid", tokens -> query.anyOf(TrailColumn.CLIENT_ID, codes(tokens, null)));
-        forEachAnyOf(outcome, "outcome", tokens -> query.anyOf(TrailColumn.OUTCOME, codes(tokens,
-                "http://hl7.org/fhir/audit-event-outcome")));
+        forEachAnyOf(
+                outcome,
+                "outcome",
+                tokens -> query.anyOf(TrailColumn.OUTCOME, codes(tokens, "http://hl7.org/fhir/audit-event-outcome")));
         forEachAnyOf(subtype, "subtype", tokens -> query.anyOf(TrailColumn.CHANNEL, channels(tokens)));
         forEachAnyOf(type, "type", tokens -> {
             if (codes(tokens, DisclosureAuditEvents.DICOM).stream().noneMatch("110106"::equals)) {
@@ -127,7 +132,8 @@ public class AuditEventProvider implements IResourceProvider {
             }
         });
         forEachAnyOf(tag, "_tag", tokens -> {
-            if (codes(tokens, DisclosureAuditEvents.REVIEW_TAG_SYSTEM).contains(DisclosureAuditEvents.BREAK_GLASS_TAG)) {
+            if (codes(tokens, DisclosureAuditEvents.REVIEW_TAG_SYSTEM)
+                    .contains(DisclosureAuditEvents.BREAK_GLASS_TAG)) {
                 query.breakGlass();
             } else {
                 query.nothing();
@@ -175,8 +181,8 @@ public class AuditEventProvider implements IResourceProvider {
         if (sort == null) {
             return false;
         }
-        if (sort.getChain() != null || !("date".equals(sort.getParamName())
-                || "_lastUpdated".equals(sort.getParamName()))) {
+        if (sort.getChain() != null
+                || !("date".equals(sort.getParamName()) || "_lastUpdated".equals(sort.getParamName()))) {
             throw new InvalidRequestException("AuditEvent can be sorted by date (or _lastUpdated) only");
         }
         return sort.getOrder() == SortOrderEnum.DESC;
@@ -198,8 +204,8 @@ public class AuditEventProvider implements IResourceProvider {
         List<String> references = new ArrayList<>();
         for (ReferenceParam value : any.getValuesAsQueryTokens()) {
             if (value.getChain() != null && !value.getChain().isBlank()) {
-                throw new InvalidRequestException(parameter + "." + value.getChain()
-                        + " is not supported on AuditEvent");
+                throw new InvalidRequestException(
+                        parameter + "." + value.getChain() + " is not supported on AuditEvent");
             }
             references.add(reference(value, defaultType, parameter));
         }
@@ -226,8 +232,8 @@ public class AuditEventProvider implements IResourceProvider {
         for (TokenOrListParam any : param.getValuesAsQueryTokens()) {
             for (TokenParam token : any.getValuesAsQueryTokens()) {
                 if (token.getModifier() != null) {
-                    throw new InvalidRequestException(name + token.getModifier().getValue()
-                            + " is not supported on AuditEvent");
+                    throw new InvalidRequestException(
+                            name + token.getModifier().getValue() + " is not supported on AuditEvent");
                 }
             }
             condition.add(any.getValuesAsQueryTokens());
@@ -238,7 +244,9 @@ public class AuditEventProvider implements IResourceProvider {
     private static List<String> codes(List<TokenParam> tokens, String system) {
         List<String> codes = new ArrayList<>();
         for (TokenParam token : tokens) {
-            if (token.getSystem() == null || token.getSystem().isEmpty() || token.getSystem().equals(system)) {
+            if (token.getSystem() == null
+                    || token.getSystem().isEmpty()
+                    || token.getSystem().equals(system)) {
                 codes.add(token.getValue());
             }
         }
@@ -258,7 +266,7 @@ public class AuditEventProvider implements IResourceProvider {
                     case "read" -> channels.add("fhir-read");
                     case "search-type" -> channels.add("fhir-search");
                     case "operation" -> channels.add("fhir-operation");
-                    default -> { }
+                    default -> {}
                 }
             }
         }

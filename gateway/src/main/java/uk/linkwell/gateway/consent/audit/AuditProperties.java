@@ -35,7 +35,8 @@ public record AuditProperties(
         writeDenied = writeDenied == null || writeDenied;
         sourceName = sourceName == null || sourceName.isBlank() ? "Linkwell gateway" : sourceName;
         if (batchSize < 1 || queueCapacity < 1) {
-            throw new IllegalArgumentException("linkwell.consent.audit.batch-size and queue-capacity must be at least 1");
+            throw new IllegalArgumentException(
+                    "linkwell.consent.audit.batch-size and queue-capacity must be at least 1");
         }
     }
 

@@ -17,9 +17,21 @@ import java.util.List;
  *                    {@code author-organisation}, {@code direct-care}, {@code safeguarding-s42}, {@code break-glass},
  *                    {@code default-deny}
  */
-public record Disclosure(Instant at, String clientId, String role, String organisation, String practitioner,
-        String patient, List<String> resources, String purposeOfUse, String decision, String basis,
-        boolean breakGlass, String breakGlassReason, String channel, String requestId) {
+public record Disclosure(
+        Instant at,
+        String clientId,
+        String role,
+        String organisation,
+        String practitioner,
+        String patient,
+        List<String> resources,
+        String purposeOfUse,
+        String decision,
+        String basis,
+        boolean breakGlass,
+        String breakGlassReason,
+        String channel,
+        String requestId) {
 
     public Disclosure {
         resources = List.copyOf(resources);

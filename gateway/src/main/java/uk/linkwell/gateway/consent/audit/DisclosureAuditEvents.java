@@ -39,6 +39,7 @@ public final class DisclosureAuditEvents {
     public static final String BASIS_EXTENSION = "https://fhir.linkwell.example/StructureDefinition/disclosure-basis";
     /** {@code meta.tag} on break-glass disclosures: {@code AuditEvent?_tag=<system>|break-glass} is the review list. */
     public static final String REVIEW_TAG_SYSTEM = "https://fhir.linkwell.example/CodeSystem/audit-review";
+
     public static final String BREAK_GLASS_TAG = "break-glass";
     public static final String BREAK_GLASS_PURPOSE = "ETREAT";
 
@@ -77,15 +78,18 @@ public final class DisclosureAuditEvents {
         if (d.organisation() != null && !d.organisation().isBlank()) {
             event.addAgent()
                     .setType(concept(PARTICIPATION_TYPE, "RESP", "responsible party"))
-                    .setWho(new Reference().setIdentifier(new Identifier().setSystem(ODS_SYSTEM)
-                            .setValue(d.organisation())).setDisplay("ODS " + d.organisation()))
+                    .setWho(new Reference()
+                            .setIdentifier(
+                                    new Identifier().setSystem(ODS_SYSTEM).setValue(d.organisation()))
+                            .setDisplay("ODS " + d.organisation()))
                     .setRequestor(false);
         }
         event.addAgent()
                 .setType(concept(DICOM, "110153", "Source Role ID"))
                 .setWho(new Reference().setDisplay(sourceName))
                 .setRequestor(false);
-        event.getSource().setObserver(new Reference().setDisplay(sourceName))
+        event.getSource()
+                .setObserver(new Reference().setDisplay(sourceName))
                 .addType(new Coding(SOURCE_TYPE, "4", "Application Server"));
 
         if (d.patient() != null && !d.patient().isBlank()) {
@@ -99,7 +103,8 @@ public final class DisclosureAuditEvents {
             seen.add(d.patient());
         }
         for (String resource : d.resources()) {
-            if (resource != null && !resource.isBlank()
+            if (resource != null
+                    && !resource.isBlank()
                     && seen.add(new IdType(resource).toUnqualifiedVersionless().getValue())) {
                 event.addEntity()
                         .setWhat(new Reference(resource))
@@ -129,7 +134,9 @@ public final class DisclosureAuditEvents {
         }
         Reference who = d.practitioner() != null && !d.practitioner().isBlank()
                 ? new Reference(d.practitioner())
-                : new Reference().setIdentifier(new Identifier().setSystem(CLIENT_ID_SYSTEM).setValue(d.clientId()));
+                : new Reference()
+                        .setIdentifier(
+                                new Identifier().setSystem(CLIENT_ID_SYSTEM).setValue(d.clientId()));
         agent.setWho(who.setDisplay(d.clientId()));
         if (d.clientId() != null) {
             agent.setAltId(d.clientId());

@@ -36,13 +36,19 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
      */
     public static final int PHASE = Integer.MAX_VALUE - 4096;
 
-    private enum State { NEW, RUNNING, STOPPING, STOPPED }
+    private enum State {
+        NEW,
+        RUNNING,
+        STOPPING,
+        STOPPED
+    }
 
     private final DisclosureTrail store;
     private final AuditProperties properties;
     private final BlockingQueue<Disclosure> queue;
     /** record() holds it shared while it enqueues; stop() takes it exclusively to close the door. */
     private final ReadWriteLock door = new ReentrantReadWriteLock();
+
     private volatile State state = State.NEW;
     private volatile Thread writer;
     private volatile long stopRequestedAt;
@@ -51,6 +57,7 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
     private final Counter written;
     /** Disclosures taken from the queue into the batch now being gathered or written. */
     private final java.util.concurrent.atomic.AtomicInteger inBatch = new java.util.concurrent.atomic.AtomicInteger();
+
     private final Counter dropped;
     private final Counter refused;
     private final Counter backPressure;
@@ -68,23 +75,31 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
         this.queue = new ArrayBlockingQueue<>(properties.queueCapacity());
         this.queued = counter("linkwell.consent.audit.queued", "Disclosures accepted for the audit trail");
         this.written = counter("linkwell.consent.audit.written", "AuditEvents written");
-        this.dropped = counter("linkwell.consent.audit.dropped",
+        this.dropped = counter(
+                "linkwell.consent.audit.dropped",
                 "Accepted disclosures never written (a clean shutdown that could not reach the database; should be 0)");
-        this.refused = counter("linkwell.consent.audit.refused",
+        this.refused = counter(
+                "linkwell.consent.audit.refused",
                 "Disclosures refused because the audit queue stayed full (the caller must not disclose)");
-        this.backPressure = counter("linkwell.consent.audit.back-pressure",
+        this.backPressure = counter(
+                "linkwell.consent.audit.back-pressure",
                 "Disclosures whose caller had to wait for room in a full audit queue");
-        this.synchronous = counter("linkwell.consent.audit.synchronous",
+        this.synchronous = counter(
+                "linkwell.consent.audit.synchronous",
                 "Disclosures written on the caller's thread because the writer had already stopped");
-        this.batchFailures = counter("linkwell.consent.audit.batch.failures",
-                "Failed attempts to write an audit batch (each is retried)");
-        this.unresolvedReferences = counter("linkwell.consent.audit.unresolved-references",
+        this.batchFailures = counter(
+                "linkwell.consent.audit.batch.failures", "Failed attempts to write an audit batch (each is retried)");
+        this.unresolvedReferences = counter(
+                "linkwell.consent.audit.unresolved-references",
                 "References in written AuditEvents to resources no longer on the server (kept unversioned)");
         this.breakGlass = counter("linkwell.consent.audit.break-glass", "Break-glass disclosures recorded");
-        this.batchTime = Timer.builder("linkwell.consent.audit.batch").description("Writing one audit batch")
-                .publishPercentiles(0.5, 0.99).register(meters);
+        this.batchTime = Timer.builder("linkwell.consent.audit.batch")
+                .description("Writing one audit batch")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
         Gauge.builder("linkwell.consent.audit.queue.depth", queue, BlockingQueue::size)
-                .description("Disclosures waiting to be written").register(meters);
+                .description("Disclosures waiting to be written")
+                .register(meters);
     }
 
     private Counter counter(String name, String description) {
@@ -93,8 +108,11 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
 
     @Override
     public void record(Disclosure disclosure) {
-        meters.counter("linkwell.consent.audit.decisions", "decision",
-                disclosure.decision() == null ? "unknown" : disclosure.decision()).increment();
+        meters.counter(
+                        "linkwell.consent.audit.decisions",
+                        "decision",
+                        disclosure.decision() == null ? "unknown" : disclosure.decision())
+                .increment();
         if (disclosure.breakGlass()) {
             breakGlass.increment();
         }
@@ -124,8 +142,11 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
             door.readLock().unlock();
         }
         refused.increment();
-        log.error("Audit queue full for {}: disclosure refused (request {}, channel {})",
-                properties.enqueueTimeout(), disclosure.requestId(), disclosure.channel());
+        log.error(
+                "Audit queue full for {}: disclosure refused (request {}, channel {})",
+                properties.enqueueTimeout(),
+                disclosure.requestId(),
+                disclosure.channel());
         throw new AuditUnavailableException("the disclosure audit trail cannot take more records; try again later");
     }
 
@@ -166,15 +187,17 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
                     writeNow(rest);
                 } catch (RuntimeException e) {
                     dropped.increment(pending);
-                    log.error("Audit trail: {} disclosures could not be written at shutdown and are lost: {}",
-                            pending, SafeErrorText.of(e));
+                    log.error(
+                            "Audit trail: {} disclosures could not be written at shutdown and are lost: {}",
+                            pending,
+                            SafeErrorText.of(e));
                 }
             }
         } finally {
             door.writeLock().unlock();
         }
-        log.info("Audit trail stopped: {} AuditEvents written, {} dropped", (long) written.count(),
-                (long) dropped.count());
+        log.info("Audit trail stopped: {} AuditEvents written, {} dropped", (long) written.count(), (long)
+                dropped.count());
     }
 
     @Override
@@ -251,7 +274,8 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
 
     private boolean shutdownTimedOut() {
         return state != State.RUNNING
-                && System.nanoTime() - stopRequestedAt > properties.shutdownTimeout().toNanos();
+                && System.nanoTime() - stopRequestedAt
+                        > properties.shutdownTimeout().toNanos();
     }
 
     /**
@@ -273,16 +297,22 @@ public class DisclosureAuditWriter implements DisclosureAudit, SmartLifecycle {
                     queue.drainTo(rest);
                     int lost = pending.size() + rest.size();
                     dropped.increment(lost);
-                    log.error("Audit trail: shutting down with the database unavailable; {} disclosures are lost: {}",
-                            lost, SafeErrorText.of(e));
+                    log.error(
+                            "Audit trail: shutting down with the database unavailable; {} disclosures are lost: {}",
+                            lost,
+                            SafeErrorText.of(e));
                     return false;
                 }
                 Duration delay = properties.backoffAfter(failures);
                 if (state != State.RUNNING && delay.toMillis() > 1000) {
                     delay = Duration.ofSeconds(1);
                 }
-                log.error("Audit batch of {} failed (attempt {}), retrying in {}: {}", pending.size(), failures,
-                        delay, SafeErrorText.of(e));
+                log.error(
+                        "Audit batch of {} failed (attempt {}), retrying in {}: {}",
+                        pending.size(),
+                        failures,
+                        delay,
+                        SafeErrorText.of(e));
                 try {
                     Thread.sleep(delay.toMillis());
                 } catch (InterruptedException interrupted) {

@@ -15,7 +15,8 @@ import java.io.Serializable;
  */
 @Entity
 @IdClass(DisclosureEntityRow.Key.class)
-@Table(name = "LW_DISCLOSURE_ENTITY",
+@Table(
+        name = "LW_DISCLOSURE_ENTITY",
         indexes = @Index(name = "LW_DISCLOSURE_ENTITY_REF", columnList = "REF, DISCLOSURE_ID"))
 public class DisclosureEntityRow {
 
@@ -37,7 +38,8 @@ public class DisclosureEntityRow {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && java.util.Objects.equals(disclosureId, k.disclosureId)
+            return o instanceof Key k
+                    && java.util.Objects.equals(disclosureId, k.disclosureId)
                     && java.util.Objects.equals(ref, k.ref);
         }
 

@@ -15,7 +15,8 @@ import org.hibernate.type.SqlTypes;
  * writes it with plain SQL.
  */
 @Entity
-@Table(name = "LW_DISCLOSURE",
+@Table(
+        name = "LW_DISCLOSURE",
         indexes = {
             @Index(name = "LW_DISCLOSURE_PATIENT", columnList = "PATIENT, RECORDED"),
             @Index(name = "LW_DISCLOSURE_RECORDED", columnList = "RECORDED"),

@@ -52,8 +52,12 @@ public class DisclosureTrail {
     private final IResourceVersionSvc versions;
     private final String sourceName;
 
-    public DisclosureTrail(FhirContext fhirContext, DataSource dataSource,
-            PlatformTransactionManager transactionManager, IResourceVersionSvc versions, String sourceName) {
+    public DisclosureTrail(
+            FhirContext fhirContext,
+            DataSource dataSource,
+            PlatformTransactionManager transactionManager,
+            IResourceVersionSvc versions,
+            String sourceName) {
         this.fhirContext = fhirContext;
         this.jdbc = new JdbcTemplate(dataSource);
         this.versions = versions;
@@ -88,10 +92,18 @@ public class DisclosureTrail {
             List<Object[]> entityArgs = new ArrayList<>();
             for (Row row : rows) {
                 Disclosure d = row.disclosure();
-                disclosureArgs.add(new Object[] {row.id(), utc(d.at()), d.patient(),
-                    "deny".equals(d.decision()) ? "4" : "0", d.channel() == null ? "unknown" : d.channel(),
-                    clip(d.clientId()), d.practitioner(), d.breakGlass(), clip(d.requestId()),
-                    StoredDisclosure.of(d, sourceName, written, row.event()).toBytes()});
+                disclosureArgs.add(new Object[] {
+                    row.id(),
+                    utc(d.at()),
+                    d.patient(),
+                    "deny".equals(d.decision()) ? "4" : "0",
+                    d.channel() == null ? "unknown" : d.channel(),
+                    clip(d.clientId()),
+                    d.practitioner(),
+                    d.breakGlass(),
+                    clip(d.requestId()),
+                    StoredDisclosure.of(d, sourceName, written, row.event()).toBytes()
+                });
                 row.entities().forEach(ref -> entityArgs.add(new Object[] {row.id(), ref}));
             }
             jdbc.batchUpdate(INSERT_DISCLOSURE, disclosureArgs);
@@ -137,14 +149,15 @@ public class DisclosureTrail {
         if (ids.isEmpty()) {
             return 0;
         }
-        ResourcePersistentIdMap current = versions.getLatestVersionIdsForResourceIds(RequestPartitionId.allPartitions(),
-                ids);
+        ResourcePersistentIdMap current =
+                versions.getLatestVersionIdsForResourceIds(RequestPartitionId.allPartitions(), ids);
         int gone = 0;
         for (int i = 0; i < ids.size(); i++) {
             IIdType id = ids.get(i);
             Reference what = entities.get(i).getWhat();
             if (current.containsKey(id) && current.getResourcePersistentId(id).getVersion() != null) {
-                what.setReference(id.withVersion(String.valueOf(current.getResourcePersistentId(id).getVersion()))
+                what.setReference(id.withVersion(String.valueOf(
+                                current.getResourcePersistentId(id).getVersion()))
                         .getValue());
             } else {
                 entities.get(i).setDescription(GONE);
@@ -156,14 +169,16 @@ public class DisclosureTrail {
 
     /** The AuditEvent with this id, if there is one. */
     public Optional<AuditEvent> read(String id) {
-        List<AuditEvent> found = jdbc.query("SELECT ID, BODY FROM LW_DISCLOSURE WHERE ID = ?", (rs, n) -> event(rs),
-                id);
+        List<AuditEvent> found =
+                jdbc.query("SELECT ID, BODY FROM LW_DISCLOSURE WHERE ID = ?", (rs, n) -> event(rs), id);
         return found.stream().findFirst();
     }
 
     /** How many disclosures the query matches. */
     public int count(TrailQuery query) {
-        Long n = jdbc.queryForObject("SELECT COUNT(*) FROM LW_DISCLOSURE d" + query.where(), Long.class,
+        Long n = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM LW_DISCLOSURE d" + query.where(),
+                Long.class,
                 query.arguments().toArray());
         return n == null ? 0 : (int) Math.min(Integer.MAX_VALUE, n);
     }
@@ -176,8 +191,10 @@ public class DisclosureTrail {
         List<Object> args = new ArrayList<>(query.arguments());
         args.add(limit);
         args.add(offset);
-        return jdbc.query("SELECT d.ID, d.BODY FROM LW_DISCLOSURE d" + query.where() + query.orderBy()
-                + " LIMIT ? OFFSET ?", (rs, n) -> event(rs), args.toArray());
+        return jdbc.query(
+                "SELECT d.ID, d.BODY FROM LW_DISCLOSURE d" + query.where() + query.orderBy() + " LIMIT ? OFFSET ?",
+                (rs, n) -> event(rs),
+                args.toArray());
     }
 
     private AuditEvent event(ResultSet rs) throws SQLException {
@@ -186,9 +203,10 @@ public class DisclosureTrail {
             return StoredDisclosure.fromBytes(body).toAuditEvent(rs.getString(1));
         }
         // Written before the stored form: the AuditEvent's own JSON.
-        AuditEvent event = fhirContext.newJsonParser().parseResource(AuditEvent.class,
-                new String(body, StandardCharsets.UTF_8));
-        event.setId(new IdType("AuditEvent", event.getIdElement().getIdPart(), event.getMeta().getVersionId()));
+        AuditEvent event =
+                fhirContext.newJsonParser().parseResource(AuditEvent.class, new String(body, StandardCharsets.UTF_8));
+        event.setId(new IdType(
+                "AuditEvent", event.getIdElement().getIdPart(), event.getMeta().getVersionId()));
         return event;
     }
 

@@ -60,8 +60,8 @@ public final class DisclosureTrailPaging implements IPagingProvider {
             expire();
             Kept kept = searches.get(searchId);
             if (kept == null) {
-                throw new ResourceGoneException("Search " + searchId + " has expired or is not known to this"
-                        + " server; repeat the search");
+                throw new ResourceGoneException(
+                        "Search " + searchId + " has expired or is not known to this" + " server; repeat the search");
             }
             return kept.search();
         }
@@ -69,7 +69,8 @@ public final class DisclosureTrailPaging implements IPagingProvider {
 
     @Override
     public IBundleProvider retrieveResultList(RequestDetails request, String searchId, String pageId) {
-        return searchId.startsWith(PREFIX) ? retrieveResultList(request, searchId)
+        return searchId.startsWith(PREFIX)
+                ? retrieveResultList(request, searchId)
                 : delegate.retrieveResultList(request, searchId, pageId);
     }
 

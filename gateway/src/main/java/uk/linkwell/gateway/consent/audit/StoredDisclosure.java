@@ -27,8 +27,13 @@ import org.hl7.fhir.r4.model.IdType;
  *                 current then); {@code gone[i]} when the resource was not on the server
  */
 @JsonPropertyOrder({"format"})
-record StoredDisclosure(int format, String sourceName, Instant written, StoredFacts disclosure,
-        List<String> entities, List<Boolean> gone) {
+record StoredDisclosure(
+        int format,
+        String sourceName,
+        Instant written,
+        StoredFacts disclosure,
+        List<String> entities,
+        List<Boolean> gone) {
 
     static final int FORMAT = 1;
 
@@ -38,20 +43,56 @@ record StoredDisclosure(int format, String sourceName, Instant written, StoredFa
             .build();
 
     /** {@link Disclosure}'s fields, under names that stay put if the record's Java names change. */
-    record StoredFacts(Instant at, String clientId, String role, String organisation, String practitioner,
-            String patient, List<String> resources, String purposeOfUse, String decision, String basis,
-            boolean breakGlass, String breakGlassReason, String channel, String requestId) {
+    record StoredFacts(
+            Instant at,
+            String clientId,
+            String role,
+            String organisation,
+            String practitioner,
+            String patient,
+            List<String> resources,
+            String purposeOfUse,
+            String decision,
+            String basis,
+            boolean breakGlass,
+            String breakGlassReason,
+            String channel,
+            String requestId) {
 
         static StoredFacts of(Disclosure d) {
-            return new StoredFacts(d.at(), d.clientId(), d.role(), d.organisation(), d.practitioner(), d.patient(),
-                    d.resources(), d.purposeOfUse(), d.decision(), d.basis(), d.breakGlass(), d.breakGlassReason(),
-                    d.channel(), d.requestId());
+            return new StoredFacts(
+                    d.at(),
+                    d.clientId(),
+                    d.role(),
+                    d.organisation(),
+                    d.practitioner(),
+                    d.patient(),
+                    d.resources(),
+                    d.purposeOfUse(),
+                    d.decision(),
+                    d.basis(),
+                    d.breakGlass(),
+                    d.breakGlassReason(),
+                    d.channel(),
+                    d.requestId());
         }
 
         Disclosure toDisclosure() {
-            return new Disclosure(at, clientId, role, organisation, practitioner, patient,
-                    resources == null ? List.of() : resources, purposeOfUse, decision, basis, breakGlass,
-                    breakGlassReason, channel, requestId);
+            return new Disclosure(
+                    at,
+                    clientId,
+                    role,
+                    organisation,
+                    practitioner,
+                    patient,
+                    resources == null ? List.of() : resources,
+                    purposeOfUse,
+                    decision,
+                    basis,
+                    breakGlass,
+                    breakGlassReason,
+                    channel,
+                    requestId);
         }
     }
 

@@ -45,7 +45,8 @@ public final class TrailQuery {
         List<String> likes = new ArrayList<>();
         for (String prefix : prefixes) {
             likes.add("LOWER(d.REQUEST_ID) LIKE ? ESCAPE '!'");
-            arguments.add(prefix.toLowerCase().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            arguments.add(
+                    prefix.toLowerCase().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
         conditions.add("(" + String.join(" OR ", likes) + ")");
         return this;
@@ -96,5 +97,13 @@ public final class TrailQuery {
     }
 
     /** The searchable columns of {@code LW_DISCLOSURE}. */
-    public enum TrailColumn { ID, PATIENT, OUTCOME, CHANNEL, CLIENT_ID, PRACTITIONER, REQUEST_ID }
+    public enum TrailColumn {
+        ID,
+        PATIENT,
+        OUTCOME,
+        CHANNEL,
+        CLIENT_ID,
+        PRACTITIONER,
+        REQUEST_ID
+    }
 }

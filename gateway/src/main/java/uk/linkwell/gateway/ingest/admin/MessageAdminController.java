@@ -63,19 +63,28 @@ public class MessageAdminController {
     }
 
     @GetMapping
-    public Map<String, Object> list(@RequestParam(required = false) String status,
-            @RequestParam(required = false) String type, @RequestParam(required = false) String source,
-            @RequestParam(required = false) String receivedFrom, @RequestParam(required = false) String receivedTo,
-            @RequestParam(defaultValue = "50") int limit, @RequestParam(defaultValue = "0") int offset) {
+    public Map<String, Object> list(
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String type,
+            @RequestParam(required = false) String source,
+            @RequestParam(required = false) String receivedFrom,
+            @RequestParam(required = false) String receivedTo,
+            @RequestParam(defaultValue = "50") int limit,
+            @RequestParam(defaultValue = "0") int offset) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new BadParameter("limit", "must be between 1 and " + MAX_LIMIT);
         }
         if (offset < 0) {
             throw new BadParameter("offset", "must not be negative");
         }
-        MessageFilter filter = new MessageFilter(status(status), blankToNull(type), blankToNull(source),
-                instant("receivedFrom", receivedFrom), instant("receivedTo", receivedTo));
-        List<Map<String, Object>> items = store.list(filter, limit, offset).stream().map(this::summary).toList();
+        MessageFilter filter = new MessageFilter(
+                status(status),
+                blankToNull(type),
+                blankToNull(source),
+                instant("receivedFrom", receivedFrom),
+                instant("receivedTo", receivedTo));
+        List<Map<String, Object>> items =
+                store.list(filter, limit, offset).stream().map(this::summary).toList();
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("limit", limit);
         page.put("offset", offset);
@@ -91,9 +100,13 @@ public class MessageAdminController {
         detail.put("bodyCharset", message.getCharset());
         Charset charset = message.getCharset() == null ? StandardCharsets.UTF_8 : Charset.forName(message.getCharset());
         try {
-            detail.put("body", charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(message.getBody()))
-                    .toString());
+            detail.put(
+                    "body",
+                    charset.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(message.getBody()))
+                            .toString());
         } catch (CharacterCodingException e) {
             // Not text in that charset: show what can be shown, and the exact bytes.
             detail.put("body", new String(message.getBody(), charset));
@@ -109,8 +122,10 @@ public class MessageAdminController {
         ReprocessOutcome outcome = store.reprocess(id);
         return switch (outcome) {
             case NOT_FOUND -> throw new NotFound(id);
-            case NOT_REPROCESSABLE -> throw new Conflict(id, store.find(id).map(m -> m.getStatus().code()).orElse("?"));
-            case REQUEUED -> ResponseEntity.accepted().body(summary(store.find(id).orElseThrow()));
+            case NOT_REPROCESSABLE -> throw new Conflict(
+                    id, store.find(id).map(m -> m.getStatus().code()).orElse("?"));
+            case REQUEUED -> ResponseEntity.accepted()
+                    .body(summary(store.find(id).orElseThrow()));
         };
     }
 
@@ -134,7 +149,8 @@ public class MessageAdminController {
     }
 
     private static List<String> resourceIds(InboundMessage m) {
-        return m.getResourceIds() == null || m.getResourceIds().isBlank() ? List.of()
+        return m.getResourceIds() == null || m.getResourceIds().isBlank()
+                ? List.of()
                 : Arrays.asList(m.getResourceIds().split("\n"));
     }
 
@@ -144,8 +160,8 @@ public class MessageAdminController {
         for (String id : resourceIds(message)) {
             IdType versioned = new IdType(id);
             try {
-                IBaseResource resource = daos.getResourceDao(versioned.getResourceType())
-                        .read(versioned, new SystemRequestDetails());
+                IBaseResource resource =
+                        daos.getResourceDao(versioned.getResourceType()).read(versioned, new SystemRequestDetails());
                 resources.add(json.readTree(fhirContext.newJsonParser().encodeResourceToString(resource)));
             } catch (Exception e) {
                 resources.add(json.createObjectNode().put("id", id).put("error", SafeErrorText.of(e)));
@@ -182,8 +198,8 @@ public class MessageAdminController {
 
     @ExceptionHandler(BadParameter.class)
     ResponseEntity<ProblemDetail> badParameter(BadParameter e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "Parameter '" + e.parameter + "' " + e.getMessage());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.BAD_REQUEST, "Parameter '" + e.parameter + "' " + e.getMessage());
         problem.setTitle("Invalid parameter");
         problem.setProperty("parameter", e.parameter);
         return problem(problem);
@@ -211,7 +227,8 @@ public class MessageAdminController {
 
     private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
         problem.setType(URI.create("about:blank"));
-        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        return ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
     }
 

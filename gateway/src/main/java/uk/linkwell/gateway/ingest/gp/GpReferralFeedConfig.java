@@ -19,12 +19,15 @@ public class GpReferralFeedConfig {
         ReferralMappingConfig.Builder builder = ReferralMappingConfig.builder()
                 .routineDueDays(properties.routineDueDays())
                 .localZone(ZoneId.of(properties.localZone()));
-        properties.socialPrescribingServices().forEach(
-                ods -> builder.receivingServiceCode(ods, ReferralMappingConfig.SOCIAL_PRESCRIBING));
-        properties.socialPrescribingReferralTypes().forEach(
-                type -> builder.referralTypeCode(type, ReferralMappingConfig.SOCIAL_PRESCRIBING));
-        properties.socialPrescribingReferralCategories().forEach(
-                category -> builder.referralCategoryCode(category, ReferralMappingConfig.SOCIAL_PRESCRIBING));
+        properties
+                .socialPrescribingServices()
+                .forEach(ods -> builder.receivingServiceCode(ods, ReferralMappingConfig.SOCIAL_PRESCRIBING));
+        properties
+                .socialPrescribingReferralTypes()
+                .forEach(type -> builder.referralTypeCode(type, ReferralMappingConfig.SOCIAL_PRESCRIBING));
+        properties
+                .socialPrescribingReferralCategories()
+                .forEach(category -> builder.referralCategoryCode(category, ReferralMappingConfig.SOCIAL_PRESCRIBING));
         return builder.build();
     }
 }

@@ -28,7 +28,8 @@ public class ReferralTranslator implements InboundTranslator {
     public Bundle translate(InboundMessage message) throws UnprocessableMessageException {
         try {
             // The receipt time fixes the Task's due date, so a reprocessed referral keeps the one it was given.
-            return mapper.map(message.getBody(),
+            return mapper.map(
+                    message.getBody(),
                     new MappingContext("inbound-message-" + message.getId(), message.getReceivedAt()));
         } catch (Hl7MappingException e) {
             // The mapper's messages name positions, never values: safe to keep.

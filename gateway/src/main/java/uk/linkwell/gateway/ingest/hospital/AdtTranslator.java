@@ -33,7 +33,8 @@ public class AdtTranslator implements InboundTranslator {
     @Override
     public Bundle translate(InboundMessage message) throws UnprocessableMessageException {
         try {
-            return mapper.map(message.getBody(),
+            return mapper.map(
+                    message.getBody(),
                     new MappingContext("inbound-message-" + message.getId(), message.getReceivedAt()));
         } catch (Hl7MappingException e) {
             // The mapper's messages name positions, never values: safe to keep.

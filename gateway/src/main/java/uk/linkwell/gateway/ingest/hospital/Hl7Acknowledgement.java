@@ -21,8 +21,8 @@ final class Hl7Acknowledgement {
     static final String REJECT = "AR";
     static final String ERROR = "AE";
 
-    private static final DateTimeFormatter HL7_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmssZ")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter HL7_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMddHHmmssZ").withZone(ZoneOffset.UTC);
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /** Why a message was refused, for ERR. */
@@ -45,23 +45,37 @@ final class Hl7Acknowledgement {
     private static byte[] build(MshFields msh, String code, Refusal refusal, Instant now) {
         String version = msh == null || msh.version().isEmpty() ? "2.5.1" : msh.version();
         String event = msh == null ? "" : msh.component(9, 2);
-        boolean before25 = version.startsWith("2.1") || version.startsWith("2.2") || version.startsWith("2.3")
+        boolean before25 = version.startsWith("2.1")
+                || version.startsWith("2.2")
+                || version.startsWith("2.3")
                 || version.startsWith("2.4");
-        String type = event.isEmpty() ? "ACK" : before25 && !version.startsWith("2.4")
-                ? "ACK^" + escape(event) : "ACK^" + escape(event) + "^ACK";
+        String type = event.isEmpty()
+                ? "ACK"
+                : before25 && !version.startsWith("2.4") ? "ACK^" + escape(event) : "ACK^" + escape(event) + "^ACK";
         StringBuilder ack = new StringBuilder("MSH|^~\\&|")
-                .append(msh == null || msh.receivingApplication().isEmpty() ? "LINKWELL"
-                        : escape(msh.receivingApplication())).append('|')
-                .append(msh == null || msh.receivingFacility().isEmpty() ? "LINKWELL"
-                        : escape(msh.receivingFacility())).append('|')
-                .append(msh == null ? "" : escape(msh.sendingApplication())).append('|')
-                .append(msh == null ? "" : escape(msh.sendingFacility())).append('|')
-                .append(HL7_TIME.format(now)).append("||")
-                .append(type).append('|')
-                .append("LW").append(Long.toString(now.toEpochMilli(), 36))
-                .append(Long.toString(SEQUENCE.incrementAndGet() % 1_000_000, 36)).append('|')
-                .append(msh == null || msh.processingId().isEmpty() ? "P" : escape(msh.processingId())).append('|')
-                .append(escape(version)).append('\r');
+                .append(
+                        msh == null || msh.receivingApplication().isEmpty()
+                                ? "LINKWELL"
+                                : escape(msh.receivingApplication()))
+                .append('|')
+                .append(msh == null || msh.receivingFacility().isEmpty() ? "LINKWELL" : escape(msh.receivingFacility()))
+                .append('|')
+                .append(msh == null ? "" : escape(msh.sendingApplication()))
+                .append('|')
+                .append(msh == null ? "" : escape(msh.sendingFacility()))
+                .append('|')
+                .append(HL7_TIME.format(now))
+                .append("||")
+                .append(type)
+                .append('|')
+                .append("LW")
+                .append(Long.toString(now.toEpochMilli(), 36))
+                .append(Long.toString(SEQUENCE.incrementAndGet() % 1_000_000, 36))
+                .append('|')
+                .append(msh == null || msh.processingId().isEmpty() ? "P" : escape(msh.processingId()))
+                .append('|')
+                .append(escape(version))
+                .append('\r');
         ack.append("MSA|").append(code).append('|').append(msh == null ? "" : escape(msh.controlId()));
         if (refusal != null && before25) {
             ack.append('|').append(escape(refusal.reason()));
@@ -71,12 +85,25 @@ final class Hl7Acknowledgement {
             Hl7ErrorLocation at = refusal.location();
             if (before25) {
                 // ERR-1 ELD: segment^sequence^field^code&text&table
-                ack.append("ERR|").append(at.segmentId()).append('^').append(at.segmentSequence()).append('^')
-                        .append(at.fieldPosition() > 0 ? String.valueOf(at.fieldPosition()) : "").append('^')
-                        .append(refusal.code()).append('&').append(escape(refusal.codeText())).append("&HL70357");
+                ack.append("ERR|")
+                        .append(at.segmentId())
+                        .append('^')
+                        .append(at.segmentSequence())
+                        .append('^')
+                        .append(at.fieldPosition() > 0 ? String.valueOf(at.fieldPosition()) : "")
+                        .append('^')
+                        .append(refusal.code())
+                        .append('&')
+                        .append(escape(refusal.codeText()))
+                        .append("&HL70357");
             } else {
-                ack.append("ERR||").append(at.toErl()).append('|')
-                        .append(refusal.code()).append('^').append(escape(refusal.codeText())).append("^HL70357|E||||")
+                ack.append("ERR||")
+                        .append(at.toErl())
+                        .append('|')
+                        .append(refusal.code())
+                        .append('^')
+                        .append(escape(refusal.codeText()))
+                        .append("^HL70357|E||||")
                         .append(escape(refusal.reason()));
             }
             ack.append('\r');

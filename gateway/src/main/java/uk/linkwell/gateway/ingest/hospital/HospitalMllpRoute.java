@@ -30,16 +30,18 @@ public class HospitalMllpRoute extends RouteBuilder {
     @Override
     public void configure() {
         String tls = properties.mllp().tls().enabled()
-                ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN
-                        + "&serverInitializerFactory=#" + MllpTls.INITIALIZER_BEAN
+                ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN + "&serverInitializerFactory=#"
+                        + MllpTls.INITIALIZER_BEAN
                 : "";
         from("netty:tcp://{{linkwell.hospital.mllp.host:0.0.0.0}}:{{linkwell.hospital.mllp.port:2575}}"
-                + "?sync=true&keepAlive=true&reuseAddress=true"
-                + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"
-                + "&exceptionHandler=#" + MllpConnectionErrors.BEAN + tls)
+                        + "?sync=true&keepAlive=true&reuseAddress=true"
+                        + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"
+                        + "&exceptionHandler=#" + MllpConnectionErrors.BEAN + tls)
                 .routeId(ROUTE_ID)
-                .process(exchange -> exchange.getMessage().setBody(reception.receive(
-                        exchange.getMessage().getBody(byte[].class),
-                        exchange.getMessage().getHeader(NettyConstants.NETTY_REMOTE_ADDRESS, SocketAddress.class))));
+                .process(exchange -> exchange.getMessage()
+                        .setBody(reception.receive(
+                                exchange.getMessage().getBody(byte[].class),
+                                exchange.getMessage()
+                                        .getHeader(NettyConstants.NETTY_REMOTE_ADDRESS, SocketAddress.class))));
     }
 }

@@ -6,8 +6,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Settings of the hospital ADT feed, under {@code linkwell.hospital}. */
 @ConfigurationProperties(prefix = "linkwell.hospital")
-public record HospitalProperties(Mllp mllp, Discharge discharge, List<String> carerRelationshipCodes,
-        List<String> riskObservationCodes, String localZone, Boolean allowPatientsWithoutNhsNumber) {
+public record HospitalProperties(
+        Mllp mllp,
+        Discharge discharge,
+        List<String> carerRelationshipCodes,
+        List<String> riskObservationCodes,
+        String localZone,
+        Boolean allowPatientsWithoutNhsNumber) {
 
     public HospitalProperties {
         mllp = mllp == null ? new Mllp(null, null, null, null, null, null, null) : mllp;
@@ -22,8 +27,14 @@ public record HospitalProperties(Mllp mllp, Discharge discharge, List<String> ca
      * The MLLP listener: where it binds, the largest message, which sending facilities (MSH-4.1) may send from which
      * source addresses, and optional TLS.
      */
-    public record Mllp(Boolean enabled, String host, Integer port, Integer maxMessageBytes,
-            Map<String, Sender> senders, Boolean enforceSenders, Tls tls) {
+    public record Mllp(
+            Boolean enabled,
+            String host,
+            Integer port,
+            Integer maxMessageBytes,
+            Map<String, Sender> senders,
+            Boolean enforceSenders,
+            Tls tls) {
         public Mllp {
             enabled = enabled == null || enabled;
             host = host == null ? "0.0.0.0" : host;
@@ -46,21 +57,34 @@ public record HospitalProperties(Mllp mllp, Discharge discharge, List<String> ca
      * TLS on the listener: the server's key store and, for mutual TLS, the trust store of the senders' client
      * certificates and whether one is required ({@code need}), asked for ({@code want}) or not ({@code none}).
      */
-    public record Tls(Boolean enabled, String keyStore, String keyStorePassword, String keyStoreType,
-            String keyPassword, String trustStore, String trustStorePassword, String trustStoreType,
+    public record Tls(
+            Boolean enabled,
+            String keyStore,
+            String keyStorePassword,
+            String keyStoreType,
+            String keyPassword,
+            String trustStore,
+            String trustStorePassword,
+            String trustStoreType,
             String clientAuth) {
         public Tls {
             enabled = enabled != null && enabled;
             keyStoreType = keyStoreType == null || keyStoreType.isBlank() ? "PKCS12" : keyStoreType;
             trustStoreType = trustStoreType == null || trustStoreType.isBlank() ? keyStoreType : trustStoreType;
-            clientAuth = clientAuth == null || clientAuth.isBlank() ? "none" : clientAuth.trim().toLowerCase(
-                    java.util.Locale.ROOT);
+            clientAuth = clientAuth == null || clientAuth.isBlank()
+                    ? "none"
+                    : clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
     /** Discharge to assess: where the pathway is carried and which discharges go to the care management team. */
-    public record Discharge(String careTeamOdsCode, String careTeamName, String pathwayField,
-            Map<String, String> pathwayValues, List<String> followUpPathways, Boolean rejectUnknownPathwayValues,
+    public record Discharge(
+            String careTeamOdsCode,
+            String careTeamName,
+            String pathwayField,
+            Map<String, String> pathwayValues,
+            List<String> followUpPathways,
+            Boolean rejectUnknownPathwayValues,
             String defaultPathway) {
         public Discharge {
             careTeamOdsCode = careTeamOdsCode == null ? "X26CMT" : careTeamOdsCode;

@@ -47,8 +47,9 @@ public class MllpConnectionErrors implements ExceptionHandler {
             boolean safe = (t instanceof SSLException || t instanceof IOException)
                     && !t.getClass().getSimpleName().equals("NotSslRecordException");
             if (safe && t.getMessage() != null) {
-                text.append(" (").append(t.getMessage().length() > 200 ? t.getMessage().substring(0, 200)
-                        : t.getMessage()).append(')');
+                text.append(" (")
+                        .append(t.getMessage().length() > 200 ? t.getMessage().substring(0, 200) : t.getMessage())
+                        .append(')');
             }
         }
         return text.toString();

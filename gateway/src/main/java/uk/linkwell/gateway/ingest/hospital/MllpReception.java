@@ -48,10 +48,15 @@ public class MllpReception {
     private final MeterRegistry meters;
     private final Clock clock;
 
-    public MllpReception(List<MllpInbound> kinds, MessageStore store, MllpSenders senders,
-            HospitalProperties properties, MeterRegistry meters, Clock clock) {
-        this.kinds = kinds.stream().collect(Collectors.toMap(k -> k.messageCode().toUpperCase(Locale.ROOT),
-                Function.identity()));
+    public MllpReception(
+            List<MllpInbound> kinds,
+            MessageStore store,
+            MllpSenders senders,
+            HospitalProperties properties,
+            MeterRegistry meters,
+            Clock clock) {
+        this.kinds = kinds.stream()
+                .collect(Collectors.toMap(k -> k.messageCode().toUpperCase(Locale.ROOT), Function.identity()));
         this.store = store;
         this.senders = senders;
         this.properties = properties;
@@ -76,52 +81,102 @@ public class MllpReception {
         try {
             ack = acknowledge(bytes, msh, kind, source, remote, now);
         } catch (RuntimeException e) {
-            log.error("MLLP message (control id {}) not stored: {}", msh == null ? null : msh.controlId(),
+            log.error(
+                    "MLLP message (control id {}) not stored: {}",
+                    msh == null ? null : msh.controlId(),
                     SafeErrorText.of(e));
-            ack = answer(source, msh, Hl7Acknowledgement.ERROR, new Hl7Acknowledgement.Refusal(
-                    Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(), Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.text(),
-                    Hl7ErrorLocation.segment("MSH"), "message not stored, send it again"), now);
+            ack = answer(
+                    source,
+                    msh,
+                    Hl7Acknowledgement.ERROR,
+                    new Hl7Acknowledgement.Refusal(
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(),
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.text(),
+                            Hl7ErrorLocation.segment("MSH"),
+                            "message not stored, send it again"),
+                    now);
         }
-        Timer.builder("linkwell.ingest.ack.time").tag("source", source)
-                .description("From a message received to its ACK").publishPercentiles(0.5, 0.99).register(meters)
+        Timer.builder("linkwell.ingest.ack.time")
+                .tag("source", source)
+                .description("From a message received to its ACK")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         return ack;
     }
 
-    private byte[] acknowledge(byte[] bytes, MshFields msh, MllpInbound kind, String source, SocketAddress remote,
-            Instant now) {
+    private byte[] acknowledge(
+            byte[] bytes, MshFields msh, MllpInbound kind, String source, SocketAddress remote, Instant now) {
         if (msh == null) {
-            return reject(source, bytes, null, now, new Hl7Acknowledgement.Refusal(
-                    Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR.code(), Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR.text(),
-                    Hl7ErrorLocation.segment("MSH"), bytes.length == 0 ? "empty message"
-                            : "message does not start with an MSH segment"), "");
+            return reject(
+                    source,
+                    bytes,
+                    null,
+                    now,
+                    new Hl7Acknowledgement.Refusal(
+                            Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR.code(),
+                            Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR.text(),
+                            Hl7ErrorLocation.segment("MSH"),
+                            bytes.length == 0 ? "empty message" : "message does not start with an MSH segment"),
+                    "");
         }
         // Before anything beyond MSH is read: an unknown sender learns nothing about what we would make of it.
         InetAddress address = remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
         if (!senders.allows(msh.sendingFacility(), address)) {
             meters.counter("linkwell.ingest.senders.refused", "source", source).increment();
-            return reject(source, bytes, msh, now, new Hl7Acknowledgement.Refusal(
-                    // Table 0357 has no code for an unauthorised sender; 207 is its catch-all, and AR tells the
-                    // sender not to send the message again unchanged.
-                    Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(), Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.text(),
-                    Hl7ErrorLocation.field("MSH", 4), SENDER_NOT_ALLOWED),
+            return reject(
+                    source,
+                    bytes,
+                    msh,
+                    now,
+                    new Hl7Acknowledgement.Refusal(
+                            // Table 0357 has no code for an unauthorised sender; 207 is its catch-all, and AR tells the
+                            // sender not to send the message again unchanged.
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(),
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.text(),
+                            Hl7ErrorLocation.field("MSH", 4),
+                            SENDER_NOT_ALLOWED),
                     " (source address " + (address == null ? "unknown" : address.getHostAddress()) + ")");
         }
         int limit = properties.mllp().maxMessageBytes();
         if (bytes.length > limit) {
-            return reject(source, bytes, msh, now, new Hl7Acknowledgement.Refusal(
-                    Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(), "Message too large",
-                    Hl7ErrorLocation.segment("MSH"), "message of " + bytes.length + " bytes is over the limit of "
-                            + limit + " bytes; only the first " + OVERSIZE_KEPT_BYTES + " bytes are kept"), "");
+            return reject(
+                    source,
+                    bytes,
+                    msh,
+                    now,
+                    new Hl7Acknowledgement.Refusal(
+                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(),
+                            "Message too large",
+                            Hl7ErrorLocation.segment("MSH"),
+                            "message of " + bytes.length + " bytes is over the limit of " + limit
+                                    + " bytes; only the first " + OVERSIZE_KEPT_BYTES + " bytes are kept"),
+                    "");
         }
         if (kind == null) {
             boolean missing = msh.component(9, 1).isEmpty();
-            return reject(source, bytes, msh, now, new Hl7Acknowledgement.Refusal(
-                    missing ? Hl7ErrorCode.REQUIRED_FIELD_MISSING.code() : Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE.code(),
-                    missing ? Hl7ErrorCode.REQUIRED_FIELD_MISSING.text() : Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE.text(),
-                    Hl7ErrorLocation.component("MSH", 9, 1), missing ? "message type missing"
-                            : "this listener takes " + String.join(" and ", kinds.keySet().stream().sorted().toList())
-                                    + " messages"), "");
+            return reject(
+                    source,
+                    bytes,
+                    msh,
+                    now,
+                    new Hl7Acknowledgement.Refusal(
+                            missing
+                                    ? Hl7ErrorCode.REQUIRED_FIELD_MISSING.code()
+                                    : Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE.code(),
+                            missing
+                                    ? Hl7ErrorCode.REQUIRED_FIELD_MISSING.text()
+                                    : Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE.text(),
+                            Hl7ErrorLocation.component("MSH", 9, 1),
+                            missing
+                                    ? "message type missing"
+                                    : "this listener takes "
+                                            + String.join(
+                                                    " and ",
+                                                    kinds.keySet().stream()
+                                                            .sorted()
+                                                            .toList()) + " messages"),
+                    "");
         }
         try {
             kind.check(bytes, now);
@@ -133,29 +188,54 @@ public class MllpReception {
             // to be reprocessed once the mapper is fixed.
         }
         String sender = msh.sendingFacility();
-        StoreReceipt receipt = store.store(new NewMessage(source, sender, msh.messageType(), msh.controlId(),
-                PatientOrderingKey.of(bytes, sender), now, bytes, msh.charset(), null));
+        StoreReceipt receipt = store.store(new NewMessage(
+                source,
+                sender,
+                msh.messageType(),
+                msh.controlId(),
+                PatientOrderingKey.of(bytes, sender),
+                now,
+                bytes,
+                msh.charset(),
+                null));
         if (receipt.duplicate()) {
             meters.counter("linkwell.ingest.duplicates", "source", source).increment();
-            log.info("MLLP message {} (control id {}) is a redelivery: acknowledged, not processed again",
-                    receipt.id(), msh.controlId());
+            log.info(
+                    "MLLP message {} (control id {}) is a redelivery: acknowledged, not processed again",
+                    receipt.id(),
+                    msh.controlId());
         }
         return answer(source, msh, Hl7Acknowledgement.ACCEPT, null, now);
     }
 
     /** Stores the refused bytes (the first 64 KiB of an oversized message) with the reason, then answers AR. */
-    private byte[] reject(String source, byte[] bytes, MshFields msh, Instant now,
-            Hl7Acknowledgement.Refusal refusal, String storedDetail) {
-        byte[] kept = bytes.length > properties.mllp().maxMessageBytes()
-                ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
+    private byte[] reject(
+            String source,
+            byte[] bytes,
+            MshFields msh,
+            Instant now,
+            Hl7Acknowledgement.Refusal refusal,
+            String storedDetail) {
+        byte[] kept =
+                bytes.length > properties.mllp().maxMessageBytes() ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
         String reason = refusal.code() + " " + refusal.codeText() + " at " + refusal.location() + ": "
                 + refusal.reason() + storedDetail;
         // Header values cut to their columns: a refused message is stored whatever its sender put in MSH.
-        StoreReceipt receipt = store.store(new NewMessage(source, msh == null ? "" : cut(msh.sendingFacility(), 200),
-                msh == null ? null : cut(msh.messageType(), 64), msh == null ? null : cut(msh.controlId(), 200),
-                null, now, kept, msh == null ? null : msh.charset(), reason));
-        log.info("MLLP message {} (control id {}) rejected: {}", receipt.id(),
-                msh == null ? null : msh.controlId(), reason);
+        StoreReceipt receipt = store.store(new NewMessage(
+                source,
+                msh == null ? "" : cut(msh.sendingFacility(), 200),
+                msh == null ? null : cut(msh.messageType(), 64),
+                msh == null ? null : cut(msh.controlId(), 200),
+                null,
+                now,
+                kept,
+                msh == null ? null : msh.charset(),
+                reason));
+        log.info(
+                "MLLP message {} (control id {}) rejected: {}",
+                receipt.id(),
+                msh == null ? null : msh.controlId(),
+                reason);
         return answer(source, msh, Hl7Acknowledgement.REJECT, refusal, now);
     }
 
@@ -163,10 +243,10 @@ public class MllpReception {
         return value.length() > length ? value.substring(0, length) : value;
     }
 
-    private byte[] answer(String source, MshFields msh, String code, Hl7Acknowledgement.Refusal refusal,
-            Instant now) {
+    private byte[] answer(String source, MshFields msh, String code, Hl7Acknowledgement.Refusal refusal, Instant now) {
         meters.counter("linkwell.ingest.acked", "source", source, "code", code).increment();
-        return refusal == null ? Hl7Acknowledgement.accept(msh, now)
+        return refusal == null
+                ? Hl7Acknowledgement.accept(msh, now)
                 : Hl7Acknowledgement.refuse(msh, code, refusal, now);
     }
 }

@@ -31,8 +31,10 @@ public class MllpSenders {
                     matchers.add(new IpAddressMatcher(address.trim()));
                 } catch (IllegalArgumentException e) {
                     // Fail at start, naming the key, rather than refuse a hospital's messages later.
-                    throw new IllegalStateException("linkwell.hospital.mllp.senders." + facility
-                            + ".addresses: not an IP address or CIDR range: " + address, e);
+                    throw new IllegalStateException(
+                            "linkwell.hospital.mllp.senders." + facility
+                                    + ".addresses: not an IP address or CIDR range: " + address,
+                            e);
                 }
             }
             allowed.merge(key(facility), matchers, (a, b) -> {

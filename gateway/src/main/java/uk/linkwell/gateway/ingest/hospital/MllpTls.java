@@ -30,7 +30,9 @@ public class MllpTls {
 
     /** How hard the listener asks a sender for its certificate. */
     enum ClientAuth {
-        NONE, WANT, NEED;
+        NONE,
+        WANT,
+        NEED;
 
         static ClientAuth of(String value) {
             return switch (value) {
@@ -49,14 +51,13 @@ public class MllpTls {
         ClientAuth clientAuth = ClientAuth.of(tls.clientAuth());
         KeyManagersParameters keys = new KeyManagersParameters();
         keys.setKeyStore(store("key-store", tls.keyStore(), tls.keyStorePassword(), tls.keyStoreType()));
-        keys.setKeyPassword(tls.keyPassword() == null || tls.keyPassword().isEmpty()
-                ? tls.keyStorePassword() : tls.keyPassword());
+        keys.setKeyPassword(
+                tls.keyPassword() == null || tls.keyPassword().isEmpty() ? tls.keyStorePassword() : tls.keyPassword());
         SSLContextParameters parameters = new SSLContextParameters();
         parameters.setKeyManagers(keys);
         if (tls.trustStore() != null && !tls.trustStore().isBlank()) {
             TrustManagersParameters trust = new TrustManagersParameters();
-            trust.setKeyStore(store("trust-store", tls.trustStore(), tls.trustStorePassword(),
-                    tls.trustStoreType()));
+            trust.setKeyStore(store("trust-store", tls.trustStore(), tls.trustStorePassword(), tls.trustStoreType()));
             parameters.setTrustManagers(trust);
         } else if (clientAuth != ClientAuth.NONE) {
             throw new IllegalStateException("linkwell.hospital.mllp.tls.client-auth " + tls.clientAuth()
@@ -67,13 +68,14 @@ public class MllpTls {
 
     @Bean(INITIALIZER_BEAN)
     public ServerInitializerFactory hospitalMllpTlsInitializer(HospitalProperties properties) {
-        return new ClientAuthInitializerFactory(ClientAuth.of(properties.mllp().tls().clientAuth()));
+        return new ClientAuthInitializerFactory(
+                ClientAuth.of(properties.mllp().tls().clientAuth()));
     }
 
     private static KeyStoreParameters store(String key, String path, String password, String type) {
         if (path == null || path.isBlank()) {
-            throw new IllegalStateException("linkwell.hospital.mllp.tls." + key + " must name a " + type
-                    + " file when TLS is enabled");
+            throw new IllegalStateException(
+                    "linkwell.hospital.mllp.tls." + key + " must name a " + type + " file when TLS is enabled");
         }
         if (!Files.isReadable(Path.of(path))) {
             throw new IllegalStateException("linkwell.hospital.mllp.tls." + key + ": cannot read " + path);

@@ -67,13 +67,33 @@ final class MshFields {
         return c - 1 < parts.length ? parts[c - 1].trim() : "";
     }
 
-    String sendingApplication() { return first(3); }
-    String sendingFacility() { return first(4); }
-    String receivingApplication() { return first(5); }
-    String receivingFacility() { return first(6); }
-    String controlId() { return field(10); }
-    String processingId() { return first(11); }
-    String version() { return first(12); }
+    String sendingApplication() {
+        return first(3);
+    }
+
+    String sendingFacility() {
+        return first(4);
+    }
+
+    String receivingApplication() {
+        return first(5);
+    }
+
+    String receivingFacility() {
+        return first(6);
+    }
+
+    String controlId() {
+        return field(10);
+    }
+
+    String processingId() {
+        return first(11);
+    }
+
+    String version() {
+        return first(12);
+    }
 
     /** MSH-9 as type^event, e.g. ADT^A03. */
     String messageType() {

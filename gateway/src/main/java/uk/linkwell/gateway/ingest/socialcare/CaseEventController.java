@@ -35,8 +35,8 @@ public class CaseEventController {
     /** How much of an over-size body is read and thrown away so the client can read the 413 (beyond: hang up). */
     static final long MAX_DRAINED_BYTES = 256L * 1024 * 1024;
 
-    private static final Requester SECURITY_OFF = new Requester("security-off", ClientRole.ADMIN, null, null,
-            java.util.Set.of());
+    private static final Requester SECURITY_OFF =
+            new Requester("security-off", ClientRole.ADMIN, null, null, java.util.Set.of());
 
     private final CaseEventReception reception;
     private final SocialCareProperties properties;
@@ -58,19 +58,35 @@ public class CaseEventController {
         byte[] body = in.readNBytes(limit + 1);
         if (body.length > limit) {
             boolean drained = drain(in);
-            ReceptionOutcome outcome = reception.refuseWhole(CaseEventReception.oversizeKept(body), requester,
-                    clock.instant(), 413, "request-too-large", "Request too large",
+            ReceptionOutcome outcome = reception.refuseWhole(
+                    CaseEventReception.oversizeKept(body),
+                    requester,
+                    clock.instant(),
+                    413,
+                    "request-too-large",
+                    "Request too large",
                     "the body is over the limit of " + limit + " bytes (linkwell.socialcare.max-body-bytes); send "
                             + "fewer events per request; only the first " + CaseEventReception.OVERSIZE_KEPT_BYTES
                             + " bytes are kept");
             ResponseEntity<Object> response = respond(outcome, request);
-            return drained ? response
-                    : ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                            .header(HttpHeaders.CONNECTION, "close").body(response.getBody());
+            return drained
+                    ? response
+                    : ResponseEntity.status(response.getStatusCode())
+                            .headers(response.getHeaders())
+                            .header(HttpHeaders.CONNECTION, "close")
+                            .body(response.getBody());
         }
         if (!isJson(request.getContentType())) {
-            return respond(reception.refuseWhole(body, requester, clock.instant(), 415, "unsupported-media-type",
-                    "Unsupported media type", "the body must be sent as Content-Type: application/json"), request);
+            return respond(
+                    reception.refuseWhole(
+                            body,
+                            requester,
+                            clock.instant(),
+                            415,
+                            "unsupported-media-type",
+                            "Unsupported media type",
+                            "the body must be sent as Content-Type: application/json"),
+                    request);
         }
         return respond(reception.receive(body, requester), request);
     }
@@ -96,7 +112,8 @@ public class CaseEventController {
         try {
             MediaType type = MediaType.parseMediaType(contentType);
             return type.isCompatibleWith(MediaType.APPLICATION_JSON)
-                    || ("application".equals(type.getType()) && type.getSubtype().endsWith("+json"));
+                    || ("application".equals(type.getType())
+                            && type.getSubtype().endsWith("+json"));
         } catch (InvalidMediaTypeException e) {
             return false;
         }
@@ -105,8 +122,8 @@ public class CaseEventController {
     private ResponseEntity<Object> respond(ReceptionOutcome outcome, HttpServletRequest request) {
         if (outcome.refusal() != null) {
             ReceptionOutcome.Refusal refusal = outcome.refusal();
-            ProblemDetail problem = problem(refusal.status(), refusal.type(), refusal.title(), refusal.reason(),
-                    request);
+            ProblemDetail problem =
+                    problem(refusal.status(), refusal.type(), refusal.title(), refusal.reason(), request);
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("pointer", "");
             error.put("reason", refusal.reason());
@@ -115,17 +132,23 @@ public class CaseEventController {
             return problemResponse(problem);
         }
         List<EventResult> results = outcome.results();
-        List<Map<String, Object>> listed = results.stream().map(r -> result(r, outcome.array())).toList();
-        List<EventResult> refused = results.stream().filter(EventResult::refused).toList();
-        long accepted = results.stream().filter(r -> r.disposition() == EventResult.Disposition.ACCEPTED).count();
-        long duplicates = results.stream().filter(r -> r.disposition() == EventResult.Disposition.DUPLICATE).count();
+        List<Map<String, Object>> listed =
+                results.stream().map(r -> result(r, outcome.array())).toList();
+        List<EventResult> refused =
+                results.stream().filter(EventResult::refused).toList();
+        long accepted = results.stream()
+                .filter(r -> r.disposition() == EventResult.Disposition.ACCEPTED)
+                .count();
+        long duplicates = results.stream()
+                .filter(r -> r.disposition() == EventResult.Disposition.DUPLICATE)
+                .count();
         if (refused.isEmpty()) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("accepted", accepted);
             body.put("duplicates", duplicates);
             body.put("results", listed);
-            ResponseEntity.BodyBuilder response = ResponseEntity.status(HttpStatus.ACCEPTED)
-                    .contentType(MediaType.APPLICATION_JSON);
+            ResponseEntity.BodyBuilder response =
+                    ResponseEntity.status(HttpStatus.ACCEPTED).contentType(MediaType.APPLICATION_JSON);
             if (results.size() == 1) {
                 response.location(URI.create(adminLink(results.get(0).messageId())));
             }
@@ -133,22 +156,24 @@ public class CaseEventController {
         }
         // One status for the request: the one every refused event shares (a single event's own), else 422.
         int status = refused.stream().map(EventResult::status).distinct().count() == 1
-                ? refused.get(0).status() : 422;
-        String type = switch (status) {
-            case 403 -> "wrong-local-authority";
-            case 503 -> "not-stored";
-            default -> "invalid-case-events";
-        };
-        String title = switch (status) {
-            case 403 -> "Event for another council";
-            case 503 -> "Events not stored";
-            default -> "Invalid case events";
-        };
+                ? refused.get(0).status()
+                : 422;
+        String type =
+                switch (status) {
+                    case 403 -> "wrong-local-authority";
+                    case 503 -> "not-stored";
+                    default -> "invalid-case-events";
+                };
+        String title =
+                switch (status) {
+                    case 403 -> "Event for another council";
+                    case 503 -> "Events not stored";
+                    default -> "Invalid case events";
+                };
         String detail = refused.size() + " of " + results.size() + (results.size() == 1 ? " event" : " events")
                 + " refused (stored as rejected, nothing applied from them); " + accepted + " accepted, "
                 + duplicates + " duplicates" + (accepted + duplicates > 0 ? " (see results)" : "")
-                + (status == 503 ? "; send the request again: events already stored are recognised as duplicates"
-                        : "");
+                + (status == 503 ? "; send the request again: events already stored are recognised as duplicates" : "");
         ProblemDetail problem = problem(status, type, title, detail, request);
         List<Map<String, Object>> errors = new ArrayList<>();
         for (EventResult r : refused) {
@@ -194,8 +219,8 @@ public class CaseEventController {
         return "/admin/messages/" + messageId;
     }
 
-    private static ProblemDetail problem(int status, String type, String title, String detail,
-            HttpServletRequest request) {
+    private static ProblemDetail problem(
+            int status, String type, String title, String detail, HttpServletRequest request) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(status), detail);
         problem.setType(URI.create(PROBLEM_BASE + type));
         problem.setTitle(title);
@@ -204,7 +229,8 @@ public class CaseEventController {
     }
 
     private static ResponseEntity<Object> problemResponse(ProblemDetail problem) {
-        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        return ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
     }
 }

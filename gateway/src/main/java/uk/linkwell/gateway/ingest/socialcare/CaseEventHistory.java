@@ -40,10 +40,13 @@ public class CaseEventHistory {
         if (keys.occurredAt() == null) {
             return Optional.empty();
         }
-        List<InboundMessage> applied = readOnly.execute(tx -> entityManager.createQuery("""
+        List<InboundMessage> applied = readOnly.execute(tx -> entityManager
+                .createQuery(
+                        """
                         SELECT m FROM InboundMessage m
                         WHERE m.source = :source AND m.orderingKey = :key AND m.status = :done
-                          AND m.messageType IN :types AND m.id <> :id""", InboundMessage.class)
+                          AND m.messageType IN :types AND m.id <> :id""",
+                        InboundMessage.class)
                 .setParameter("source", CaseEventReception.SOURCE)
                 .setParameter("key", keys.orderingKey())
                 .setParameter("done", MessageStatus.DONE)
@@ -52,8 +55,10 @@ public class CaseEventHistory {
                 .getResultList());
         for (InboundMessage other : applied) {
             CaseEventKeys otherKeys = keysOf(other.getBody());
-            if (otherKeys != null && otherKeys.ownershipKey().equals(keys.ownershipKey())
-                    && otherKeys.occurredAt() != null && otherKeys.occurredAt().isAfter(keys.occurredAt())) {
+            if (otherKeys != null
+                    && otherKeys.ownershipKey().equals(keys.ownershipKey())
+                    && otherKeys.occurredAt() != null
+                    && otherKeys.occurredAt().isAfter(keys.occurredAt())) {
                 return Optional.of(other.getId());
             }
         }

@@ -19,8 +19,13 @@ import java.util.List;
  * @param ownershipKey council, person, ownership group, case reference (for case-level resources) and item id
  * @param sameOwnerTypes the event types that write the same resources as this one (itself, or both referral decisions)
  */
-record CaseEventKeys(String eventType, String localAuthority, String orderingKey, String ownershipKey,
-        List<String> sameOwnerTypes, Instant occurredAt) {
+record CaseEventKeys(
+        String eventType,
+        String localAuthority,
+        String orderingKey,
+        String ownershipKey,
+        List<String> sameOwnerTypes,
+        Instant occurredAt) {
 
     /** Reads the keys of an event the mapper has accepted (so the fields it needs are present and well formed). */
     static CaseEventKeys of(JsonNode event) {
@@ -33,22 +38,29 @@ record CaseEventKeys(String eventType, String localAuthority, String orderingKey
         String caseRef = text(event, "caseReference");
         JsonNode body = event.path("body");
         List<String> types = List.of(type);
-        String owner = switch (type) {
-            // Both decide the referral (they own its Task): the later decision wins, whichever arrives last.
-            case "referral-accepted", "referral-declined" -> {
-                types = List.of("referral-accepted", "referral-declined");
-                yield "referral-decision|" + caseRef;
-            }
-            case "assessment-completed" -> type + "|" + caseRef + "|" + text(body, "assessmentId");
-            case "review-scheduled", "review-completed" -> type + "|" + caseRef + "|" + text(body, "reviewId");
-            case "safeguarding-enquiry-opened", "safeguarding-enquiry-closed" ->
-                    type + "|" + caseRef + "|" + text(body, "enquiryId");
-            // A carer belongs to the person, whichever case named them.
-            case "carer-identified" -> type + "||" + text(body, "carerId");
-            default -> type + "|" + caseRef;
-        };
-        return new CaseEventKeys(type, la, "socialcare:" + digest(la + "|" + personKey),
-                la + "|" + personKey + "|" + owner, types, occurredAt(text(event, "occurredAt")));
+        String owner =
+                switch (type) {
+                        // Both decide the referral (they own its Task): the later decision wins, whichever arrives
+                        // last.
+                    case "referral-accepted", "referral-declined" -> {
+                        types = List.of("referral-accepted", "referral-declined");
+                        yield "referral-decision|" + caseRef;
+                    }
+                    case "assessment-completed" -> type + "|" + caseRef + "|" + text(body, "assessmentId");
+                    case "review-scheduled", "review-completed" -> type + "|" + caseRef + "|" + text(body, "reviewId");
+                    case "safeguarding-enquiry-opened", "safeguarding-enquiry-closed" -> type + "|" + caseRef + "|"
+                            + text(body, "enquiryId");
+                        // A carer belongs to the person, whichever case named them.
+                    case "carer-identified" -> type + "||" + text(body, "carerId");
+                    default -> type + "|" + caseRef;
+                };
+        return new CaseEventKeys(
+                type,
+                la,
+                "socialcare:" + digest(la + "|" + personKey),
+                la + "|" + personKey + "|" + owner,
+                types,
+                occurredAt(text(event, "occurredAt")));
     }
 
     private static Instant occurredAt(String value) {

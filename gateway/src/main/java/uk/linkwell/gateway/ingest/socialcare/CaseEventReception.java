@@ -44,8 +44,8 @@ public class CaseEventReception {
 
     private static final Logger log = LoggerFactory.getLogger(CaseEventReception.class);
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
-    private static final Pattern UUID = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern UUID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern ODS = Pattern.compile("[A-Z0-9]{3,10}");
 
     private final CaseEventMapper mapper;
@@ -55,8 +55,8 @@ public class CaseEventReception {
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public CaseEventReception(CaseEventMapper mapper, MessageStore store, KnownPeople people, MeterRegistry meters,
-            Clock clock) {
+    public CaseEventReception(
+            CaseEventMapper mapper, MessageStore store, KnownPeople people, MeterRegistry meters, Clock clock) {
         this.mapper = mapper;
         this.store = store;
         this.people = people;
@@ -73,7 +73,13 @@ public class CaseEventReception {
         try (JsonParser parser = JSON_FACTORY.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
-                return refuseWhole(body, requester, now, 400, "malformed-request", "Malformed request",
+                return refuseWhole(
+                        body,
+                        requester,
+                        now,
+                        400,
+                        "malformed-request",
+                        "Malformed request",
                         "the body is empty; send one event object or an array of events");
             }
             array = first == JsonToken.START_ARRAY;
@@ -88,24 +94,43 @@ public class CaseEventReception {
                     events.add(Arrays.copyOfRange(body, start, end));
                 }
             } else {
-                return refuseWhole(body, requester, now, 400, "malformed-request", "Malformed request",
+                return refuseWhole(
+                        body,
+                        requester,
+                        now,
+                        400,
+                        "malformed-request",
+                        "Malformed request",
                         "the body must be one event object or an array of event objects");
             }
             if (parser.nextToken() != null) {
-                return refuseWhole(body, requester, now, 400, "malformed-request", "Malformed request",
+                return refuseWhole(
+                        body,
+                        requester,
+                        now,
+                        400,
+                        "malformed-request",
+                        "Malformed request",
                         "malformed JSON (line " + parser.currentLocation().getLineNr()
                                 + "): content after the end of the " + (array ? "array" : "event"));
             }
         } catch (IOException e) {
             // Jackson's message quotes the input: only the position goes back.
             long line = e instanceof com.fasterxml.jackson.core.JsonProcessingException p && p.getLocation() != null
-                    ? p.getLocation().getLineNr() : 0;
-            return refuseWhole(body, requester, now, 400, "malformed-request", "Malformed request",
+                    ? p.getLocation().getLineNr()
+                    : 0;
+            return refuseWhole(
+                    body,
+                    requester,
+                    now,
+                    400,
+                    "malformed-request",
+                    "Malformed request",
                     "malformed JSON (line " + line + ")");
         }
         if (array && events.isEmpty()) {
-            return refuseWhole(body, requester, now, 400, "malformed-request", "Malformed request",
-                    "the array holds no events");
+            return refuseWhole(
+                    body, requester, now, 400, "malformed-request", "Malformed request", "the array holds no events");
         }
         List<EventResult> results = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
@@ -115,12 +140,20 @@ public class CaseEventReception {
     }
 
     /** Refuses a request as a whole (too large, wrong media type, not JSON), keeping what it sent as rejected. */
-    public ReceptionOutcome refuseWhole(byte[] kept, Requester requester, Instant now, int status, String type,
-            String title, String reason) {
+    public ReceptionOutcome refuseWhole(
+            byte[] kept, Requester requester, Instant now, int status, String type, String title, String reason) {
         Long id = null;
         try {
-            StoreReceipt receipt = store.store(new NewMessage(SOURCE, clientSender(requester), null, null, null, now,
-                    kept, StandardCharsets.UTF_8.name(), status + ": " + reason));
+            StoreReceipt receipt = store.store(new NewMessage(
+                    SOURCE,
+                    clientSender(requester),
+                    null,
+                    null,
+                    null,
+                    now,
+                    kept,
+                    StandardCharsets.UTF_8.name(),
+                    status + ": " + reason));
             id = receipt.id();
             log.info("Social-care request stored as rejected message {}: {}", id, reason);
         } catch (RuntimeException e) {
@@ -153,38 +186,75 @@ public class CaseEventReception {
             }
             CaseEventKeys keys = CaseEventKeys.of(event);
             if (!mayWriteFor(requester, keys.localAuthority())) {
-                return reject(index, bytes, event, requester, now, 403, "/localAuthority",
+                return reject(
+                        index,
+                        bytes,
+                        event,
+                        requester,
+                        now,
+                        403,
+                        "/localAuthority",
                         "is not the organisation of the client's access token; a case system sends only its own "
                                 + "council's events");
             }
             JsonNode person = event.path("person");
             String nhsNumber = person.path("nhsNumber").asText("");
             boolean known = nhsNumber.isEmpty()
-                    ? people.exists(KnownPeople.LA_PERSON_SYSTEM_PREFIX + keys.localAuthority(),
+                    ? people.exists(
+                            KnownPeople.LA_PERSON_SYSTEM_PREFIX + keys.localAuthority(),
                             person.path("laPersonId").asText())
                     : people.exists(KnownPeople.NHS_NUMBER_SYSTEM, nhsNumber);
             if (!known) {
-                return reject(index, bytes, event, requester, now, 422,
+                return reject(
+                        index,
+                        bytes,
+                        event,
+                        requester,
+                        now,
+                        422,
                         nhsNumber.isEmpty() ? "/person/laPersonId" : "/person/nhsNumber",
                         "no Patient with this " + (nhsNumber.isEmpty() ? "local-authority person id" : "NHS number")
                                 + " is known to the gateway; case events never create one, so create the Patient"
                                 + " first and send the event again");
             }
             String eventId = eventId(event);
-            StoreReceipt receipt = store.store(new NewMessage(SOURCE, keys.localAuthority(), keys.eventType(),
-                    eventId, keys.orderingKey(), now, bytes, StandardCharsets.UTF_8.name(), null));
+            StoreReceipt receipt = store.store(new NewMessage(
+                    SOURCE,
+                    keys.localAuthority(),
+                    keys.eventType(),
+                    eventId,
+                    keys.orderingKey(),
+                    now,
+                    bytes,
+                    StandardCharsets.UTF_8.name(),
+                    null));
             if (receipt.duplicate()) {
                 meters.counter("linkwell.ingest.duplicates", "source", SOURCE).increment();
-                log.info("Social-care event {} is a replay of message {}: acknowledged, not processed again",
-                        eventId, receipt.id());
+                log.info(
+                        "Social-care event {} is a replay of message {}: acknowledged, not processed again",
+                        eventId,
+                        receipt.id());
             }
-            return new EventResult(index, eventId, keys.eventType(), receipt.id(),
-                    receipt.duplicate() ? Disposition.DUPLICATE : Disposition.ACCEPTED, 202, null, null);
+            return new EventResult(
+                    index,
+                    eventId,
+                    keys.eventType(),
+                    receipt.id(),
+                    receipt.duplicate() ? Disposition.DUPLICATE : Disposition.ACCEPTED,
+                    202,
+                    null,
+                    null);
         } catch (RuntimeException e) {
             log.error("Social-care event {} of a request not stored: {}", index, SafeErrorText.of(e));
-            return new EventResult(index, event == null ? null : eventId(event),
-                    event == null ? null : eventType(event), null, Disposition.NOT_STORED, 503,
-                    null, "not stored (the gateway could not reach its database); send it again");
+            return new EventResult(
+                    index,
+                    event == null ? null : eventId(event),
+                    event == null ? null : eventType(event),
+                    null,
+                    Disposition.NOT_STORED,
+                    503,
+                    null,
+                    "not stored (the gateway could not reach its database); send it again");
         }
     }
 
@@ -196,18 +266,38 @@ public class CaseEventReception {
         return requester.role() == ClientRole.SOCIAL_CARE_SYSTEM && localAuthority.equals(requester.organisation());
     }
 
-    private EventResult reject(int index, byte[] bytes, JsonNode event, Requester requester, Instant now, int status,
-            String pointer, String reason) {
+    private EventResult reject(
+            int index,
+            byte[] bytes,
+            JsonNode event,
+            Requester requester,
+            Instant now,
+            int status,
+            String pointer,
+            String reason) {
         String eventId = event == null ? null : eventId(event);
         String type = event == null ? null : eventType(event);
         String la = event == null ? null : localAuthority(event);
         String where = pointer.isEmpty() ? "(event)" : pointer;
-        StoreReceipt receipt = store.store(new NewMessage(SOURCE,
-                status == 403 || la == null ? clientSender(requester) : la, type, eventId, null, now, bytes,
-                StandardCharsets.UTF_8.name(), status + " at " + where + ": " + reason));
+        StoreReceipt receipt = store.store(new NewMessage(
+                SOURCE,
+                status == 403 || la == null ? clientSender(requester) : la,
+                type,
+                eventId,
+                null,
+                now,
+                bytes,
+                StandardCharsets.UTF_8.name(),
+                status + " at " + where + ": " + reason));
         meters.counter("linkwell.ingest.rejected", "source", SOURCE).increment();
-        log.info("Social-care event {} (event id {}) stored as rejected message {}: {} at {}: {}", index, eventId,
-                receipt.id(), status, where, reason);
+        log.info(
+                "Social-care event {} (event id {}) stored as rejected message {}: {} at {}: {}",
+                index,
+                eventId,
+                receipt.id(),
+                status,
+                where,
+                reason);
         return new EventResult(index, eventId, type, receipt.id(), Disposition.REJECTED, status, pointer, reason);
     }
 
@@ -231,7 +321,9 @@ public class CaseEventReception {
 
     /** The event type when it is one of the format's, else null (the body keeps whatever was sent). */
     private static String eventType(JsonNode event) {
-        return CaseEventType.of(textOrNull(event, "eventType")).map(CaseEventType::wireName).orElse(null);
+        return CaseEventType.of(textOrNull(event, "eventType"))
+                .map(CaseEventType::wireName)
+                .orElse(null);
     }
 
     /** The council's ODS code when it looks like one, else null. */

@@ -39,7 +39,8 @@ public class CaseEventTranslator implements InboundTranslator {
     public Bundle translate(InboundMessage message) throws UnprocessableMessageException {
         Bundle bundle;
         try {
-            bundle = mapper.map(message.getBody(),
+            bundle = mapper.map(
+                    message.getBody(),
                     new MappingContext("inbound-message-" + message.getId(), message.getReceivedAt()));
         } catch (CaseEventException e) {
             // The mapper's messages name fields and rules, never values: safe to keep.
@@ -48,8 +49,12 @@ public class CaseEventTranslator implements InboundTranslator {
         CaseEventKeys keys = history.keysOf(message.getBody());
         Optional<Long> newer = keys == null ? Optional.empty() : history.newerApplied(message.getId(), keys);
         if (newer.isPresent()) {
-            log.info("Social-care event message {} (event id {}) superseded by the later event in message {}: "
-                    + "not applied", message.getId(), message.getControlId(), newer.get());
+            log.info(
+                    "Social-care event message {} (event id {}) superseded by the later event in message {}: "
+                            + "not applied",
+                    message.getId(),
+                    message.getControlId(),
+                    newer.get());
             Bundle nothing = new Bundle().setType(Bundle.BundleType.TRANSACTION);
             nothing.setId(bundle.getId());
             nothing.setIdentifier(bundle.getIdentifier());

@@ -11,12 +11,22 @@ package uk.linkwell.gateway.ingest.socialcare;
  * @param pointer RFC 6901 pointer of the offending field within the event (refusals only)
  * @param reason why it was refused: rules and positions, never values (refusals only)
  */
-public record EventResult(int index, String eventId, String eventType, Long messageId, Disposition disposition,
-        int status, String pointer, String reason) {
+public record EventResult(
+        int index,
+        String eventId,
+        String eventType,
+        Long messageId,
+        Disposition disposition,
+        int status,
+        String pointer,
+        String reason) {
 
     /** The fate of one event, by its wire name in the response. */
     public enum Disposition {
-        ACCEPTED("accepted"), DUPLICATE("duplicate"), REJECTED("rejected"), NOT_STORED("not-stored");
+        ACCEPTED("accepted"),
+        DUPLICATE("duplicate"),
+        REJECTED("rejected"),
+        NOT_STORED("not-stored");
 
         private final String code;
 

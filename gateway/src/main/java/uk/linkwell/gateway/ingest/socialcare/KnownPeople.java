@@ -28,6 +28,8 @@ public class KnownPeople {
         map.setLoadSynchronousUpTo(1);
         map.setCount(1);
         map.add("identifier", new TokenParam(system, value));
-        return !daos.getResourceDao("Patient").searchForResourceIds(map, new SystemRequestDetails()).isEmpty();
+        return !daos.getResourceDao("Patient")
+                .searchForResourceIds(map, new SystemRequestDetails())
+                .isEmpty();
     }
 }

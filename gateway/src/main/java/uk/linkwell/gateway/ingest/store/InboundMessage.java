@@ -19,11 +19,14 @@ import org.hibernate.type.SqlTypes;
  * (hospital MLLP, GP referrals, social-care events) writes to and the worker applies from.
  */
 @Entity
-@Table(name = "LW_INBOUND_MESSAGE",
+@Table(
+        name = "LW_INBOUND_MESSAGE",
         // Dedup: dedup_key is the control id of an accepted message (null for rejected ones, so a corrected
         // resend with the same control id is still taken); NULLs never collide.
-        uniqueConstraints = @UniqueConstraint(name = "LW_INBOUND_MSG_DEDUP",
-                columnNames = {"SOURCE", "SENDER", "DEDUP_KEY"}),
+        uniqueConstraints =
+                @UniqueConstraint(
+                        name = "LW_INBOUND_MSG_DEDUP",
+                        columnNames = {"SOURCE", "SENDER", "DEDUP_KEY"}),
         indexes = {
             // The worker's claim: status + due time.
             @Index(name = "LW_INBOUND_MSG_CLAIM", columnList = "STATUS, NEXT_ATTEMPT_AT"),
@@ -99,8 +102,15 @@ public class InboundMessage {
 
     protected InboundMessage() {}
 
-    public InboundMessage(String source, String sender, String messageType, String controlId, Instant receivedAt,
-            byte[] body, String charset, MessageStatus status) {
+    public InboundMessage(
+            String source,
+            String sender,
+            String messageType,
+            String controlId,
+            Instant receivedAt,
+            byte[] body,
+            String charset,
+            MessageStatus status) {
         this.source = source;
         this.sender = sender == null ? "" : sender;
         this.messageType = messageType;
@@ -114,28 +124,78 @@ public class InboundMessage {
         this.dedupKey = status == MessageStatus.REJECTED ? null : controlId;
     }
 
-    public Long getId() { return id; }
-    public String getSource() { return source; }
-    public String getSender() { return sender; }
-    public String getMessageType() { return messageType; }
-    public String getControlId() { return controlId; }
-    public String getOrderingKey() { return orderingKey; }
-    public Instant getReceivedAt() { return receivedAt; }
-    public byte[] getBody() { return body; }
-    public String getCharset() { return charset; }
-    public MessageStatus getStatus() { return status; }
-    public int getAttempts() { return attempts; }
-    public Instant getNextAttemptAt() { return nextAttemptAt; }
-    public String getLastError() { return lastError; }
-    public String getResourceIds() { return resourceIds; }
-    public String getProvenanceId() { return provenanceId; }
-    public Instant getUpdatedAt() { return updatedAt; }
+    public Long getId() {
+        return id;
+    }
 
-    void setOrderingKey(String orderingKey) { this.orderingKey = orderingKey; }
+    public String getSource() {
+        return source;
+    }
+
+    public String getSender() {
+        return sender;
+    }
+
+    public String getMessageType() {
+        return messageType;
+    }
+
+    public String getControlId() {
+        return controlId;
+    }
+
+    public String getOrderingKey() {
+        return orderingKey;
+    }
+
+    public Instant getReceivedAt() {
+        return receivedAt;
+    }
+
+    public byte[] getBody() {
+        return body;
+    }
+
+    public String getCharset() {
+        return charset;
+    }
+
+    public MessageStatus getStatus() {
+        return status;
+    }
+
+    public int getAttempts() {
+        return attempts;
+    }
+
+    public Instant getNextAttemptAt() {
+        return nextAttemptAt;
+    }
+
+    public String getLastError() {
+        return lastError;
+    }
+
+    public String getResourceIds() {
+        return resourceIds;
+    }
+
+    public String getProvenanceId() {
+        return provenanceId;
+    }
+
+    public Instant getUpdatedAt() {
+        return updatedAt;
+    }
+
+    void setOrderingKey(String orderingKey) {
+        this.orderingKey = orderingKey;
+    }
 
     void setLastError(String lastError) {
         this.lastError = lastError == null || lastError.length() <= MAX_ERROR_LENGTH
-                ? lastError : lastError.substring(0, MAX_ERROR_LENGTH);
+                ? lastError
+                : lastError.substring(0, MAX_ERROR_LENGTH);
     }
 
     /** Taken by a worker: one more attempt, held until {@code leaseEnd}. */

@@ -25,7 +25,8 @@ public class MessageStore {
     // Oldest due first; a message waits while an earlier one with the same ordering key is still open, so one
     // patient's admit is applied before their discharge. SKIP LOCKED lets several gateway instances share the
     // table (PostgreSQL and H2 2.x both support it).
-    private static final String CLAIM_SQL = """
+    private static final String CLAIM_SQL =
+            """
             SELECT m.* FROM LW_INBOUND_MESSAGE m
             WHERE m.STATUS IN ('received', 'processing') AND m.NEXT_ATTEMPT_AT <= :now
               AND (m.ORDERING_KEY IS NULL OR NOT EXISTS (
@@ -59,8 +60,14 @@ public class MessageStore {
                 if (existing.isPresent()) {
                     return new StoreReceipt(existing.get(), true);
                 }
-                InboundMessage row = new InboundMessage(message.source(), message.sender(), message.messageType(),
-                        message.controlId(), message.receivedAt(), message.body(), message.charset(),
+                InboundMessage row = new InboundMessage(
+                        message.source(),
+                        message.sender(),
+                        message.messageType(),
+                        message.controlId(),
+                        message.receivedAt(),
+                        message.body(),
+                        message.charset(),
                         message.rejected() ? MessageStatus.REJECTED : MessageStatus.RECEIVED);
                 row.setOrderingKey(message.orderingKey());
                 row.setLastError(message.rejectionReason());
@@ -70,8 +77,8 @@ public class MessageStore {
             });
         } catch (DataIntegrityViolationException | jakarta.persistence.PersistenceException raced) {
             // Two connections delivered the same message at once: the unique key let one in.
-            Optional<Long> winner = message.rejected() ? Optional.empty()
-                    : newTransaction.execute(tx -> findAccepted(message));
+            Optional<Long> winner =
+                    message.rejected() ? Optional.empty() : newTransaction.execute(tx -> findAccepted(message));
             if (winner.isPresent()) {
                 return new StoreReceipt(winner.get(), true);
             }
@@ -83,13 +90,17 @@ public class MessageStore {
         if (message.controlId() == null || message.controlId().isBlank()) {
             return Optional.empty();
         }
-        return entityManager.createQuery("""
+        return entityManager
+                .createQuery(
+                        """
                         SELECT m.id FROM InboundMessage m
-                        WHERE m.source = :source AND m.sender = :sender AND m.dedupKey = :controlId""", Long.class)
+                        WHERE m.source = :source AND m.sender = :sender AND m.dedupKey = :controlId""",
+                        Long.class)
                 .setParameter("source", message.source())
                 .setParameter("sender", message.sender() == null ? "" : message.sender())
                 .setParameter("controlId", message.controlId())
-                .getResultStream().findFirst();
+                .getResultStream()
+                .findFirst();
     }
 
     /**
@@ -108,7 +119,8 @@ public class MessageStore {
         return newTransaction.execute(tx -> {
             Instant now = clock.instant();
             @SuppressWarnings("unchecked")
-            List<InboundMessage> rows = entityManager.createNativeQuery(CLAIM_SQL, InboundMessage.class)
+            List<InboundMessage> rows = entityManager
+                    .createNativeQuery(CLAIM_SQL, InboundMessage.class)
                     .setParameter("now", now)
                     .setParameter("limit", limit)
                     .getResultList();
@@ -125,9 +137,12 @@ public class MessageStore {
 
     /** Reads what a message is and how it stands, without its body. */
     public Optional<MessageHeader> findHeader(long id) {
-        return newTransaction.execute(tx -> entityManager.createQuery("SELECT new "
-                        + MessageHeader.class.getName() + "(m.id, m.source, m.sender, m.status, m.receivedAt,"
-                        + " m.lastError) FROM InboundMessage m WHERE m.id = :id", MessageHeader.class)
+        return newTransaction.execute(tx -> entityManager
+                .createQuery(
+                        "SELECT new "
+                                + MessageHeader.class.getName() + "(m.id, m.source, m.sender, m.status, m.receivedAt,"
+                                + " m.lastError) FROM InboundMessage m WHERE m.id = :id",
+                        MessageHeader.class)
                 .setParameter("id", id)
                 .getResultStream()
                 .findFirst());
@@ -138,7 +153,9 @@ public class MessageStore {
         // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the
         // statement touches only this table, and an automatic flush would dirty-check every entity HAPI has
         // in the session.
-        entityManager.createQuery("""
+        entityManager
+                .createQuery(
+                        """
                         UPDATE InboundMessage m SET m.status = :done, m.resourceIds = :resources,
                                m.provenanceId = :provenance, m.lastError = NULL, m.nextAttemptAt = NULL,
                                m.updatedAt = :now
@@ -157,7 +174,8 @@ public class MessageStore {
      * other instance takes it over while this one makes progress.
      */
     public void extendClaim(long id, Duration lease) {
-        entityManager.createQuery("UPDATE InboundMessage m SET m.nextAttemptAt = :until WHERE m.id = :id")
+        entityManager
+                .createQuery("UPDATE InboundMessage m SET m.nextAttemptAt = :until WHERE m.id = :id")
                 .setParameter("until", clock.instant().plus(lease))
                 .setParameter("id", id)
                 .executeUpdate();
@@ -178,8 +196,8 @@ public class MessageStore {
     /** Puts a failed or rejected message back in the queue with its attempts reset. */
     public ReprocessOutcome reprocess(long id) {
         return newTransaction.execute(tx -> {
-            InboundMessage row = entityManager.find(InboundMessage.class, id,
-                    jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            InboundMessage row =
+                    entityManager.find(InboundMessage.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             if (row == null) {
                 return ReprocessOutcome.NOT_FOUND;
             }
@@ -225,8 +243,9 @@ public class MessageStore {
 
     /** Counts messages by status (for gauges and tests). */
     public long count(MessageStatus status) {
-        return newTransaction.execute(tx -> entityManager.createQuery(
-                        "SELECT COUNT(m) FROM InboundMessage m WHERE m.status = :s", Long.class)
-                .setParameter("s", status).getSingleResult());
+        return newTransaction.execute(tx -> entityManager
+                .createQuery("SELECT COUNT(m) FROM InboundMessage m WHERE m.status = :s", Long.class)
+                .setParameter("s", status)
+                .getSingleResult());
     }
 }

@@ -58,28 +58,59 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
 
     private Record newRecord() {
         String nhsNumber = SyntheticNhsNumbers.next();
-        String patient = client().create().resource(LinkwellFixtures.patient(nhsNumber)).execute()
-                .getId().toUnqualifiedVersionless().getValue();
-        Reference org = new Reference(client().create().resource(LinkwellFixtures.organisation(
-                "AU" + UUID.randomUUID().toString().substring(0, 6), "Audit test practice")).execute().getId()
+        String patient = client().create()
+                .resource(LinkwellFixtures.patient(nhsNumber))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
+        Reference org = new Reference(client().create()
+                .resource(LinkwellFixtures.organisation(
+                        "AU" + UUID.randomUUID().toString().substring(0, 6), "Audit test practice"))
+                .execute()
+                .getId()
                 .toUnqualifiedVersionless());
         Goal goal = LinkwellFixtures.goal(new Reference(patient), "I want to walk to the shops");
-        String goalId = client().create().resource(goal).execute().getId().toUnqualifiedVersionless().getValue();
+        String goalId = client().create()
+                .resource(goal)
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
         CarePlan plan = LinkwellFixtures.actionPlan(new Reference(patient), org);
         plan.addGoal(new Reference(goalId));
-        String planId = client().create().resource(plan).execute().getId().toUnqualifiedVersionless().getValue();
+        String planId = client().create()
+                .resource(plan)
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
         return new Record(patient, planId, goalId, nhsNumber);
     }
 
     private static Disclosure search(Record r, String decision, String basis) {
-        return new Disclosure(Instant.now(), "demo-gp", "gp-system", "Y90001", null, r.patient(),
-                List.of(r.carePlan(), r.goal()), "TREAT", decision, basis, false, null, "fhir-search",
+        return new Disclosure(
+                Instant.now(),
+                "demo-gp",
+                "gp-system",
+                "Y90001",
+                null,
+                r.patient(),
+                List.of(r.carePlan(), r.goal()),
+                "TREAT",
+                decision,
+                basis,
+                false,
+                null,
+                "fhir-search",
                 UUID.randomUUID().toString());
     }
 
     private List<AuditEvent> auditEventsFor(String patient, String extra) {
-        Bundle bundle = client().search().byUrl("AuditEvent?patient=" + patient + extra + "&_count=200")
-                .returnBundle(Bundle.class).execute();
+        Bundle bundle = client().search()
+                .byUrl("AuditEvent?patient=" + patient + extra + "&_count=200")
+                .returnBundle(Bundle.class)
+                .execute();
         List<AuditEvent> events = new ArrayList<>();
         bundle.getEntry().forEach(e -> events.add((AuditEvent) e.getResource()));
         return events;
@@ -98,10 +129,12 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         for (int i = 0; i < n; i++) {
             audit.record(search(r, "permit", "author-organisation"));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == n);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), "").size() == n);
         assertThat(count("linkwell.consent.audit.written") - writtenBefore).isGreaterThanOrEqualTo(n);
         // Twenty disclosures recorded at once go out in a few transactions, not twenty.
-        assertThat(meters.get("linkwell.consent.audit.batch").timer().count() - batchesBefore).isLessThan(n / 2);
+        assertThat(meters.get("linkwell.consent.audit.batch").timer().count() - batchesBefore)
+                .isLessThan(n / 2);
 
         AuditEvent event = auditEventsFor(r.patient(), "").get(0);
         assertThat(event.getType().getSystem()).isEqualTo(DisclosureAuditEvents.DICOM);
@@ -110,12 +143,17 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         assertThat(event.getAction()).isEqualTo(AuditEvent.AuditEventAction.R);
         assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._0);
         assertThat(event.getOutcomeDesc()).isEqualTo("permit");
-        assertThat(((StringType) event.getExtensionByUrl(DisclosureAuditEvents.BASIS_EXTENSION).getValue())
-                .getValue()).isEqualTo("author-organisation");
-        assertThat(event.getPurposeOfEventFirstRep().getCodingFirstRep().getCode()).isEqualTo("TREAT");
+        assertThat(((StringType) event.getExtensionByUrl(DisclosureAuditEvents.BASIS_EXTENSION)
+                                .getValue())
+                        .getValue())
+                .isEqualTo("author-organisation");
+        assertThat(event.getPurposeOfEventFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("TREAT");
 
         AuditEvent.AuditEventAgentComponent requester = event.getAgent().stream()
-                .filter(AuditEvent.AuditEventAgentComponent::getRequestor).findFirst().orElseThrow();
+                .filter(AuditEvent.AuditEventAgentComponent::getRequestor)
+                .findFirst()
+                .orElseThrow();
         assertThat(requester.getAltId()).isEqualTo("demo-gp");
         assertThat(requester.getWho().getIdentifier().getValue()).isEqualTo("demo-gp");
         assertThat(requester.getRoleFirstRep().getCodingFirstRep().getCode()).isEqualTo("gp-system");
@@ -134,35 +172,47 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         assertThat(event.getEntity().get(2).getWhat().getReference()).startsWith(r.goal() + "/_history/");
 
         // "Who has seen my record" over plain HTTP, as in the README, and "who has seen this plan".
-        HttpResponse<String> response = http().send(request("/fhir/AuditEvent?patient=" + r.patient()
-                + "&_summary=count").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http().send(
+                        request("/fhir/AuditEvent?patient=" + r.patient() + "&_summary=count")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"total\": " + n);
         // The same by NHS number, with a chained search, as the README shows it.
-        Bundle byNhsNumber = client().search().byUrl("AuditEvent?patient.identifier=" + LinkwellFixtures.NHS + "|"
-                + r.nhsNumber() + "&_summary=count").returnBundle(Bundle.class).execute();
+        Bundle byNhsNumber = client().search()
+                .byUrl("AuditEvent?patient.identifier=" + LinkwellFixtures.NHS + "|" + r.nhsNumber()
+                        + "&_summary=count")
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(byNhsNumber.getTotal()).isEqualTo(n);
-        Bundle byEntity = client().search().byUrl("AuditEvent?entity=" + r.carePlan() + "&_summary=count")
-                .returnBundle(Bundle.class).execute();
+        Bundle byEntity = client().search()
+                .byUrl("AuditEvent?entity=" + r.carePlan() + "&_summary=count")
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(byEntity.getTotal()).isEqualTo(n);
         assertThat(writer.queueDepth()).isZero();
 
         // The trail is its own append-only table, not HAPI's resource store: one row per disclosure, one per
         // resource it was about (the patient, the plan, the goal).
-        assertThat(rows("SELECT COUNT(*) FROM LW_DISCLOSURE WHERE PATIENT = '" + r.patient() + "'")).isEqualTo(n);
+        assertThat(rows("SELECT COUNT(*) FROM LW_DISCLOSURE WHERE PATIENT = '" + r.patient() + "'"))
+                .isEqualTo(n);
         assertThat(rows("SELECT COUNT(*) FROM LW_DISCLOSURE_ENTITY e JOIN LW_DISCLOSURE d ON d.ID = e.DISCLOSURE_ID"
-                + " WHERE d.PATIENT = '" + r.patient() + "'")).isEqualTo(3L * n);
-        assertThat(rows("SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_TYPE = 'AuditEvent'")).isZero();
+                        + " WHERE d.PATIENT = '" + r.patient() + "'"))
+                .isEqualTo(3L * n);
+        assertThat(rows("SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_TYPE = 'AuditEvent'"))
+                .isZero();
         // A parameter the trail is not searched by is refused with an OperationOutcome rather than ignored.
-        HttpResponse<String> unindexed = http().send(request("/fhir/AuditEvent?entity-role=4").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unindexed = http().send(
+                        request("/fhir/AuditEvent?entity-role=4").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unindexed.statusCode()).isEqualTo(400);
         assertThat(unindexed.body()).contains("OperationOutcome").contains("entity-role");
     }
 
     private static long rows(String countQuery) throws Exception {
-        try (Connection c = DriverManager.getConnection(database().jdbcUrl(), database().username(),
-                database().password()); Statement s = c.createStatement();
+        try (Connection c = DriverManager.getConnection(
+                        database().jdbcUrl(), database().username(), database().password());
+                Statement s = c.createStatement();
                 java.sql.ResultSet rs = s.executeQuery(countQuery)) {
             rs.next();
             return rs.getLong(1);
@@ -173,44 +223,77 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
     void aBreakGlassDisclosureIsFlaggedForReviewAndFindable() {
         Record r = newRecord();
         double before = count("linkwell.consent.audit.break-glass");
-        audit.record(new Disclosure(Instant.now(), "demo-link-worker", "link-worker-app", "LW0001", null,
-                r.patient(), List.of(r.carePlan()), "ETREAT", "permit", "break-glass", true,
-                "imminent risk of harm reported by carer", "fhir-read", "req-bg-1"));
+        audit.record(new Disclosure(
+                Instant.now(),
+                "demo-link-worker",
+                "link-worker-app",
+                "LW0001",
+                null,
+                r.patient(),
+                List.of(r.carePlan()),
+                "ETREAT",
+                "permit",
+                "break-glass",
+                true,
+                "imminent risk of harm reported by carer",
+                "fhir-read",
+                "req-bg-1"));
         String tag = "&_tag=" + DisclosureAuditEvents.REVIEW_TAG_SYSTEM + "|" + DisclosureAuditEvents.BREAK_GLASS_TAG;
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), tag).size() == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), tag).size() == 1);
         AuditEvent event = auditEventsFor(r.patient(), tag).get(0);
-        assertThat(event.getPurposeOfEventFirstRep().getCodingFirstRep().getCode()).isEqualTo("ETREAT");
+        assertThat(event.getPurposeOfEventFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("ETREAT");
         assertThat(event.getPurposeOfEventFirstRep().getText()).isEqualTo("imminent risk of harm reported by carer");
         assertThat(event.getSubtype()).extracting(c -> c.getCode()).contains("read");
         assertThat(count("linkwell.consent.audit.break-glass") - before).isEqualTo(1);
 
         // The reviewers' list: every break-glass disclosure, whoever the patient.
-        Bundle review = client().search().byUrl("AuditEvent?_tag=" + DisclosureAuditEvents.REVIEW_TAG_SYSTEM + "|"
-                + DisclosureAuditEvents.BREAK_GLASS_TAG + "&entity-name=req-bg-1").returnBundle(Bundle.class).execute();
+        Bundle review = client().search()
+                .byUrl("AuditEvent?_tag=" + DisclosureAuditEvents.REVIEW_TAG_SYSTEM + "|"
+                        + DisclosureAuditEvents.BREAK_GLASS_TAG + "&entity-name=req-bg-1")
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(review.getEntry()).hasSize(1);
         // An ordinary disclosure carries no review tag.
         audit.record(search(r, "permit", "direct-care"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == 2);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), "").size() == 2);
         assertThat(auditEventsFor(r.patient(), tag)).hasSize(1);
     }
 
     @Test
     void aConsentBasisNamesTheConsentAndADenyIsWrittenWithOutcome4AndCounted() {
         Record r = newRecord();
-        String consent = client().create().resource(LinkwellFixtures.verbalConsent(new Reference(r.patient()),
-                new Reference(client().create().resource(LinkwellFixtures.practitioner("Recorder")).execute()
-                        .getId().toUnqualifiedVersionless()))).execute().getId().toUnqualifiedVersionless().getValue();
-        double deniesBefore = meters.counter("linkwell.consent.audit.decisions", "decision", "deny").count();
+        String consent = client().create()
+                .resource(LinkwellFixtures.verbalConsent(
+                        new Reference(r.patient()),
+                        new Reference(client().create()
+                                .resource(LinkwellFixtures.practitioner("Recorder"))
+                                .execute()
+                                .getId()
+                                .toUnqualifiedVersionless())))
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
+        double deniesBefore = meters.counter("linkwell.consent.audit.decisions", "decision", "deny")
+                .count();
         audit.record(search(r, "deny", consent + "#provision.provision[0]"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "&outcome=4").size() == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), "&outcome=4").size() == 1);
         AuditEvent event = auditEventsFor(r.patient(), "&outcome=4").get(0);
         assertThat(event.getOutcomeDesc()).isEqualTo("deny");
         AuditEvent.AuditEventEntityComponent basis = event.getEntity().stream()
-                .filter(e -> "13".equals(e.getRole().getCode())).findFirst().orElseThrow();
+                .filter(e -> "13".equals(e.getRole().getCode()))
+                .findFirst()
+                .orElseThrow();
         assertThat(basis.getWhat().getReference()).startsWith(consent + "/_history/");
         assertThat(basis.getDetailFirstRep().getValueStringType().getValue()).isEqualTo("provision.provision[0]");
         assertThat(auditEventsFor(r.patient(), "&outcome=0")).isEmpty();
-        assertThat(meters.counter("linkwell.consent.audit.decisions", "decision", "deny").count() - deniesBefore)
+        assertThat(meters.counter("linkwell.consent.audit.decisions", "decision", "deny")
+                                .count()
+                        - deniesBefore)
                 .isEqualTo(1);
     }
 
@@ -218,32 +301,65 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
     void aDisclosedResourceCanStillBeDeletedAndADisclosureOfAVanishedOneIsKept() {
         Record r = newRecord();
         audit.record(search(r, "permit", "direct-care"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), "").size() == 1);
         // The trail holds no references HAPI enforces, so it does not hold the plan or the goal in place.
-        client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(r.carePlan())).execute();
-        client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(r.goal())).execute();
+        client().delete()
+                .resourceById(new org.hl7.fhir.r4.model.IdType(r.carePlan()))
+                .execute();
+        client().delete()
+                .resourceById(new org.hl7.fhir.r4.model.IdType(r.goal()))
+                .execute();
         assertThat(auditEventsFor(r.patient(), "")).hasSize(1);
-        assertThat(auditEventsFor(r.patient(), "").get(0).getEntity().get(2).getWhat().getReference())
+        assertThat(auditEventsFor(r.patient(), "")
+                        .get(0)
+                        .getEntity()
+                        .get(2)
+                        .getWhat()
+                        .getReference())
                 .startsWith(r.goal() + "/_history/");
 
         // A disclosure of the deleted plan is still written, at the plan's last version; one naming a resource the
         // server has no trace of keeps the plain reference, described as gone, and is counted.
         String never = "Goal/never-" + UUID.randomUUID().toString().substring(0, 8);
         double unresolvedBefore = count("linkwell.consent.audit.unresolved-references");
-        audit.record(new Disclosure(Instant.now(), "demo-gp", "gp-system", "Y90001", null, r.patient(),
-                List.of(r.carePlan(), never), "TREAT", "permit", "direct-care", false, null, "fhir-search", "req-gone"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == 2);
+        audit.record(new Disclosure(
+                Instant.now(),
+                "demo-gp",
+                "gp-system",
+                "Y90001",
+                null,
+                r.patient(),
+                List.of(r.carePlan(), never),
+                "TREAT",
+                "permit",
+                "direct-care",
+                false,
+                null,
+                "fhir-search",
+                "req-gone"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), "").size() == 2);
         assertThat(count("linkwell.consent.audit.dropped")).isZero();
         AuditEvent latest = auditEventsFor(r.patient(), "&_sort=-_lastUpdated").get(0);
         assertThat(latest.getEntity().get(1).getWhat().getReference()).startsWith(r.carePlan() + "/_history/");
         assertThat(latest.getEntity().get(2).getWhat().getReference()).isEqualTo(never);
         assertThat(latest.getEntity().get(2).getDescription()).isEqualTo(DisclosureTrail.GONE);
-        assertThat(count("linkwell.consent.audit.unresolved-references") - unresolvedBefore).isEqualTo(1);
+        assertThat(count("linkwell.consent.audit.unresolved-references") - unresolvedBefore)
+                .isEqualTo(1);
         // Still found as a disclosure of what it named, and of the patient.
-        assertThat(client().search().byUrl("AuditEvent?entity=" + never + "&_summary=count")
-                .returnBundle(Bundle.class).execute().getTotal()).isEqualTo(1);
-        assertThat(client().search().byUrl("AuditEvent?entity=" + r.carePlan() + "&_summary=count")
-                .returnBundle(Bundle.class).execute().getTotal()).isEqualTo(2);
+        assertThat(client().search()
+                        .byUrl("AuditEvent?entity=" + never + "&_summary=count")
+                        .returnBundle(Bundle.class)
+                        .execute()
+                        .getTotal())
+                .isEqualTo(1);
+        assertThat(client().search()
+                        .byUrl("AuditEvent?entity=" + r.carePlan() + "&_summary=count")
+                        .returnBundle(Bundle.class)
+                        .execute()
+                        .getTotal())
+                .isEqualTo(2);
         assertThat(latest.getEntityFirstRep().getWhat().getReference()).startsWith(r.patient() + "/_history/");
     }
 
@@ -253,15 +369,30 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         Instant start = Instant.now().minusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         int n = 12;
         for (int i = 0; i < n; i++) {
-            audit.record(new Disclosure(start.plusMillis(100L * i), i % 3 == 0 ? "demo-link-worker" : "demo-gp",
-                    "gp-system", "Y90001", null, r.patient(), List.of(r.carePlan()), "TREAT", "permit",
-                    "direct-care", false, null, i % 2 == 0 ? "fhir-read" : "fhir-search", "req-page-" + i));
+            audit.record(new Disclosure(
+                    start.plusMillis(100L * i),
+                    i % 3 == 0 ? "demo-link-worker" : "demo-gp",
+                    "gp-system",
+                    "Y90001",
+                    null,
+                    r.patient(),
+                    List.of(r.carePlan()),
+                    "TREAT",
+                    "permit",
+                    "direct-care",
+                    false,
+                    null,
+                    i % 2 == 0 ? "fhir-read" : "fhir-search",
+                    "req-page-" + i));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == n);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> auditEventsFor(r.patient(), "").size() == n);
 
         // Newest first, five to a page, followed through the next links to the end.
-        Bundle page = client().search().byUrl("AuditEvent?patient=" + r.patient() + "&_sort=-date&_count=5")
-                .returnBundle(Bundle.class).execute();
+        Bundle page = client().search()
+                .byUrl("AuditEvent?patient=" + r.patient() + "&_sort=-date&_count=5")
+                .returnBundle(Bundle.class)
+                .execute();
         assertThat(page.getTotal()).isEqualTo(n);
         List<String> requestIds = new ArrayList<>();
         int pages = 0;
@@ -282,7 +413,9 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
 
         // Read by id, as the search gave it.
         AuditEvent first = auditEventsFor(r.patient(), "&_sort=date").get(0);
-        AuditEvent read = client().read().resource(AuditEvent.class).withId(first.getIdElement().getIdPart())
+        AuditEvent read = client().read()
+                .resource(AuditEvent.class)
+                .withId(first.getIdElement().getIdPart())
                 .execute();
         assertThat(requestId(read)).isEqualTo("req-page-0");
         assertThat(read.getMeta().getVersionId()).isEqualTo("1");
@@ -293,40 +426,54 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         assertThat(auditEventsFor(r.patient(), "&subtype=" + DisclosureAuditEvents.CHANNEL_SYSTEM + "|fhir-search"))
                 .hasSize(6);
         assertThat(auditEventsFor(r.patient(), "&subtype=read,search-type")).hasSize(n);
-        assertThat(auditEventsFor(r.patient(), "&date=ge" + start.plusMillis(600))).hasSize(6);
-        assertThat(auditEventsFor(r.patient(), "&date=ge" + start.plusMillis(600) + "&date=le"
-                + start.plusMillis(800))).hasSize(3);
+        assertThat(auditEventsFor(r.patient(), "&date=ge" + start.plusMillis(600)))
+                .hasSize(6);
+        assertThat(auditEventsFor(r.patient(), "&date=ge" + start.plusMillis(600) + "&date=le" + start.plusMillis(800)))
+                .hasSize(3);
         assertThat(auditEventsFor(r.patient(), "&entity-name=REQ-PAGE-1")).hasSize(3);
         assertThat(auditEventsFor(r.patient(), "&entity-name:exact=req-page-1")).hasSize(1);
-        assertThat(auditEventsFor(r.patient(), "&type=" + DisclosureAuditEvents.DICOM + "|110106")).hasSize(n);
-        assertThat(auditEventsFor(r.patient(), "&type=" + DisclosureAuditEvents.DICOM + "|110100")).isEmpty();
-        assertThat(auditEventsFor(r.patient(), "&_id=" + first.getIdElement().getIdPart())).hasSize(1);
-        assertThat(auditEventsFor(r.patient(), "&_tag=http://example.org/other|tag")).isEmpty();
+        assertThat(auditEventsFor(r.patient(), "&type=" + DisclosureAuditEvents.DICOM + "|110106"))
+                .hasSize(n);
+        assertThat(auditEventsFor(r.patient(), "&type=" + DisclosureAuditEvents.DICOM + "|110100"))
+                .isEmpty();
+        assertThat(auditEventsFor(r.patient(), "&_id=" + first.getIdElement().getIdPart()))
+                .hasSize(1);
+        assertThat(auditEventsFor(r.patient(), "&_tag=http://example.org/other|tag"))
+                .isEmpty();
 
         // What the trail does not do is refused, with an OperationOutcome.
-        HttpResponse<String> unknown = http().send(request("/fhir/AuditEvent/no-such-event").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unknown = http().send(
+                        request("/fhir/AuditEvent/no-such-event").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
-        HttpResponse<String> chained = http().send(request("/fhir/AuditEvent?entity.identifier=x%7Cy").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chained = http().send(
+                        request("/fhir/AuditEvent?entity.identifier=x%7Cy")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(chained.statusCode()).isEqualTo(400);
         assertThat(chained.body()).contains("OperationOutcome");
-        HttpResponse<String> sorted = http().send(request("/fhir/AuditEvent?_sort=outcome").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> sorted = http().send(
+                        request("/fhir/AuditEvent?_sort=outcome").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(sorted.statusCode()).isEqualTo(400);
         assertThat(sorted.body()).contains("sorted by date");
-        HttpResponse<String> create = http().send(request("/fhir/AuditEvent")
-                .header("Content-Type", "application/fhir+json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"AuditEvent\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> create = http().send(
+                        request("/fhir/AuditEvent")
+                                .header("Content-Type", "application/fhir+json")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                        "{\"resourceType\":\"AuditEvent\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         // (HAPI's answer to an interaction a resource type does not offer.)
         assertThat(create.statusCode()).isEqualTo(400);
         assertThat(create.body()).contains("OperationOutcome").contains("POST");
     }
 
     private static String requestId(AuditEvent event) {
-        return event.getEntity().stream().filter(e -> "XrequestId".equals(e.getType().getCode())).findFirst()
-                .orElseThrow().getName();
+        return event.getEntity().stream()
+                .filter(e -> "XrequestId".equals(e.getType().getCode()))
+                .findFirst()
+                .orElseThrow()
+                .getName();
     }
 
     @Test
@@ -334,7 +481,8 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         Record r = newRecord();
         double failuresBefore = count("linkwell.consent.audit.batch.failures");
         // Only the trail's inserts fail, as when the audit writes hit a database outage.
-        sql("""
+        sql(
+                """
                 CREATE OR REPLACE FUNCTION lw_test_audit_outage() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'simulated audit outage'; END $$ LANGUAGE plpgsql""");
         sql("CREATE TRIGGER lw_test_audit_outage BEFORE INSERT ON lw_disclosure FOR EACH ROW"
@@ -347,7 +495,8 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         assertThat(auditEventsFor(r.patient(), "")).isEmpty();
 
         databaseBack();
-        await().atMost(Duration.ofSeconds(60)).until(() -> auditEventsFor(r.patient(), "").size() == 3);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> auditEventsFor(r.patient(), "").size() == 3);
         assertThat(count("linkwell.consent.audit.dropped")).isZero();
     }
 
@@ -355,31 +504,34 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
     void closingTheContextWritesEverythingStillQueued() {
         Record r = newRecord();
         // A writer that would hold its batch for an hour: only the shutdown can write these.
-        AuditProperties holdForAnHour = new AuditProperties(1000, Duration.ofHours(1), 1000, null, null, null,
-                null, null, null);
+        AuditProperties holdForAnHour =
+                new AuditProperties(1000, Duration.ofHours(1), 1000, null, null, null, null, null, null);
         SimpleMeterRegistry ownMeters = new SimpleMeterRegistry();
         int n = 50;
         try (GenericApplicationContext context = new GenericApplicationContext()) {
-            context.registerBean(DisclosureAuditWriter.class,
-                    () -> new DisclosureAuditWriter(store, holdForAnHour, ownMeters));
+            context.registerBean(
+                    DisclosureAuditWriter.class, () -> new DisclosureAuditWriter(store, holdForAnHour, ownMeters));
             context.refresh();
             DisclosureAuditWriter own = context.getBean(DisclosureAuditWriter.class);
             assertThat(own.isRunning()).isTrue();
             for (int i = 0; i < n; i++) {
                 own.record(search(r, "permit", "direct-care"));
             }
-            assertThat(ownMeters.get("linkwell.consent.audit.written").counter().count()).isZero();
+            assertThat(ownMeters.get("linkwell.consent.audit.written").counter().count())
+                    .isZero();
         }
-        assertThat(ownMeters.get("linkwell.consent.audit.written").counter().count()).isEqualTo(n);
-        assertThat(ownMeters.get("linkwell.consent.audit.dropped").counter().count()).isZero();
+        assertThat(ownMeters.get("linkwell.consent.audit.written").counter().count())
+                .isEqualTo(n);
+        assertThat(ownMeters.get("linkwell.consent.audit.dropped").counter().count())
+                .isZero();
         assertThat(auditEventsFor(r.patient(), "")).hasSize(n);
     }
 
     @Test
     void aFullQueueMakesCallersWaitThenRefusesAndNothingAcceptedIsLost() {
         Record r = newRecord();
-        AuditProperties tiny = new AuditProperties(10, Duration.ofMillis(10), 2, Duration.ofMillis(100), null, null,
-                null, null, null);
+        AuditProperties tiny =
+                new AuditProperties(10, Duration.ofMillis(10), 2, Duration.ofMillis(100), null, null, null, null, null);
         SimpleMeterRegistry ownMeters = new SimpleMeterRegistry();
         DisclosureAuditWriter own = new DisclosureAuditWriter(store, tiny, ownMeters);
         // Not started yet: nothing drains, so the third disclosure finds the queue full.
@@ -387,18 +539,25 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
         own.record(search(r, "permit", "direct-care"));
         assertThatThrownBy(() -> own.record(search(r, "permit", "direct-care")))
                 .isInstanceOf(AuditUnavailableException.class);
-        assertThat(ownMeters.get("linkwell.consent.audit.back-pressure").counter().count()).isEqualTo(1);
-        assertThat(ownMeters.get("linkwell.consent.audit.refused").counter().count()).isEqualTo(1);
+        assertThat(ownMeters
+                        .get("linkwell.consent.audit.back-pressure")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(ownMeters.get("linkwell.consent.audit.refused").counter().count())
+                .isEqualTo(1);
         assertThat(own.queueDepth()).isEqualTo(2);
         own.start();
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> auditEventsFor(r.patient(), "").size() == 2);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> auditEventsFor(r.patient(), "").size() == 2);
         } finally {
             own.stop();
         }
         // After stop, a straggler is written on the caller's thread rather than left in a dead queue.
         own.record(search(r, "permit", "direct-care"));
-        assertThat(ownMeters.get("linkwell.consent.audit.synchronous").counter().count()).isEqualTo(1);
+        assertThat(ownMeters.get("linkwell.consent.audit.synchronous").counter().count())
+                .isEqualTo(1);
         assertThat(auditEventsFor(r.patient(), "")).hasSize(3);
     }
 
@@ -417,16 +576,22 @@ class DisclosureAuditTest extends GatewayIntegrationTest {
 
         AuditEvent read = client().read().resource(AuditEvent.class).withId(id).execute();
         assertThat(read.getOutcomeDesc()).isEqualTo("permit");
-        assertThat(read.getEntity()).extracting(e -> e.getWhat().getReference())
+        assertThat(read.getEntity())
+                .extracting(e -> e.getWhat().getReference())
                 .contains(r.patient(), r.carePlan(), r.goal());
-        assertThat(auditEventsFor(r.patient(), "")).extracting(e -> e.getIdElement().getIdPart()).contains(id);
+        assertThat(auditEventsFor(r.patient(), ""))
+                .extracting(e -> e.getIdElement().getIdPart())
+                .contains(id);
     }
 
     /** Runs SQL as the database owner; the shared server may be short of connections for a moment. */
     private static void sql(String sql) throws Exception {
         for (int attempt = 1; ; attempt++) {
-            try (Connection c = DriverManager.getConnection(database().jdbcUrl(), database().username(),
-                    database().password()); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(
+                            database().jdbcUrl(),
+                            database().username(),
+                            database().password());
+                    Statement s = c.createStatement()) {
                 s.execute(sql);
                 return;
             } catch (java.sql.SQLException e) {

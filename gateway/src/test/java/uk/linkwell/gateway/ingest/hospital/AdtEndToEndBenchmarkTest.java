@@ -48,7 +48,8 @@ class AdtEndToEndBenchmarkTest extends HospitalIngestTestBase {
         // Warm-up outside the measurement, sent as the measured messages are: the first writes also build the
         // validator and HAPI's caches.
         sendAll(run + "W", warmUp, connections, new long[warmUp], Instant.now().plus(budget));
-        await().atMost(budget).pollInterval(Duration.ofMillis(200))
+        await().atMost(budget)
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> doneCount(run + "W") + failedCount(run + "W") >= warmUp);
 
         long[] latencies = new long[messages];
@@ -73,7 +74,8 @@ class AdtEndToEndBenchmarkTest extends HospitalIngestTestBase {
         Arrays.sort(sorted);
         double sendSeconds = (sent - start) / 1e9;
         double doneSeconds = (allDone - start) / 1e9;
-        String report = String.join("\n",
+        String report = String.join(
+                "\n",
                 "ADT over MLLP to done, gateway on PostgreSQL (" + Instant.now() + ")",
                 "messages: " + messages + " distinct (half A01, half A03 pathway 1 with referral), new patient each",
                 "MLLP connections: " + connections + ", worker pool size: " + workerPoolSize
@@ -82,13 +84,18 @@ class AdtEndToEndBenchmarkTest extends HospitalIngestTestBase {
                         + ", p99 " + ms(percentile(sorted, 0.99)) + ", max " + ms(sorted[sorted.length - 1]),
                 String.format("acknowledged: %.1f s, %.1f messages/s", sendSeconds, messages / sendSeconds),
                 finished
-                        ? String.format("all done: %.1f s after the first send, sustained %.1f messages/s to done",
+                        ? String.format(
+                                "all done: %.1f s after the first send, sustained %.1f messages/s to done",
                                 doneSeconds, messages / doneSeconds)
-                        : String.format("time budget spent: %d done in %.1f s, %.1f messages/s to done",
+                        : String.format(
+                                "time budget spent: %d done in %.1f s, %.1f messages/s to done",
                                 done, doneSeconds, done / doneSeconds),
                 // On a shared machine the wall clock says as much about the neighbours as about the gateway.
-                String.format("CPU per message: gateway JVM %.1f ms (includes the test's MLLP clients), PostgreSQL"
-                        + " backends %s", used.jvmSeconds() * 1000 / messages, used.postgresSeconds() < 0
+                String.format(
+                        "CPU per message: gateway JVM %.1f ms (includes the test's MLLP clients), PostgreSQL"
+                                + " backends %s",
+                        used.jvmSeconds() * 1000 / messages,
+                        used.postgresSeconds() < 0
                                 ? "unknown (server not local)"
                                 : String.format("%.1f ms", used.postgresSeconds() * 1000 / messages)),
                 "done: " + done + ", failed: " + failedCount(run + "M") + ", warm-up: " + warmUp + " messages",
@@ -116,7 +123,8 @@ class AdtEndToEndBenchmarkTest extends HospitalIngestTestBase {
                         }
                         Visit visit = Visit.fresh();
                         String controlId = prefix + i;
-                        String message = i % 2 == 0 ? AdtMessages.admit(visit, controlId)
+                        String message = i % 2 == 0
+                                ? AdtMessages.admit(visit, controlId)
                                 : AdtMessages.discharge(visit, controlId, "1");
                         long t0 = System.nanoTime();
                         String ack = client.send(message);
@@ -147,8 +155,10 @@ class AdtEndToEndBenchmarkTest extends HospitalIngestTestBase {
     }
 
     private int count(String prefix, String status) {
-        Map<String, Object> row = jdbc.queryForMap("SELECT COUNT(*) AS N FROM LW_INBOUND_MESSAGE"
-                + " WHERE CONTROL_ID LIKE ? AND STATUS = ?", prefix + "%", status);
+        Map<String, Object> row = jdbc.queryForMap(
+                "SELECT COUNT(*) AS N FROM LW_INBOUND_MESSAGE" + " WHERE CONTROL_ID LIKE ? AND STATUS = ?",
+                prefix + "%",
+                status);
         return ((Number) row.get("N")).intValue();
     }
 

@@ -21,7 +21,8 @@ final class AdtMessages {
     }
 
     static String controlId() {
-        return "T" + UUID.randomUUID().toString().replace("-", "").substring(0, 18).toUpperCase();
+        return "T"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 18).toUpperCase();
     }
 
     static String msh(String event, String structure, String controlId, String version, String charset) {
@@ -57,45 +58,78 @@ final class AdtMessages {
     }
 
     static String admit(Visit visit, String controlId) {
-        return String.join("\r", msh("A01", "ADT_A01", controlId, "2.5.1", "UNICODE UTF-8"),
-                "EVN|A01|20261120083000", pid(visit, "TESTPERSON"), pv1(visit, null, null, null)) + "\r";
+        return String.join(
+                        "\r",
+                        msh("A01", "ADT_A01", controlId, "2.5.1", "UNICODE UTF-8"),
+                        "EVN|A01|20261120083000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, null, null, null))
+                + "\r";
     }
 
     static String discharge(Visit visit, String controlId, String pathway) {
-        return String.join("\r", msh("A03", "ADT_A03", controlId, "2.5.1", null),
-                "EVN|A03|20261124150000", pid(visit, "TESTPERSON"),
-                pv1(visit, "19", "HOME WITH REABLEMENT PACKAGE", "20261124143000"),
-                "OBX|1|TX|RISK^Significant risk incident^LOCAL||Fall on ward, no injury||||||F|||20261122031500",
-                "ZDS|" + pathway) + "\r";
+        return String.join(
+                        "\r",
+                        msh("A03", "ADT_A03", controlId, "2.5.1", null),
+                        "EVN|A03|20261124150000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, "19", "HOME WITH REABLEMENT PACKAGE", "20261124143000"),
+                        "OBX|1|TX|RISK^Significant risk incident^LOCAL||Fall on ward, no injury||||||F|||20261122031500",
+                        "ZDS|" + pathway)
+                + "\r";
     }
 
     /** An admission whose PD1 names the registered GP practice. */
     static String admitRegistered(Visit visit, String controlId, String practiceOdsCode) {
-        return String.join("\r", msh("A01", "ADT_A01", controlId, "2.5.1", null),
-                "EVN|A01|20261120083000", pid(visit, "TESTPERSON"),
-                "PD1|||TEST PRACTICE^^^^^^^^^" + practiceOdsCode, pv1(visit, null, null, null)) + "\r";
+        return String.join(
+                        "\r",
+                        msh("A01", "ADT_A01", controlId, "2.5.1", null),
+                        "EVN|A01|20261120083000",
+                        pid(visit, "TESTPERSON"),
+                        "PD1|||TEST PRACTICE^^^^^^^^^" + practiceOdsCode,
+                        pv1(visit, null, null, null))
+                + "\r";
     }
 
     /** An update of patient information that says nothing of the registered GP (no PD1). */
     static String update(Visit visit, String controlId, String family) {
-        return String.join("\r", msh("A08", "ADT_A01", controlId, "2.5.1", null),
-                "EVN|A08|20261121100000", pid(visit, family), pv1(visit, null, null, null)) + "\r";
+        return String.join(
+                        "\r",
+                        msh("A08", "ADT_A01", controlId, "2.5.1", null),
+                        "EVN|A08|20261121100000",
+                        pid(visit, family),
+                        pv1(visit, null, null, null))
+                + "\r";
     }
 
     static String cancelAdmit(Visit visit, String controlId) {
-        return String.join("\r", msh("A11", "ADT_A09", controlId, "2.4", null),
-                "EVN|A11|20261120091000", pid(visit, "TESTPERSON"), pv1(visit, null, null, null)) + "\r";
+        return String.join(
+                        "\r",
+                        msh("A11", "ADT_A09", controlId, "2.4", null),
+                        "EVN|A11|20261120091000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, null, null, null))
+                + "\r";
     }
 
     static String cancelDischarge(Visit visit, String controlId) {
-        return String.join("\r", msh("A13", "ADT_A01", controlId, "2.5.1", null),
-                "EVN|A13|20261124160000", pid(visit, "TESTPERSON"), pv1(visit, null, null, null)) + "\r";
+        return String.join(
+                        "\r",
+                        msh("A13", "ADT_A01", controlId, "2.5.1", null),
+                        "EVN|A13|20261124160000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, null, null, null))
+                + "\r";
     }
 
     static String merge(Visit surviving, String oldNhsNumber, String controlId) {
-        return String.join("\r", msh("A40", "ADT_A39", controlId, "2.5", null),
-                "EVN|A40|20261126080000", "PID|1||" + surviving.nhsNumber() + "^^^NHS^NH||TESTPERSON^SAM^^^MX^^L||19500101|F",
-                "MRG|" + oldNhsNumber + "^^^NHS^NH") + "\r";
+        return String.join(
+                        "\r",
+                        msh("A40", "ADT_A39", controlId, "2.5", null),
+                        "EVN|A40|20261126080000",
+                        "PID|1||" + surviving.nhsNumber() + "^^^NHS^NH||TESTPERSON^SAM^^^MX^^L||19500101|F",
+                        "MRG|" + oldNhsNumber + "^^^NHS^NH")
+                + "\r";
     }
 
     /** The code in MSA-1 of an ACK. */

@@ -31,11 +31,13 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         String discharge = AdtMessages.controlId();
         double byEntries = applied("entries");
         assertThat(AdtMessages.ackCode(send(AdtMessages.admit(visit, admit)))).isEqualTo("AA");
-        assertThat(AdtMessages.ackCode(send(AdtMessages.discharge(visit, discharge, "1")))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.discharge(visit, discharge, "1"))))
+                .isEqualTo("AA");
         awaitStatus(admit, "done");
         Map<String, Object> done = awaitStatus(discharge, "done");
 
-        assertThat(search("Patient?identifier=" + NHS + "|" + visit.nhsNumber()).getEntry()).hasSize(1);
+        assertThat(search("Patient?identifier=" + NHS + "|" + visit.nhsNumber()).getEntry())
+                .hasSize(1);
         Bundle encounters = search("Encounter?identifier=" + VISIT + "|" + visit.visitNumber());
         assertThat(encounters.getEntry()).hasSize(1);
         Encounter encounter = (Encounter) encounters.getEntryFirstRep().getResource();
@@ -43,7 +45,8 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         assertThat(encounter.getPeriod().getEndElement().getValueAsString()).startsWith("2026-11-24T14:30");
         // The discharge-to-assess pathway is the disposition the care team acts on.
         assertThat(encounter.getHospitalization().getDischargeDisposition().getCoding())
-                .extracting(org.hl7.fhir.r4.model.Coding::getCode).contains("pathway-1");
+                .extracting(org.hl7.fhir.r4.model.Coding::getCode)
+                .contains("pathway-1");
 
         // Pathway 1 needs social-care follow-up: a referral to the care management team.
         Bundle referrals = search("ServiceRequest?identifier=" + REFERRAL + "|" + visit.visitNumber());
@@ -52,9 +55,12 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         assertThat(referral.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.ACTIVE);
 
         // The store row links to what it produced, and a Provenance names the message.
-        assertThat((String) done.get("RESOURCE_IDS")).contains("Encounter/" + encounter.getIdElement().getIdPart());
-        Provenance provenance = client().read().resource(Provenance.class)
-                .withId((String) done.get("PROVENANCE_ID")).execute();
+        assertThat((String) done.get("RESOURCE_IDS"))
+                .contains("Encounter/" + encounter.getIdElement().getIdPart());
+        Provenance provenance = client().read()
+                .resource(Provenance.class)
+                .withId((String) done.get("PROVENANCE_ID"))
+                .execute();
         assertThat(provenance.getTarget()).anySatisfy(t -> assertThat(t.getReference())
                 .startsWith("Encounter/" + encounter.getIdElement().getIdPart()));
         assertThat(provenance.getEntityFirstRep().getWhat().getIdentifier().getValue())
@@ -68,27 +74,34 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
     void anUpdateWithoutPd1KeepsTheRegisteredGpAndOtherSystemsIdentifiers() throws Exception {
         Visit visit = Visit.fresh();
         String admit = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.admitRegistered(visit, admit, "Y90077")))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.admitRegistered(visit, admit, "Y90077"))))
+                .isEqualTo("AA");
         awaitStatus(admit, "done");
         Patient admitted = (Patient) search("Patient?identifier=" + NHS + "|" + visit.nhsNumber())
-                .getEntryFirstRep().getResource();
+                .getEntryFirstRep()
+                .getResource();
         assertThat(admitted.getGeneralPractitioner()).hasSize(1);
         String practice = admitted.getGeneralPractitionerFirstRep().getReference();
         // The council adds its own person id to the record through FHIR.
-        admitted.addIdentifier().setSystem("https://fhir.linkwell.example/Id/la-person/999").setValue("LA-4711");
+        admitted.addIdentifier()
+                .setSystem("https://fhir.linkwell.example/Id/la-person/999")
+                .setValue("LA-4711");
         client().update().resource(admitted).execute();
 
         String update = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.update(visit, update, "RENAMED")))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.update(visit, update, "RENAMED"))))
+                .isEqualTo("AA");
         awaitStatus(update, "done");
 
         Bundle found = search("Patient?identifier=" + NHS + "|" + visit.nhsNumber());
         assertThat(found.getEntry()).hasSize(1);
         Patient updated = (Patient) found.getEntryFirstRep().getResource();
         assertThat(updated.getNameFirstRep().getFamily()).isEqualTo("RENAMED");
-        assertThat(updated.getGeneralPractitioner()).extracting(org.hl7.fhir.r4.model.Reference::getReference)
+        assertThat(updated.getGeneralPractitioner())
+                .extracting(org.hl7.fhir.r4.model.Reference::getReference)
                 .containsExactly(practice);
-        assertThat(updated.getIdentifier()).extracting(org.hl7.fhir.r4.model.Identifier::getValue)
+        assertThat(updated.getIdentifier())
+                .extracting(org.hl7.fhir.r4.model.Identifier::getValue)
                 .contains(visit.nhsNumber(), visit.hospitalNumber(), "LA-4711");
     }
 
@@ -110,13 +123,21 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
 
         // Same content under a new control id: processed, but the conditional updates change nothing.
         String again = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(dischargeMessage.replace(discharge, again)))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(dischargeMessage.replace(discharge, again))))
+                .isEqualTo("AA");
         awaitStatus(again, "done");
-        assertThat(search("Patient?identifier=" + NHS + "|" + visit.nhsNumber()).getEntry()).hasSize(1);
-        assertThat(search("Encounter?identifier=" + VISIT + "|" + visit.visitNumber()).getEntry()).hasSize(1);
-        assertThat(search("ServiceRequest?identifier=" + REFERRAL + "|" + visit.visitNumber()).getEntry()).hasSize(1);
-        assertThat(encounter(visit).getMeta().getVersionId()).isEqualTo(before.getMeta().getVersionId());
-        assertThat(patient(visit).getMeta().getVersionId()).isEqualTo(patientBefore.getMeta().getVersionId());
+        assertThat(search("Patient?identifier=" + NHS + "|" + visit.nhsNumber()).getEntry())
+                .hasSize(1);
+        assertThat(search("Encounter?identifier=" + VISIT + "|" + visit.visitNumber())
+                        .getEntry())
+                .hasSize(1);
+        assertThat(search("ServiceRequest?identifier=" + REFERRAL + "|" + visit.visitNumber())
+                        .getEntry())
+                .hasSize(1);
+        assertThat(encounter(visit).getMeta().getVersionId())
+                .isEqualTo(before.getMeta().getVersionId());
+        assertThat(patient(visit).getMeta().getVersionId())
+                .isEqualTo(patientBefore.getMeta().getVersionId());
     }
 
     @Test
@@ -124,7 +145,8 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         Visit visit = Visit.fresh();
         send(AdtMessages.admit(visit, AdtMessages.controlId()));
         String cancel = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.cancelAdmit(visit, cancel)))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.cancelAdmit(visit, cancel))))
+                .isEqualTo("AA");
         awaitStatus(cancel, "done");
         assertThat(encounter(visit).getStatus()).isEqualTo(Encounter.EncounterStatus.ENTEREDINERROR);
     }
@@ -139,13 +161,16 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         assertThat(encounter(visit).getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
 
         String cancel = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.cancelDischarge(visit, cancel)))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.cancelDischarge(visit, cancel))))
+                .isEqualTo("AA");
         awaitStatus(cancel, "done");
         Encounter reopened = encounter(visit);
         assertThat(reopened.getStatus()).isEqualTo(Encounter.EncounterStatus.INPROGRESS);
         assertThat(reopened.getPeriod().hasEnd()).isFalse();
-        ServiceRequest referral = (ServiceRequest) search("ServiceRequest?identifier=" + REFERRAL + "|"
-                + visit.visitNumber()).getEntryFirstRep().getResource();
+        ServiceRequest referral =
+                (ServiceRequest) search("ServiceRequest?identifier=" + REFERRAL + "|" + visit.visitNumber())
+                        .getEntryFirstRep()
+                        .getResource();
         assertThat(referral.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.REVOKED);
     }
 
@@ -157,7 +182,9 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
         send(AdtMessages.discharge(visit, discharge, "0"));
         awaitStatus(discharge, "done");
         assertThat(encounter(visit).getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
-        assertThat(search("ServiceRequest?identifier=" + REFERRAL + "|" + visit.visitNumber()).getEntry()).isEmpty();
+        assertThat(search("ServiceRequest?identifier=" + REFERRAL + "|" + visit.visitNumber())
+                        .getEntry())
+                .isEmpty();
     }
 
     @Test
@@ -173,18 +200,21 @@ class HospitalAdtFlowTest extends HospitalIngestTestBase {
 
         String merge = AdtMessages.controlId();
         double asTransactions = applied("transaction");
-        assertThat(AdtMessages.ackCode(send(AdtMessages.merge(surviving, old.nhsNumber(), merge)))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.merge(surviving, old.nhsNumber(), merge))))
+                .isEqualTo("AA");
         awaitStatus(merge, "done");
         Patient oldRecord = patient(old);
         Patient survivor = patient(surviving);
         assertThat(oldRecord.getActive()).isFalse();
         assertThat(oldRecord.getLink()).anySatisfy(link -> {
             assertThat(link.getType()).isEqualTo(Patient.LinkType.REPLACEDBY);
-            assertThat(link.getOther().getReferenceElement().getIdPart()).isEqualTo(survivor.getIdElement().getIdPart());
+            assertThat(link.getOther().getReferenceElement().getIdPart())
+                    .isEqualTo(survivor.getIdElement().getIdPart());
         });
         assertThat(survivor.getLink()).anySatisfy(link -> {
             assertThat(link.getType()).isEqualTo(Patient.LinkType.REPLACES);
-            assertThat(link.getOther().getReferenceElement().getIdPart()).isEqualTo(oldRecord.getIdElement().getIdPart());
+            assertThat(link.getOther().getReferenceElement().getIdPart())
+                    .isEqualTo(oldRecord.getIdElement().getIdPart());
         });
         // Its two Patients name each other, a forward reference the conditional writer leaves to HAPI.
         assertThat(applied("transaction") - asTransactions).isGreaterThanOrEqualTo(1);

@@ -29,8 +29,8 @@ class HospitalBadInputTest extends HospitalIngestTestBase {
         assertThat(AdtMessages.ackCode(ack)).isEqualTo("AR");
         assertThat(AdtMessages.err(ack)).startsWith("ERR||MSH^1|100^");
         // An empty body has no control id to find it by: the newest rejected empty row.
-        Map<String, Object> row = jdbc.queryForMap("SELECT * FROM LW_INBOUND_MESSAGE WHERE OCTET_LENGTH(BODY) = 0"
-                + " ORDER BY ID DESC LIMIT 1");
+        Map<String, Object> row = jdbc.queryForMap(
+                "SELECT * FROM LW_INBOUND_MESSAGE WHERE OCTET_LENGTH(BODY) = 0" + " ORDER BY ID DESC LIMIT 1");
         assertThat(row.get("STATUS")).isEqualTo("rejected");
         assertThat((String) row.get("LAST_ERROR")).startsWith("100 ");
     }
@@ -150,7 +150,8 @@ class HospitalBadInputTest extends HospitalIngestTestBase {
     @Test
     void latin1BodyDeclaredAsUtf8IsRefusedAndKeptExactly() throws Exception {
         String id = AdtMessages.controlId();
-        byte[] body = AdtMessages.admit(Visit.fresh(), id).replace("TESTPERSON^SAM", "TESTPERSON^RENÉE")
+        byte[] body = AdtMessages.admit(Visit.fresh(), id)
+                .replace("TESTPERSON^SAM", "TESTPERSON^RENÉE")
                 .getBytes(StandardCharsets.ISO_8859_1);
         String ack = send(body);
         assertThat(AdtMessages.ackCode(ack)).isEqualTo("AR");
@@ -163,14 +164,17 @@ class HospitalBadInputTest extends HospitalIngestTestBase {
     void latin1BodyDeclaredAs8859IsAcceptedAndDecodedByItsCharset() throws Exception {
         Visit visit = Visit.fresh();
         String id = AdtMessages.controlId();
-        byte[] body = AdtMessages.admit(visit, id).replace("UNICODE UTF-8", "8859/1")
-                .replace("TESTPERSON^SAM", "TESTPERSON^RENÉE").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] body = AdtMessages.admit(visit, id)
+                .replace("UNICODE UTF-8", "8859/1")
+                .replace("TESTPERSON^SAM", "TESTPERSON^RENÉE")
+                .getBytes(StandardCharsets.ISO_8859_1);
         assertThat(AdtMessages.ackCode(send(body))).isEqualTo("AA");
         Map<String, Object> row = awaitStatus(id, "done");
         assertThat(row.get("CHARSET")).isEqualTo("ISO-8859-1");
         assertThat((byte[]) row.get("BODY")).isEqualTo(body);
-        Patient patient = (Patient) search("Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"
-                + visit.nhsNumber()).getEntryFirstRep().getResource();
+        Patient patient = (Patient) search("Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + visit.nhsNumber())
+                .getEntryFirstRep()
+                .getResource();
         assertThat(patient.getNameFirstRep().getGivenAsSingleString()).isEqualTo("RENÉE");
     }
 

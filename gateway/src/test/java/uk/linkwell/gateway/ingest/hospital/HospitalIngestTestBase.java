@@ -30,28 +30,30 @@ abstract class HospitalIngestTestBase extends GatewayIntegrationTest {
 
     /** The newest store row with this control id. */
     protected Map<String, Object> row(String controlId) {
-        List<Map<String, Object>> rows = jdbc.queryForList(
-                "SELECT * FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ? ORDER BY ID DESC", controlId);
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT * FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ? ORDER BY ID DESC", controlId);
         return rows.isEmpty() ? null : rows.get(0);
     }
 
     protected int rowCount(String controlId) {
-        return jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ?", Integer.class,
-                controlId);
+        return jdbc.queryForObject(
+                "SELECT COUNT(*) FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ?", Integer.class, controlId);
     }
 
     /** The newest store row holding exactly these bytes. */
     protected Map<String, Object> rowWithBody(byte[] body) {
-        List<Map<String, Object>> rows = jdbc.queryForList(
-                "SELECT * FROM LW_INBOUND_MESSAGE WHERE BODY = ? ORDER BY ID DESC", (Object) body);
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT * FROM LW_INBOUND_MESSAGE WHERE BODY = ? ORDER BY ID DESC", (Object) body);
         return rows.isEmpty() ? null : rows.get(0);
     }
 
     protected Map<String, Object> awaitStatus(String controlId, String status) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Map<String, Object> row = row(controlId);
-            return row != null && status.equals(row.get("STATUS"));
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Map<String, Object> row = row(controlId);
+                    return row != null && status.equals(row.get("STATUS"));
+                });
         return row(controlId);
     }
 

@@ -42,7 +42,8 @@ class IngestGroupTest extends HospitalIngestTestBase {
     }
 
     private double groups(String outcome) {
-        var counter = meters.find("linkwell.ingest.groups").tag("outcome", outcome).counter();
+        var counter =
+                meters.find("linkwell.ingest.groups").tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -54,8 +55,8 @@ class IngestGroupTest extends HospitalIngestTestBase {
         for (int i = 0; i < 4; i++) {
             String id = AdtMessages.controlId();
             ids.add(id);
-            messages.add(i % 2 == 0 ? AdtMessages.admit(Visit.fresh(), id)
-                    : AdtMessages.discharge(Visit.fresh(), id, "1"));
+            messages.add(
+                    i % 2 == 0 ? AdtMessages.admit(Visit.fresh(), id) : AdtMessages.discharge(Visit.fresh(), id, "1"));
         }
         storeWhileWorkerStopped(messages);
 
@@ -63,15 +64,17 @@ class IngestGroupTest extends HospitalIngestTestBase {
         for (String id : ids) {
             Map<String, Object> done = awaitStatus(id, "done");
             assertThat(((Number) done.get("ATTEMPTS")).intValue()).isEqualTo(1);
-            Provenance provenance = client().read().resource(Provenance.class)
-                    .withId((String) done.get("PROVENANCE_ID")).execute();
+            Provenance provenance = client().read()
+                    .resource(Provenance.class)
+                    .withId((String) done.get("PROVENANCE_ID"))
+                    .execute();
             assertThat(provenance.getEntityFirstRep().getWhat().getIdentifier().getValue())
                     .isEqualTo(String.valueOf(done.get("ID")));
             // Every resource the message produced is a target of its Provenance.
             for (String produced : ((String) done.get("RESOURCE_IDS")).split("\n")) {
                 String versionless = produced.replaceAll("/_history/.*", "");
-                assertThat(provenance.getTarget()).anySatisfy(t -> assertThat(t.getReference())
-                        .isEqualTo(versionless));
+                assertThat(provenance.getTarget())
+                        .anySatisfy(t -> assertThat(t.getReference()).isEqualTo(versionless));
             }
             provenances.add(done.get("PROVENANCE_ID"));
         }
@@ -84,8 +87,12 @@ class IngestGroupTest extends HospitalIngestTestBase {
         double split = groups("split");
         // Two records with one NHS number: this admission's conditional update is ambiguous (HTTP 412).
         Visit ambiguous = Visit.fresh();
-        client().create().resource(LinkwellFixtures.patient(ambiguous.nhsNumber())).execute();
-        client().create().resource(LinkwellFixtures.patient(ambiguous.nhsNumber())).execute();
+        client().create()
+                .resource(LinkwellFixtures.patient(ambiguous.nhsNumber()))
+                .execute();
+        client().create()
+                .resource(LinkwellFixtures.patient(ambiguous.nhsNumber()))
+                .execute();
         String bad = AdtMessages.controlId();
         List<String> good = new ArrayList<>();
         List<String> messages = new ArrayList<>();

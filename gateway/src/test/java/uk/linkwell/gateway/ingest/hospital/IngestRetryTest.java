@@ -28,7 +28,8 @@ class IngestRetryTest extends HospitalIngestTestBase {
 
     /** Every write to HAPI's resource table fails, as when the database refuses writes. */
     private void databaseOutage() throws Exception {
-        admin("""
+        admin(
+                """
                 CREATE OR REPLACE FUNCTION lw_test_outage() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql""");
         admin("CREATE TRIGGER lw_test_outage BEFORE INSERT OR UPDATE ON hfj_resource"
@@ -36,8 +37,9 @@ class IngestRetryTest extends HospitalIngestTestBase {
     }
 
     private static void admin(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(database().jdbcUrl(), database().username(),
-                database().password()); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(
+                        database().jdbcUrl(), database().username(), database().password());
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }
@@ -49,18 +51,23 @@ class IngestRetryTest extends HospitalIngestTestBase {
         String id = AdtMessages.controlId();
         // Receiving only writes the store's own table: the sender still gets AA.
         assertThat(AdtMessages.ackCode(send(AdtMessages.admit(visit, id)))).isEqualTo("AA");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            Map<String, Object> row = row(id);
-            return ((Number) row.get("ATTEMPTS")).intValue() >= 2 && "received".equals(row.get("STATUS"));
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    Map<String, Object> row = row(id);
+                    return ((Number) row.get("ATTEMPTS")).intValue() >= 2 && "received".equals(row.get("STATUS"));
+                });
         Map<String, Object> waiting = row(id);
-        assertThat((String) waiting.get("LAST_ERROR")).contains("simulated outage").doesNotContain(visit.nhsNumber());
+        assertThat((String) waiting.get("LAST_ERROR"))
+                .contains("simulated outage")
+                .doesNotContain(visit.nhsNumber());
 
         databaseBack();
         Map<String, Object> done = awaitStatus(id, "done");
         assertThat((String) done.get("RESOURCE_IDS")).contains("Patient/");
         assertThat(done.get("LAST_ERROR")).isNull();
-        assertThat(search("Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + visit.nhsNumber()).getEntry())
+        assertThat(search("Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + visit.nhsNumber())
+                        .getEntry())
                 .hasSize(1);
     }
 
@@ -75,8 +82,11 @@ class IngestRetryTest extends HospitalIngestTestBase {
         assertThat((String) failed.get("LAST_ERROR")).startsWith("gave up after 5 attempts");
 
         databaseBack();
-        HttpResponse<String> response = http().send(request("/admin/messages/" + failed.get("ID") + "/reprocess")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http().send(
+                        request("/admin/messages/" + failed.get("ID") + "/reprocess")
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(202);
         Map<String, Object> done = awaitStatus(id, "done");
         assertThat(((Number) done.get("ATTEMPTS")).intValue()).isEqualTo(1);

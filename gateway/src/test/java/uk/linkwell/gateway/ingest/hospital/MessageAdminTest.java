@@ -23,8 +23,9 @@ class MessageAdminTest extends HospitalIngestTestBase {
     }
 
     private HttpResponse<String> post(String path) throws Exception {
-        return http().send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http().send(
+                        request(path).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -37,20 +38,24 @@ class MessageAdminTest extends HospitalIngestTestBase {
         awaitStatus(accepted, "done");
 
         JsonNode rejectedPage = json.readTree(get("/admin/messages?status=rejected&type="
-                + URLEncoder.encode("ADT^A99", StandardCharsets.UTF_8) + "&source=hospital-mllp&receivedFrom="
-                + before + "&limit=500").body());
-        assertThat(rejectedPage.get("items")).anySatisfy(m -> assertThat(m.get("controlId").asText()).isEqualTo(rejected));
+                        + URLEncoder.encode("ADT^A99", StandardCharsets.UTF_8) + "&source=hospital-mllp&receivedFrom="
+                        + before + "&limit=500")
+                .body());
+        assertThat(rejectedPage.get("items"))
+                .anySatisfy(m -> assertThat(m.get("controlId").asText()).isEqualTo(rejected));
         assertThat(rejectedPage.get("items")).allSatisfy(m -> {
             assertThat(m.get("status").asText()).isEqualTo("rejected");
             assertThat(m.get("messageType").asText()).isEqualTo("ADT^A99");
         });
         assertThat(rejectedPage.get("items").toString()).doesNotContain(accepted);
 
-        JsonNode donePage = json.readTree(get("/admin/messages?status=done&receivedFrom=" + before
-                + "&limit=500").body());
-        assertThat(donePage.get("items")).anySatisfy(m -> assertThat(m.get("controlId").asText()).isEqualTo(accepted));
+        JsonNode donePage = json.readTree(get("/admin/messages?status=done&receivedFrom=" + before + "&limit=500")
+                .body());
+        assertThat(donePage.get("items"))
+                .anySatisfy(m -> assertThat(m.get("controlId").asText()).isEqualTo(accepted));
 
-        JsonNode none = json.readTree(get("/admin/messages?receivedTo=" + before.minusSeconds(3600 * 24 * 365)).body());
+        JsonNode none = json.readTree(get("/admin/messages?receivedTo=" + before.minusSeconds(3600 * 24 * 365))
+                .body());
         assertThat(none.get("count").asInt()).isZero();
 
         JsonNode paged = json.readTree(get("/admin/messages?limit=1&offset=1").body());
@@ -86,8 +91,8 @@ class MessageAdminTest extends HospitalIngestTestBase {
         Map<String, Object> row = awaitStatus(id, "done");
         HttpResponse<String> response = post("/admin/messages/" + row.get("ID") + "/reprocess");
         assertThat(response.statusCode()).isEqualTo(409);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
         JsonNode problem = json.readTree(response.body());
         assertThat(problem.get("status").asInt()).isEqualTo(409);
         assertThat(problem.get("detail").asText()).contains("is done");

@@ -14,15 +14,17 @@ class MllpConnectionErrorsTest {
     @Test
     void notTlsIsDescribedByTypeOnlyWithoutTheHexDumpOfTheMessage() {
         String dump = "0b4d53487c5e7e5c267c5041537c5257454c4c";
-        String text = MllpConnectionErrors.describe(new DecoderException(
-                new NotSslRecordException("not an SSL/TLS record: " + dump)));
-        assertThat(text).isEqualTo("DecoderException caused by NotSslRecordException").doesNotContain(dump);
+        String text = MllpConnectionErrors.describe(
+                new DecoderException(new NotSslRecordException("not an SSL/TLS record: " + dump)));
+        assertThat(text)
+                .isEqualTo("DecoderException caused by NotSslRecordException")
+                .doesNotContain(dump);
     }
 
     @Test
     void tlsAndSocketErrorsKeepTheirMessages() {
-        assertThat(MllpConnectionErrors.describe(new DecoderException(
-                new SSLHandshakeException("Empty client certificate chain"))))
+        assertThat(MllpConnectionErrors.describe(
+                        new DecoderException(new SSLHandshakeException("Empty client certificate chain"))))
                 .isEqualTo("DecoderException caused by SSLHandshakeException (Empty client certificate chain)");
         assertThat(MllpConnectionErrors.describe(new SocketException("Connection reset")))
                 .isEqualTo("SocketException (Connection reset)");

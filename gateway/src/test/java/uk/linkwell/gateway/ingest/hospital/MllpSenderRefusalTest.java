@@ -31,11 +31,13 @@ class MllpSenderRefusalTest extends HospitalIngestTestBase {
         Map<String, Object> row = assertRefusedAndStored(controlId, AdtReception.SOURCE, "NOSUCHTRUST");
         assertThat(row.get("MESSAGE_TYPE")).isEqualTo("ADT^A01");
         // Nothing of it reaches the FHIR store: rejected rows are never claimed.
-        assertThat(search("Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + visit.nhsNumber()).getEntry())
+        assertThat(search("Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + visit.nhsNumber())
+                        .getEntry())
                 .isEmpty();
 
         String next = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.admit(Visit.fresh(), next)))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.admit(Visit.fresh(), next))))
+                .isEqualTo("AA");
         awaitStatus(next, "done");
     }
 
@@ -51,23 +53,26 @@ class MllpSenderRefusalTest extends HospitalIngestTestBase {
     @Test
     void allowedFacilityFromItsOwnAddressIsAccepted() throws Exception {
         String controlId = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.admit(Visit.fresh(), controlId)))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(AdtMessages.admit(Visit.fresh(), controlId))))
+                .isEqualTo("AA");
         assertThat(awaitStatus(controlId, "done").get("SENDER")).isEqualTo(AdtMessages.FACILITY);
     }
 
     @Test
     void facilityIsComparedWithoutRegardToCase() throws Exception {
         String controlId = AdtMessages.controlId();
-        assertThat(AdtMessages.ackCode(send(AdtMessages.admit(Visit.fresh(), controlId)
-                .replace("|PAS|RWELL|", "|PAS|rwell|")))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(
+                        send(AdtMessages.admit(Visit.fresh(), controlId).replace("|PAS|RWELL|", "|PAS|rwell|"))))
+                .isEqualTo("AA");
     }
 
     @Test
     void referralFromAnUnknownPracticeIsRefusedBeforeItIsChecked() throws Exception {
         String controlId = AdtMessages.controlId();
         // Also without PID: the sender is refused before anything beyond MSH is read.
-        String message = ReferralMessages.referral(SyntheticNhsNumbers.next(), ReferralMessages.referralId(),
-                controlId, "R").replace("|EMISWEB|" + ReferralMessages.PRACTICE + "|", "|EMISWEB|Y99999|")
+        String message = ReferralMessages.referral(
+                        SyntheticNhsNumbers.next(), ReferralMessages.referralId(), controlId, "R")
+                .replace("|EMISWEB|" + ReferralMessages.PRACTICE + "|", "|EMISWEB|Y99999|")
                 .replaceAll("PID\\|[^\r]*\r", "");
         String ack = send(message);
         assertThat(AdtMessages.ackCode(ack)).isEqualTo("AR");
@@ -80,8 +85,9 @@ class MllpSenderRefusalTest extends HospitalIngestTestBase {
         String controlId = AdtMessages.controlId();
         String ack = send(AdtMessages.admit(Visit.fresh(), controlId).replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01"));
         assertThat(AdtMessages.ackCode(ack)).isEqualTo("AR");
-        assertThat(AdtMessages.err(ack)).startsWith("ERR||MSH^1^9^1^1|200^Unsupported message type^HL70357|E||||"
-                + "this listener takes ADT and REF messages");
+        assertThat(AdtMessages.err(ack))
+                .startsWith("ERR||MSH^1^9^1^1|200^Unsupported message type^HL70357|E||||"
+                        + "this listener takes ADT and REF messages");
         Map<String, Object> row = row(controlId);
         assertThat(row.get("STATUS")).isEqualTo("rejected");
         assertThat((String) row.get("LAST_ERROR")).startsWith("200 ");
@@ -94,8 +100,9 @@ class MllpSenderRefusalTest extends HospitalIngestTestBase {
         assertThat(row.get("SOURCE")).isEqualTo(source);
         assertThat(row.get("SENDER")).isEqualTo(sender);
         // The store keeps what operations need to fix the configuration: which address it came from.
-        assertThat((String) row.get("LAST_ERROR")).startsWith("207 Application internal error at MSH-4: "
-                + "sending facility not allowed from this address (source address 127.0.0.1)");
+        assertThat((String) row.get("LAST_ERROR"))
+                .startsWith("207 Application internal error at MSH-4: "
+                        + "sending facility not allowed from this address (source address 127.0.0.1)");
         return row;
     }
 }

@@ -13,9 +13,11 @@ class MllpSendersTest {
 
     @Test
     void singleAddressesAndRangesOfBothFamilies() throws Exception {
-        MllpSenders senders = senders(true, Map.of(
-                "RXX", new HospitalProperties.Sender(List.of("10.20.0.0/16", "2001:db8:1::/48", "192.0.2.7")),
-                "Y01234", new HospitalProperties.Sender(List.of("::1"))));
+        MllpSenders senders = senders(
+                true,
+                Map.of(
+                        "RXX", new HospitalProperties.Sender(List.of("10.20.0.0/16", "2001:db8:1::/48", "192.0.2.7")),
+                        "Y01234", new HospitalProperties.Sender(List.of("::1"))));
 
         assertThat(senders.allows("RXX", ip("10.20.3.4"))).isTrue();
         assertThat(senders.allows("RXX", ip("10.21.0.1"))).isFalse();
@@ -23,9 +25,13 @@ class MllpSendersTest {
         assertThat(senders.allows("RXX", ip("192.0.2.8"))).isFalse();
         assertThat(senders.allows("RXX", ip("2001:db8:1:ffff::5"))).isTrue();
         assertThat(senders.allows("RXX", ip("2001:db8:2::5"))).isFalse();
-        assertThat(senders.allows("rxx", ip("10.20.3.4"))).as("facility in another case").isTrue();
+        assertThat(senders.allows("rxx", ip("10.20.3.4")))
+                .as("facility in another case")
+                .isTrue();
         assertThat(senders.allows("Y01234", ip("::1"))).isTrue();
-        assertThat(senders.allows("Y01234", ip("127.0.0.1"))).as("the other family's loopback").isFalse();
+        assertThat(senders.allows("Y01234", ip("127.0.0.1")))
+                .as("the other family's loopback")
+                .isFalse();
         assertThat(senders.allows("Y01234", ip("fe80::1%1"))).isFalse();
         assertThat(senders.allows("UNKNOWN", ip("10.20.3.4"))).isFalse();
         assertThat(senders.allows("", ip("10.20.3.4"))).isFalse();
@@ -41,8 +47,8 @@ class MllpSendersTest {
 
     @Test
     void aBadAddressStopsTheStartNamingTheKey() {
-        assertThatThrownBy(() -> senders(true, Map.of("RXX",
-                new HospitalProperties.Sender(List.of("10.0.0.0/8", "hospital.example")))))
+        assertThatThrownBy(() -> senders(
+                        true, Map.of("RXX", new HospitalProperties.Sender(List.of("10.0.0.0/8", "hospital.example")))))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("linkwell.hospital.mllp.senders.RXX.addresses")
                 .hasMessageContaining("hospital.example");
@@ -51,7 +57,11 @@ class MllpSendersTest {
     private static MllpSenders senders(boolean enforced, Map<String, HospitalProperties.Sender> senders) {
         return new MllpSenders(new HospitalProperties(
                 new HospitalProperties.Mllp(null, null, null, null, senders, enforced, null),
-                null, null, null, null, null));
+                null,
+                null,
+                null,
+                null,
+                null));
     }
 
     private static InetAddress ip(String literal) throws Exception {

@@ -55,41 +55,118 @@ class MllpTlsTest {
     @BeforeAll
     static void startGatewayWithTls() throws Exception {
         // The listener's certificate, a sender's certificate, and each side trusting the other's.
-        keytool("-genkeypair", "-alias", "listener", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
-                "-keystore", path("listener.p12"), "-storepass", PASSWORD, "-keypass", PASSWORD);
-        keytool("-genkeypair", "-alias", "sender", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-                "-dname", "CN=RWELL interface engine", "-storetype", "PKCS12",
-                "-keystore", path("sender.p12"), "-storepass", PASSWORD, "-keypass", PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "listener", "-keystore", path("listener.p12"),
-                "-storepass", PASSWORD, "-file", path("listener.pem"));
-        keytool("-exportcert", "-rfc", "-alias", "sender", "-keystore", path("sender.p12"),
-                "-storepass", PASSWORD, "-file", path("sender.pem"));
-        keytool("-importcert", "-noprompt", "-alias", "listener", "-file", path("listener.pem"),
-                "-storetype", "PKCS12", "-keystore", path("sender-trust.p12"), "-storepass", PASSWORD);
-        keytool("-importcert", "-noprompt", "-alias", "sender", "-file", path("sender.pem"),
-                "-storetype", "PKCS12", "-keystore", path("listener-trust.p12"), "-storepass", PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "listener",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                path("listener.p12"),
+                "-storepass",
+                PASSWORD,
+                "-keypass",
+                PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "sender",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=RWELL interface engine",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                path("sender.p12"),
+                "-storepass",
+                PASSWORD,
+                "-keypass",
+                PASSWORD);
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "listener",
+                "-keystore",
+                path("listener.p12"),
+                "-storepass",
+                PASSWORD,
+                "-file",
+                path("listener.pem"));
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "sender",
+                "-keystore",
+                path("sender.p12"),
+                "-storepass",
+                PASSWORD,
+                "-file",
+                path("sender.pem"));
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "listener",
+                "-file",
+                path("listener.pem"),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                path("sender-trust.p12"),
+                "-storepass",
+                PASSWORD);
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "sender",
+                "-file",
+                path("sender.pem"),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                path("listener-trust.p12"),
+                "-storepass",
+                PASSWORD);
 
         PostgresTestDatabase.Connection db = PostgresTestDatabase.server().newDatabase("mllp_tls");
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        app = new SpringApplicationBuilder(GatewayApplication.class).run(
-                "--spring.datasource.url=" + db.jdbcUrl(),
-                "--spring.datasource.username=" + db.username(),
-                "--spring.datasource.password=" + db.password(),
-                "--linkwell.data-dir=" + dir.resolve("data"),
-                "--server.port=0",
-                "--linkwell.ingest.poll-interval=50ms",
-                "--linkwell.ingest.retry-base-delay=500ms",
-                "--linkwell.hospital.mllp.port=" + port,
-                "--linkwell.hospital.mllp.senders.RWELL.addresses=127.0.0.1",
-                "--linkwell.hospital.mllp.tls.enabled=true",
-                "--linkwell.hospital.mllp.tls.key-store=" + path("listener.p12"),
-                "--linkwell.hospital.mllp.tls.key-store-password=" + PASSWORD,
-                "--linkwell.hospital.mllp.tls.trust-store=" + path("listener-trust.p12"),
-                "--linkwell.hospital.mllp.tls.trust-store-password=" + PASSWORD,
-                "--linkwell.hospital.mllp.tls.client-auth=need");
+        app = new SpringApplicationBuilder(GatewayApplication.class)
+                .run(
+                        "--spring.datasource.url=" + db.jdbcUrl(),
+                        "--spring.datasource.username=" + db.username(),
+                        "--spring.datasource.password=" + db.password(),
+                        "--linkwell.data-dir=" + dir.resolve("data"),
+                        "--server.port=0",
+                        "--linkwell.ingest.poll-interval=50ms",
+                        "--linkwell.ingest.retry-base-delay=500ms",
+                        "--linkwell.hospital.mllp.port=" + port,
+                        "--linkwell.hospital.mllp.senders.RWELL.addresses=127.0.0.1",
+                        "--linkwell.hospital.mllp.tls.enabled=true",
+                        "--linkwell.hospital.mllp.tls.key-store=" + path("listener.p12"),
+                        "--linkwell.hospital.mllp.tls.key-store-password=" + PASSWORD,
+                        "--linkwell.hospital.mllp.tls.trust-store=" + path("listener-trust.p12"),
+                        "--linkwell.hospital.mllp.tls.trust-store-password=" + PASSWORD,
+                        "--linkwell.hospital.mllp.tls.client-auth=need");
         jdbc = app.getBean(JdbcTemplate.class);
     }
 
@@ -108,22 +185,32 @@ class MllpTlsTest {
             assertThat(AdtMessages.ackCode(ack)).isEqualTo("AA");
             // Two on one connection: the TLS session carries on.
             String second = AdtMessages.controlId();
-            assertThat(AdtMessages.ackCode(client.send(AdtMessages.admit(Visit.fresh(), second)))).isEqualTo("AA");
+            assertThat(AdtMessages.ackCode(client.send(AdtMessages.admit(Visit.fresh(), second))))
+                    .isEqualTo("AA");
         }
         // A fresh gateway's first writes are slow (validator, caches), on a busy machine slower still.
-        await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100)).until(() -> "done".equals(
-                jdbc.queryForList("SELECT STATUS FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ?", String.class,
-                        controlId).stream().findFirst().orElse(null)));
+        await().atMost(Duration.ofSeconds(240))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "done"
+                        .equals(jdbc
+                                .queryForList(
+                                        "SELECT STATUS FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ?",
+                                        String.class,
+                                        controlId)
+                                .stream()
+                                .findFirst()
+                                .orElse(null)));
     }
 
     @Test
     void senderWithoutACertificateGetsNoAck() throws Exception {
         String controlId = AdtMessages.controlId();
         assertThatThrownBy(() -> {
-            try (MllpClient client = new MllpClient(tlsSocket(false))) {
-                client.send(AdtMessages.admit(Visit.fresh(), controlId));
-            }
-        }).isInstanceOf(IOException.class);
+                    try (MllpClient client = new MllpClient(tlsSocket(false))) {
+                        client.send(AdtMessages.admit(Visit.fresh(), controlId));
+                    }
+                })
+                .isInstanceOf(IOException.class);
         assertThat(rows(controlId)).isZero();
     }
 
@@ -153,9 +240,11 @@ class MllpTlsTest {
         }
         assertThat(rows(controlId)).isZero();
         // netty's error names the bytes it got (a hex dump of the whole message): the log gets the type only.
-        await().atMost(Duration.ofSeconds(30)).until(() -> output.getOut().contains(
-                "MLLP connection closed after an error: DecoderException caused by NotSslRecordException"));
-        assertThat(output.getAll()).doesNotContain(hex("MSH|")).doesNotContain(hex(visit.nhsNumber()))
+        await().atMost(Duration.ofSeconds(30)).until(() -> output.getOut()
+                .contains("MLLP connection closed after an error: DecoderException caused by NotSslRecordException"));
+        assertThat(output.getAll())
+                .doesNotContain(hex("MSH|"))
+                .doesNotContain(hex(visit.nhsNumber()))
                 .doesNotContain(visit.nhsNumber());
     }
 
@@ -164,8 +253,8 @@ class MllpTlsTest {
     }
 
     private static int rows(String controlId) {
-        return jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ?", Integer.class,
-                controlId);
+        return jdbc.queryForObject(
+                "SELECT COUNT(*) FROM LW_INBOUND_MESSAGE WHERE CONTROL_ID = ?", Integer.class, controlId);
     }
 
     /** A TLS connection trusting the listener's certificate, presenting the sender's when asked to. */

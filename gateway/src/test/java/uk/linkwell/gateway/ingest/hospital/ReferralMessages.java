@@ -9,6 +9,7 @@ final class ReferralMessages {
     static final String PRACTICE = "Y88001";
     /** The receiving social prescribing service (a social-prescribing-only service in application.yaml). */
     static final String SERVICE = "X26SPL";
+
     static final String REFERRAL_SYSTEM = "https://fhir.linkwell.example/Id/gp-referral/" + PRACTICE;
     static final String TASK_SYSTEM = "https://fhir.linkwell.example/Id/gp-referral-task/" + PRACTICE;
 
@@ -45,8 +46,15 @@ final class ReferralMessages {
 
     /** A routine (R) or urgent (S) social prescribing referral. */
     static String referral(String nhsNumber, String referralId, String controlId, String priority) {
-        return String.join("\r", msh(controlId), rf1(referralId, priority), referrer(), receiver(), pid(nhsNumber),
-                "DG1|1||105529008^Lives alone^SCT||20261125|W|",
-                "NTE|1||Would like to meet people locally.|") + "\r";
+        return String.join(
+                        "\r",
+                        msh(controlId),
+                        rf1(referralId, priority),
+                        referrer(),
+                        receiver(),
+                        pid(nhsNumber),
+                        "DG1|1||105529008^Lives alone^SCT||20261125|W|",
+                        "NTE|1||Would like to meet people locally.|")
+                + "\r";
     }
 }

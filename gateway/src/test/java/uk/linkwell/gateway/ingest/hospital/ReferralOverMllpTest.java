@@ -42,8 +42,9 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         String ack = send(ReferralMessages.referral(nhsNumber, referralId, controlId, "R"));
         assertThat(AdtMessages.ackCode(ack)).isEqualTo("AA");
         // An accept acknowledgement: ACK^I12^ACK (RRI^I12 would carry the service's decision, made later).
-        assertThat(ack).startsWith("MSH|^~\\&|LINKWELL|" + ReferralMessages.SERVICE + "|EMISWEB|"
-                + ReferralMessages.PRACTICE + "|");
+        assertThat(ack)
+                .startsWith("MSH|^~\\&|LINKWELL|" + ReferralMessages.SERVICE + "|EMISWEB|" + ReferralMessages.PRACTICE
+                        + "|");
         assertThat(ack.split("\r")[0].split("\\|")[8]).isEqualTo("ACK^I12^ACK");
         assertThat(ack).contains("MSA|AA|" + controlId);
         Map<String, Object> row = awaitStatus(controlId, "done");
@@ -53,13 +54,15 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
 
         // What the message produced.
         Patient patient = only(search("Patient?identifier=" + NHS + "|" + nhsNumber), Patient.class);
-        ServiceRequest viaMllp = only(search("ServiceRequest?identifier=" + ReferralMessages.REFERRAL_SYSTEM + "|"
-                + referralId), ServiceRequest.class);
-        Task taskViaMllp = only(search("Task?identifier=" + ReferralMessages.TASK_SYSTEM + "|" + referralId),
-                Task.class);
+        ServiceRequest viaMllp = only(
+                search("ServiceRequest?identifier=" + ReferralMessages.REFERRAL_SYSTEM + "|" + referralId),
+                ServiceRequest.class);
+        Task taskViaMllp =
+                only(search("Task?identifier=" + ReferralMessages.TASK_SYSTEM + "|" + referralId), Task.class);
         assertThat(patient.getNameFirstRep().getFamily()).isEqualTo("TESTREFERRAL");
         assertThat(patient.getBirthDateElement().getValueAsString()).isEqualTo("1960-01-01");
-        assertThat((String) row.get("RESOURCE_IDS")).contains("ServiceRequest/" + viaMllp.getIdPart())
+        assertThat((String) row.get("RESOURCE_IDS"))
+                .contains("ServiceRequest/" + viaMllp.getIdPart())
                 .contains("Task/" + taskViaMllp.getIdPart());
 
         // The same referral as a GP system would post it to /fhir: ServiceRequest + Task, conditional references
@@ -69,30 +72,41 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         String restReferralId = ReferralMessages.referralId();
         Bundle transaction = fhirReferral(nhsNumber, restReferralId, dueDate(receivedAt, 3));
         Bundle response = client().transaction().withBundle(transaction).execute();
-        assertThat(response.getEntry()).allSatisfy(e -> assertThat(e.getResponse().getStatus()).startsWith("201"));
-        ServiceRequest viaFhir = only(search("ServiceRequest?identifier=" + ReferralMessages.REFERRAL_SYSTEM + "|"
-                + restReferralId), ServiceRequest.class);
-        Task taskViaFhir = only(search("Task?identifier=" + ReferralMessages.TASK_SYSTEM + "|" + restReferralId),
-                Task.class);
+        assertThat(response.getEntry())
+                .allSatisfy(e -> assertThat(e.getResponse().getStatus()).startsWith("201"));
+        ServiceRequest viaFhir = only(
+                search("ServiceRequest?identifier=" + ReferralMessages.REFERRAL_SYSTEM + "|" + restReferralId),
+                ServiceRequest.class);
+        Task taskViaFhir =
+                only(search("Task?identifier=" + ReferralMessages.TASK_SYSTEM + "|" + restReferralId), Task.class);
 
         // Patient identity: both point at the one Patient with that NHS number.
         assertThat(id(viaMllp.getSubject())).isEqualTo(patient.getIdPart()).isEqualTo(id(viaFhir.getSubject()));
-        assertThat(patient.getIdentifier()).extracting(Identifier::getSystem, Identifier::getValue)
+        assertThat(patient.getIdentifier())
+                .extracting(Identifier::getSystem, Identifier::getValue)
                 .contains(org.assertj.core.groups.Tuple.tuple(NHS, nhsNumber));
         // ServiceRequest: code, status, intent, priority, requester, performer, reasons, authored.
-        assertThat(codes(viaMllp.getCode())).isEqualTo(codes(viaFhir.getCode()))
+        assertThat(codes(viaMllp.getCode()))
+                .isEqualTo(codes(viaFhir.getCode()))
                 .containsExactly("http://snomed.info/sct|871731000000106");
         assertThat(viaMllp.getStatus()).isEqualTo(viaFhir.getStatus());
         assertThat(viaMllp.getIntent()).isEqualTo(viaFhir.getIntent());
-        assertThat(viaMllp.getPriority()).isEqualTo(viaFhir.getPriority())
+        assertThat(viaMllp.getPriority())
+                .isEqualTo(viaFhir.getPriority())
                 .isEqualTo(ServiceRequest.ServiceRequestPriority.ROUTINE);
-        assertThat(id(viaMllp.getRequester())).isEqualTo(id(viaFhir.getRequester())).isEqualTo(organisation(
-                ReferralMessages.PRACTICE));
+        assertThat(id(viaMllp.getRequester()))
+                .isEqualTo(id(viaFhir.getRequester()))
+                .isEqualTo(organisation(ReferralMessages.PRACTICE));
         assertThat(viaMllp.getPerformer()).hasSize(1);
-        assertThat(id(viaMllp.getPerformerFirstRep())).isEqualTo(id(viaFhir.getPerformerFirstRep()))
+        assertThat(id(viaMllp.getPerformerFirstRep()))
+                .isEqualTo(id(viaFhir.getPerformerFirstRep()))
                 .isEqualTo(organisation(ReferralMessages.SERVICE));
-        assertThat(viaMllp.getReasonCode().stream().map(ReferralOverMllpTest::reason).toList())
-                .isEqualTo(viaFhir.getReasonCode().stream().map(ReferralOverMllpTest::reason).toList())
+        assertThat(viaMllp.getReasonCode().stream()
+                        .map(ReferralOverMllpTest::reason)
+                        .toList())
+                .isEqualTo(viaFhir.getReasonCode().stream()
+                        .map(ReferralOverMllpTest::reason)
+                        .toList())
                 .containsExactly("Lonely and isolated", "Money worries", "http://snomed.info/sct|105529008");
         assertThat(viaMllp.getAuthoredOn()).isEqualTo(viaFhir.getAuthoredOn());
         // Task: status, intent, priority, due date, owner, requester, patient, focus on its own ServiceRequest.
@@ -102,7 +116,8 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         assertThat(taskViaMllp.getRestriction().getPeriod().getEnd().toInstant())
                 .isEqualTo(taskViaFhir.getRestriction().getPeriod().getEnd().toInstant())
                 .isEqualTo(dueDate(receivedAt, 3).getValue().toInstant());
-        assertThat(id(taskViaMllp.getOwner())).isEqualTo(id(taskViaFhir.getOwner()))
+        assertThat(id(taskViaMllp.getOwner()))
+                .isEqualTo(id(taskViaFhir.getOwner()))
                 .isEqualTo(organisation(ReferralMessages.SERVICE));
         assertThat(id(taskViaMllp.getRequester())).isEqualTo(id(taskViaFhir.getRequester()));
         assertThat(id(taskViaMllp.getFor())).isEqualTo(id(taskViaFhir.getFor())).isEqualTo(patient.getIdPart());
@@ -121,14 +136,16 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         Task task = only(search("Task?identifier=" + ReferralMessages.TASK_SYSTEM + "|" + referralId), Task.class);
         assertThat(task.getPriority()).isEqualTo(Task.TaskPriority.URGENT);
         assertThat(task.getRestriction().getPeriod().getEnd().toInstant())
-                .isEqualTo(dueDate(instant(row.get("RECEIVED_AT")), 0).getValue().toInstant());
+                .isEqualTo(
+                        dueDate(instant(row.get("RECEIVED_AT")), 0).getValue().toInstant());
     }
 
     @Test
     void referralWithoutPidIsRejectedAndStored() throws Exception {
         String controlId = AdtMessages.controlId();
-        String message = ReferralMessages.referral(SyntheticNhsNumbers.next(), ReferralMessages.referralId(),
-                controlId, "R").replaceAll("PID\\|[^\r]*\r", "");
+        String message = ReferralMessages.referral(
+                        SyntheticNhsNumbers.next(), ReferralMessages.referralId(), controlId, "R")
+                .replaceAll("PID\\|[^\r]*\r", "");
         assertRefused(send(message), controlId, "ERR||PID^1|100^", "100 ");
     }
 
@@ -137,24 +154,29 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         String good = SyntheticNhsNumbers.next();
         String bad = good.substring(0, 9) + ((good.charAt(9) - '0' + 1) % 10);
         String controlId = AdtMessages.controlId();
-        Map<String, Object> row = assertRefused(send(ReferralMessages.referral(bad, ReferralMessages.referralId(),
-                controlId, "R")), controlId, "ERR||PID^1^3^1^1|102^", "102 ");
+        Map<String, Object> row = assertRefused(
+                send(ReferralMessages.referral(bad, ReferralMessages.referralId(), controlId, "R")),
+                controlId,
+                "ERR||PID^1^3^1^1|102^",
+                "102 ");
         assertThat((String) row.get("LAST_ERROR")).doesNotContain(bad).contains("Modulus 11");
     }
 
     @Test
     void referralWithoutRf1IsRejectedAndStored() throws Exception {
         String controlId = AdtMessages.controlId();
-        String message = ReferralMessages.referral(SyntheticNhsNumbers.next(), ReferralMessages.referralId(),
-                controlId, "R").replaceAll("RF1\\|[^\r]*\r", "");
+        String message = ReferralMessages.referral(
+                        SyntheticNhsNumbers.next(), ReferralMessages.referralId(), controlId, "R")
+                .replaceAll("RF1\\|[^\r]*\r", "");
         assertRefused(send(message), controlId, "ERR||RF1^1|100^", "100 ");
     }
 
     @Test
     void referralWithoutTheReceivingServiceIsRejectedAndStored() throws Exception {
         String controlId = AdtMessages.controlId();
-        String message = ReferralMessages.referral(SyntheticNhsNumbers.next(), ReferralMessages.referralId(),
-                controlId, "R").replace(ReferralMessages.receiver() + "\r", "");
+        String message = ReferralMessages.referral(
+                        SyntheticNhsNumbers.next(), ReferralMessages.referralId(), controlId, "R")
+                .replace(ReferralMessages.receiver() + "\r", "");
         Map<String, Object> row = assertRefused(send(message), controlId, "ERR||PRD^1|100^", "100 ");
         assertThat((String) row.get("LAST_ERROR")).contains("role RT");
     }
@@ -162,8 +184,9 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
     @Test
     void referralEventOtherThanI12IsRejectedAtMsh9() throws Exception {
         String controlId = AdtMessages.controlId();
-        String message = ReferralMessages.referral(SyntheticNhsNumbers.next(), ReferralMessages.referralId(),
-                controlId, "R").replace("REF^I12^REF_I12", "REF^I13^REF_I12");
+        String message = ReferralMessages.referral(
+                        SyntheticNhsNumbers.next(), ReferralMessages.referralId(), controlId, "R")
+                .replace("REF^I12^REF_I12", "REF^I13^REF_I12");
         assertRefused(send(message), controlId, "ERR||MSH^1^9^1^2|201^", "201 ");
     }
 
@@ -177,8 +200,9 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         assertThat(row.get("SOURCE")).isEqualTo(ReferralReception.SOURCE);
         assertThat((String) row.get("LAST_ERROR")).startsWith(reasonStart);
         // The listener goes on: a good referral right after is accepted.
-        assertThat(AdtMessages.ackCode(send(ReferralMessages.referral(SyntheticNhsNumbers.next(),
-                ReferralMessages.referralId(), AdtMessages.controlId(), "R")))).isEqualTo("AA");
+        assertThat(AdtMessages.ackCode(send(ReferralMessages.referral(
+                        SyntheticNhsNumbers.next(), ReferralMessages.referralId(), AdtMessages.controlId(), "R"))))
+                .isEqualTo("AA");
         return row;
     }
 
@@ -194,8 +218,8 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         request.setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE);
         request.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
         request.setPriority(ServiceRequest.ServiceRequestPriority.ROUTINE);
-        request.setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "871731000000106",
-                "Referral to social prescribing service")));
+        request.setCode(new CodeableConcept(
+                new Coding("http://snomed.info/sct", "871731000000106", "Referral to social prescribing service")));
         request.setSubject(patient.copy());
         request.setAuthoredOnElement(authored.copy());
         request.setRequester(practice.copy());
@@ -220,19 +244,33 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
         task.getRestriction().setPeriod(new Period().setEndElement(due));
 
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        bundle.addEntry().setFullUrl(requestUrl).setResource(request).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("ServiceRequest");
-        bundle.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(task).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("Task");
+        bundle.addEntry()
+                .setFullUrl(requestUrl)
+                .setResource(request)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("ServiceRequest");
+        bundle.addEntry()
+                .setFullUrl("urn:uuid:" + java.util.UUID.randomUUID())
+                .setResource(task)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Task");
         return bundle;
     }
 
     /** End of the local day, {@code days} after the day of receipt, as the referral workflow sets it. */
     static DateTimeType dueDate(Instant receivedAt, int days) {
-        ZonedDateTime due = receivedAt.atZone(LONDON).toLocalDate().plusDays(days).atTime(LocalTime.of(23, 59, 59))
+        ZonedDateTime due = receivedAt
+                .atZone(LONDON)
+                .toLocalDate()
+                .plusDays(days)
+                .atTime(LocalTime.of(23, 59, 59))
                 .atZone(LONDON);
-        return new DateTimeType(java.util.Date.from(due.toInstant()),
-                ca.uhn.fhir.model.api.TemporalPrecisionEnum.SECOND, java.util.TimeZone.getTimeZone(LONDON));
+        return new DateTimeType(
+                java.util.Date.from(due.toInstant()),
+                ca.uhn.fhir.model.api.TemporalPrecisionEnum.SECOND,
+                java.util.TimeZone.getTimeZone(LONDON));
     }
 
     private String organisation(String ods) {
@@ -245,7 +283,9 @@ class ReferralOverMllpTest extends HospitalIngestTestBase {
     }
 
     private static List<String> codes(CodeableConcept concept) {
-        return concept.getCoding().stream().map(c -> c.getSystem() + "|" + c.getCode()).toList();
+        return concept.getCoding().stream()
+                .map(c -> c.getSystem() + "|" + c.getCode())
+                .toList();
     }
 
     /** A reason as its first coding, or its text when it has none. */

@@ -28,14 +28,15 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
     void aGoodEventIsStillAccepted() throws Exception {
         HttpResponse<String> response = post(event("carer-identified", newCase()));
         assertThat(response.statusCode()).isEqualTo(202);
-        assertThat(json(response).path("results").get(0).path("status").asText()).isEqualTo("accepted");
+        assertThat(json(response).path("results").get(0).path("status").asText())
+                .isEqualTo("accepted");
     }
 
     /** Asserts a problem+json answer with this status and one error at this pointer; returns the problem. */
     private static JsonNode problem(HttpResponse<String> response, int status, String pointer) throws Exception {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
         JsonNode problem = json(response);
         assertThat(problem.path("status").asInt()).isEqualTo(status);
         assertThat(problem.path("type").asText()).startsWith("https://fhir.linkwell.example/problems/");
@@ -51,7 +52,8 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
     private Map<String, Object> rejected(String eventId, String reasonStart) {
         List<Map<String, Object>> rows = jdbc.queryForList(
                 "SELECT * FROM LW_INBOUND_MESSAGE WHERE SOURCE = 'socialcare-events' AND CONTROL_ID = ? "
-                        + "ORDER BY ID DESC", eventId);
+                        + "ORDER BY ID DESC",
+                eventId);
         assertThat(rows).isNotEmpty();
         return assertRejected(rows.get(0), reasonStart);
     }
@@ -64,8 +66,8 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
     }
 
     private Map<String, Object> rowWithBody(byte[] body) {
-        List<Map<String, Object>> rows = jdbc.queryForList(
-                "SELECT * FROM LW_INBOUND_MESSAGE WHERE BODY = ? ORDER BY ID DESC", (Object) body);
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT * FROM LW_INBOUND_MESSAGE WHERE BODY = ? ORDER BY ID DESC", (Object) body);
         return rows.isEmpty() ? null : rows.get(0);
     }
 
@@ -161,7 +163,8 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
         assertThat(problem.path("errors").get(0).path("reason").asText()).contains("no Patient with this NHS number");
         assertThat(response.body()).doesNotContain(stranger.nhsNumber());
         rejected(event.path("eventId").asText(), "422 at /person/nhsNumber: no Patient");
-        assertThat(byIdentifier(org.hl7.fhir.r4.model.ServiceRequest.class, "referral", stranger.key())).isEmpty();
+        assertThat(byIdentifier(org.hl7.fhir.r4.model.ServiceRequest.class, "referral", stranger.key()))
+                .isEmpty();
     }
 
     @Test
@@ -171,8 +174,8 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
         byte[] head = ("[{\"marker\":\"" + marker + "\",\"padding\":\"").getBytes(StandardCharsets.UTF_8);
         Arrays.fill(body, (byte) 'x');
         System.arraycopy(head, 0, body, 0, head.length);
-        HttpResponse<String> response = post(HttpRequest.BodyPublishers.ofByteArray(body), socialCareToken(),
-                "application/json");
+        HttpResponse<String> response =
+                post(HttpRequest.BodyPublishers.ofByteArray(body), socialCareToken(), "application/json");
         JsonNode problem = problem(response, 413, "");
         assertThat(problem.path("type").asText()).endsWith("/request-too-large");
         assertThat(problem.path("detail").asText()).contains("10485760");
@@ -195,7 +198,9 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
         JsonNode problem = problem(response, 422, "/1/body/complexity");
         assertThat(problem.path("errors").get(0).path("index").asInt()).isEqualTo(1);
         assertThat(problem.path("accepted").asInt()).isEqualTo(2);
-        assertThat(problem.path("detail").asText()).contains("1 of 3 events refused").contains("2 accepted");
+        assertThat(problem.path("detail").asText())
+                .contains("1 of 3 events refused")
+                .contains("2 accepted");
         JsonNode results = problem.path("results");
         assertThat(results.get(0).path("status").asText()).isEqualTo("accepted");
         assertThat(results.get(1).path("status").asText()).isEqualTo("rejected");
@@ -210,7 +215,8 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
         ((ObjectNode) bad.path("body")).put("complexity", "green");
         HttpResponse<String> corrected = post(bad);
         assertThat(corrected.statusCode()).isEqualTo(202);
-        assertThat(json(corrected).path("results").get(0).path("status").asText()).isEqualTo("accepted");
+        assertThat(json(corrected).path("results").get(0).path("status").asText())
+                .isEqualTo("accepted");
     }
 
     @Test
@@ -231,17 +237,21 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
     @Test
     void otherRolesAreRefused403() throws Exception {
         for (String role : List.of("gp-system", "hospital", "link-worker-app")) {
-            HttpResponse<String> response = post(JSON.writeValueAsString(event("case-allocated", newCase())),
-                    tokenFor(Claims.of(role, "Y90001", "system/*.cruds")), "application/json");
+            HttpResponse<String> response = post(
+                    JSON.writeValueAsString(event("case-allocated", newCase())),
+                    tokenFor(Claims.of(role, "Y90001", "system/*.cruds")),
+                    "application/json");
             assertThat(response.statusCode()).as(role).isEqualTo(403);
-            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                    v -> assertThat(v).startsWith("application/problem+json"));
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
             assertThat(json(response).path("status").asInt()).isEqualTo(403);
         }
-        HttpResponse<String> anonymous = http().send(HttpRequest.newBuilder(
-                        java.net.URI.create(gatewayBase() + "/socialcare/events"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anonymous = http().send(
+                        HttpRequest.newBuilder(java.net.URI.create(gatewayBase() + "/socialcare/events"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
     }
 

@@ -31,8 +31,8 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         Case c = newCase();
         HttpResponse<String> response = post(event("referral-received", c));
         assertThat(response.statusCode()).isEqualTo(202);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("application/json"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         JsonNode result = json(response).path("results").get(0);
         assertThat(result.path("status").asText()).isEqualTo("accepted");
         assertThat(result.path("eventType").asText()).isEqualTo("referral-received");
@@ -44,15 +44,19 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         assertThat(stored.get("SENDER")).isEqualTo(LA);
         assertThat(stored.get("MESSAGE_TYPE")).isEqualTo("referral-received");
         assertThat(stored.get("CONTROL_ID")).isEqualTo(result.path("eventId").asText());
-        assertThat((String) stored.get("ORDERING_KEY")).startsWith("socialcare:").doesNotContain(c.nhsNumber());
+        assertThat((String) stored.get("ORDERING_KEY"))
+                .startsWith("socialcare:")
+                .doesNotContain(c.nhsNumber());
 
         ServiceRequest referral = one(ServiceRequest.class, "referral", c.key());
         assertThat(referral.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.ACTIVE);
         assertThat(referral.getPriority()).isEqualTo(ServiceRequest.ServiceRequestPriority.ROUTINE);
         assertThat(referral.getSubject().getReference()).isEqualTo(patientId(c.nhsNumber()));
         assertThat(referral.getAuthoredOnElement().getValueAsString()).isEqualTo("2026-11-02");
-        Organization gp = client().read().resource(Organization.class)
-                .withId(referral.getRequester().getReferenceElement()).execute();
+        Organization gp = client().read()
+                .resource(Organization.class)
+                .withId(referral.getRequester().getReferenceElement())
+                .execute();
         assertThat(gp.getIdentifierFirstRep().getValue()).isEqualTo("Y01234");
         Task screening = one(Task.class, "referral-task", c.key());
         assertThat(screening.getStatus()).isEqualTo(Task.TaskStatus.REQUESTED);
@@ -60,9 +64,12 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
                 .isEqualTo("2026-11-05T23:59:59+00:00");
 
         // Provenance links what the event wrote to its stored message.
-        Provenance provenance = client().read().resource(Provenance.class)
-                .withId((String) stored.get("PROVENANCE_ID")).execute();
-        assertThat(provenance.getEntityFirstRep().getWhat().getIdentifier().getValue()).isEqualTo(String.valueOf(id));
+        Provenance provenance = client().read()
+                .resource(Provenance.class)
+                .withId((String) stored.get("PROVENANCE_ID"))
+                .execute();
+        assertThat(provenance.getEntityFirstRep().getWhat().getIdentifier().getValue())
+                .isEqualTo(String.valueOf(id));
         assertThat(provenance.getAgentFirstRep().getWho().getDisplay()).contains("local authority 999");
         assertThat(provenance.getTarget()).anySatisfy(t -> assertThat(t.getReference())
                 .startsWith(referral.getIdElement().toUnqualifiedVersionless().getValue()));
@@ -74,12 +81,15 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         apply(event("referral-accepted", c));
         Task screening = one(Task.class, "referral-task", c.key());
         assertThat(screening.getStatus()).isEqualTo(Task.TaskStatus.ACCEPTED);
-        assertThat(screening.getExecutionPeriod().getStartElement().getValueAsString()).isEqualTo("2026-11-03");
+        assertThat(screening.getExecutionPeriod().getStartElement().getValueAsString())
+                .isEqualTo("2026-11-03");
         EpisodeOfCare episode = one(EpisodeOfCare.class, "case", c.key());
         assertThat(episode.getStatus()).isEqualTo(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE);
         assertThat(episode.getPatient().getReference()).isEqualTo(patientId(c.nhsNumber()));
-        Organization council = client().read().resource(Organization.class)
-                .withId(episode.getManagingOrganization().getReferenceElement()).execute();
+        Organization council = client().read()
+                .resource(Organization.class)
+                .withId(episode.getManagingOrganization().getReferenceElement())
+                .execute();
         assertThat(council.getIdentifierFirstRep().getValue()).isEqualTo(LA);
     }
 
@@ -91,7 +101,8 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         assertThat(screening.getStatus()).isEqualTo(Task.TaskStatus.REJECTED);
         assertThat(screening.getStatusReason().getCodingFirstRep().getCode()).isEqualTo("outside-criteria");
         assertThat(screening.getExtensionsByUrl(
-                "https://fhir.linkwell.example/StructureDefinition/recommended-alternative")).hasSize(2);
+                        "https://fhir.linkwell.example/StructureDefinition/recommended-alternative"))
+                .hasSize(2);
         Communication letter = one(Communication.class, "decline-letter", c.key());
         assertThat(letter.getCategoryFirstRep().getCodingFirstRep().getCode()).isEqualTo("decline-letter");
         assertThat(letter.getSubject().getReference()).isEqualTo(patientId(c.nhsNumber()));
@@ -103,8 +114,10 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         Case c = newCase();
         apply(event("case-allocated", c));
         CareTeam allocation = one(CareTeam.class, "allocation", c.key());
-        assertThat(allocation.getCategoryFirstRep().getCodingFirstRep().getCode()).isEqualTo("amber");
-        assertThat(allocation.getParticipant()).extracting(p -> p.getMember().getDisplay())
+        assertThat(allocation.getCategoryFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("amber");
+        assertThat(allocation.getParticipant())
+                .extracting(p -> p.getMember().getDisplay())
                 .containsExactly("Priya Shah", "Adult Care Management Team 2");
         assertThat(allocation.getSubject().getReference()).isEqualTo(patientId(c.nhsNumber()));
     }
@@ -164,7 +177,8 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         RelatedPerson carer = one(RelatedPerson.class, "carer", c.laPersonId() + ":C1");
         assertThat(carer.getNameFirstRep().getFamily()).isEqualTo("Fictional");
         assertThat(carer.getPatient().getReference()).isEqualTo(patientId(c.nhsNumber()));
-        assertThat(carer.getMeta().getTag()).extracting(t -> t.getCode())
+        assertThat(carer.getMeta().getTag())
+                .extracting(t -> t.getCode())
                 .containsExactlyInAnyOrder("carers-register", "carers-assessment-offered");
     }
 
@@ -174,7 +188,8 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         apply(event("safeguarding-enquiry-opened", c));
         Flag enquiry = one(Flag.class, "safeguarding-enquiry", c.key() + ":S42-0007");
         assertThat(enquiry.getStatus()).isEqualTo(Flag.FlagStatus.ACTIVE);
-        assertThat(enquiry.getMeta().getSecurity()).anySatisfy(s -> assertThat(s.getCode()).isEqualTo("R"));
+        assertThat(enquiry.getMeta().getSecurity())
+                .anySatisfy(s -> assertThat(s.getCode()).isEqualTo("R"));
         assertThat(enquiry.getPeriod().hasEnd()).isFalse();
     }
 
@@ -198,7 +213,8 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         Communication letter = one(Communication.class, "closure-letter", c.key());
         assertThat(letter.getCategoryFirstRep().getCodingFirstRep().getCode()).isEqualTo("closure-letter");
         assertThat(letter.getRecipient()).hasSize(2);
-        assertThat(letter.getPayloadFirstRep().getContentStringType().getValue()).contains("sheltered housing");
+        assertThat(letter.getPayloadFirstRep().getContentStringType().getValue())
+                .contains("sheltered housing");
     }
 
     @Test
@@ -209,9 +225,13 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         CarePlan before = one(CarePlan.class, "care-plan", c.key());
         Goal goalBefore = one(Goal.class, "goal", c.key() + ":G1");
         long rows = jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE", Long.class);
-        int provenances = client().search().forResource(Provenance.class).totalMode(
-                ca.uhn.fhir.rest.api.SearchTotalModeEnum.ACCURATE).summaryMode(ca.uhn.fhir.rest.api.SummaryEnum.COUNT)
-                .returnBundle(org.hl7.fhir.r4.model.Bundle.class).execute().getTotal();
+        int provenances = client().search()
+                .forResource(Provenance.class)
+                .totalMode(ca.uhn.fhir.rest.api.SearchTotalModeEnum.ACCURATE)
+                .summaryMode(ca.uhn.fhir.rest.api.SummaryEnum.COUNT)
+                .returnBundle(org.hl7.fhir.r4.model.Bundle.class)
+                .execute()
+                .getTotal();
 
         // The same event again, even with the event id in capitals: 202, marked duplicate, the same message.
         plan.put("eventId", plan.path("eventId").asText().toUpperCase());
@@ -223,16 +243,22 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         assertThat(body.path("results").get(0).path("messageId").asLong()).isEqualTo(id);
         Thread.sleep(1000); // what a worker would need to pick up anything new
 
-        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE", Long.class)).isEqualTo(rows);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE", Long.class))
+                .isEqualTo(rows);
         assertThat(row(id).get("STATUS")).isEqualTo("done");
         CarePlan after = one(CarePlan.class, "care-plan", c.key());
         assertThat(after.getMeta().getVersionId()).isEqualTo(before.getMeta().getVersionId());
         assertThat(one(Goal.class, "goal", c.key() + ":G1").getMeta().getVersionId())
                 .isEqualTo(goalBefore.getMeta().getVersionId());
         assertThat(byIdentifier(CarePlan.class, "care-plan", c.key())).hasSize(1);
-        assertThat(client().search().forResource(Provenance.class).totalMode(
-                ca.uhn.fhir.rest.api.SearchTotalModeEnum.ACCURATE).summaryMode(ca.uhn.fhir.rest.api.SummaryEnum.COUNT)
-                .returnBundle(org.hl7.fhir.r4.model.Bundle.class).execute().getTotal()).isEqualTo(provenances);
+        assertThat(client().search()
+                        .forResource(Provenance.class)
+                        .totalMode(ca.uhn.fhir.rest.api.SearchTotalModeEnum.ACCURATE)
+                        .summaryMode(ca.uhn.fhir.rest.api.SummaryEnum.COUNT)
+                        .returnBundle(org.hl7.fhir.r4.model.Bundle.class)
+                        .execute()
+                        .getTotal())
+                .isEqualTo(provenances);
     }
 
     @Test
@@ -250,13 +276,17 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         for (int i = 0; i < 3; i++) {
             JsonNode result = body.path("results").get(i);
             assertThat(result.path("index").asInt()).isEqualTo(i);
-            assertThat(result.path("eventId").asText()).isEqualTo(events.get(i).path("eventId").asText());
+            assertThat(result.path("eventId").asText())
+                    .isEqualTo(events.get(i).path("eventId").asText());
             Map<String, Object> stored = awaitDone(result.path("messageId").asLong());
             // Each event is kept as its own exact bytes.
             assertThat(JSON.readTree((byte[]) stored.get("BODY"))).isEqualTo(events.get(i));
         }
         assertThat(one(Task.class, "referral-task", c.key()).getStatus()).isEqualTo(Task.TaskStatus.ACCEPTED);
-        assertThat(one(CareTeam.class, "allocation", c.key()).getCategoryFirstRep().getCodingFirstRep().getCode())
+        assertThat(one(CareTeam.class, "allocation", c.key())
+                        .getCategoryFirstRep()
+                        .getCodingFirstRep()
+                        .getCode())
                 .isEqualTo("amber");
     }
 
@@ -269,9 +299,16 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(row(messageId(response)).get("SENDER")).isEqualTo("X26ADM");
         awaitDone(messageId(response));
-        assertThat(client().search().forResource(RelatedPerson.class)
-                .where(RelatedPerson.IDENTIFIER.exactly().systemAndCode(
-                        "https://fhir.linkwell.example/Id/socialcare/X26ADM/carer", c.laPersonId() + ":C1"))
-                .returnBundle(org.hl7.fhir.r4.model.Bundle.class).execute().getEntry()).hasSize(1);
+        assertThat(client().search()
+                        .forResource(RelatedPerson.class)
+                        .where(RelatedPerson.IDENTIFIER
+                                .exactly()
+                                .systemAndCode(
+                                        "https://fhir.linkwell.example/Id/socialcare/X26ADM/carer",
+                                        c.laPersonId() + ":C1"))
+                        .returnBundle(org.hl7.fhir.r4.model.Bundle.class)
+                        .execute()
+                        .getEntry())
+                .hasSize(1);
     }
 }

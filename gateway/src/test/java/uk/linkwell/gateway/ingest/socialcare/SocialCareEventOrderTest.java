@@ -59,7 +59,8 @@ class SocialCareEventOrderTest extends SocialCareEventsTestBase {
         }
         events.add(reallocation(c));
         events.add(laterPlan(c));
-        events.sort((a, b) -> java.time.OffsetDateTime.parse(a.path("occurredAt").asText())
+        events.sort((a, b) -> java.time.OffsetDateTime.parse(
+                        a.path("occurredAt").asText())
                 .compareTo(java.time.OffsetDateTime.parse(b.path("occurredAt").asText())));
         return events;
     }
@@ -115,11 +116,17 @@ class SocialCareEventOrderTest extends SocialCareEventsTestBase {
 
         // The end state is the later event's, whichever came first.
         for (Case c : List.of(inOrder, reversed)) {
-            assertThat(one(CareTeam.class, "allocation", c.key()).getCategoryFirstRep().getCodingFirstRep().getCode())
+            assertThat(one(CareTeam.class, "allocation", c.key())
+                            .getCategoryFirstRep()
+                            .getCodingFirstRep()
+                            .getCode())
                     .isEqualTo("red");
             assertThat(one(Goal.class, "goal", c.key() + ":G1").getDescription().getText())
                     .isEqualTo("I walk with the group every Tuesday now.");
-            assertThat(one(CarePlan.class, "care-plan", c.key()).getPeriod().getStartElement().getValueAsString())
+            assertThat(one(CarePlan.class, "care-plan", c.key())
+                            .getPeriod()
+                            .getStartElement()
+                            .getValueAsString())
                     .isEqualTo("2026-12-15");
             assertThat(one(Task.class, "referral-task", c.key()).getStatus()).isEqualTo(Task.TaskStatus.REJECTED);
             assertThat(one(EpisodeOfCare.class, "case", c.key()).getStatus())
@@ -151,8 +158,9 @@ class SocialCareEventOrderTest extends SocialCareEventsTestBase {
         long newer = apply(laterPlan(c));
         String version = one(CarePlan.class, "care-plan", c.key()).getMeta().getVersionId();
         long older = apply(event("care-plan-updated", c));
-        assertThat(row(older).get("RESOURCE_IDS")).satisfiesAnyOf(
-                v -> assertThat(v).isNull(), v -> assertThat((String) v).isEmpty());
+        assertThat(row(older).get("RESOURCE_IDS"))
+                .satisfiesAnyOf(
+                        v -> assertThat(v).isNull(), v -> assertThat((String) v).isEmpty());
         CarePlan plan = one(CarePlan.class, "care-plan", c.key());
         assertThat(plan.getMeta().getVersionId()).isEqualTo(version);
         assertThat(plan.getPeriod().getStartElement().getValueAsString()).isEqualTo("2026-12-15");
@@ -164,12 +172,18 @@ class SocialCareEventOrderTest extends SocialCareEventsTestBase {
         newest.put("occurredAt", "2027-01-05T10:00:00Z");
         ((ObjectNode) newest.path("body")).put("planStart", "2027-01-05");
         apply(newest);
-        assertThat(one(CarePlan.class, "care-plan", c.key()).getPeriod().getStartElement().getValueAsString())
+        assertThat(one(CarePlan.class, "care-plan", c.key())
+                        .getPeriod()
+                        .getStartElement()
+                        .getValueAsString())
                 .isEqualTo("2027-01-05");
         Case secondCase = new Case(c.nhsNumber(), c.laPersonId(), c.caseReference() + "-2");
         apply(event("care-plan-updated", secondCase));
-        assertThat(one(CarePlan.class, "care-plan", secondCase.key()).getPeriod().getStartElement()
-                .getValueAsString()).isEqualTo("2026-11-10");
+        assertThat(one(CarePlan.class, "care-plan", secondCase.key())
+                        .getPeriod()
+                        .getStartElement()
+                        .getValueAsString())
+                .isEqualTo("2026-11-10");
     }
 
     /** The resource as JSON without what differs between two cases by construction: ids, versions, case keys. */
@@ -178,7 +192,9 @@ class SocialCareEventOrderTest extends SocialCareEventsTestBase {
         copy.setId((String) null);
         copy.getMeta().setVersionId(null).setLastUpdated(null).setSource(null);
         String json = fhirContext.newJsonParser().encodeResourceToString(copy);
-        return json.replace(c.key(), "CASE").replace(c.laPersonId(), "PERSON").replace(c.nhsNumber(), "NHS")
+        return json.replace(c.key(), "CASE")
+                .replace(c.laPersonId(), "PERSON")
+                .replace(c.nhsNumber(), "NHS")
                 .replaceAll("\"reference\":\"(\\w+)/[A-Za-z0-9\\-.]+\"", "\"reference\":\"$1/*\"");
     }
 }

@@ -32,10 +32,21 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
 
     /** The demo social-care client's organisation, used as the council of every test event. */
     static final String LA = "999";
+
     static final String SOCIALCARE_ID = "https://fhir.linkwell.example/Id/socialcare/" + LA + "/";
-    static final List<String> TYPES = List.of("referral-received", "referral-accepted", "referral-declined",
-            "case-allocated", "assessment-completed", "care-plan-updated", "review-scheduled", "review-completed",
-            "carer-identified", "safeguarding-enquiry-opened", "safeguarding-enquiry-closed", "case-closed");
+    static final List<String> TYPES = List.of(
+            "referral-received",
+            "referral-accepted",
+            "referral-declined",
+            "case-allocated",
+            "assessment-completed",
+            "care-plan-updated",
+            "review-scheduled",
+            "review-completed",
+            "carer-identified",
+            "safeguarding-enquiry-opened",
+            "safeguarding-enquiry-closed",
+            "case-closed");
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static String socialCareToken;
@@ -65,8 +76,8 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
 
     /** The example event of this type for the case, with a fresh event id. */
     protected static ObjectNode event(String type, Case c) {
-        try (InputStream in = SocialCareEventsTestBase.class.getResourceAsStream("/socialcare/events/" + type
-                + ".json")) {
+        try (InputStream in =
+                SocialCareEventsTestBase.class.getResourceAsStream("/socialcare/events/" + type + ".json")) {
             ObjectNode event = (ObjectNode) JSON.readTree(in);
             event.put("eventId", UUID.randomUUID().toString());
             event.put("localAuthority", LA);
@@ -84,8 +95,8 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
     protected String socialCareToken() {
         synchronized (SocialCareEventsTestBase.class) {
             if (socialCareToken == null || socialCareTokenPort != port) {
-                socialCareToken = TestTokens.fromTokenEndpoint(gatewayBase(), "demo-social-care",
-                        "demo-social-care-secret", null);
+                socialCareToken = TestTokens.fromTokenEndpoint(
+                        gatewayBase(), "demo-social-care", "demo-social-care-secret", null);
                 socialCareTokenPort = port;
             }
             return socialCareToken;
@@ -107,7 +118,8 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
     protected HttpResponse<String> post(HttpRequest.BodyPublisher body, String token, String contentType)
             throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gatewayBase() + "/socialcare/events"))
-                .header("Authorization", "Bearer " + token).POST(body);
+                .header("Authorization", "Bearer " + token)
+                .POST(body);
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -128,13 +140,15 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
     }
 
     protected Map<String, Object> awaitDone(long id) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Object status = row(id).get("STATUS");
-            if ("failed".equals(status)) {
-                throw new AssertionError("message " + id + " failed: " + row(id).get("LAST_ERROR"));
-            }
-            return "done".equals(status);
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Object status = row(id).get("STATUS");
+                    if ("failed".equals(status)) {
+                        throw new AssertionError("message " + id + " failed: " + row(id).get("LAST_ERROR"));
+                    }
+                    return "done".equals(status);
+                });
         return row(id);
     }
 
@@ -151,10 +165,13 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
 
     /** The resources of a type with this Linkwell social-care identifier (kind, value). */
     protected <T extends IBaseResource> List<T> byIdentifier(Class<T> type, String kind, String value) {
-        Bundle bundle = client().search().forResource(type)
-                .where(new ca.uhn.fhir.rest.gclient.TokenClientParam("identifier").exactly()
+        Bundle bundle = client().search()
+                .forResource(type)
+                .where(new ca.uhn.fhir.rest.gclient.TokenClientParam("identifier")
+                        .exactly()
                         .systemAndCode(SOCIALCARE_ID + kind, value))
-                .returnBundle(Bundle.class).execute();
+                .returnBundle(Bundle.class)
+                .execute();
         return bundle.getEntry().stream().map(e -> type.cast(e.getResource())).toList();
     }
 
@@ -162,18 +179,25 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
     protected <T extends IBaseResource> T one(Class<T> type, String kind, String value) {
         List<T> found = byIdentifier(type, kind, value);
         if (found.size() != 1) {
-            throw new AssertionError("expected one " + type.getSimpleName() + " " + kind + "|" + value + ", found "
-                    + found.size());
+            throw new AssertionError(
+                    "expected one " + type.getSimpleName() + " " + kind + "|" + value + ", found " + found.size());
         }
         return found.get(0);
     }
 
     /** The server id of the Patient with this NHS number. */
     protected String patientId(String nhsNumber) {
-        Bundle bundle = client().search().forResource(org.hl7.fhir.r4.model.Patient.class)
-                .where(org.hl7.fhir.r4.model.Patient.IDENTIFIER.exactly()
+        Bundle bundle = client().search()
+                .forResource(org.hl7.fhir.r4.model.Patient.class)
+                .where(org.hl7.fhir.r4.model.Patient.IDENTIFIER
+                        .exactly()
                         .systemAndCode(LinkwellFixtures.NHS, nhsNumber))
-                .returnBundle(Bundle.class).execute();
-        return bundle.getEntryFirstRep().getResource().getIdElement().toUnqualifiedVersionless().getValue();
+                .returnBundle(Bundle.class)
+                .execute();
+        return bundle.getEntryFirstRep()
+                .getResource()
+                .getIdElement()
+                .toUnqualifiedVersionless()
+                .getValue();
     }
 }

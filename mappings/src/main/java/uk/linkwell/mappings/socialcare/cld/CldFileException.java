@@ -8,21 +8,21 @@ import java.util.List;
  */
 public class CldFileException extends Exception {
 
-  private final String problem;
-  private final List<String> columns;
+    private final String problem;
+    private final List<String> columns;
 
-  public CldFileException(String problem, String detail, List<String> columns) {
-    super(detail);
-    this.problem = problem;
-    this.columns = List.copyOf(columns);
-  }
+    public CldFileException(String problem, String detail, List<String> columns) {
+        super(detail);
+        this.problem = problem;
+        this.columns = List.copyOf(columns);
+    }
 
-  /** A short stable code: {@code empty}, {@code not-csv}, {@code missing-columns}. */
-  public String problem() {
-    return problem;
-  }
+    /** A short stable code: {@code empty}, {@code not-csv}, {@code missing-columns}. */
+    public String problem() {
+        return problem;
+    }
 
-  public List<String> columns() {
-    return columns;
-  }
+    public List<String> columns() {
+        return columns;
+    }
 }

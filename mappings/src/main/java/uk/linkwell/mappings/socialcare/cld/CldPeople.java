@@ -10,26 +10,29 @@ import java.util.Map;
  */
 final class CldPeople {
 
-  private record Seen(String other, long line) {}
+    private record Seen(String other, long line) {}
 
-  private final Map<String, Seen> byNhsNumber = new HashMap<>();
-  private final Map<String, Seen> byPersonId = new HashMap<>();
+    private final Map<String, Seen> byNhsNumber = new HashMap<>();
+    private final Map<String, Seen> byPersonId = new HashMap<>();
 
-  void admit(long line, String nhsNumber, String personId) throws CldRowException {
-    String person = personId == null ? "" : personId;
-    Seen earlier = byNhsNumber.get(nhsNumber);
-    if (earlier != null && !earlier.other().equals(person)) {
-      throw new CldRowException(CldColumn.LA_PERSON_UNIQUE_IDENTIFIER,
-          "differs from the one given with the same NHS_Number on line " + earlier.line());
+    void admit(long line, String nhsNumber, String personId) throws CldRowException {
+        String person = personId == null ? "" : personId;
+        Seen earlier = byNhsNumber.get(nhsNumber);
+        if (earlier != null && !earlier.other().equals(person)) {
+            throw new CldRowException(
+                    CldColumn.LA_PERSON_UNIQUE_IDENTIFIER,
+                    "differs from the one given with the same NHS_Number on line " + earlier.line());
+        }
+        if (!person.isEmpty()) {
+            Seen earlierPerson = byPersonId.get(person);
+            if (earlierPerson != null && !earlierPerson.other().equals(nhsNumber)) {
+                throw new CldRowException(
+                        CldColumn.NHS_NUMBER,
+                        "differs from the one given with the same LA_Person_Unique_Identifier on line "
+                                + earlierPerson.line());
+            }
+            byPersonId.putIfAbsent(person, new Seen(nhsNumber, line));
+        }
+        byNhsNumber.putIfAbsent(nhsNumber, new Seen(person, line));
     }
-    if (!person.isEmpty()) {
-      Seen earlierPerson = byPersonId.get(person);
-      if (earlierPerson != null && !earlierPerson.other().equals(nhsNumber)) {
-        throw new CldRowException(CldColumn.NHS_NUMBER,
-            "differs from the one given with the same LA_Person_Unique_Identifier on line " + earlierPerson.line());
-      }
-      byPersonId.putIfAbsent(person, new Seen(nhsNumber, line));
-    }
-    byNhsNumber.putIfAbsent(nhsNumber, new Seen(person, line));
-  }
 }

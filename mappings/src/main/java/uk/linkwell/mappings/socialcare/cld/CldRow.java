@@ -8,12 +8,12 @@ import java.util.Map;
  */
 public record CldRow(long lineNumber, Map<CldColumn, String> values) {
 
-  public CldRow {
-    values = Map.copyOf(values);
-  }
+    public CldRow {
+        values = Map.copyOf(values);
+    }
 
-  /** The trimmed value, or null when the cell is empty or the column absent. */
-  public String get(CldColumn column) {
-    return values.get(column);
-  }
+    /** The trimmed value, or null when the cell is empty or the column absent. */
+    public String get(CldColumn column) {
+        return values.get(column);
+    }
 }

@@ -55,16 +55,45 @@ public class CldBatch {
         this.updatedAt = now;
     }
 
-    public Long getId() { return id; }
-    public String getLocalAuthority() { return localAuthority; }
-    public String getClientId() { return clientId; }
-    public Long getRowsTotal() { return rowsTotal; }
-    public long getRowsProcessed() { return rowsProcessed; }
-    public long getRowsLanded() { return rowsLanded; }
-    public long getRowsBad() { return rowsBad; }
-    public Instant getStartedAt() { return startedAt; }
-    public Instant getFinishedAt() { return finishedAt; }
-    public Instant getUpdatedAt() { return updatedAt; }
+    public Long getId() {
+        return id;
+    }
+
+    public String getLocalAuthority() {
+        return localAuthority;
+    }
+
+    public String getClientId() {
+        return clientId;
+    }
+
+    public Long getRowsTotal() {
+        return rowsTotal;
+    }
+
+    public long getRowsProcessed() {
+        return rowsProcessed;
+    }
+
+    public long getRowsLanded() {
+        return rowsLanded;
+    }
+
+    public long getRowsBad() {
+        return rowsBad;
+    }
+
+    public Instant getStartedAt() {
+        return startedAt;
+    }
+
+    public Instant getFinishedAt() {
+        return finishedAt;
+    }
+
+    public Instant getUpdatedAt() {
+        return updatedAt;
+    }
 
     void start(long total, Instant now) {
         rowsTotal = total;

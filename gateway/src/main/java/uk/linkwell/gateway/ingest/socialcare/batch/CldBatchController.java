@@ -62,8 +62,8 @@ public class CldBatchController {
     private final CldBatchProperties properties;
     private final Clock clock;
 
-    public CldBatchController(MessageStore messages, CldBatchStore batches, CldBatchProperties properties,
-            Clock clock) {
+    public CldBatchController(
+            MessageStore messages, CldBatchStore batches, CldBatchProperties properties, Clock clock) {
         this.messages = messages;
         this.batches = batches;
         this.properties = properties;
@@ -71,37 +71,70 @@ public class CldBatchController {
     }
 
     @PostMapping
-    public ResponseEntity<?> post(HttpServletRequest request,
-            @RequestParam(name = "localAuthority", required = false) String localAuthorityParam) throws IOException {
+    public ResponseEntity<?> post(
+            HttpServletRequest request,
+            @RequestParam(name = "localAuthority", required = false) String localAuthorityParam)
+            throws IOException {
         Requester requester = allowed();
         String localAuthority = localAuthority(requester, localAuthorityParam);
         long limit = properties.maxFileSize().toBytes();
         // Read no more than the limit and a byte: whatever the sender declares, memory stays bounded.
         byte[] body = read(request.getInputStream(), limit + 1);
         if (body.length > limit) {
-            return refuse(localAuthority, Arrays.copyOf(body, REJECTED_KEEP_BYTES), HttpStatus.PAYLOAD_TOO_LARGE,
-                    "too-large", "File too large", "The file is larger than the limit of " + limit + " bytes.",
+            return refuse(
+                    localAuthority,
+                    Arrays.copyOf(body, REJECTED_KEEP_BYTES),
+                    HttpStatus.PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    "File too large",
+                    "The file is larger than the limit of " + limit + " bytes.",
                     List.of());
         }
         if (!isCsv(request.getContentType())) {
-            return refuse(localAuthority, body, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "not-csv", "Not a CSV file",
-                    "The body must be a CLD file sent as text/csv.", List.of());
+            return refuse(
+                    localAuthority,
+                    body,
+                    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "not-csv",
+                    "Not a CSV file",
+                    "The body must be a CLD file sent as text/csv.",
+                    List.of());
         }
         try {
             CldReader.open(body);
         } catch (CldFileException e) {
-            return refuse(localAuthority, body, HttpStatus.BAD_REQUEST, e.problem(), title(e.problem()),
-                    e.getMessage(), e.columns());
+            return refuse(
+                    localAuthority,
+                    body,
+                    HttpStatus.BAD_REQUEST,
+                    e.problem(),
+                    title(e.problem()),
+                    e.getMessage(),
+                    e.columns());
         }
-        StoreReceipt receipt = messages.store(new NewMessage(CldBatchTranslator.SOURCE, localAuthority, "CLD",
-                sha256(body), CldBatchTranslator.SOURCE + ":" + localAuthority, clock.instant(), body, "UTF-8", null));
+        StoreReceipt receipt = messages.store(new NewMessage(
+                CldBatchTranslator.SOURCE,
+                localAuthority,
+                "CLD",
+                sha256(body),
+                CldBatchTranslator.SOURCE + ":" + localAuthority,
+                clock.instant(),
+                body,
+                "UTF-8",
+                null));
         batches.open(receipt.id(), localAuthority, requester.clientId());
-        log.info("CLD batch {} stored for local authority {} ({} bytes{})", receipt.id(), localAuthority,
-                body.length, receipt.duplicate() ? ", a repeat of an accepted file" : "");
+        log.info(
+                "CLD batch {} stored for local authority {} ({} bytes{})",
+                receipt.id(),
+                localAuthority,
+                body.length,
+                receipt.duplicate() ? ", a repeat of an accepted file" : "");
         Map<String, Object> progress = progress(receipt.id());
         progress.put("duplicate", receipt.duplicate());
-        return ResponseEntity.accepted().location(URI.create("/socialcare/batches/" + receipt.id()))
-                .contentType(MediaType.APPLICATION_JSON).body(progress);
+        return ResponseEntity.accepted()
+                .location(URI.create("/socialcare/batches/" + receipt.id()))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(progress);
     }
 
     @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -112,22 +145,27 @@ public class CldBatchController {
     }
 
     @GetMapping(path = "/{id}/errors")
-    public ResponseEntity<?> errors(@PathVariable long id,
+    public ResponseEntity<?> errors(
+            @PathVariable long id,
             @RequestParam(name = "offset", defaultValue = "0") int offset,
             @RequestParam(name = "limit", required = false) Integer limit,
             @RequestParam(name = "format", required = false) String format,
             @RequestHeader(name = "Accept", required = false) String accept) {
         Requester requester = allowed();
         visible(requester, id);
-        int pageSize = Math.max(0, Math.min(limit == null ? properties.maxErrorsPerPage() : limit,
-                properties.maxErrorsPerPage()));
+        int pageSize = Math.max(
+                0, Math.min(limit == null ? properties.maxErrorsPerPage() : limit, properties.maxErrorsPerPage()));
         List<CldBatchError> errors = batches.errors(id, Math.max(0, offset), pageSize);
-        boolean csv = "csv".equalsIgnoreCase(format)
-                || (format == null && accept != null && accept.contains("text/csv"));
+        boolean csv =
+                "csv".equalsIgnoreCase(format) || (format == null && accept != null && accept.contains("text/csv"));
         if (csv) {
             StringWriter out = new StringWriter();
-            try (CSVPrinter printer = new CSVPrinter(out, CSVFormat.DEFAULT.builder()
-                    .setHeader("line", "column", "reason").build())) {
+            try (CSVPrinter printer = new CSVPrinter(
+                    out,
+                    CSVFormat.DEFAULT
+                            .builder()
+                            .setHeader("line", "column", "reason")
+                            .build())) {
                 for (CldBatchError error : errors) {
                     printer.printRecord(error.getLineNumber(), error.getColumn(), error.getReason());
                 }
@@ -140,19 +178,24 @@ public class CldBatchController {
         body.put("batch", id);
         body.put("offset", Math.max(0, offset));
         body.put("count", errors.size());
-        body.put("errors", errors.stream().map(e -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("line", e.getLineNumber());
-            row.put("column", e.getColumn());
-            row.put("reason", e.getReason());
-            return row;
-        }).toList());
+        body.put(
+                "errors",
+                errors.stream()
+                        .map(e -> {
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("line", e.getLineNumber());
+                            row.put("column", e.getColumn());
+                            row.put("reason", e.getReason());
+                            return row;
+                        })
+                        .toList());
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
     private Map<String, Object> progress(long id) {
         // The header only: the body is the whole file, and progress is polled.
-        MessageHeader message = messages.findHeader(id).filter(m -> CldBatchTranslator.SOURCE.equals(m.source()))
+        MessageHeader message = messages.findHeader(id)
+                .filter(m -> CldBatchTranslator.SOURCE.equals(m.source()))
                 .orElseThrow(() -> new NotFound(id));
         Optional<CldBatch> batch = batches.find(id);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -169,7 +212,8 @@ public class CldBatchController {
         rows.put("bad", batch.map(CldBatch::getRowsBad).orElse(0L));
         body.put("rows", rows);
         body.put("errors", "/socialcare/batches/" + id + "/errors");
-        if (message.status() == MessageStatus.FAILED || message.status() == MessageStatus.REJECTED
+        if (message.status() == MessageStatus.FAILED
+                || message.status() == MessageStatus.REJECTED
                 || message.lastError() != null) {
             body.put("problem", message.lastError());
         }
@@ -186,10 +230,24 @@ public class CldBatchController {
         };
     }
 
-    private ResponseEntity<ProblemDetail> refuse(String localAuthority, byte[] body, HttpStatus status, String code,
-            String title, String detail, List<String> columns) {
-        StoreReceipt receipt = messages.store(new NewMessage(CldBatchTranslator.SOURCE, localAuthority, "CLD", null,
-                null, clock.instant(), body, "UTF-8", title + ": " + detail));
+    private ResponseEntity<ProblemDetail> refuse(
+            String localAuthority,
+            byte[] body,
+            HttpStatus status,
+            String code,
+            String title,
+            String detail,
+            List<String> columns) {
+        StoreReceipt receipt = messages.store(new NewMessage(
+                CldBatchTranslator.SOURCE,
+                localAuthority,
+                "CLD",
+                null,
+                null,
+                clock.instant(),
+                body,
+                "UTF-8",
+                title + ": " + detail));
         log.info("CLD batch {} refused for local authority {}: {}", receipt.id(), localAuthority, code);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create(PROBLEM_BASE + code));
@@ -279,7 +337,9 @@ public class CldBatchController {
 
     private static String sha256(byte[] body) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(body));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -303,8 +363,8 @@ public class CldBatchController {
 
     @ExceptionHandler(BadParameter.class)
     ResponseEntity<ProblemDetail> badParameter(BadParameter e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "Parameter '" + e.parameter + "' " + e.getMessage());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.BAD_REQUEST, "Parameter '" + e.parameter + "' " + e.getMessage());
         problem.setType(URI.create(PROBLEM_BASE + "invalid-parameter"));
         problem.setTitle("Invalid parameter");
         problem.setProperty("parameter", e.parameter);
@@ -317,7 +377,8 @@ public class CldBatchController {
     }
 
     private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
-        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        return ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
     }
 

@@ -14,8 +14,12 @@ import jakarta.persistence.UniqueConstraint;
  * value. One per line: the unique key turns an accidental second settlement of a line into a rollback.
  */
 @Entity
-@Table(name = "LW_CLD_BATCH_ERROR",
-        uniqueConstraints = @UniqueConstraint(name = "LW_CLD_BATCH_ERR_LINE", columnNames = {"BATCH_ID", "LINE_NUMBER"}))
+@Table(
+        name = "LW_CLD_BATCH_ERROR",
+        uniqueConstraints =
+                @UniqueConstraint(
+                        name = "LW_CLD_BATCH_ERR_LINE",
+                        columnNames = {"BATCH_ID", "LINE_NUMBER"}))
 public class CldBatchError {
 
     public static final int MAX_REASON_LENGTH = 1000;
@@ -47,8 +51,19 @@ public class CldBatchError {
         this.reason = reason.length() <= MAX_REASON_LENGTH ? reason : reason.substring(0, MAX_REASON_LENGTH);
     }
 
-    public long getBatchId() { return batchId; }
-    public long getLineNumber() { return lineNumber; }
-    public String getColumn() { return column; }
-    public String getReason() { return reason; }
+    public long getBatchId() {
+        return batchId;
+    }
+
+    public long getLineNumber() {
+        return lineNumber;
+    }
+
+    public String getColumn() {
+        return column;
+    }
+
+    public String getReason() {
+        return reason;
+    }
 }

@@ -44,8 +44,8 @@ import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
 import uk.linkwell.gateway.ingest.ConditionalBundleWriter;
 import uk.linkwell.gateway.ingest.CreationLocks;
 import uk.linkwell.gateway.ingest.IngestProperties;
-import uk.linkwell.gateway.ingest.PlannerStatistics;
 import uk.linkwell.gateway.ingest.MessageApplication;
+import uk.linkwell.gateway.ingest.PlannerStatistics;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
@@ -92,10 +92,18 @@ public class CldBatchProcessor {
     @PersistenceContext
     private EntityManager entityManager;
 
-    public CldBatchProcessor(IFhirSystemDao<Bundle, ?> systemDao, CldBatchStore batches,
-            MessageStore messages, CldBatchProperties properties, IngestProperties ingest,
-            PlatformTransactionManager transactionManager, Clock clock, PlannerStatistics statistics,
-            ConditionalBundleWriter writer, CreationLocks creationLocks, DaoRegistry daos) {
+    public CldBatchProcessor(
+            IFhirSystemDao<Bundle, ?> systemDao,
+            CldBatchStore batches,
+            MessageStore messages,
+            CldBatchProperties properties,
+            IngestProperties ingest,
+            PlatformTransactionManager transactionManager,
+            Clock clock,
+            PlannerStatistics statistics,
+            ConditionalBundleWriter writer,
+            CreationLocks creationLocks,
+            DaoRegistry daos) {
         this.systemDao = systemDao;
         this.batches = batches;
         this.messages = messages;
@@ -174,15 +182,19 @@ public class CldBatchProcessor {
                     continue;
                 }
                 if (councilKey[0] == null && pending.entries() != null) {
-                    councilKey[0] = pending.entries().stream().filter(e -> e.getResource() instanceof Organization)
-                            .map(Bundle.BundleEntryComponent::getFullUrl).findFirst().orElse(null);
+                    councilKey[0] = pending.entries().stream()
+                            .filter(e -> e.getResource() instanceof Organization)
+                            .map(Bundle.BundleEntryComponent::getFullUrl)
+                            .findFirst()
+                            .orElse(null);
                 }
                 // A full chunk takes on the rows that follow while they write what it writes (the same person's
                 // next rows, in a file sorted by person), up to twice its size: chunks then rarely share a
                 // Patient and can be in flight together.
                 int size = chunk.rows.size();
                 boolean full = size >= properties.chunkSize()
-                        && (size >= 2 * properties.chunkSize() || !chunk.shares(withoutCouncil(pending, councilKey[0])));
+                        && (size >= 2 * properties.chunkSize()
+                                || !chunk.shares(withoutCouncil(pending, councilKey[0])));
                 if (full) {
                     chunk.settledBefore = position;
                     position += chunk.rows.size();
@@ -209,16 +221,24 @@ public class CldBatchProcessor {
         }
         batches.finish(id);
         CldBatch done = batches.find(id).orElseThrow();
-        log.info("CLD batch {} completed: {} rows, {} landed, {} bad", id, done.getRowsProcessed(),
-                done.getRowsLanded(), done.getRowsBad());
+        log.info(
+                "CLD batch {} completed: {} rows, {} landed, {} bad",
+                id,
+                done.getRowsProcessed(),
+                done.getRowsLanded(),
+                done.getRowsBad());
     }
 
     private static Pending withoutCouncil(Pending pending, String councilKey) {
         if (pending.entries() == null || councilKey == null) {
             return pending;
         }
-        return new Pending(pending.line(), pending.entries().stream()
-                .filter(e -> !councilKey.equals(e.getFullUrl())).toList(), null);
+        return new Pending(
+                pending.line(),
+                pending.entries().stream()
+                        .filter(e -> !councilKey.equals(e.getFullUrl()))
+                        .toList(),
+                null);
     }
 
     /**
@@ -226,8 +246,14 @@ public class CldBatchProcessor {
      * two transactions creating one resource would block each other (and the later one, waiting to commit
      * after the earlier, could then wait for ever).
      */
-    private void submit(InboundMessage message, Chunk chunk, Deque<InFlight> inFlight, ExecutorService pool,
-            int writers, boolean[] councilExists, String councilKey) {
+    private void submit(
+            InboundMessage message,
+            Chunk chunk,
+            Deque<InFlight> inFlight,
+            ExecutorService pool,
+            int writers,
+            boolean[] councilExists,
+            String councilKey) {
         while (true) {
             if (councilExists[0] && councilKey != null) {
                 chunk.keys.remove(councilKey);
@@ -244,10 +270,11 @@ public class CldBatchProcessor {
             // Chunks commit in order, so waiting for the oldest is never wasted.
             await(inFlight.pollFirst(), councilExists);
         }
-        CompletableFuture<Long> predecessor = inFlight.isEmpty() ? CompletableFuture.completedFuture(0L)
+        CompletableFuture<Long> predecessor = inFlight.isEmpty()
+                ? CompletableFuture.completedFuture(0L)
                 : inFlight.peekLast().committed();
-        CompletableFuture<Long> committed = CompletableFuture.supplyAsync(
-                () -> apply(message, chunk, predecessor), pool);
+        CompletableFuture<Long> committed =
+                CompletableFuture.supplyAsync(() -> apply(message, chunk, predecessor), pool);
         inFlight.addLast(new InFlight(chunk, committed));
     }
 
@@ -299,7 +326,8 @@ public class CldBatchProcessor {
         long id = message.getId();
         List<Pending> rows = chunk.rows;
         List<Pending> good = rows.stream().filter(p -> p.entries() != null).toList();
-        List<CldRowError> bad = rows.stream().filter(p -> p.error() != null).map(Pending::error).toList();
+        List<CldRowError> bad =
+                rows.stream().filter(p -> p.error() != null).map(Pending::error).toList();
         try {
             transaction.executeWithoutResult(tx -> {
                 write(message, good);
@@ -312,8 +340,12 @@ public class CldBatchProcessor {
             if (!refusedContent(e)) {
                 throw e;
             }
-            log.warn("CLD batch {}: the store refused a chunk of {} rows from line {} ({}); applying them one by one",
-                    id, rows.size(), rows.get(0).line(), SafeErrorText.of(e));
+            log.warn(
+                    "CLD batch {}: the store refused a chunk of {} rows from line {} ({}); applying them one by one",
+                    id,
+                    rows.size(),
+                    rows.get(0).line(),
+                    SafeErrorText.of(e));
         }
         awaitCommitted(predecessor);
         long position = chunk.settledBefore;
@@ -336,8 +368,13 @@ public class CldBatchProcessor {
                 if (!refusedContent(e)) {
                     throw e;
                 }
-                batches.settleAlone(id, before, 1, 0, List.of(new CldRowError(pending.line(), "",
-                        "refused by the FHIR store: " + SafeErrorText.of(e))));
+                batches.settleAlone(
+                        id,
+                        before,
+                        1,
+                        0,
+                        List.of(new CldRowError(
+                                pending.line(), "", "refused by the FHIR store: " + SafeErrorText.of(e))));
             }
             position++;
         }
@@ -383,7 +420,8 @@ public class CldBatchProcessor {
         int size = properties.bundleRows();
         for (int from = 0; from < rows.size(); from += size) {
             bundles.add(CldMapper.transaction(rows.subList(from, Math.min(rows.size(), from + size)).stream()
-                    .map(Pending::entries).toList()));
+                    .map(Pending::entries)
+                    .toList()));
         }
         // Before anything is written: a live event creating one of these records waits for this chunk to commit.
         // The wait for them is bounded: this chunk, once written, waits for the one before it outside the
@@ -397,7 +435,8 @@ public class CldBatchProcessor {
         TransactionDetails resolved = new TransactionDetails();
         List<IdType> created = new ArrayList<>();
         for (Bundle bundle : bundles) {
-            created.addAll(writer.write(bundle, request, resolved).map(ConditionalBundleWriter.Written::created)
+            created.addAll(writer.write(bundle, request, resolved)
+                    .map(ConditionalBundleWriter.Written::created)
                     .orElseGet(() -> asTransaction(bundle, request)));
             // Letting go of the written entities keeps every later flush (Hibernate checks each managed entity) as
             // small as one Bundle's; they must reach the database first.
@@ -408,14 +447,18 @@ public class CldBatchProcessor {
             Provenance provenance = provenance(message, created);
             if (created.stream().allMatch(id -> resolved.hasResolvedResourceId(id.toVersionless()))) {
                 // Every target's database id is known: HAPI looks none of them up.
-                daos.getResourceDao(Provenance.class).create(provenance, null, true, new SystemRequestDetails(),
-                        resolved);
+                daos.getResourceDao(Provenance.class)
+                        .create(provenance, null, true, new SystemRequestDetails(), resolved);
             } else {
                 // As a one-entry transaction HAPI resolves all its targets in one query up front, where a create
                 // would look each one up on its own, flushing the session every time.
                 Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-                transaction.addEntry().setResource(provenance).getRequest()
-                        .setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+                transaction
+                        .addEntry()
+                        .setResource(provenance)
+                        .getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST)
+                        .setUrl("Provenance");
                 systemDao.transactionNested(new SystemRequestDetails(), transaction);
             }
         }
@@ -424,9 +467,12 @@ public class CldBatchProcessor {
     /** A Bundle the writer leaves to HAPI, applied as one FHIR transaction; returns the ids it created. */
     private List<IdType> asTransaction(Bundle bundle, SystemRequestDetails request) {
         List<IdType> created = new ArrayList<>();
-        for (Bundle.BundleEntryComponent entry : systemDao.transactionNested(request, bundle).getEntry()) {
-            if (entry.hasResponse() && entry.getResponse().getStatus() != null
-                    && entry.getResponse().getStatus().startsWith("201") && entry.getResponse().hasLocation()) {
+        for (Bundle.BundleEntryComponent entry :
+                systemDao.transactionNested(request, bundle).getEntry()) {
+            if (entry.hasResponse()
+                    && entry.getResponse().getStatus() != null
+                    && entry.getResponse().getStatus().startsWith("201")
+                    && entry.getResponse().hasLocation()) {
                 created.add(new IdType(entry.getResponse().getLocation()));
             }
         }
@@ -437,16 +483,22 @@ public class CldBatchProcessor {
         Provenance provenance = new Provenance();
         created.forEach(id -> provenance.addTarget(new Reference(id.getValue())));
         provenance.setRecorded(Date.from(clock.instant()));
-        provenance.getActivity().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-                "CREATE", "create"));
-        provenance.addAgent()
+        provenance
+                .getActivity()
+                .addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create"));
+        provenance
+                .addAgent()
                 .setType(new CodeableConcept(new Coding(
                         "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author", "Author")))
                 .setWho(new Reference().setDisplay("local authority " + message.getSender() + " (CLD batch)"));
-        provenance.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(new Reference()
-                .setIdentifier(new Identifier().setSystem(MessageApplication.INBOUND_MESSAGE_SYSTEM)
-                        .setValue(String.valueOf(message.getId())))
-                .setDisplay("CLD batch " + message.getId()));
+        provenance
+                .addEntity()
+                .setRole(Provenance.ProvenanceEntityRole.SOURCE)
+                .setWhat(new Reference()
+                        .setIdentifier(new Identifier()
+                                .setSystem(MessageApplication.INBOUND_MESSAGE_SYSTEM)
+                                .setValue(String.valueOf(message.getId())))
+                        .setDisplay("CLD batch " + message.getId()));
         return provenance;
     }
 

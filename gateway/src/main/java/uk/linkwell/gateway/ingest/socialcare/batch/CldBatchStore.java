@@ -46,11 +46,13 @@ public class CldBatchStore {
 
     /** Records the row count once the file has been read through. */
     public void start(long id, long total) {
-        newTransaction.executeWithoutResult(tx -> entityManager.find(CldBatch.class, id).start(total, clock.instant()));
+        newTransaction.executeWithoutResult(
+                tx -> entityManager.find(CldBatch.class, id).start(total, clock.instant()));
     }
 
     public void finish(long id) {
-        newTransaction.executeWithoutResult(tx -> entityManager.find(CldBatch.class, id).finish(clock.instant()));
+        newTransaction.executeWithoutResult(
+                tx -> entityManager.find(CldBatch.class, id).finish(clock.instant()));
     }
 
     /**
@@ -84,8 +86,13 @@ public class CldBatchStore {
 
     /** The batch's bad rows in line order. */
     public List<CldBatchError> errors(long id, int offset, int limit) {
-        return newTransaction.execute(tx -> entityManager.createQuery(
-                        "SELECT e FROM CldBatchError e WHERE e.batchId = :id ORDER BY e.lineNumber", CldBatchError.class)
-                .setParameter("id", id).setFirstResult(offset).setMaxResults(limit).getResultList());
+        return newTransaction.execute(tx -> entityManager
+                .createQuery(
+                        "SELECT e FROM CldBatchError e WHERE e.batchId = :id ORDER BY e.lineNumber",
+                        CldBatchError.class)
+                .setParameter("id", id)
+                .setFirstResult(offset)
+                .setMaxResults(limit)
+                .getResultList());
     }
 }

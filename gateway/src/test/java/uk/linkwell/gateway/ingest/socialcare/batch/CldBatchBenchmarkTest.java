@@ -47,9 +47,10 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
     void backfillRowsPerSecond() throws Exception {
         int rows = Integer.getInteger("linkwell.bench.cld-rows", 100_000);
         Duration budget = Duration.ofSeconds(Long.getLong("linkwell.bench.max-seconds", 1800));
-        String la = "B" + UUID.randomUUID().toString().replace("-", "").substring(0, 6).toUpperCase();
-        String token = tokenFor(new TestTokens.Claims("social-care-system", la, null, "system/*.rs", Instant.now(),
-                Duration.ofHours(2)));
+        String la = "B"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 6).toUpperCase();
+        String token = tokenFor(new TestTokens.Claims(
+                "social-care-system", la, null, "system/*.rs", Instant.now(), Duration.ofHours(2)));
 
         // Warm-up outside the measurement: the first writes build the validator and HAPI's caches, and the JIT
         // compiles the write path, as it has in a gateway that has been running. After 20,000 rows the JIT's
@@ -70,18 +71,26 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
 
         long landed = progress.path("rows").path("landed").asLong();
         long bad = progress.path("rows").path("bad").asLong();
-        JsonNode errors = get(token, "/socialcare/batches/" + id + "/errors?limit=" + (file.badLines().size() + 10));
+        JsonNode errors = get(
+                token,
+                "/socialcare/batches/" + id + "/errors?limit="
+                        + (file.badLines().size() + 10));
         List<Long> reported = new ArrayList<>();
         errors.path("errors").forEach(e -> reported.add(e.path("line").asLong()));
         // The warm-up file's referrals share the council's identifier system: count only this file's people.
-        long referrals = jdbc.queryForObject("SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN t JOIN HFJ_RESOURCE r"
-                + " ON r.RES_ID = t.RES_ID WHERE t.SP_NAME = 'identifier' AND t.RES_TYPE = 'ServiceRequest'"
-                + " AND t.SP_SYSTEM = ? AND t.SP_VALUE LIKE ? AND r.RES_DELETED_AT IS NULL", Long.class,
-                CldMapper.identifierSystem(la, "referral"), la + "-P%");
+        long referrals = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM HFJ_SPIDX_TOKEN t JOIN HFJ_RESOURCE r"
+                        + " ON r.RES_ID = t.RES_ID WHERE t.SP_NAME = 'identifier' AND t.RES_TYPE = 'ServiceRequest'"
+                        + " AND t.SP_SYSTEM = ? AND t.SP_VALUE LIKE ? AND r.RES_DELETED_AT IS NULL",
+                Long.class,
+                CldMapper.identifierSystem(la, "referral"),
+                la + "-P%");
 
-        String report = String.join("\n",
+        String report = String.join(
+                "\n",
                 "CLD batch backfill, gateway on PostgreSQL (" + Instant.now() + ")",
-                "file: " + rows + " rows (" + body.length + " bytes), " + file.badLines().size() + " bad, one person per"
+                "file: " + rows + " rows (" + body.length + " bytes), "
+                        + file.badLines().size() + " bad, one person per"
                         + " four rows, event types Request/Assessment/Service/Review in turn",
                 "chunk size: " + properties.chunkSize() + ", rows per Bundle: " + properties.bundleRows()
                         + ", writers: " + properties.writers() + ", validate writes: " + properties.validateWrites()
@@ -89,13 +98,19 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
                         + ", available processors: " + Runtime.getRuntime().availableProcessors(),
                 String.format("POST to completed: %.1f s, %.0f rows/s", seconds, rows / seconds),
                 // On a shared machine the wall clock says as much about the neighbours as about the gateway.
-                String.format("CPU used meanwhile: gateway JVM %.1f s, PostgreSQL backends of this database %s;"
-                        + " %.0f rows per JVM CPU-second%s", used.jvmSeconds(),
-                        used.postgresSeconds() < 0 ? "unknown (server not local)"
+                String.format(
+                        "CPU used meanwhile: gateway JVM %.1f s, PostgreSQL backends of this database %s;"
+                                + " %.0f rows per JVM CPU-second%s",
+                        used.jvmSeconds(),
+                        used.postgresSeconds() < 0
+                                ? "unknown (server not local)"
                                 : String.format("%.1f s", used.postgresSeconds()),
-                        rows / used.jvmSeconds(), used.postgresSeconds() < 0 ? "" : String.format(
-                                ", %.0f rows per CPU-second of both", rows / (used.jvmSeconds()
-                                        + used.postgresSeconds()))),
+                        rows / used.jvmSeconds(),
+                        used.postgresSeconds() < 0
+                                ? ""
+                                : String.format(
+                                        ", %.0f rows per CPU-second of both",
+                                        rows / (used.jvmSeconds() + used.postgresSeconds()))),
                 "landed: " + landed + ", bad: " + bad + ", bad reported with their lines: " + reported.size(),
                 "");
         Path out = Path.of("target", "bench", "cld-batch.txt");
@@ -118,10 +133,13 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
     }
 
     private long post(String token, String csv) throws Exception {
-        HttpResponse<String> response = http().send(HttpRequest.newBuilder(
-                        URI.create(gatewayBase() + "/socialcare/batches"))
-                .header("Content-Type", "text/csv").header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(csv)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http().send(
+                        HttpRequest.newBuilder(URI.create(gatewayBase() + "/socialcare/batches"))
+                                .header("Content-Type", "text/csv")
+                                .header("Authorization", "Bearer " + token)
+                                .POST(HttpRequest.BodyPublishers.ofString(csv))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
         return JSON.readTree(response.body()).path("id").asLong();
     }
@@ -137,8 +155,11 @@ class CldBatchBenchmarkTest extends GatewayIntegrationTest {
     }
 
     private JsonNode get(String token, String path) throws Exception {
-        HttpResponse<String> response = http().send(HttpRequest.newBuilder(URI.create(gatewayBase() + path))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http().send(
+                        HttpRequest.newBuilder(URI.create(gatewayBase() + path))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }

@@ -63,20 +63,23 @@ final class CldFiles {
             String ref = prefix + "-E" + i;
             if (badEvery > 0 && i % badEvery == badEvery - 1) {
                 bad.add(i + 2L);
-                lines.add(switch ((i / badEvery) % 3) {
-                    case 0 -> person.id() + "," + wrongCheckDigit(person.nhsNumber()) + ",,,Request," + ref
-                            + ",,2026-11-02,,,,,,,,,";
-                    case 1 -> person.id() + "," + person.nhsNumber() + ",,,Request," + ref + ",,,,,,,,,,,";
-                    default -> person.id() + "," + person.nhsNumber() + ",,,Referral," + ref + ",,2026-11-02,,,,,,,,,";
-                });
+                lines.add(
+                        switch ((i / badEvery) % 3) {
+                            case 0 -> person.id() + "," + wrongCheckDigit(person.nhsNumber()) + ",,,Request," + ref
+                                    + ",,2026-11-02,,,,,,,,,";
+                            case 1 -> person.id() + "," + person.nhsNumber() + ",,,Request," + ref + ",,,,,,,,,,,";
+                            default -> person.id() + "," + person.nhsNumber() + ",,,Referral," + ref
+                                    + ",,2026-11-02,,,,,,,,,";
+                        });
                 continue;
             }
-            lines.add(switch (i % 4) {
-                case 0 -> request(person, caseRef);
-                case 1 -> assessment(person, ref, caseRef);
-                case 2 -> service(person, ref, caseRef);
-                default -> review(person, ref, caseRef);
-            });
+            lines.add(
+                    switch (i % 4) {
+                        case 0 -> request(person, caseRef);
+                        case 1 -> assessment(person, ref, caseRef);
+                        case 2 -> service(person, ref, caseRef);
+                        default -> review(person, ref, caseRef);
+                    });
         }
         return new Generated(file(lines), bad);
     }
