@@ -1,6 +1,7 @@
 package uk.linkwell.gateway.ingest;
 
 import com.google.common.hash.Hashing;
+import com.google.common.util.concurrent.Striped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +13,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import uk.linkwell.gateway.fhir.DatabaseDialect;
 
 /**
@@ -30,17 +36,22 @@ import uk.linkwell.gateway.fhir.DatabaseDialect;
  * In the ADT benchmark that showed as a group refused with 412 ("multiple resources match") and 17 of its
  * messages parked as failed.
  * <p>
+ * On any other database (the embedded H2 default, which only one process can open) the same keys are taken as
+ * locks in this JVM, held until the transaction completes: the workers of one gateway take turns just the same.
+ * <p>
  * Only identities the store does not hold yet are locked (for {@code Type?identifier=system|value}, looked up in
  * HAPI's token index; other match URLs are always locked): once one is stored, HAPI's search finds it and no
  * second one can be made, so the steady state takes no locks. A transaction takes all its locks at its start, in
  * one statement and in one order, before it holds any row locks, so the locks cannot deadlock each other. Held
- * until commit or rollback. Nothing happens on H2, a single-instance development database.
+ * until commit or rollback.
  */
 @Component
 public class CreationLocks {
 
     private final StoredIdentities storedIdentities;
     private final boolean postgres;
+    /** The in-JVM locks where the database has no advisory locks: striped, so the table stays bounded. */
+    private final Striped<Lock> jvmLocks = Striped.lock(4096);
 
     @PersistenceContext
     private EntityManager entityManager;
@@ -65,9 +76,6 @@ public class CreationLocks {
      * chunk that has written waits in Java for the chunk before it to commit.
      */
     public List<Long> lockIdentitiesToCreate(List<Bundle> bundles, Duration maxWait) {
-        if (!postgres) {
-            return List.of();
-        }
         // key -> hash of the identity in HAPI's token index, or null where it cannot be looked up
         Map<Long, Long> candidates = new HashMap<>();
         for (Bundle bundle : bundles) {
@@ -95,6 +103,10 @@ public class CreationLocks {
         if (keys.isEmpty()) {
             return List.of();
         }
+        if (!postgres) {
+            lockInThisJvm(keys, maxWait);
+            return new ArrayList<>(keys);
+        }
         // Literal numbers (no user text reaches the SQL); unnest yields them in the array's (sorted) order.
         String array = keys.stream().map(String::valueOf).collect(Collectors.joining(","));
         String lock = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(ARRAY[" + array + "]::bigint[]) AS t(k)";
@@ -110,6 +122,46 @@ public class CreationLocks {
             setLockTimeout(previous);
         }
         return new ArrayList<>(keys);
+    }
+
+    /**
+     * Takes the keys' stripes in their one order (Striped hands them out so) and lets go of them when the caller's
+     * transaction completes, as PostgreSQL lets go of transaction-scoped advisory locks.
+     */
+    private void lockInThisJvm(TreeSet<Long> keys, Duration maxWait) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            throw new IllegalStateException("creation locks are held for a transaction: call them inside one");
+        }
+        List<Lock> taken = new ArrayList<>();
+        try {
+            for (Lock lock : jvmLocks.bulkGet(keys)) {
+                if (maxWait == null) {
+                    lock.lock();
+                } else if (!lock.tryLock(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new CannotAcquireLockException("creation lock not free within " + maxWait);
+                }
+                taken.add(lock);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            releaseAll(taken);
+            throw new CannotAcquireLockException("interrupted waiting for a creation lock", e);
+        } catch (RuntimeException e) {
+            releaseAll(taken);
+            throw e;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                releaseAll(taken);
+            }
+        });
+    }
+
+    private static void releaseAll(List<Lock> taken) {
+        for (int i = taken.size() - 1; i >= 0; i--) {
+            taken.get(i).unlock();
+        }
     }
 
     private void setLockTimeout(String value) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
 import uk.linkwell.gateway.testsupport.CpuClock;
+import uk.linkwell.gateway.testsupport.MllpClient;
 
 /**
  * End-to-end load: N distinct ADT messages (half admissions, half discharges needing follow-up, each a new

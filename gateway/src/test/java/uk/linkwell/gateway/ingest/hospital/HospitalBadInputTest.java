@@ -9,6 +9,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
+import uk.linkwell.gateway.testsupport.MllpClient;
 
 /**
  * Bad input over MLLP: each gets a specific ACK, is kept in the store as rejected with its reason (or, within the

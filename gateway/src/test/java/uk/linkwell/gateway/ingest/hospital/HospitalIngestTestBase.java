@@ -9,6 +9,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.MllpClient;
 
 /** Helpers for tests that drive the hospital MLLP listener and watch the message store. */
 abstract class HospitalIngestTestBase extends GatewayIntegrationTest {

@@ -31,6 +31,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import uk.linkwell.gateway.GatewayApplication;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
+import uk.linkwell.gateway.testsupport.MllpClient;
 import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;
 import uk.linkwell.gateway.testsupport.PostgresTestDatabase;
 

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,18 +8,18 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /** A plain MLLP client over a socket: frames each message (0x0B ... 0x1C 0x0D) and reads the framed answer. */
-final class MllpClient implements AutoCloseable {
+public final class MllpClient implements AutoCloseable {
 
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;
 
-    MllpClient(int port) throws IOException {
+    public MllpClient(int port) throws IOException {
         this(new Socket("127.0.0.1", port));
     }
 
     /** Over a socket already connected, e.g. a TLS one. */
-    MllpClient(Socket connected) throws IOException {
+    public MllpClient(Socket connected) throws IOException {
         socket = connected;
         socket.setSoTimeout(60_000);
         socket.setTcpNoDelay(true);
@@ -28,16 +28,16 @@ final class MllpClient implements AutoCloseable {
     }
 
     /** Sends one framed message and returns the ACK as text. */
-    String send(byte[] message) throws IOException {
+    public String send(byte[] message) throws IOException {
         sendOnly(message);
         return readAck();
     }
 
-    String send(String message) throws IOException {
+    public String send(String message) throws IOException {
         return send(message.getBytes(StandardCharsets.UTF_8));
     }
 
-    void sendOnly(byte[] message) throws IOException {
+    public void sendOnly(byte[] message) throws IOException {
         byte[] frame = new byte[message.length + 3];
         frame[0] = 0x0B;
         System.arraycopy(message, 0, frame, 1, message.length);
@@ -47,12 +47,12 @@ final class MllpClient implements AutoCloseable {
         out.flush();
     }
 
-    void writeRaw(byte[] bytes) throws IOException {
+    public void writeRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
-    String readAck() throws IOException {
+    public String readAck() throws IOException {
         int b;
         while ((b = in.read()) != 0x0B) {
             if (b < 0) {
