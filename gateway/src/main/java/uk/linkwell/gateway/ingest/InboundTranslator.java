@@ -24,6 +24,15 @@ public interface InboundTranslator {
         return false;
     }
 
+    /**
+     * The field of this source's messages that an element of the written resources comes from (e.g. {@code
+     * Encounter.period} from {@code PV1-44/PV1-45}), so a refusal by the store can say what the sender must
+     * correct; null where it cannot say.
+     */
+    default String origin(String element) {
+        return null;
+    }
+
     /** Who sent it, as shown in the Provenance agent (no personal data). */
     default String senderDisplay(InboundMessage message) {
         return message.getSender();

@@ -16,8 +16,10 @@ public record IngestProperties(
         Integer claimBatchSize,
         /* Most messages one worker thread applies in one database transaction (1: each in its own). */
         Integer applyBatchSize,
-        /* How long a claim holds before another instance may take the message (a crashed instance). */
+        /* How long a claim holds unless renewed; the worker renews it while it works (a crashed instance's lapses). */
         Duration claimLease,
+        /* This instance's name in its claims; empty: a name kept in the data folder, made on first start. */
+        String instanceId,
         /* Attempts before a message that keeps failing with a retryable error is parked as failed. */
         Integer maxAttempts,
         /* Delay before the first retry; doubled for each further attempt. */
@@ -31,7 +33,8 @@ public record IngestProperties(
         pollInterval = pollInterval == null ? Duration.ofMillis(200) : pollInterval;
         claimBatchSize = claimBatchSize == null ? 50 : claimBatchSize;
         applyBatchSize = applyBatchSize == null ? 10 : Math.max(1, applyBatchSize);
-        claimLease = claimLease == null ? Duration.ofMinutes(5) : claimLease;
+        claimLease = claimLease == null ? Duration.ofSeconds(30) : claimLease;
+        instanceId = instanceId == null ? "" : instanceId.trim();
         maxAttempts = maxAttempts == null ? 5 : maxAttempts;
         retryBaseDelay = retryBaseDelay == null ? Duration.ofSeconds(2) : retryBaseDelay;
         retryMaxDelay = retryMaxDelay == null ? Duration.ofMinutes(10) : retryMaxDelay;

@@ -131,7 +131,7 @@ public class MessageApplication {
                     .getId()
                     .toUnqualifiedVersionless()
                     .getValue();
-            store.markDone(message.getId(), produced, provenanceId);
+            store.markDone(message, produced, provenanceId);
             return produced;
         }
         return applyAsTransaction(message, bundle, senderDisplay, request);
@@ -187,7 +187,7 @@ public class MessageApplication {
                     .toUnqualifiedVersionless()
                     .getValue();
         }
-        store.markDone(message.getId(), produced, provenanceId);
+        store.markDone(message, produced, provenanceId);
         return produced;
     }
 

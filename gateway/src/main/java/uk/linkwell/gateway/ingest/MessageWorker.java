@@ -1,7 +1,5 @@
 package uk.linkwell.gateway.ingest;
 
-import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -9,8 +7,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -25,10 +28,16 @@ import uk.linkwell.gateway.ingest.store.MessageStore;
 
 /**
  * Claims due messages from the store and applies them on {@code linkwell.ingest.pool-size} threads, each taking up
- * to {@code apply-batch-size} messages into one database transaction: translation or validation errors park a
- * message as failed at once; other errors (database, timeouts, conflicts) retry with exponential backoff up to
- * {@code max-attempts}, then park it. A group that fails is applied again message by message, so only the message
- * at fault is retried or parked.
+ * to {@code apply-batch-size} messages into one database transaction. What a failure means is {@link ApplyFailure}'s
+ * to say: content problems park the message as failed at once with a plain-words reason, and only a database that
+ * was away, a lock wait or a collision with another transaction is retried with exponential backoff, up to
+ * {@code max-attempts}. A group that fails is applied again message by message, so only the message at fault is
+ * retried or parked.
+ * <p>
+ * Claims carry this instance's name and a short lease ({@code claim-lease}) that a renewer keeps extending while
+ * the messages are being applied: another instance takes a message over only from an instance that stopped
+ * renewing (it died, or lost the database), and this instance takes back its own earlier claims at start-up. A
+ * failure that cannot be recorded (the database is away) is recorded again as soon as it can be.
  */
 @Component
 public class MessageWorker implements SmartLifecycle {
@@ -43,10 +52,18 @@ public class MessageWorker implements SmartLifecycle {
     private final Clock clock;
     private final Timer processingTime;
     private final Semaphore free;
+    private final PlannerStatistics statistics;
+    /** The messages this instance has claimed and not settled: their leases are renewed. */
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    /** Failures that could not be recorded when they happened, recorded again by the renewer. */
+    private final Queue<Unrecorded> unrecorded = new ConcurrentLinkedQueue<>();
+
     private volatile ExecutorService pool;
     private volatile Thread poller;
+    private volatile ScheduledExecutorService renewer;
     private volatile boolean running;
-    private final PlannerStatistics statistics;
+
+    private record Unrecorded(InboundMessage message, String reason, Instant retryAt) {}
 
     public MessageWorker(
             MessageStore store,
@@ -69,6 +86,7 @@ public class MessageWorker implements SmartLifecycle {
                 .publishPercentiles(0.5, 0.99)
                 .register(meters);
         this.free = new Semaphore(properties.poolSize());
+        meters.gauge("linkwell.ingest.in-flight", inFlight, Set::size);
     }
 
     @Override
@@ -77,9 +95,30 @@ public class MessageWorker implements SmartLifecycle {
             return;
         }
         running = true;
+        takeBackOwnClaims();
         pool = Executors.newFixedThreadPool(properties.poolSize(), named("ingest-worker"));
+        long every = Math.max(properties.claimLease().toMillis() / 3, 100);
+        renewer = Executors.newSingleThreadScheduledExecutor(named("ingest-claim-renewer"));
+        renewer.scheduleWithFixedDelay(this::renewAndRecord, every, every, TimeUnit.MILLISECONDS);
         poller = named("ingest-poller").newThread(this::poll);
         poller.start();
+    }
+
+    /** What this instance claimed before it stopped (or crashed) is due again now, not when its lease lapses. */
+    private void takeBackOwnClaims() {
+        try {
+            int taken = store.releaseOwnClaims();
+            if (taken > 0) {
+                log.info(
+                        "Took back {} inbound messages this instance ({}) had claimed before it stopped",
+                        taken,
+                        store.instanceId());
+            }
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Could not take back this instance's earlier claims (their leases will lapse): {}",
+                    SafeErrorText.of(e));
+        }
     }
 
     @Override
@@ -96,6 +135,9 @@ public class MessageWorker implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
+        if (renewer != null) {
+            renewer.shutdownNow();
+        }
     }
 
     @Override
@@ -107,6 +149,25 @@ public class MessageWorker implements SmartLifecycle {
     public int getPhase() {
         // Stops before the database and Camel go away, starts after them.
         return Integer.MAX_VALUE - 100;
+    }
+
+    /** Renews the leases of the messages being applied, and records the failures that could not be recorded. */
+    void renewAndRecord() {
+        try {
+            store.renewClaims(Set.copyOf(inFlight), properties.claimLease());
+        } catch (RuntimeException e) {
+            log.warn("Could not renew the claims on {} inbound messages: {}", inFlight.size(), SafeErrorText.of(e));
+        }
+        Unrecorded next;
+        while ((next = unrecorded.peek()) != null) {
+            try {
+                store.recordFailure(next.message(), next.reason(), next.retryAt());
+            } catch (RuntimeException e) {
+                return; // still away: the claim's lease is the limit, and the next round tries again
+            }
+            unrecorded.poll();
+            inFlight.remove(next.message().getId());
+        }
     }
 
     private void poll() {
@@ -128,6 +189,7 @@ public class MessageWorker implements SmartLifecycle {
                     Thread.sleep(properties.pollInterval().toMillis());
                     continue;
                 }
+                claimed.forEach(m -> inFlight.add(m.getId()));
                 // A busy feed grows HAPI's tables quickly: the planner must know (see PlannerStatistics).
                 statistics.refreshIfDue();
                 List<InboundMessage> group = claimed;
@@ -181,6 +243,7 @@ public class MessageWorker implements SmartLifecycle {
                     InboundMessage message = together.get(i).message();
                     processingTime.record(each, TimeUnit.NANOSECONDS);
                     outcome("done");
+                    inFlight.remove(message.getId());
                     log.info(
                             "Inbound message {} (control id {}) applied: {} resources",
                             message.getId(),
@@ -204,8 +267,8 @@ public class MessageWorker implements SmartLifecycle {
     void process(InboundMessage message) {
         Timer.Sample sample = Timer.start(meters);
         long id = message.getId();
+        InboundTranslator translator = translators.get(message.getSource());
         try {
-            InboundTranslator translator = translators.get(message.getSource());
             if (translator == null) {
                 throw new UnprocessableMessageException("no translator for source " + message.getSource());
             }
@@ -213,61 +276,86 @@ public class MessageWorker implements SmartLifecycle {
             Bundle bundle = translator.translate(message);
             List<String> produced = application.apply(message, bundle, translator.senderDisplay(message));
             outcome("done");
+            inFlight.remove(id);
             log.info(
                     "Inbound message {} (control id {}) applied: {} resources",
                     id,
                     message.getControlId(),
                     produced.size());
-        } catch (UnprocessableMessageException e) {
-            park(id, e.getMessage(), "failed");
+        } catch (MessageStore.ClaimLostException e) {
+            // Another instance took the message over after this one's lease lapsed: its attempt is the one that counts.
+            inFlight.remove(id);
+            log.info("Inbound message {} (control id {}): {}", id, message.getControlId(), e.getMessage());
         } catch (Exception e) {
-            if (retryable(e)) {
-                retryOrPark(id, message, SafeErrorText.of(e));
+            ApplyFailure failure = ApplyFailure.of(e, translator == null ? null : translator::origin);
+            if (failure.retryable()) {
+                retryOrPark(message, failure.reason(), e);
             } else {
-                park(id, SafeErrorText.of(e), "failed");
+                park(message, failure.reason(), e);
             }
         } finally {
             sample.stop(processingTime);
         }
     }
 
-    /** FHIR errors other than conflicts are about the content (422 validation, 412 ambiguous match, 400): final. */
-    static boolean retryable(Throwable e) {
+    private void retryOrPark(InboundMessage message, String reason, Exception cause) {
+        int attempts = message.getAttempts();
+        if (attempts >= properties.maxAttempts()) {
+            park(message, "gave up after " + attempts + " attempts: " + reason, cause);
+            return;
+        }
+        Instant next = clock.instant().plus(properties.backoffAfter(attempts));
+        log.warn(
+                "Inbound message {} (control id {}) attempt {} failed, retrying at {}: {}",
+                message.getId(),
+                message.getControlId(),
+                attempts,
+                next,
+                SafeErrorText.of(cause));
+        outcome("retry");
+        recordFailure(message, reason, next);
+    }
+
+    private void park(InboundMessage message, String reason, Exception cause) {
+        // The stored reason is for the operator; the technical text (masked: no values) is for whoever reads logs.
+        String technical = cause instanceof UnprocessableMessageException ? "" : " [" + SafeErrorText.of(cause) + "]";
+        log.warn(
+                "Inbound message {} (control id {}) parked as failed: {}{}",
+                message.getId(),
+                message.getControlId(),
+                reason,
+                technical);
+        if (internal(cause)) {
+            // Not the sender's fault and not the database's: a bug of ours, whose trace is wanted.
+            log.error("Inbound message {} failed with an unexpected error", message.getId(), cause);
+        }
+        outcome("failed");
+        recordFailure(message, reason, null);
+    }
+
+    /** An error that is neither about the message's content nor the database's: its stack trace helps. */
+    private static boolean internal(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ResourceVersionConflictException) {
-                return true;
-            }
-            if (t instanceof BaseServerResponseException hapi) {
-                return hapi.getStatusCode() >= 500;
+            if (t instanceof UnprocessableMessageException
+                    || t instanceof ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException
+                    || t instanceof org.springframework.dao.DataAccessException
+                    || t instanceof java.sql.SQLException
+                    || t instanceof jakarta.persistence.PersistenceException) {
+                return false; // their texts can quote values; the masked summary is logged instead
             }
         }
         return true;
     }
 
-    private void retryOrPark(long id, InboundMessage message, String error) {
-        int attempts = message == null ? 1 : message.getAttempts();
-        if (attempts >= properties.maxAttempts()) {
-            park(id, "gave up after " + attempts + " attempts: " + error, "failed");
-            return;
-        }
-        Instant next = clock.instant().plus(properties.backoffAfter(attempts));
-        log.warn("Inbound message {} attempt {} failed, retrying at {}: {}", id, attempts, next, error);
-        outcome("retry");
-        recordFailure(id, error, next);
-    }
-
-    private void park(long id, String error, String outcome) {
-        log.warn("Inbound message {} parked as failed: {}", id, error);
-        outcome(outcome);
-        recordFailure(id, error, null);
-    }
-
-    private void recordFailure(long id, String error, Instant next) {
+    private void recordFailure(InboundMessage message, String reason, Instant next) {
         try {
-            store.recordFailure(id, error, next);
+            store.recordFailure(message, reason, next);
+            inFlight.remove(message.getId());
         } catch (RuntimeException e) {
-            // The database is away: the claim's lease runs out and the message is taken again.
-            log.warn("Could not record the failure of inbound message {}: {}", id, SafeErrorText.of(e));
+            // The database is away: recorded again as soon as it answers (the lease is renewed meanwhile).
+            log.warn(
+                    "Could not record the failure of inbound message {} yet: {}", message.getId(), SafeErrorText.of(e));
+            unrecorded.add(new Unrecorded(message, reason, next));
         }
     }
 

@@ -14,7 +14,9 @@ public enum ClientRole {
     /** A link worker's app, acting for one practitioner: that practitioner's caseload. */
     LINK_WORKER_APP("link-worker-app"),
     /** Operators of the gateway: everything, including /admin. */
-    ADMIN("admin");
+    ADMIN("admin"),
+    /** A metrics collector (Prometheus): {@code /actuator/prometheus} and nothing else. */
+    METRICS("metrics");
 
     private final String code;
 

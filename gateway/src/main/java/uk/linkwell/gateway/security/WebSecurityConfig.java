@@ -68,6 +68,8 @@ public class WebSecurityConfig {
                         .permitAll()
                         .requestMatchers(path.matcher(HttpMethod.GET, "/.well-known/smart-configuration"))
                         .permitAll()
+                        .requestMatchers(path.matcher("/actuator/prometheus"))
+                        .hasAnyAuthority(ClientRole.METRICS.authority(), ClientRole.ADMIN.authority())
                         .requestMatchers(path.matcher("/admin/**"))
                         .hasAuthority(ClientRole.ADMIN.authority())
                         // Case events (POST /socialcare/events) come from councils' case systems and operators.
@@ -173,7 +175,7 @@ public class WebSecurityConfig {
         return OAuth2TokenValidatorResult.failure(new OAuth2Error(
                 "invalid_token",
                 "The token carries no Linkwell role claim (gp-system, hospital, social-care-system, "
-                        + "link-worker-app, admin)",
+                        + "link-worker-app, admin, metrics)",
                 null));
     }
 }

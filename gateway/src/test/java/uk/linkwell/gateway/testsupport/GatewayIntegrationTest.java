@@ -16,6 +16,8 @@ import uk.linkwell.gateway.GatewayApplication;
  * reached through a real HAPI {@link IGenericClient} over HTTP. All subclasses share one context.
  */
 @ExtendWith(PostgresDatabaseExtension.class)
+// Metrics exported as in production (Spring Boot's tests otherwise turn exporters off): /actuator/prometheus.
+@org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability(tracing = false)
 @SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class GatewayIntegrationTest {
 

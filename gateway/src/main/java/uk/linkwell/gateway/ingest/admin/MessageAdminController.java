@@ -86,11 +86,26 @@ public class MessageAdminController {
         List<Map<String, Object>> items =
                 store.list(filter, limit, offset).stream().map(this::summary).toList();
         Map<String, Object> page = new LinkedHashMap<>();
+        page.put("queue", queue());
         page.put("limit", limit);
         page.put("offset", offset);
         page.put("count", items.size());
         page.put("items", items);
         return page;
+    }
+
+    /** The depth of the queue at a glance: how many messages stand in each status, overall and by source. */
+    private Map<String, Object> queue() {
+        Map<String, Map<String, Long>> bySource = store.countsBySourceAndStatus();
+        Map<String, Long> byStatus = new LinkedHashMap<>();
+        for (MessageStatus status : MessageStatus.values()) {
+            byStatus.put(status.code(), 0L);
+        }
+        bySource.values().forEach(counts -> counts.forEach((status, n) -> byStatus.merge(status, n, Long::sum)));
+        Map<String, Object> queue = new LinkedHashMap<>();
+        queue.put("byStatus", byStatus);
+        queue.put("bySource", bySource);
+        return queue;
     }
 
     @GetMapping("/{id}")
@@ -140,6 +155,7 @@ public class MessageAdminController {
         s.put("status", m.getStatus().code());
         s.put("attempts", m.getAttempts());
         s.put("nextAttemptAt", m.getNextAttemptAt());
+        s.put("claimedBy", m.getClaimedBy());
         s.put("lastError", m.getLastError());
         s.put("bodyBytes", m.getBody().length);
         s.put("resourceIds", resourceIds(m));

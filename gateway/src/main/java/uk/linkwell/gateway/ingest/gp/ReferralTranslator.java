@@ -6,6 +6,7 @@ import uk.linkwell.gateway.ingest.InboundTranslator;
 import uk.linkwell.gateway.ingest.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.mappings.MappingContext;
+import uk.linkwell.mappings.hl7v2.FieldOrigins;
 import uk.linkwell.mappings.hl7v2.Hl7MappingException;
 import uk.linkwell.mappings.hl7v2.ReferralMapper;
 
@@ -35,5 +36,10 @@ public class ReferralTranslator implements InboundTranslator {
             // The mapper's messages name positions, never values: safe to keep.
             throw new UnprocessableMessageException(e.getMessage());
         }
+    }
+
+    @Override
+    public String origin(String element) {
+        return FieldOrigins.referral(element).orElse(null);
     }
 }

@@ -7,6 +7,7 @@ import uk.linkwell.gateway.ingest.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.mappings.MappingContext;
 import uk.linkwell.mappings.hl7v2.AdtMapper;
+import uk.linkwell.mappings.hl7v2.FieldOrigins;
 import uk.linkwell.mappings.hl7v2.Hl7MappingException;
 
 /** Translates stored hospital ADT messages with the ADT mapper, for the ingest worker. */
@@ -40,5 +41,10 @@ public class AdtTranslator implements InboundTranslator {
             // The mapper's messages name positions, never values: safe to keep.
             throw new UnprocessableMessageException(e.getMessage());
         }
+    }
+
+    @Override
+    public String origin(String element) {
+        return FieldOrigins.adt(element).orElse(null);
     }
 }

@@ -67,4 +67,10 @@ public class CaseEventTranslator implements InboundTranslator {
     public String senderDisplay(InboundMessage message) {
         return "local authority " + message.getSender() + " (social-care case events)";
     }
+
+    /** The person's NHS number is the one field a case event's resources share; the rest is the event's body. */
+    @Override
+    public String origin(String element) {
+        return element != null && element.startsWith("Patient.identifier") ? "/person/nhsNumber" : "/body";
+    }
 }

@@ -100,6 +100,10 @@ public class InboundMessage {
     @Column(name = "UPDATED_AT")
     private Instant updatedAt;
 
+    /** The instance whose claim (with {@link #attempts}, the claim's number) the message is under while processing. */
+    @Column(name = "CLAIMED_BY", length = 100)
+    private String claimedBy;
+
     protected InboundMessage() {}
 
     public InboundMessage(
@@ -188,6 +192,10 @@ public class InboundMessage {
         return updatedAt;
     }
 
+    public String getClaimedBy() {
+        return claimedBy;
+    }
+
     void setOrderingKey(String orderingKey) {
         this.orderingKey = orderingKey;
     }
@@ -198,8 +206,9 @@ public class InboundMessage {
                 : lastError.substring(0, MAX_ERROR_LENGTH);
     }
 
-    /** Taken by a worker: one more attempt, held until {@code leaseEnd}. */
-    void claim(Instant leaseEnd, Instant now) {
+    /** Taken by a worker of {@code instance}: one more attempt, held until {@code leaseEnd}. */
+    void claim(String instance, Instant leaseEnd, Instant now) {
+        this.claimedBy = instance;
         this.status = MessageStatus.PROCESSING;
         this.attempts++;
         this.nextAttemptAt = leaseEnd;

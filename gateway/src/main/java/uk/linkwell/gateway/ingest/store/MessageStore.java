@@ -7,7 +7,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
@@ -42,11 +44,18 @@ public class MessageStore {
 
     private final TransactionTemplate newTransaction;
     private final Clock clock;
+    private final InstanceIdentity instance;
 
-    public MessageStore(PlatformTransactionManager transactionManager, Clock clock) {
+    public MessageStore(PlatformTransactionManager transactionManager, Clock clock, InstanceIdentity instance) {
         this.newTransaction = new TransactionTemplate(transactionManager);
         this.newTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
+        this.instance = instance;
+    }
+
+    /** This instance's name in its claims. */
+    public String instanceId() {
+        return instance.id();
     }
 
     /**
@@ -105,7 +114,8 @@ public class MessageStore {
 
     /**
      * Claims up to {@code limit} due messages for this instance and commits the claim: they become
-     * {@code processing}, with one more attempt counted and a lease after which another instance may take them.
+     * {@code processing}, signed with this instance's name, with one more attempt counted (the attempt number is
+     * the claim's number) and a lease after which another instance may take them unless it is renewed.
      */
     public List<Long> claim(int limit, Duration lease) {
         return claimMessages(limit, lease).stream().map(InboundMessage::getId).toList();
@@ -125,7 +135,7 @@ public class MessageStore {
                     .setParameter("limit", limit)
                     .getResultList();
             // Written back at commit, in one JDBC batch.
-            rows.forEach(row -> row.claim(now.plus(lease), now));
+            rows.forEach(row -> row.claim(instance.id(), now.plus(lease), now));
             return rows;
         });
     }
@@ -148,25 +158,82 @@ public class MessageStore {
                 .findFirst());
     }
 
-    /** Marks a message done with what it produced; joins the caller's transaction, the one that applied it. */
-    public void markDone(long id, List<String> resourceIds, String provenanceId) {
+    /**
+     * Marks a claimed message done with what it produced, in the caller's transaction (the one that applied it),
+     * provided the claim is still this one: if its lease lapsed and another instance claimed the message since,
+     * {@link ClaimLostException} rolls the caller's work back, so a message is applied once whoever finishes first.
+     */
+    public void markDone(InboundMessage claimed, List<String> resourceIds, String provenanceId) {
         // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the
         // statement touches only this table, and an automatic flush would dirty-check every entity HAPI has
         // in the session.
-        entityManager
+        int updated = entityManager
                 .createQuery(
                         """
                         UPDATE InboundMessage m SET m.status = :done, m.resourceIds = :resources,
                                m.provenanceId = :provenance, m.lastError = NULL, m.nextAttemptAt = NULL,
                                m.updatedAt = :now
-                        WHERE m.id = :id""")
+                        WHERE m.id = :id AND m.status = :processing AND m.claimedBy = :instance
+                          AND m.attempts = :attempts""")
                 .setParameter("done", MessageStatus.DONE)
                 .setParameter("resources", String.join("\n", resourceIds))
                 .setParameter("provenance", provenanceId)
                 .setParameter("now", clock.instant())
-                .setParameter("id", id)
+                .setParameter("id", claimed.getId())
+                .setParameter("processing", MessageStatus.PROCESSING)
+                .setParameter("instance", claimed.getClaimedBy())
+                .setParameter("attempts", claimed.getAttempts())
                 .setFlushMode(jakarta.persistence.FlushModeType.COMMIT)
                 .executeUpdate();
+        if (updated == 0) {
+            throw new ClaimLostException(claimed.getId());
+        }
+    }
+
+    /** The claim on a message lapsed and another claim replaced it: this attempt's work must not commit. */
+    public static final class ClaimLostException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClaimLostException(long id) {
+            super("the claim on inbound message " + id + " lapsed and the message was claimed again");
+        }
+    }
+
+    /**
+     * Renews this instance's claims on messages it is still applying, in a transaction of its own: their leases
+     * run from now again. Returns how many were renewed.
+     */
+    public int renewClaims(Collection<Long> ids, Duration lease) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return newTransaction.execute(tx -> entityManager
+                .createQuery(
+                        """
+                        UPDATE InboundMessage m SET m.nextAttemptAt = :until
+                        WHERE m.id IN :ids AND m.status = :processing AND m.claimedBy = :instance""")
+                .setParameter("until", clock.instant().plus(lease))
+                .setParameter("ids", List.copyOf(ids))
+                .setParameter("processing", MessageStatus.PROCESSING)
+                .setParameter("instance", instance.id())
+                .executeUpdate());
+    }
+
+    /**
+     * Puts back in the queue, due now, every message this instance (by its name, so also before a restart) had
+     * claimed and not settled: at start-up nothing of this instance is still applying them. Returns how many.
+     */
+    public int releaseOwnClaims() {
+        return newTransaction.execute(tx -> entityManager
+                .createQuery(
+                        """
+                        UPDATE InboundMessage m SET m.status = :received, m.nextAttemptAt = :now, m.updatedAt = :now
+                        WHERE m.status = :processing AND m.claimedBy = :instance""")
+                .setParameter("received", MessageStatus.RECEIVED)
+                .setParameter("now", clock.instant())
+                .setParameter("processing", MessageStatus.PROCESSING)
+                .setParameter("instance", instance.id())
+                .executeUpdate());
     }
 
     /**
@@ -181,10 +248,20 @@ public class MessageStore {
                 .executeUpdate();
     }
 
-    /** Records a failed attempt in its own transaction: back in the queue at {@code retryAt}, or parked when null. */
-    public void recordFailure(long id, String error, Instant retryAt) {
+    /**
+     * Records a failed attempt in its own transaction: back in the queue at {@code retryAt}, or parked when null.
+     * Nothing is recorded if the message is no longer under this claim (another instance has it now).
+     */
+    public void recordFailure(InboundMessage claimed, String error, Instant retryAt) {
         newTransaction.executeWithoutResult(tx -> {
-            InboundMessage row = entityManager.find(InboundMessage.class, id);
+            InboundMessage row = entityManager.find(
+                    InboundMessage.class, claimed.getId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (row == null
+                    || row.getStatus() != MessageStatus.PROCESSING
+                    || !java.util.Objects.equals(row.getClaimedBy(), claimed.getClaimedBy())
+                    || row.getAttempts() != claimed.getAttempts()) {
+                return;
+            }
             if (retryAt == null) {
                 row.fail(error, clock.instant());
             } else {
@@ -238,6 +315,22 @@ public class MessageStore {
             TypedQuery<InboundMessage> query = entityManager.createQuery(jpql.toString(), InboundMessage.class);
             params.forEach(p -> query.setParameter((String) p[0], p[1]));
             return query.setFirstResult(offset).setMaxResults(limit).getResultList();
+        });
+    }
+
+    /** How many messages each source has in each status: the queue at a glance. */
+    public Map<String, Map<String, Long>> countsBySourceAndStatus() {
+        return newTransaction.execute(tx -> {
+            Map<String, Map<String, Long>> counts = new java.util.TreeMap<>();
+            for (Object[] row : entityManager
+                    .createQuery(
+                            "SELECT m.source, m.status, COUNT(m) FROM InboundMessage m GROUP BY m.source, m.status",
+                            Object[].class)
+                    .getResultList()) {
+                counts.computeIfAbsent((String) row[0], k -> new java.util.TreeMap<>())
+                        .put(((MessageStatus) row[1]).code(), (Long) row[2]);
+            }
+            return counts;
         });
     }
 

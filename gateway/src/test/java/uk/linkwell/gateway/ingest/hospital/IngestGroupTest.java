@@ -108,7 +108,9 @@ class IngestGroupTest extends HospitalIngestTestBase {
 
         Map<String, Object> failed = awaitStatus(bad, "failed");
         assertThat(((Number) failed.get("ATTEMPTS")).intValue()).isEqualTo(1);
-        assertThat((String) failed.get("LAST_ERROR")).startsWith("HTTP 412").doesNotContain(ambiguous.nhsNumber());
+        assertThat((String) failed.get("LAST_ERROR"))
+                .startsWith("PID-3: it names a record the store holds more than once")
+                .doesNotContain(ambiguous.nhsNumber());
         assertThat(failed.get("PROVENANCE_ID")).isNull();
         for (String id : good) {
             Map<String, Object> done = awaitStatus(id, "done");

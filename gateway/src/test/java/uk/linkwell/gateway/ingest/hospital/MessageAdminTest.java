@@ -29,6 +29,67 @@ class MessageAdminTest extends HospitalIngestTestBase {
     }
 
     @Test
+    void theListCarriesTheQueueDepthPerStatusAndPerSource() throws Exception {
+        String accepted = AdtMessages.controlId();
+        String rejected = AdtMessages.controlId();
+        send(AdtMessages.admit(Visit.fresh(), accepted));
+        send(AdtMessages.admit(Visit.fresh(), rejected).replace("ADT^A01^ADT_A01", "ADT^A99^ADT_A01"));
+        awaitStatus(accepted, "done");
+
+        JsonNode queue = json.readTree(get("/admin/messages?limit=1").body()).get("queue");
+        long rejectedRows =
+                jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE WHERE STATUS = 'rejected'", Long.class);
+        long doneHospital = jdbc.queryForObject(
+                "SELECT COUNT(*) FROM LW_INBOUND_MESSAGE WHERE STATUS = 'done' AND SOURCE = 'hospital-mllp'",
+                Long.class);
+        assertThat(queue.at("/byStatus/rejected").asLong())
+                .isEqualTo(rejectedRows)
+                .isPositive();
+        assertThat(queue.at("/byStatus/processing").isNumber()).isTrue();
+        assertThat(queue.at("/bySource/hospital-mllp/done").asLong())
+                .isEqualTo(doneHospital)
+                .isPositive();
+        long total = 0;
+        for (JsonNode n : queue.get("byStatus")) {
+            total += n.asLong();
+        }
+        assertThat(total).isEqualTo(jdbc.queryForObject("SELECT COUNT(*) FROM LW_INBOUND_MESSAGE", Long.class));
+    }
+
+    @Test
+    void prometheusServesTheMetersToAdminAndMetricsRolesOnly() throws Exception {
+        HttpResponse<String> scrape = get("/actuator/prometheus");
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.body()).contains("linkwell_ingest_received_total").contains("linkwell_ingest_in_flight");
+        String metrics = tokenFor(uk.linkwell.gateway.testsupport.TestTokens.Claims.of("metrics", "X26", ""));
+        assertThat(http().send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                java.net.URI.create(gatewayBase() + "/actuator/prometheus"))
+                                        .header("Authorization", "Bearer " + metrics)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(200);
+        String gp = tokenFor(
+                uk.linkwell.gateway.testsupport.TestTokens.Claims.of("gp-system", "Y90001", "system/Patient.rs"));
+        assertThat(http().send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                java.net.URI.create(gatewayBase() + "/actuator/prometheus"))
+                                        .header("Authorization", "Bearer " + gp)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(http().send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                java.net.URI.create(gatewayBase() + "/actuator/prometheus"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(401);
+    }
+
+    @Test
     void listFiltersByStatusTypeSourceAndTime() throws Exception {
         Instant before = Instant.now().minusSeconds(1);
         String accepted = AdtMessages.controlId();

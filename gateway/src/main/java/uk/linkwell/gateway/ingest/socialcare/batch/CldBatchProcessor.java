@@ -4,8 +4,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
-import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
@@ -41,6 +39,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
+import uk.linkwell.gateway.ingest.ApplyFailure;
 import uk.linkwell.gateway.ingest.ConditionalBundleWriter;
 import uk.linkwell.gateway.ingest.CreationLocks;
 import uk.linkwell.gateway.ingest.IngestProperties;
@@ -374,7 +373,10 @@ public class CldBatchProcessor {
                         1,
                         0,
                         List.of(new CldRowError(
-                                pending.line(), "", "refused by the FHIR store: " + SafeErrorText.of(e))));
+                                pending.line(),
+                                "",
+                                "refused by the FHIR store: "
+                                        + ApplyFailure.of(e, null).reason())));
             }
             position++;
         }
@@ -502,19 +504,8 @@ public class CldBatchProcessor {
         return provenance;
     }
 
-    /**
-     * The FHIR store refused the content (validation 422, a bad reference 400, an ambiguous match 412): the row
-     * is at fault. Conflicts and anything else (the database away) are retried by the worker instead.
-     */
+    /** The row (or chunk) is at fault, not the database: see {@link ApplyFailure}, the one classification. */
     static boolean refusedContent(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ResourceVersionConflictException) {
-                return false;
-            }
-            if (t instanceof BaseServerResponseException hapi) {
-                return hapi.getStatusCode() >= 400 && hapi.getStatusCode() < 500;
-            }
-        }
-        return false;
+        return !ApplyFailure.retryable(e);
     }
 }
