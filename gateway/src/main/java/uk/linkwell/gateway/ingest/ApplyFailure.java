@@ -81,8 +81,12 @@ public record ApplyFailure(boolean retryable, String reason) {
                         && (state.startsWith("08") || state.startsWith("53") || TRANSIENT_SQL_STATES.contains(state))) {
                     return true;
                 }
-                if (state != null && state.startsWith("23") && !"23505".equals(state)) {
-                    // A broken constraint other than a duplicate key is not a race: trying again gives the same.
+                if ("23505".equals(state)) {
+                    // A duplicate key: another transaction inserted the same row first; the next attempt sees it.
+                    return true;
+                }
+                if (state != null && state.startsWith("23")) {
+                    // Any other broken constraint is not a race: trying again gives the same.
                     return false;
                 }
                 if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {

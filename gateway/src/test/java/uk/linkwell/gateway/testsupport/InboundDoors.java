@@ -30,6 +30,10 @@ public final class InboundDoors {
         this.gateway = gateway;
     }
 
+    public int mllpPort() {
+        return gateway.mllpPort();
+    }
+
     /** Sends one HL7 v2 message on a connection of its own; returns the ACK's MSA-1 code. */
     public String sendHl7(String message) {
         try (MllpClient client = new MllpClient(gateway.mllpPort())) {

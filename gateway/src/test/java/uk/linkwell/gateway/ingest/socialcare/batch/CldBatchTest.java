@@ -268,7 +268,7 @@ class CldBatchTest extends GatewayIntegrationTest {
                 .get(0);
         assertThat(error.path("line").asLong()).isEqualTo(3);
         assertThat(error.path("reason").asText())
-                .startsWith("refused by the FHIR store: HTTP 412")
+                .startsWith("refused by the FHIR store: it names a record the store holds more than once")
                 .doesNotContain(twice.nhsNumber());
         assertThat(byIdentifier(
                         ServiceRequest.class, CldMapper.identifierSystem(la, "referral"), before.id() + ":CASE-1"))
