@@ -72,16 +72,20 @@ final class EncounterMapping {
             encounter.getHospitalization().setAdmitSource(admitSource);
         }
         if (finished) {
-            // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways and
-            // requires one on every finished encounter. The raw PV1-36 code is not added as a second coding:
-            // table 0112 is user-defined, and the validator fails the required binding when any coding is in
-            // a code system it does not know.
+            // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways. The raw
+            // PV1-36 code is not added as a second coding: table 0112 is user-defined, and the validator fails
+            // the required binding when any coding is in a code system it does not know. Without a pathway the
+            // disposition is left out (a CodeableConcept with only text or a data-absent-reason fails that
+            // binding too); the Bundle's note says why.
             DischargePathway pathway = DischargeFollowUp.pathway(run);
             run.dischargePathway = pathway;
-            encounter
-                    .getHospitalization()
-                    .setDischargeDisposition(new CodeableConcept()
-                            .addCoding(new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
+            if (pathway != null) {
+                encounter
+                        .getHospitalization()
+                        .setDischargeDisposition(new CodeableConcept()
+                                .addCoding(new Coding(
+                                        DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
+            }
             String destination = pv1.get(37);
             if (!destination.isEmpty()) {
                 encounter.getHospitalization().setDestination(new Reference().setDisplay(destination));

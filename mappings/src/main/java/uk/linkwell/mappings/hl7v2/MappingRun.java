@@ -1,8 +1,12 @@
 package uk.linkwell.mappings.hl7v2;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Reference;
+import uk.linkwell.mappings.MappingNotes;
 
 /** The state of mapping one message: its segments, the configuration, and what earlier steps produced. */
 final class MappingRun {
@@ -22,8 +26,10 @@ final class MappingRun {
 
     org.hl7.fhir.r4.model.Encounter encounterResource;
     String visitNumber;
-    /** Set by the encounter step for a finished encounter. */
+    /** Set by the encounter step for a finished encounter that has one (stated or the configured default). */
     DischargePathway dischargePathway;
+    /** What the Bundle goes out with as {@link MappingNotes}, in the order noted. */
+    final List<Coding> notes = new ArrayList<>();
 
     MappingRun(AdtMessage message, AdtMappingConfig config) {
         this.message = message;
@@ -59,6 +65,11 @@ final class MappingRun {
         } catch (RuntimeException e) {
             throw error(Hl7ErrorCode.DATA_TYPE_ERROR, segment.at(field, 1, 1), "not a valid HL7 date");
         }
+    }
+
+    /** Leaves a note on the Bundle (see {@link MappingNotes}); the text names positions, never values. */
+    void note(String code, String text) {
+        notes.add(MappingNotes.note(code, text));
     }
 
     Hl7MappingException error(Hl7ErrorCode code, Hl7ErrorLocation location, String reason) {

@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import uk.linkwell.mappings.MappingNotes;
 
 /** Properties of the mapping that the golden files show only by example. */
 class AdtMapperBehaviourTest {
@@ -204,6 +205,55 @@ class AdtMapperBehaviourTest {
         assertThat(resources(bundle, ServiceRequest.class)).singleElement().satisfies(r -> assertThat(
                         r.getOrderDetailFirstRep().getCodingFirstRep().getCode())
                 .isEqualTo("pathway-1"));
+        assertThat(MappingNotes.of(bundle)).singleElement().satisfies(note -> {
+            assertThat(note.getCode()).isEqualTo(MappingNotes.DISCHARGE_PATHWAY_MISSING);
+            assertThat(note.getDisplay())
+                    .isEqualTo("discharge without a discharge-to-assess pathway (ZDS-1): default pathway 1 applied");
+        });
+    }
+
+    @Test
+    void dischargeWithoutPathwayFinishesTheEncounterWithoutFollowUpAndSaysSo() throws Exception {
+        // Issue 22: a discharge is never refused for want of a local Z-segment. Empty field or no segment.
+        for (String text : List.of(
+                MessageText.of("adt-a03-v251-pathway1").without("ZDS").text(),
+                MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "").text())) {
+            Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
+            Encounter encounter = resources(bundle, Encounter.class).get(0);
+            assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
+            assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2026-11-24T14:30:00+00:00");
+            assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
+            assertThat(resources(bundle, ServiceRequest.class)).isEmpty();
+            assertThat(MappingNotes.of(bundle)).singleElement().satisfies(note -> {
+                assertThat(note.getSystem()).isEqualTo(MappingNotes.SYSTEM);
+                assertThat(note.getCode()).isEqualTo(MappingNotes.DISCHARGE_PATHWAY_MISSING);
+                assertThat(note.getDisplay())
+                        .isEqualTo("discharge without a discharge-to-assess pathway (ZDS-1): no follow-up");
+            });
+        }
+    }
+
+    @Test
+    void aFinishedUpdateWithoutPathwayIsMappedAndNotedToo() throws Exception {
+        String text = MessageText.of("adt-a08-v231-update")
+                .field("PV1", 45, "20261124143000")
+                .text();
+        Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
+        Encounter encounter = resources(bundle, Encounter.class).get(0);
+        assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
+        assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
+        assertThat(MappingNotes.of(bundle))
+                .extracting(c -> c.getCode())
+                .containsExactly(MappingNotes.DISCHARGE_PATHWAY_MISSING);
+    }
+
+    @Test
+    void messagesWithAPathwayCarryNoNote() throws Exception {
+        for (String name : messages()) {
+            if (!name.contains("no-pathway")) {
+                assertThat(MappingNotes.of(AdtFixtures.map(name))).as(name).isEmpty();
+            }
+        }
     }
 
     @Test
@@ -299,7 +349,7 @@ class AdtMapperBehaviourTest {
     @Test
     void unknownPathwayValuesCanBeIgnored() throws Exception {
         // Ignored means treated as no pathway: the configured default applies, and without one the
-        // discharge is rejected, because a finished encounter must carry a pathway.
+        // discharge is mapped without a pathway and without follow-up, with a note.
         AdtMapper lenient = new AdtMapper(AdtMappingConfig.builder()
                 .careTeam("X26CMT", null)
                 .rejectUnknownPathwayValues(false)
@@ -318,9 +368,15 @@ class AdtMapperBehaviourTest {
                 .careTeam("X26CMT", null)
                 .rejectUnknownPathwayValues(false)
                 .build());
-        assertThatThrownBy(() -> lenientWithoutDefault.map(text, AdtFixtures.context("b")))
-                .isInstanceOfSatisfying(Hl7MappingException.class, e -> assertThat(e.errorCode())
-                        .isEqualTo(Hl7ErrorCode.REQUIRED_FIELD_MISSING));
+        Bundle unrecognised = lenientWithoutDefault.map(text, AdtFixtures.context("b"));
+        assertThat(resources(unrecognised, ServiceRequest.class)).isEmpty();
+        assertThat(resources(unrecognised, Encounter.class)
+                        .get(0)
+                        .getHospitalization()
+                        .hasDischargeDisposition())
+                .isFalse();
+        assertThat(MappingNotes.of(unrecognised)).singleElement().satisfies(note -> assertThat(note.getDisplay())
+                .isEqualTo("discharge with an unrecognised discharge-to-assess pathway (ZDS-1): no follow-up"));
     }
 
     @Test

@@ -277,27 +277,6 @@ class AdtMapperErrorTest {
     }
 
     @Test
-    void dischargeWithoutPathwayIsRejectedWhenNoDefaultIsConfigured() {
-        String empty =
-                MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "").text();
-        assertError(failure(empty), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
-        String noSegment =
-                MessageText.of("adt-a03-v251-pathway1").without("ZDS").text();
-        Hl7MappingException e = failure(noSegment);
-        assertError(e, Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
-        assertThat(e.getMessage()).contains("discharge-to-assess pathway");
-    }
-
-    @Test
-    void finishedUpdateWithoutPathwayIsRejected() {
-        // An A08 with a discharge time finishes the encounter, and a finished encounter needs a pathway.
-        String text = MessageText.of("adt-a08-v231-update")
-                .field("PV1", 45, "20261124143000")
-                .text();
-        assertError(failure(text), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
-    }
-
-    @Test
     void transferWithoutAdmitTime() {
         String text =
                 MessageText.of("adt-a02-v24-transfer").field("PV1", 44, "").text();

@@ -79,6 +79,16 @@ class AdtProfileConformanceTest {
                         withDefault,
                         MessageText.of("adt-a03-v23-pathway0").without("ZDS").text()),
                 Arguments.of(
+                        "A03 without pathway, no default",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v251-pathway1").without("ZDS").text()),
+                Arguments.of(
+                        "A08 finishing the encounter without pathway",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a08-v231-update")
+                                .field("PV1", 45, "20261124143000")
+                                .text()),
+                Arguments.of(
                         "A03 without discharge time",
                         AdtFixtures.config(),
                         MessageText.of("adt-a03-v251-pathway1")
