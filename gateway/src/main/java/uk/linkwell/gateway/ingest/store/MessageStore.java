@@ -148,8 +148,11 @@ public class MessageStore {
                 .findFirst());
     }
 
-    /** Marks a message done with what it produced; joins the caller's transaction, the one that applied it. */
-    public void markDone(long id, List<String> resourceIds, String provenanceId) {
+    /**
+     * Marks a message done with what it produced and what its mapping noted (see {@link InboundMessage#getNotes()});
+     * joins the caller's transaction, the one that applied it.
+     */
+    public void markDone(long id, List<String> resourceIds, String provenanceId, List<String> notes) {
         // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the
         // statement touches only this table, and an automatic flush would dirty-check every entity HAPI has
         // in the session.
@@ -158,15 +161,26 @@ public class MessageStore {
                         """
                         UPDATE InboundMessage m SET m.status = :done, m.resourceIds = :resources,
                                m.provenanceId = :provenance, m.lastError = NULL, m.nextAttemptAt = NULL,
-                               m.updatedAt = :now
+                               m.notes = :notes, m.updatedAt = :now
                         WHERE m.id = :id""")
                 .setParameter("done", MessageStatus.DONE)
                 .setParameter("resources", String.join("\n", resourceIds))
                 .setParameter("provenance", provenanceId)
+                .setParameter("notes", notesText(notes))
                 .setParameter("now", clock.instant())
                 .setParameter("id", id)
                 .setFlushMode(jakarta.persistence.FlushModeType.COMMIT)
                 .executeUpdate();
+    }
+
+    private static String notesText(List<String> notes) {
+        if (notes == null || notes.isEmpty()) {
+            return null;
+        }
+        String text = String.join("\n", notes);
+        return text.length() <= InboundMessage.MAX_NOTES_LENGTH
+                ? text
+                : text.substring(0, InboundMessage.MAX_NOTES_LENGTH);
     }
 
     /**

@@ -79,6 +79,17 @@ final class AdtMessages {
                 + "\r";
     }
 
+    /** A discharge from a trust that sends no Z-segment: no discharge-to-assess pathway at all. */
+    static String dischargeWithoutPathway(Visit visit, String controlId) {
+        return String.join(
+                        "\r",
+                        msh("A03", "ADT_A03", controlId, "2.4", null),
+                        "EVN|A03|20261124150000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, "19", "HOME", "20261124143000"))
+                + "\r";
+    }
+
     /** An admission whose PD1 names the registered GP practice. */
     static String admitRegistered(Visit visit, String controlId, String practiceOdsCode) {
         return String.join(
