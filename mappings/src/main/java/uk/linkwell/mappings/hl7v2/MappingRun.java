@@ -48,10 +48,15 @@ final class MappingRun {
     }
 
     DateTimeType dateTime(SegmentView segment, int field) throws Hl7MappingException {
+        Hl7Time.Stamp stamp = stamp(segment, field);
+        return stamp == null ? null : new DateTimeType(stamp.fhir());
+    }
+
+    /** The time in the field with the precision the sender gave it, or null when empty. */
+    Hl7Time.Stamp stamp(SegmentView segment, int field) throws Hl7MappingException {
         String value = segment.get(field, 1, 1);
         try {
-            String fhir = Hl7Time.dateTime(value, config.localZone());
-            return fhir == null ? null : new DateTimeType(fhir);
+            return Hl7Time.stamp(value, config.localZone());
         } catch (RuntimeException e) {
             throw error(Hl7ErrorCode.DATA_TYPE_ERROR, segment.at(field, 1, 1), "not a valid HL7 date/time");
         }

@@ -270,6 +270,36 @@ class AdtMapperBehaviourTest {
     }
 
     @Test
+    void aDischargeToTheMinuteInTheMinuteOfAnAdmissionToTheSecondIsAValidPeriod() throws Exception {
+        // Issue 22 item 6: PV1-44 20130211100052, PV1-45 201302111000. Both are true at their own precision.
+        Encounter encounter = resources(AdtFixtures.map("adt-a03-v24-minute-discharge"), Encounter.class)
+                .get(0);
+        assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+        assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+        // A discharge a minute later keeps the admission's seconds.
+        String later = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "201302111001")
+                .text();
+        Encounter kept = resources(mapper.map(later, AdtFixtures.context("b")), Encounter.class)
+                .get(0);
+        assertThat(kept.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:52+00:00");
+        assertThat(kept.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:01:00+00:00");
+    }
+
+    @Test
+    void aDischargeTimeFromTheEventIsComparedTheSameWay() throws Exception {
+        // No PV1-45: the end is EVN-2 (to the minute), within the admission's minute.
+        String text = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "")
+                .field("EVN", 2, "201302111000")
+                .text();
+        Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class)
+                .get(0);
+        assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+        assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+    }
+
+    @Test
     void admitWithoutAdmitTimeStartsAtTheEventTime() throws Exception {
         String text = MessageText.of("adt-a01-v251-admit")
                 .field("PV1", 44, "")

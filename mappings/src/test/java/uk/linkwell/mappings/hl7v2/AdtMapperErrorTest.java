@@ -277,6 +277,30 @@ class AdtMapperErrorTest {
     }
 
     @Test
+    void aDischargeBeforeTheAdmissionIsRefusedNamingPv1_45() {
+        // Before even at the coarser precision (the minute): no period can hold it.
+        String text = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "201302110959")
+                .text();
+        Hl7MappingException e = failure(text);
+        assertError(e, Hl7ErrorCode.DATA_TYPE_ERROR, "PV1-45.1");
+        assertThat(e.getMessage())
+                .contains("discharge date/time (PV1-45) is before the admission date/time (PV1-44)")
+                .doesNotContain("201302110959");
+    }
+
+    @Test
+    void aDischargeEventBeforeTheAdmissionIsRefusedNamingTheFieldItCameFrom() {
+        String text = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "")
+                .field("EVN", 2, "20130210")
+                .text();
+        Hl7MappingException e = failure(text);
+        assertError(e, Hl7ErrorCode.DATA_TYPE_ERROR, "EVN-2.1");
+        assertThat(e.getMessage()).contains("discharge date/time (EVN-2) is before the admission date/time (PV1-44)");
+    }
+
+    @Test
     void transferWithoutAdmitTime() {
         String text =
                 MessageText.of("adt-a02-v24-transfer").field("PV1", 44, "").text();

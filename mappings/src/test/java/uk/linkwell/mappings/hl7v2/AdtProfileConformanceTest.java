@@ -89,6 +89,32 @@ class AdtProfileConformanceTest {
                                 .field("PV1", 45, "20261124143000")
                                 .text()),
                 Arguments.of(
+                        "A03 admitted to the minute, discharged to the second in that minute",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 44, "201302111000")
+                                .field("PV1", 45, "20130211100052")
+                                .text()),
+                Arguments.of(
+                        "A03 admitted to the second, discharged to the day",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 45, "20130211")
+                                .text()),
+                Arguments.of(
+                        "A03 admitted to the second, discharged to a later day",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 45, "20130212")
+                                .text()),
+                Arguments.of(
+                        "A03 discharged to the minute without PV1-45 (EVN-2)",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 45, "")
+                                .field("EVN", 2, "201302111000")
+                                .text()),
+                Arguments.of(
                         "A03 without discharge time",
                         AdtFixtures.config(),
                         MessageText.of("adt-a03-v251-pathway1")
