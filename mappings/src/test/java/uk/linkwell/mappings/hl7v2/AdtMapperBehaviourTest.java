@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Base;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.RelatedPerson;
@@ -54,7 +57,11 @@ class AdtMapperBehaviourTest {
             assertThat(entry.getFullUrl()).startsWith("urn:uuid:");
             assertThat(fullUrls.add(entry.getFullUrl())).as("unique fullUrl").isTrue();
             Bundle.BundleEntryRequestComponent request = entry.getRequest();
-            if (request.getMethod() == Bundle.HTTPVerb.PUT) {
+            if (entry.getResource() instanceof Binary) {
+                // No identifier to match on: an update of the id derived from its DocumentReference's identity.
+                assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.PUT);
+                assertThat(request.getUrl()).startsWith("Binary/" + DocumentMapping.BINARY_ID_PREFIX);
+            } else if (request.getMethod() == Bundle.HTTPVerb.PUT) {
                 assertThat(request.getUrl()).startsWith(entry.getResource().fhirType() + "?identifier=");
             } else {
                 assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
@@ -297,6 +304,108 @@ class AdtMapperBehaviourTest {
                 .get(0);
         assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
         assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+    }
+
+    static final byte[] LETTER = ("%PDF-1.4\n% Linkwell synthetic discharge letter\n1 0 obj<<>>endobj\n"
+                    + "trailer<<>>\n%%EOF\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    @Test
+    void anEmbeddedDocumentIsKeptAsADocumentReferenceAndItsBinary() throws Exception {
+        Bundle bundle = AdtFixtures.map("adt-a03-v251-discharge-letter");
+        Binary binary = resources(bundle, Binary.class).get(0);
+        DocumentReference document = resources(bundle, DocumentReference.class).get(0);
+        Bundle.BundleEntryComponent binaryEntry = entryOf(bundle, "Binary");
+
+        assertThat(binary.getContentType()).isEqualTo("application/pdf");
+        assertThat(binary.getData()).isEqualTo(LETTER);
+        assertThat(binary.getSecurityContext().getReference())
+                .isEqualTo(entryOf(bundle, "Patient").getFullUrl());
+
+        String system = LinkwellSystems.HL7_DOCUMENT + "RWELL";
+        assertThat(document.getIdentifierFirstRep().getSystem()).isEqualTo(system);
+        assertThat(document.getIdentifierFirstRep().getValue()).isEqualTo("visit-V0022-18842-5-1");
+        assertThat(entryOf(bundle, "DocumentReference").getRequest().getUrl())
+                .isEqualTo("DocumentReference?identifier=" + system + "|visit-V0022-18842-5-1");
+        assertThat(document.getStatus()).isEqualTo(org.hl7.fhir.r4.model.Enumerations.DocumentReferenceStatus.CURRENT);
+        assertThat(document.getDocStatus()).isEqualTo(DocumentReference.ReferredDocumentStatus.FINAL);
+        assertThat(document.getType().getCodingFirstRep().getSystem()).isEqualTo("http://loinc.org");
+        assertThat(document.getType().getCodingFirstRep().getCode()).isEqualTo("18842-5");
+        assertThat(document.getSubject().getReference())
+                .isEqualTo(entryOf(bundle, "Patient").getFullUrl());
+        assertThat(document.getContext().getEncounterFirstRep().getReference())
+                .isEqualTo(entryOf(bundle, "Encounter").getFullUrl());
+        assertThat(document.getDateElement().getValueAsString()).isEqualTo("2026-11-25T15:20:00+00:00");
+        assertThat(document.getDescription()).isEqualTo("Discharge letter for the GP and the care team");
+        org.hl7.fhir.r4.model.Attachment attachment =
+                document.getContentFirstRep().getAttachment();
+        assertThat(attachment.getContentType()).isEqualTo("application/pdf");
+        // The url names the Binary entry of this transaction: the id its PUT writes.
+        assertThat(attachment.getUrl()).isEqualTo(binaryEntry.getRequest().getUrl());
+        assertThat(attachment.getSize()).isEqualTo(LETTER.length);
+        assertThat(attachment.getHash())
+                .isEqualTo(java.security.MessageDigest.getInstance("SHA-1").digest(LETTER));
+
+        // The document is not also an Observation (of ED-1 or anything else); the TX OBX after it still is.
+        assertThat(resources(bundle, Observation.class)).singleElement().satisfies(o -> assertThat(
+                        o.getCode().getCodingFirstRep().getCode())
+                .isEqualTo("NOTE"));
+    }
+
+    @Test
+    void theBinaryIdDependsOnlyOnTheDocumentsIdentity() throws Exception {
+        String first = entryOf(AdtFixtures.map("adt-a03-v251-discharge-letter"), "Binary")
+                .getRequest()
+                .getUrl();
+        // A corrected letter (other bytes, status C) replaces the same Binary and DocumentReference.
+        String corrected = MessageText.of("adt-a03-v251-discharge-letter")
+                .replace("JVBERi0xLjQK", "JVBERi0xLjUK")
+                .replace("||||||F|||20261125152000", "||||||C|||20261125152000")
+                .text();
+        Bundle again = mapper.map(corrected, AdtFixtures.context("other bundle"));
+        assertThat(entryOf(again, "Binary").getRequest().getUrl()).isEqualTo(first);
+        assertThat(resources(again, Binary.class).get(0).getData()).isNotEqualTo(LETTER);
+        assertThat(resources(again, DocumentReference.class).get(0).getDocStatus())
+                .isEqualTo(DocumentReference.ReferredDocumentStatus.AMENDED);
+        // Another visit's letter is another Binary.
+        String otherVisit = MessageText.of("adt-a03-v251-discharge-letter")
+                .replace("V0022^^^RWELL^VN", "V0099^^^RWELL^VN")
+                .text();
+        assertThat(entryOf(mapper.map(otherVisit, AdtFixtures.context("b")), "Binary")
+                        .getRequest()
+                        .getUrl())
+                .isNotEqualTo(first);
+    }
+
+    @Test
+    void hexAndUnencodedDocumentsAreDecodedToo() throws Exception {
+        String hex = MessageText.of("adt-a01-v251-admit")
+                .append("OBX|9|ED|11490-0^Discharge note^LN||^TEXT^^Hex^48656C6C6F0A||||||F")
+                .text();
+        Binary fromHex = resources(mapper.map(hex, AdtFixtures.context("b")), Binary.class)
+                .get(0);
+        assertThat(new String(fromHex.getData(), StandardCharsets.UTF_8)).isEqualTo("Hello\n");
+        assertThat(fromHex.getContentType()).isEqualTo("text/plain");
+        String plain = MessageText.of("adt-a01-v251-admit")
+                .append("OBX|9|ED|11490-0^Discharge note^LN||EPR^TEXT^PLAIN^A^Home with stick||||||F")
+                .text();
+        Binary fromText = resources(mapper.map(plain, AdtFixtures.context("b")), Binary.class)
+                .get(0);
+        assertThat(new String(fromText.getData(), StandardCharsets.UTF_8)).isEqualTo("Home with stick");
+        assertThat(fromText.getContentType()).isEqualTo("text/plain");
+    }
+
+    @Test
+    void theContentTypeComesFromTheTypeOfDataAndItsSubtype() {
+        assertThat(DocumentMapping.contentType("AP", "PDF")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("AP", "pdf")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("TEXT", "")).isEqualTo("text/plain");
+        assertThat(DocumentMapping.contentType("TEXT", "HTML")).isEqualTo("text/html");
+        assertThat(DocumentMapping.contentType("IM", "JPEG")).isEqualTo("image/jpeg");
+        assertThat(DocumentMapping.contentType("AP", "application/PDF")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("application/pdf", "")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("AP", "SOMETHING-ELSE")).isEqualTo("application/octet-stream");
+        assertThat(DocumentMapping.contentType("", "")).isEqualTo("application/octet-stream");
     }
 
     @Test

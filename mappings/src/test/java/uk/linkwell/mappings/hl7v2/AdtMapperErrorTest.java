@@ -329,6 +329,40 @@ class AdtMapperErrorTest {
         assertError(failure(text), Hl7ErrorCode.DATA_TYPE_ERROR, "OBX[2]-5.1");
     }
 
+    private static String withDocument(String ed) {
+        return MessageText.of("adt-a03-v251-pathway1")
+                .append("OBX|3|ED|18842-5^Discharge summary^LN||" + ed + "||||||F")
+                .text();
+    }
+
+    @Test
+    void anEmbeddedDocumentWithoutDataIsRefusedNotDropped() {
+        Hl7MappingException e = failure(withDocument("RWELL-EPR^AP^PDF^Base64^"));
+        assertError(e, Hl7ErrorCode.REQUIRED_FIELD_MISSING, "OBX[3]-5.5");
+        assertThat(e.getMessage()).contains("embedded document");
+        // ED-1 alone (what used to become an Observation of the source application) is no document either.
+        assertError(failure(withDocument("RWELL-EPR")), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "OBX[3]-5.5");
+    }
+
+    @Test
+    void anEmbeddedDocumentThatCannotBeDecodedIsRefused() {
+        assertError(
+                failure(withDocument("RWELL-EPR^AP^PDF^Base64^JVBERi0x!!not base64")),
+                Hl7ErrorCode.DATA_TYPE_ERROR,
+                "OBX[3]-5.5");
+        assertError(
+                failure(withDocument("RWELL-EPR^TEXT^^Hex^48656C6C6G")), Hl7ErrorCode.DATA_TYPE_ERROR, "OBX[3]-5.5");
+        assertError(failure(withDocument("RWELL-EPR^TEXT^^Hex^486")), Hl7ErrorCode.DATA_TYPE_ERROR, "OBX[3]-5.5");
+        assertError(
+                failure(withDocument("RWELL-EPR^AP^PDF^UUENCODE^begin 644 x")),
+                Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
+                "OBX[3]-5.4");
+        assertError(
+                failure(withDocument("RWELL-EPR^AP^PDF^^JVBERi0xLjQK")),
+                Hl7ErrorCode.REQUIRED_FIELD_MISSING,
+                "OBX[3]-5.4");
+    }
+
     @Test
     void convertsToAHapiExceptionForTheAck() {
         String text = MessageText.of("adt-a01-v251-admit").field("PID", 3, "").text();

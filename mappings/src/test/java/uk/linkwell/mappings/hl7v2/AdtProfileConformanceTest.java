@@ -164,6 +164,30 @@ class AdtProfileConformanceTest {
     }
 
     @Test
+    void anEmbeddedDocumentsDocumentReferenceAndBinaryConformToTheBaseSpecification() throws Exception {
+        // Not Linkwell-profiled (the gateway does not validate them), but they must still be valid R4.
+        Bundle bundle = AdtFixtures.map("adt-a03-v251-discharge-letter");
+        List<String> errors = new ArrayList<>();
+        int checked = 0;
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            Resource resource = entry.getResource();
+            if (resource.fhirType().equals("DocumentReference")
+                    || resource.fhirType().equals("Binary")) {
+                checked++;
+                String base = "http://hl7.org/fhir/StructureDefinition/" + resource.fhirType();
+                for (SingleValidationMessage m :
+                        validator.validate(resource, base).getMessages()) {
+                    if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
+                        errors.add(resource.fhirType() + " " + m.getLocationString() + ": " + m.getMessage());
+                    }
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(2);
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
     void theGoldenInputsProduceEveryProfiledTypeTheMapperWrites() throws Exception {
         // Guards the test above against passing vacuously: these are the profiled types ADT produces.
         java.util.Set<String> types = new java.util.TreeSet<>();
