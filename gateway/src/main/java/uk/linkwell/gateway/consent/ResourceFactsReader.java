@@ -16,9 +16,10 @@ import org.hl7.fhir.instance.model.api.IIdType;
 
 /**
  * Reads the {@link ResourceFacts} the engine needs off a FHIR resource: its patient (through the type's
- * {@code patient}/{@code subject} search path, or Task.for), security labels, the author-organisation tag
- * (see {@link AuthorOrganisationStamp}), the organisations it is addressed to (a referral's performer, a task's owner, a communication's
- * recipient, the organisation managing an episode or care team), and the risk marker.
+ * {@code patient}/{@code subject} search path, Task.for, or Binary.securityContext), security labels, the
+ * author-organisation tag (see {@link AuthorOrganisationStamp}), the organisations it is addressed to (a referral's
+ * performer, a task's owner, a communication's recipient, the organisation managing an episode or care team), and
+ * the risk marker.
  */
 public final class ResourceFactsReader {
 
@@ -95,6 +96,11 @@ public final class ResourceFactsReader {
     private List<String> pathsFor(String type) {
         if ("Task".equals(type)) {
             return List.of("for");
+        }
+        if ("Binary".equals(type)) {
+            // A Binary has no patient search parameter; its securityContext names whose record it is (an embedded
+            // discharge letter's is the Patient), and without it the engine would take the bytes for no one's data.
+            return List.of("securityContext");
         }
         RuntimeResourceDefinition def = fhirContext.getResourceDefinition(type);
         List<String> paths = new java.util.ArrayList<>();

@@ -23,15 +23,21 @@ import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
+import uk.linkwell.mappings.MappingNotes;
 
 /**
  * Applies one translated message to the FHIR store in one database transaction: the Bundle through HAPI's DAO
  * layer (so profile validation and conditional matching run as for any write: entry by entry through the
  * {@link ConditionalBundleWriter} where it can, else as a HAPI transaction), a Provenance linking what it
- * produced to the message, and the store row marked done. Any failure rolls all three back.
+ * produced to the message, and the store row marked done with the mapper's notes ({@link MappingNotes}: what the
+ * message lacked but was applied without). Any failure rolls all three back. Each note applied is counted once it
+ * is committed, as {@code linkwell.ingest.<note code>} tagged by sender (e.g.
+ * {@code linkwell.ingest.discharge.pathway-missing}).
  */
 @Component
 public class MessageApplication {
@@ -44,6 +50,9 @@ public class MessageApplication {
     /** Messages written, by how (each attempt): {@code as=entries} (the conditional writer), {@code as=transaction}. */
     public static final String APPLIED_METER = "linkwell.ingest.applied";
 
+    /** Messages applied with a mapping note, by note: this prefix and the note's code, tagged {@code sender}. */
+    public static final String NOTE_METER_PREFIX = "linkwell.ingest.";
+
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final DaoRegistry daos;
     private final MessageStore store;
@@ -53,6 +62,7 @@ public class MessageApplication {
     private final ConditionalBundleWriter writer;
     private final Counter appliedAsEntries;
     private final Counter appliedAsTransaction;
+    private final MeterRegistry meters;
 
     @PersistenceContext
     private EntityManager entityManager;
@@ -69,6 +79,7 @@ public class MessageApplication {
         this.writer = writer;
         this.appliedAsEntries = meters.counter(APPLIED_METER, "as", "entries");
         this.appliedAsTransaction = meters.counter(APPLIED_METER, "as", "transaction");
+        this.meters = meters;
         this.systemDao = systemDao;
         this.daos = daos;
         this.store = store;
@@ -112,6 +123,9 @@ public class MessageApplication {
     }
 
     private List<String> applyInTransaction(InboundMessage message, Bundle bundle, String senderDisplay) {
+        List<Coding> notes = MappingNotes.of(bundle);
+        countOnCommit(message, notes);
+        List<String> noteTexts = notes.stream().map(Coding::getDisplay).toList();
         // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
         SystemRequestDetails request = PatientCarryOver.carryingOver(new SystemRequestDetails());
         TransactionDetails resolved = new TransactionDetails();
@@ -131,15 +145,35 @@ public class MessageApplication {
                     .getId()
                     .toUnqualifiedVersionless()
                     .getValue();
-            store.markDone(message, produced, provenanceId);
+            store.markDone(message, produced, provenanceId, noteTexts);
             return produced;
         }
-        return applyAsTransaction(message, bundle, senderDisplay, request);
+        return applyAsTransaction(message, bundle, senderDisplay, request, noteTexts);
+    }
+
+    /** Counted after the commit only: a group that rolls back is applied again message by message. */
+    private void countOnCommit(InboundMessage message, List<Coding> notes) {
+        if (notes.isEmpty()) {
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                for (Coding note : notes) {
+                    meters.counter(NOTE_METER_PREFIX + note.getCode(), "sender", message.getSender())
+                            .increment();
+                }
+            }
+        });
     }
 
     /** A Bundle the writer leaves to HAPI (see {@link ConditionalBundleWriter}), as one FHIR transaction. */
     private List<String> applyAsTransaction(
-            InboundMessage message, Bundle bundle, String senderDisplay, SystemRequestDetails request) {
+            InboundMessage message,
+            Bundle bundle,
+            String senderDisplay,
+            SystemRequestDetails request,
+            List<String> noteTexts) {
         List<Bundle.BundleEntryComponent> writes = writeEntries(bundle);
         // The Provenance rides in the transaction when every write has a placeholder fullUrl: HAPI then
         // resolves its targets from the transaction itself. Created on its own afterwards, each target would
@@ -187,7 +221,7 @@ public class MessageApplication {
                     .toUnqualifiedVersionless()
                     .getValue();
         }
-        store.markDone(message, produced, provenanceId);
+        store.markDone(message, produced, provenanceId, noteTexts);
         return produced;
     }
 

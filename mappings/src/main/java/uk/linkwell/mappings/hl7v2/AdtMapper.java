@@ -10,7 +10,9 @@ import uk.linkwell.mappings.MappingContext;
 /**
  * Maps one hospital HL7 v2 ADT message (A01, A02, A03, A08, A11, A13, A40; v2.3 to v2.5.1) to one
  * FHIR R4 transaction Bundle of conditional, idempotent entries. A pure function of the message, the
- * configuration and the {@link MappingContext}: no clock, no database. Thread-safe.
+ * configuration and the {@link MappingContext}: no clock, no database. Thread-safe. What the message
+ * lacked but was mapped anyway (a discharge without a pathway) is noted on the Bundle, see
+ * {@link uk.linkwell.mappings.MappingNotes}.
  */
 public final class AdtMapper {
 
@@ -79,6 +81,7 @@ public final class AdtMapper {
                 java.util.TimeZone.getTimeZone("UTC")));
         bundle.setIdentifier(TransactionBuilder.identifier(
                 LinkwellSystems.MESSAGE_CONTROL_ID + run.facilitySlug, run.message.controlId()));
+        run.notes.forEach(note -> bundle.getMeta().addTag(note));
         return run.transaction.build(bundle);
     }
 }

@@ -94,9 +94,12 @@ public final class AdtMappingConfig {
 
     /**
      * The pathway a finished encounter gets when the message carries none (or, with
-     * {@link #rejectUnknownPathwayValues()} false, an unknown one); empty by default, which rejects such a
-     * discharge (error 101 at the pathway field), because guessing "home, no new support" could drop a
-     * discharge that needed social care.
+     * {@link #rejectUnknownPathwayValues()} false, an unknown one), and with it the follow-up that pathway
+     * has. Empty by default: such a discharge is still mapped (the encounter finishes, without a
+     * disposition) but makes no follow-up referral, because guessing "home, no new support" could drop a
+     * discharge that needed social care and guessing a pathway with support could send the care team to
+     * someone who needs none. Either way the Bundle carries a
+     * {@link uk.linkwell.mappings.MappingNotes#DISCHARGE_PATHWAY_MISSING} note.
      */
     public java.util.Optional<DischargePathway> defaultDischargePathway() {
         return java.util.Optional.ofNullable(defaultDischargePathway);
@@ -190,7 +193,7 @@ public final class AdtMappingConfig {
             return this;
         }
 
-        /** The pathway for a discharge that states none; null (the default) rejects such a discharge. */
+        /** The pathway for a discharge that states none; null (the default): mapped without one, no follow-up. */
         public Builder defaultDischargePathway(DischargePathway pathway) {
             this.defaultDischargePathway = pathway;
             return this;

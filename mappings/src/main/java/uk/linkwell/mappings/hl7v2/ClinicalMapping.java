@@ -14,8 +14,9 @@ import org.hl7.fhir.r4.model.StringType;
 
 /**
  * DG1 to Condition (encounter diagnosis), AL1 to AllergyIntolerance and OBX (with following NTE) to
- * Observation. Each is identified from the visit (or patient) and its code, so a resent message
- * updates the same resources.
+ * Observation, or for an embedded document (OBX-2 ED) to a DocumentReference and Binary
+ * ({@link DocumentMapping}). Each is identified from the visit (or patient) and its code, so a resent
+ * message updates the same resources.
  */
 final class ClinicalMapping {
 
@@ -121,6 +122,11 @@ final class ClinicalMapping {
             if (!obx.id().equals("OBX")) {
                 continue;
             }
+            if (DocumentMapping.isDocument(obx)) {
+                // A document is kept as a DocumentReference and its Binary, not as an Observation of ED-1.
+                DocumentMapping.map(run, obx, notes(segments, i));
+                continue;
+            }
             Observation observation = new Observation();
             CodeableConcept code = Hl7Types.concept(obx, 3, 1, null);
             if (code.isEmpty()) {
@@ -128,12 +134,7 @@ final class ClinicalMapping {
             }
             observation.setCode(code);
             boolean hasValue = setValue(run, observation, obx);
-            for (int j = i + 1; j < segments.size() && segments.get(j).id().equals("NTE"); j++) {
-                String note = segments.get(j).get(3);
-                if (!note.isEmpty()) {
-                    observation.addNote().setText(note);
-                }
-            }
+            notes(segments, i).forEach(note -> observation.addNote().setText(note));
             if (!hasValue && observation.getNote().isEmpty()) {
                 continue;
             }
@@ -162,6 +163,18 @@ final class ClinicalMapping {
             }
         }
         return risks;
+    }
+
+    /** The texts of the NTE segments right after segment {@code index}. */
+    private static List<String> notes(List<SegmentView> segments, int index) {
+        List<String> notes = new ArrayList<>();
+        for (int j = index + 1; j < segments.size() && segments.get(j).id().equals("NTE"); j++) {
+            String note = segments.get(j).get(3);
+            if (!note.isEmpty()) {
+                notes.add(note);
+            }
+        }
+        return notes;
     }
 
     private static boolean setValue(MappingRun run, Observation observation, SegmentView obx)

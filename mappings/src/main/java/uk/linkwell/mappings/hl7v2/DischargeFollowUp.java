@@ -48,9 +48,13 @@ final class DischargeFollowUp {
     }
 
     /**
-     * The pathway of a finished encounter: the configured field's value, else the configured default.
-     * LinkwellEncounter requires a finished encounter to carry one (invariant encounter-discharge), so
-     * without either the message is rejected with 101 at the pathway field rather than refused at storage.
+     * The pathway of a finished encounter: the configured field's value, else the configured default, else
+     * none. A discharge is never refused for want of a pathway (a local Z-segment the trust may not send): it
+     * is mapped, the Encounter finishes without a disposition, and the Bundle carries a note that the gateway
+     * counts and shows on the stored message. Without a pathway there is no follow-up referral, because
+     * guessing one could send the care team to someone who needs nothing or miss someone who does; a trust
+     * whose PAS never sends the pathway may configure a default knowingly. An unknown value is still
+     * refused (103) while {@code rejectUnknownPathwayValues}; otherwise it counts as no pathway.
      */
     static DischargePathway pathway(MappingRun run) throws Hl7MappingException {
         FieldLocator locator = run.config.pathwayField();
@@ -59,26 +63,30 @@ final class DischargeFollowUp {
                 segment.map(s -> s.at(locator.field(), 1, locator.component())).orElse(locator.location());
         String value =
                 segment.map(s -> s.get(locator.field(), 1, locator.component())).orElse("");
-        DischargePathway pathway = null;
-        if (!value.isEmpty()) {
-            pathway = run.config.pathwayFor(value);
-            if (pathway == null && run.config.rejectUnknownPathwayValues()) {
-                throw run.error(
-                        Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
-                        location,
-                        "discharge pathway value is not in the configured pathway table");
-            }
+        if (value.isEmpty()) {
+            return absent(run, "discharge without a discharge-to-assess pathway (" + locator + ")");
         }
-        if (pathway == null) {
-            pathway = run.config
-                    .defaultDischargePathway()
-                    .orElseThrow(() -> run.error(
-                            Hl7ErrorCode.REQUIRED_FIELD_MISSING,
-                            location,
-                            "a discharge needs a discharge-to-assess pathway (" + locator
-                                    + ") and no default pathway is configured"));
+        DischargePathway pathway = run.config.pathwayFor(value);
+        if (pathway != null) {
+            return pathway;
         }
-        return pathway;
+        if (run.config.rejectUnknownPathwayValues()) {
+            throw run.error(
+                    Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
+                    location,
+                    "discharge pathway value is not in the configured pathway table");
+        }
+        return absent(run, "discharge with an unrecognised discharge-to-assess pathway (" + locator + ")");
+    }
+
+    private static DischargePathway absent(MappingRun run, String what) {
+        java.util.Optional<DischargePathway> fallback = run.config.defaultDischargePathway();
+        run.note(
+                uk.linkwell.mappings.MappingNotes.DISCHARGE_PATHWAY_MISSING,
+                what
+                        + fallback.map(p -> ": default pathway " + p.code() + " applied")
+                                .orElse(": no follow-up"));
+        return fallback.orElse(null);
     }
 
     private static void revoke(MappingRun run) throws Hl7MappingException {

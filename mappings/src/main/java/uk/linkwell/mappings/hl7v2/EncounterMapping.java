@@ -47,13 +47,23 @@ final class EncounterMapping {
         encounter.setClass_(encounterClass(run, pv1));
         encounter.setSubject(run.patient.copy());
 
-        DateTimeType admitted = admissionTime(run, pv1);
-        DateTimeType discharged = dischargeTime(run, pv1);
+        Timed admitted = admissionTime(run, pv1);
+        Timed discharged = dischargeTime(run, pv1);
         encounter.setStatus(status(event, discharged));
-        encounter.getPeriod().setStartElement(admitted);
         boolean finished = encounter.getStatus() == Encounter.EncounterStatus.FINISHED;
         if (finished && discharged != null) {
-            encounter.getPeriod().setEndElement(discharged);
+            Hl7Time.Span span = Hl7Time.span(admitted.stamp(), discharged.stamp())
+                    .orElseThrow(() -> run.error(
+                            Hl7ErrorCode.DATA_TYPE_ERROR,
+                            discharged.location(),
+                            "discharge date/time (" + discharged.field() + ") is before the admission date/time ("
+                                    + admitted.field() + ")"));
+            encounter.getPeriod().setStartElement(new DateTimeType(span.start().fhir()));
+            encounter.getPeriod().setEndElement(new DateTimeType(span.end().fhir()));
+        } else {
+            encounter
+                    .getPeriod()
+                    .setStartElement(new DateTimeType(admitted.stamp().fhir()));
         }
 
         addLocation(
@@ -72,16 +82,20 @@ final class EncounterMapping {
             encounter.getHospitalization().setAdmitSource(admitSource);
         }
         if (finished) {
-            // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways and
-            // requires one on every finished encounter. The raw PV1-36 code is not added as a second coding:
-            // table 0112 is user-defined, and the validator fails the required binding when any coding is in
-            // a code system it does not know.
+            // LinkwellEncounter binds the disposition (required) to the discharge-to-assess pathways. The raw
+            // PV1-36 code is not added as a second coding: table 0112 is user-defined, and the validator fails
+            // the required binding when any coding is in a code system it does not know. Without a pathway the
+            // disposition is left out (a CodeableConcept with only text or a data-absent-reason fails that
+            // binding too); the Bundle's note says why.
             DischargePathway pathway = DischargeFollowUp.pathway(run);
             run.dischargePathway = pathway;
-            encounter
-                    .getHospitalization()
-                    .setDischargeDisposition(new CodeableConcept()
-                            .addCoding(new Coding(DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
+            if (pathway != null) {
+                encounter
+                        .getHospitalization()
+                        .setDischargeDisposition(new CodeableConcept()
+                                .addCoding(new Coding(
+                                        DischargePathway.SYSTEM, pathway.fhirCode(), pathway.fhirDisplay())));
+            }
             String destination = pv1.get(37);
             if (!destination.isEmpty()) {
                 encounter.getHospitalization().setDestination(new Reference().setDisplay(destination));
@@ -98,12 +112,24 @@ final class EncounterMapping {
         run.encounterResource = encounter;
     }
 
+    /** A time from the message, with the field it was read from (for the error that names it). */
+    private record Timed(Hl7Time.Stamp stamp, Hl7ErrorLocation location) {
+        String field() {
+            return location.segmentId() + "-" + location.fieldPosition();
+        }
+
+        static Timed of(MappingRun run, SegmentView segment, int field) throws Hl7MappingException {
+            Hl7Time.Stamp stamp = run.stamp(segment, field);
+            return stamp == null ? null : new Timed(stamp, segment.at(field, 1, 1));
+        }
+    }
+
     /**
      * PV1-44. LinkwellEncounter requires period.start, so an A01 without it takes the admission event's
      * time (EVN-6, then EVN-2, then MSH-7); any other event without it is rejected with 101 at PV1-44.
      */
-    private static DateTimeType admissionTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
-        DateTimeType admitted = run.dateTime(pv1, 44);
+    private static Timed admissionTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
+        Timed admitted = Timed.of(run, pv1, 44);
         if (admitted == null && run.event() == AdtEvent.A01) {
             admitted = eventTime(run);
         }
@@ -131,7 +157,7 @@ final class EncounterMapping {
         return new CodeableConcept().setText(value);
     }
 
-    private static Encounter.EncounterStatus status(AdtEvent event, DateTimeType discharged) {
+    private static Encounter.EncounterStatus status(AdtEvent event, Timed discharged) {
         return switch (event) {
             case A03 -> Encounter.EncounterStatus.FINISHED;
             case A11 -> Encounter.EncounterStatus.ENTEREDINERROR;
@@ -144,11 +170,11 @@ final class EncounterMapping {
      * PV1-45, and for A03 without it the event time (EVN-6, then EVN-2, then MSH-7): a discharge
      * always has an end, and these are the sender's own statements of when it happened.
      */
-    private static DateTimeType dischargeTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
+    private static Timed dischargeTime(MappingRun run, SegmentView pv1) throws Hl7MappingException {
         if (run.event() == AdtEvent.A13 || run.event() == AdtEvent.A11) {
             return null;
         }
-        DateTimeType discharged = run.dateTime(pv1, 45);
+        Timed discharged = Timed.of(run, pv1, 45);
         if (discharged != null || run.event() != AdtEvent.A03) {
             return discharged;
         }
@@ -156,19 +182,19 @@ final class EncounterMapping {
     }
 
     /** When the sender says the event happened: EVN-6, then EVN-2, then MSH-7. */
-    private static DateTimeType eventTime(MappingRun run) throws Hl7MappingException {
+    private static Timed eventTime(MappingRun run) throws Hl7MappingException {
         java.util.Optional<SegmentView> evn = run.message.first("EVN");
         if (evn.isPresent()) {
-            DateTimeType occurred = run.dateTime(evn.get(), 6);
+            Timed occurred = Timed.of(run, evn.get(), 6);
             if (occurred != null) {
                 return occurred;
             }
-            DateTimeType recorded = run.dateTime(evn.get(), 2);
+            Timed recorded = Timed.of(run, evn.get(), 2);
             if (recorded != null) {
                 return recorded;
             }
         }
-        return run.dateTime(run.message.require("MSH"), 7);
+        return Timed.of(run, run.message.require("MSH"), 7);
     }
 
     /** PV1-2 (table 0004) to the v3 ActCode encounter class. */

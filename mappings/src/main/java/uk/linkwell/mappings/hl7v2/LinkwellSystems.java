@@ -19,6 +19,9 @@ public final class LinkwellSystems {
     public static final String ALLERGY = BASE + "/Id/allergy/";
     public static final String RELATED_PERSON = BASE + "/Id/related-person/";
     public static final String OBSERVATION = BASE + "/Id/adt-observation/";
+    /** Documents embedded in OBX (value type ED): visit (or patient), OBX-3 code and OBX-1 set id. */
+    public static final String HL7_DOCUMENT = BASE + "/Id/hl7-document/";
+
     public static final String DISCHARGE_REFERRAL = BASE + "/Id/discharge-referral/";
     public static final String OBSERVATION_CATEGORY = BASE + "/CodeSystem/observation-category";
 

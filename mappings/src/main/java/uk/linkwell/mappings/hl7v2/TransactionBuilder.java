@@ -40,6 +40,16 @@ final class TransactionBuilder {
         return new Reference(entry.getFullUrl());
     }
 
+    /**
+     * Adds the resource as an update of the resource with this id (created if there is none), for a resource type
+     * without an identifier to match on; its fullUrl is still the name-based UUID of the identity it belongs to.
+     */
+    Reference putById(Resource resource, String id, String system, String value) {
+        Bundle.BundleEntryComponent entry = entry(resource, system, value);
+        entry.getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(resource.fhirType() + "/" + id);
+        return new Reference(entry.getFullUrl());
+    }
+
     static Reference referenceTo(String type, String system, String value) {
         return new Reference(fullUrl(type, system, value));
     }

@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Base;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.RelatedPerson;
@@ -19,6 +22,7 @@ import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import uk.linkwell.mappings.MappingNotes;
 
 /** Properties of the mapping that the golden files show only by example. */
 class AdtMapperBehaviourTest {
@@ -53,7 +57,11 @@ class AdtMapperBehaviourTest {
             assertThat(entry.getFullUrl()).startsWith("urn:uuid:");
             assertThat(fullUrls.add(entry.getFullUrl())).as("unique fullUrl").isTrue();
             Bundle.BundleEntryRequestComponent request = entry.getRequest();
-            if (request.getMethod() == Bundle.HTTPVerb.PUT) {
+            if (entry.getResource() instanceof Binary) {
+                // No identifier to match on: an update of the id derived from its DocumentReference's identity.
+                assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.PUT);
+                assertThat(request.getUrl()).startsWith("Binary/" + DocumentMapping.BINARY_ID_PREFIX);
+            } else if (request.getMethod() == Bundle.HTTPVerb.PUT) {
                 assertThat(request.getUrl()).startsWith(entry.getResource().fhirType() + "?identifier=");
             } else {
                 assertThat(request.getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
@@ -204,6 +212,55 @@ class AdtMapperBehaviourTest {
         assertThat(resources(bundle, ServiceRequest.class)).singleElement().satisfies(r -> assertThat(
                         r.getOrderDetailFirstRep().getCodingFirstRep().getCode())
                 .isEqualTo("pathway-1"));
+        assertThat(MappingNotes.of(bundle)).singleElement().satisfies(note -> {
+            assertThat(note.getCode()).isEqualTo(MappingNotes.DISCHARGE_PATHWAY_MISSING);
+            assertThat(note.getDisplay())
+                    .isEqualTo("discharge without a discharge-to-assess pathway (ZDS-1): default pathway 1 applied");
+        });
+    }
+
+    @Test
+    void dischargeWithoutPathwayFinishesTheEncounterWithoutFollowUpAndSaysSo() throws Exception {
+        // Issue 22: a discharge is never refused for want of a local Z-segment. Empty field or no segment.
+        for (String text : List.of(
+                MessageText.of("adt-a03-v251-pathway1").without("ZDS").text(),
+                MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "").text())) {
+            Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
+            Encounter encounter = resources(bundle, Encounter.class).get(0);
+            assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
+            assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2026-11-24T14:30:00+00:00");
+            assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
+            assertThat(resources(bundle, ServiceRequest.class)).isEmpty();
+            assertThat(MappingNotes.of(bundle)).singleElement().satisfies(note -> {
+                assertThat(note.getSystem()).isEqualTo(MappingNotes.SYSTEM);
+                assertThat(note.getCode()).isEqualTo(MappingNotes.DISCHARGE_PATHWAY_MISSING);
+                assertThat(note.getDisplay())
+                        .isEqualTo("discharge without a discharge-to-assess pathway (ZDS-1): no follow-up");
+            });
+        }
+    }
+
+    @Test
+    void aFinishedUpdateWithoutPathwayIsMappedAndNotedToo() throws Exception {
+        String text = MessageText.of("adt-a08-v231-update")
+                .field("PV1", 45, "20261124143000")
+                .text();
+        Bundle bundle = mapper.map(text, AdtFixtures.context("b"));
+        Encounter encounter = resources(bundle, Encounter.class).get(0);
+        assertThat(encounter.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
+        assertThat(encounter.getHospitalization().hasDischargeDisposition()).isFalse();
+        assertThat(MappingNotes.of(bundle))
+                .extracting(c -> c.getCode())
+                .containsExactly(MappingNotes.DISCHARGE_PATHWAY_MISSING);
+    }
+
+    @Test
+    void messagesWithAPathwayCarryNoNote() throws Exception {
+        for (String name : messages()) {
+            if (!name.contains("no-pathway")) {
+                assertThat(MappingNotes.of(AdtFixtures.map(name))).as(name).isEmpty();
+            }
+        }
     }
 
     @Test
@@ -217,6 +274,138 @@ class AdtMapperBehaviourTest {
         ServiceRequest request = resources(AdtFixtures.map("adt-a03-v251-pathway1"), ServiceRequest.class)
                 .get(0);
         assertThat(request.getAuthoredOnElement().getValueAsString()).isEqualTo("2026-11-24T15:00:00+00:00");
+    }
+
+    @Test
+    void aDischargeToTheMinuteInTheMinuteOfAnAdmissionToTheSecondIsAValidPeriod() throws Exception {
+        // Issue 22 item 6: PV1-44 20130211100052, PV1-45 201302111000. Both are true at their own precision.
+        Encounter encounter = resources(AdtFixtures.map("adt-a03-v24-minute-discharge"), Encounter.class)
+                .get(0);
+        assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+        assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+        // A discharge a minute later keeps the admission's seconds.
+        String later = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "201302111001")
+                .text();
+        Encounter kept = resources(mapper.map(later, AdtFixtures.context("b")), Encounter.class)
+                .get(0);
+        assertThat(kept.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:52+00:00");
+        assertThat(kept.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:01:00+00:00");
+    }
+
+    @Test
+    void aDischargeTimeFromTheEventIsComparedTheSameWay() throws Exception {
+        // No PV1-45: the end is EVN-2 (to the minute), within the admission's minute.
+        String text = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "")
+                .field("EVN", 2, "201302111000")
+                .text();
+        Encounter encounter = resources(mapper.map(text, AdtFixtures.context("b")), Encounter.class)
+                .get(0);
+        assertThat(encounter.getPeriod().getStartElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+        assertThat(encounter.getPeriod().getEndElement().getValueAsString()).isEqualTo("2013-02-11T10:00:00+00:00");
+    }
+
+    static final byte[] LETTER = ("%PDF-1.4\n% Linkwell synthetic discharge letter\n1 0 obj<<>>endobj\n"
+                    + "trailer<<>>\n%%EOF\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    @Test
+    void anEmbeddedDocumentIsKeptAsADocumentReferenceAndItsBinary() throws Exception {
+        Bundle bundle = AdtFixtures.map("adt-a03-v251-discharge-letter");
+        Binary binary = resources(bundle, Binary.class).get(0);
+        DocumentReference document = resources(bundle, DocumentReference.class).get(0);
+        Bundle.BundleEntryComponent binaryEntry = entryOf(bundle, "Binary");
+
+        assertThat(binary.getContentType()).isEqualTo("application/pdf");
+        assertThat(binary.getData()).isEqualTo(LETTER);
+        assertThat(binary.getSecurityContext().getReference())
+                .isEqualTo(entryOf(bundle, "Patient").getFullUrl());
+
+        String system = LinkwellSystems.HL7_DOCUMENT + "RWELL";
+        assertThat(document.getIdentifierFirstRep().getSystem()).isEqualTo(system);
+        assertThat(document.getIdentifierFirstRep().getValue()).isEqualTo("visit-V0022-18842-5-1");
+        assertThat(entryOf(bundle, "DocumentReference").getRequest().getUrl())
+                .isEqualTo("DocumentReference?identifier=" + system + "|visit-V0022-18842-5-1");
+        assertThat(document.getStatus()).isEqualTo(org.hl7.fhir.r4.model.Enumerations.DocumentReferenceStatus.CURRENT);
+        assertThat(document.getDocStatus()).isEqualTo(DocumentReference.ReferredDocumentStatus.FINAL);
+        assertThat(document.getType().getCodingFirstRep().getSystem()).isEqualTo("http://loinc.org");
+        assertThat(document.getType().getCodingFirstRep().getCode()).isEqualTo("18842-5");
+        assertThat(document.getSubject().getReference())
+                .isEqualTo(entryOf(bundle, "Patient").getFullUrl());
+        assertThat(document.getContext().getEncounterFirstRep().getReference())
+                .isEqualTo(entryOf(bundle, "Encounter").getFullUrl());
+        assertThat(document.getDateElement().getValueAsString()).isEqualTo("2026-11-25T15:20:00+00:00");
+        assertThat(document.getDescription()).isEqualTo("Discharge letter for the GP and the care team");
+        org.hl7.fhir.r4.model.Attachment attachment =
+                document.getContentFirstRep().getAttachment();
+        assertThat(attachment.getContentType()).isEqualTo("application/pdf");
+        // The url names the Binary entry of this transaction: the id its PUT writes.
+        assertThat(attachment.getUrl()).isEqualTo(binaryEntry.getRequest().getUrl());
+        assertThat(attachment.getSize()).isEqualTo(LETTER.length);
+        assertThat(attachment.getHash())
+                .isEqualTo(java.security.MessageDigest.getInstance("SHA-1").digest(LETTER));
+
+        // The document is not also an Observation (of ED-1 or anything else); the TX OBX after it still is.
+        assertThat(resources(bundle, Observation.class)).singleElement().satisfies(o -> assertThat(
+                        o.getCode().getCodingFirstRep().getCode())
+                .isEqualTo("NOTE"));
+    }
+
+    @Test
+    void theBinaryIdDependsOnlyOnTheDocumentsIdentity() throws Exception {
+        String first = entryOf(AdtFixtures.map("adt-a03-v251-discharge-letter"), "Binary")
+                .getRequest()
+                .getUrl();
+        // A corrected letter (other bytes, status C) replaces the same Binary and DocumentReference.
+        String corrected = MessageText.of("adt-a03-v251-discharge-letter")
+                .replace("JVBERi0xLjQK", "JVBERi0xLjUK")
+                .replace("||||||F|||20261125152000", "||||||C|||20261125152000")
+                .text();
+        Bundle again = mapper.map(corrected, AdtFixtures.context("other bundle"));
+        assertThat(entryOf(again, "Binary").getRequest().getUrl()).isEqualTo(first);
+        assertThat(resources(again, Binary.class).get(0).getData()).isNotEqualTo(LETTER);
+        assertThat(resources(again, DocumentReference.class).get(0).getDocStatus())
+                .isEqualTo(DocumentReference.ReferredDocumentStatus.AMENDED);
+        // Another visit's letter is another Binary.
+        String otherVisit = MessageText.of("adt-a03-v251-discharge-letter")
+                .replace("V0022^^^RWELL^VN", "V0099^^^RWELL^VN")
+                .text();
+        assertThat(entryOf(mapper.map(otherVisit, AdtFixtures.context("b")), "Binary")
+                        .getRequest()
+                        .getUrl())
+                .isNotEqualTo(first);
+    }
+
+    @Test
+    void hexAndUnencodedDocumentsAreDecodedToo() throws Exception {
+        String hex = MessageText.of("adt-a01-v251-admit")
+                .append("OBX|9|ED|11490-0^Discharge note^LN||^TEXT^^Hex^48656C6C6F0A||||||F")
+                .text();
+        Binary fromHex = resources(mapper.map(hex, AdtFixtures.context("b")), Binary.class)
+                .get(0);
+        assertThat(new String(fromHex.getData(), StandardCharsets.UTF_8)).isEqualTo("Hello\n");
+        assertThat(fromHex.getContentType()).isEqualTo("text/plain");
+        String plain = MessageText.of("adt-a01-v251-admit")
+                .append("OBX|9|ED|11490-0^Discharge note^LN||EPR^TEXT^PLAIN^A^Home with stick||||||F")
+                .text();
+        Binary fromText = resources(mapper.map(plain, AdtFixtures.context("b")), Binary.class)
+                .get(0);
+        assertThat(new String(fromText.getData(), StandardCharsets.UTF_8)).isEqualTo("Home with stick");
+        assertThat(fromText.getContentType()).isEqualTo("text/plain");
+    }
+
+    @Test
+    void theContentTypeComesFromTheTypeOfDataAndItsSubtype() {
+        assertThat(DocumentMapping.contentType("AP", "PDF")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("AP", "pdf")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("TEXT", "")).isEqualTo("text/plain");
+        assertThat(DocumentMapping.contentType("TEXT", "HTML")).isEqualTo("text/html");
+        assertThat(DocumentMapping.contentType("IM", "JPEG")).isEqualTo("image/jpeg");
+        assertThat(DocumentMapping.contentType("AP", "application/PDF")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("application/pdf", "")).isEqualTo("application/pdf");
+        assertThat(DocumentMapping.contentType("AP", "SOMETHING-ELSE")).isEqualTo("application/octet-stream");
+        assertThat(DocumentMapping.contentType("", "")).isEqualTo("application/octet-stream");
     }
 
     @Test
@@ -299,7 +488,7 @@ class AdtMapperBehaviourTest {
     @Test
     void unknownPathwayValuesCanBeIgnored() throws Exception {
         // Ignored means treated as no pathway: the configured default applies, and without one the
-        // discharge is rejected, because a finished encounter must carry a pathway.
+        // discharge is mapped without a pathway and without follow-up, with a note.
         AdtMapper lenient = new AdtMapper(AdtMappingConfig.builder()
                 .careTeam("X26CMT", null)
                 .rejectUnknownPathwayValues(false)
@@ -318,9 +507,15 @@ class AdtMapperBehaviourTest {
                 .careTeam("X26CMT", null)
                 .rejectUnknownPathwayValues(false)
                 .build());
-        assertThatThrownBy(() -> lenientWithoutDefault.map(text, AdtFixtures.context("b")))
-                .isInstanceOfSatisfying(Hl7MappingException.class, e -> assertThat(e.errorCode())
-                        .isEqualTo(Hl7ErrorCode.REQUIRED_FIELD_MISSING));
+        Bundle unrecognised = lenientWithoutDefault.map(text, AdtFixtures.context("b"));
+        assertThat(resources(unrecognised, ServiceRequest.class)).isEmpty();
+        assertThat(resources(unrecognised, Encounter.class)
+                        .get(0)
+                        .getHospitalization()
+                        .hasDischargeDisposition())
+                .isFalse();
+        assertThat(MappingNotes.of(unrecognised)).singleElement().satisfies(note -> assertThat(note.getDisplay())
+                .isEqualTo("discharge with an unrecognised discharge-to-assess pathway (ZDS-1): no follow-up"));
     }
 
     @Test

@@ -277,24 +277,27 @@ class AdtMapperErrorTest {
     }
 
     @Test
-    void dischargeWithoutPathwayIsRejectedWhenNoDefaultIsConfigured() {
-        String empty =
-                MessageText.of("adt-a03-v251-pathway1").field("ZDS", 1, "").text();
-        assertError(failure(empty), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
-        String noSegment =
-                MessageText.of("adt-a03-v251-pathway1").without("ZDS").text();
-        Hl7MappingException e = failure(noSegment);
-        assertError(e, Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
-        assertThat(e.getMessage()).contains("discharge-to-assess pathway");
+    void aDischargeBeforeTheAdmissionIsRefusedNamingPv1_45() {
+        // Before even at the coarser precision (the minute): no period can hold it.
+        String text = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "201302110959")
+                .text();
+        Hl7MappingException e = failure(text);
+        assertError(e, Hl7ErrorCode.DATA_TYPE_ERROR, "PV1-45.1");
+        assertThat(e.getMessage())
+                .contains("discharge date/time (PV1-45) is before the admission date/time (PV1-44)")
+                .doesNotContain("201302110959");
     }
 
     @Test
-    void finishedUpdateWithoutPathwayIsRejected() {
-        // An A08 with a discharge time finishes the encounter, and a finished encounter needs a pathway.
-        String text = MessageText.of("adt-a08-v231-update")
-                .field("PV1", 45, "20261124143000")
+    void aDischargeEventBeforeTheAdmissionIsRefusedNamingTheFieldItCameFrom() {
+        String text = MessageText.of("adt-a03-v24-minute-discharge")
+                .field("PV1", 45, "")
+                .field("EVN", 2, "20130210")
                 .text();
-        assertError(failure(text), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "ZDS-1.1");
+        Hl7MappingException e = failure(text);
+        assertError(e, Hl7ErrorCode.DATA_TYPE_ERROR, "EVN-2.1");
+        assertThat(e.getMessage()).contains("discharge date/time (EVN-2) is before the admission date/time (PV1-44)");
     }
 
     @Test
@@ -324,6 +327,40 @@ class AdtMapperErrorTest {
                 .append("OBX|2|NM|WT^Weight^LOCAL||heavy|kg|||||F")
                 .text();
         assertError(failure(text), Hl7ErrorCode.DATA_TYPE_ERROR, "OBX[2]-5.1");
+    }
+
+    private static String withDocument(String ed) {
+        return MessageText.of("adt-a03-v251-pathway1")
+                .append("OBX|3|ED|18842-5^Discharge summary^LN||" + ed + "||||||F")
+                .text();
+    }
+
+    @Test
+    void anEmbeddedDocumentWithoutDataIsRefusedNotDropped() {
+        Hl7MappingException e = failure(withDocument("RWELL-EPR^AP^PDF^Base64^"));
+        assertError(e, Hl7ErrorCode.REQUIRED_FIELD_MISSING, "OBX[3]-5.5");
+        assertThat(e.getMessage()).contains("embedded document");
+        // ED-1 alone (what used to become an Observation of the source application) is no document either.
+        assertError(failure(withDocument("RWELL-EPR")), Hl7ErrorCode.REQUIRED_FIELD_MISSING, "OBX[3]-5.5");
+    }
+
+    @Test
+    void anEmbeddedDocumentThatCannotBeDecodedIsRefused() {
+        assertError(
+                failure(withDocument("RWELL-EPR^AP^PDF^Base64^JVBERi0x!!not base64")),
+                Hl7ErrorCode.DATA_TYPE_ERROR,
+                "OBX[3]-5.5");
+        assertError(
+                failure(withDocument("RWELL-EPR^TEXT^^Hex^48656C6C6G")), Hl7ErrorCode.DATA_TYPE_ERROR, "OBX[3]-5.5");
+        assertError(failure(withDocument("RWELL-EPR^TEXT^^Hex^486")), Hl7ErrorCode.DATA_TYPE_ERROR, "OBX[3]-5.5");
+        assertError(
+                failure(withDocument("RWELL-EPR^AP^PDF^UUENCODE^begin 644 x")),
+                Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
+                "OBX[3]-5.4");
+        assertError(
+                failure(withDocument("RWELL-EPR^AP^PDF^^JVBERi0xLjQK")),
+                Hl7ErrorCode.REQUIRED_FIELD_MISSING,
+                "OBX[3]-5.4");
     }
 
     @Test

@@ -79,6 +79,42 @@ class AdtProfileConformanceTest {
                         withDefault,
                         MessageText.of("adt-a03-v23-pathway0").without("ZDS").text()),
                 Arguments.of(
+                        "A03 without pathway, no default",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v251-pathway1").without("ZDS").text()),
+                Arguments.of(
+                        "A08 finishing the encounter without pathway",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a08-v231-update")
+                                .field("PV1", 45, "20261124143000")
+                                .text()),
+                Arguments.of(
+                        "A03 admitted to the minute, discharged to the second in that minute",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 44, "201302111000")
+                                .field("PV1", 45, "20130211100052")
+                                .text()),
+                Arguments.of(
+                        "A03 admitted to the second, discharged to the day",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 45, "20130211")
+                                .text()),
+                Arguments.of(
+                        "A03 admitted to the second, discharged to a later day",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 45, "20130212")
+                                .text()),
+                Arguments.of(
+                        "A03 discharged to the minute without PV1-45 (EVN-2)",
+                        AdtFixtures.config(),
+                        MessageText.of("adt-a03-v24-minute-discharge")
+                                .field("PV1", 45, "")
+                                .field("EVN", 2, "201302111000")
+                                .text()),
+                Arguments.of(
                         "A03 without discharge time",
                         AdtFixtures.config(),
                         MessageText.of("adt-a03-v251-pathway1")
@@ -125,6 +161,30 @@ class AdtProfileConformanceTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(errors(patient)).anySatisfy(e -> assertThat(e).contains("nhsNumber"));
+    }
+
+    @Test
+    void anEmbeddedDocumentsDocumentReferenceAndBinaryConformToTheBaseSpecification() throws Exception {
+        // Not Linkwell-profiled (the gateway does not validate them), but they must still be valid R4.
+        Bundle bundle = AdtFixtures.map("adt-a03-v251-discharge-letter");
+        List<String> errors = new ArrayList<>();
+        int checked = 0;
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            Resource resource = entry.getResource();
+            if (resource.fhirType().equals("DocumentReference")
+                    || resource.fhirType().equals("Binary")) {
+                checked++;
+                String base = "http://hl7.org/fhir/StructureDefinition/" + resource.fhirType();
+                for (SingleValidationMessage m :
+                        validator.validate(resource, base).getMessages()) {
+                    if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
+                        errors.add(resource.fhirType() + " " + m.getLocationString() + ": " + m.getMessage());
+                    }
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(2);
+        assertThat(errors).isEmpty();
     }
 
     @Test

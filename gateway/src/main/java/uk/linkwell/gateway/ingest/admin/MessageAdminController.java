@@ -157,6 +157,7 @@ public class MessageAdminController {
         s.put("nextAttemptAt", m.getNextAttemptAt());
         s.put("claimedBy", m.getClaimedBy());
         s.put("lastError", m.getLastError());
+        s.put("notes", lines(m.getNotes()));
         s.put("bodyBytes", m.getBody().length);
         s.put("resourceIds", resourceIds(m));
         s.put("provenanceId", m.getProvenanceId());
@@ -165,9 +166,11 @@ public class MessageAdminController {
     }
 
     private static List<String> resourceIds(InboundMessage m) {
-        return m.getResourceIds() == null || m.getResourceIds().isBlank()
-                ? List.of()
-                : Arrays.asList(m.getResourceIds().split("\n"));
+        return lines(m.getResourceIds());
+    }
+
+    private static List<String> lines(String text) {
+        return text == null || text.isBlank() ? List.of() : Arrays.asList(text.split("\n"));
     }
 
     /** The resources as this message left them (the versions it wrote). */

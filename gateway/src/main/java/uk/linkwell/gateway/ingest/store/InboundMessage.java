@@ -39,6 +39,7 @@ import org.hibernate.type.SqlTypes;
 public class InboundMessage {
 
     public static final int MAX_ERROR_LENGTH = 2000;
+    public static final int MAX_NOTES_LENGTH = 2000;
 
     @Id
     @SequenceGenerator(name = "LW_INBOUND_MSG_SEQ", sequenceName = "LW_INBOUND_MSG_SEQ", allocationSize = 1)
@@ -103,6 +104,12 @@ public class InboundMessage {
     /** The instance whose claim (with {@link #attempts}, the claim's number) the message is under while processing. */
     @Column(name = "CLAIMED_BY", length = 100)
     private String claimedBy;
+    /**
+     * What the mapper noted about an applied message, one per line (e.g. a discharge without a pathway): not
+     * errors, but what an operator should know the message lacked. Null when there is nothing to say.
+     */
+    @Column(name = "NOTES", length = MAX_NOTES_LENGTH)
+    private String notes;
 
     protected InboundMessage() {}
 
@@ -194,6 +201,11 @@ public class InboundMessage {
 
     public String getClaimedBy() {
         return claimedBy;
+    }
+
+    /** The notes of the last successful application, one per line, or null. */
+    public String getNotes() {
+        return notes;
     }
 
     void setOrderingKey(String orderingKey) {

@@ -159,11 +159,12 @@ public class MessageStore {
     }
 
     /**
-     * Marks a claimed message done with what it produced, in the caller's transaction (the one that applied it),
-     * provided the claim is still this one: if its lease lapsed and another instance claimed the message since,
-     * {@link ClaimLostException} rolls the caller's work back, so a message is applied once whoever finishes first.
+     * Marks a claimed message done with what it produced and what its mapping noted (see {@link
+     * InboundMessage#getNotes()}), in the caller's transaction (the one that applied it), provided the claim is
+     * still this one: if its lease lapsed and another instance claimed the message since, {@link
+     * ClaimLostException} rolls the caller's work back, so a message is applied once whoever finishes first.
      */
-    public void markDone(InboundMessage claimed, List<String> resourceIds, String provenanceId) {
+    public void markDone(InboundMessage claimed, List<String> resourceIds, String provenanceId, List<String> notes) {
         // One UPDATE: loading the row first would read its body back for nothing. No flush before it: the
         // statement touches only this table, and an automatic flush would dirty-check every entity HAPI has
         // in the session.
@@ -172,12 +173,13 @@ public class MessageStore {
                         """
                         UPDATE InboundMessage m SET m.status = :done, m.resourceIds = :resources,
                                m.provenanceId = :provenance, m.lastError = NULL, m.nextAttemptAt = NULL,
-                               m.updatedAt = :now
+                               m.notes = :notes, m.updatedAt = :now
                         WHERE m.id = :id AND m.status = :processing AND m.claimedBy = :instance
                           AND m.attempts = :attempts""")
                 .setParameter("done", MessageStatus.DONE)
                 .setParameter("resources", String.join("\n", resourceIds))
                 .setParameter("provenance", provenanceId)
+                .setParameter("notes", notesText(notes))
                 .setParameter("now", clock.instant())
                 .setParameter("id", claimed.getId())
                 .setParameter("processing", MessageStatus.PROCESSING)
@@ -234,6 +236,16 @@ public class MessageStore {
                 .setParameter("processing", MessageStatus.PROCESSING)
                 .setParameter("instance", instance.id())
                 .executeUpdate());
+    }
+
+    private static String notesText(List<String> notes) {
+        if (notes == null || notes.isEmpty()) {
+            return null;
+        }
+        String text = String.join("\n", notes);
+        return text.length() <= InboundMessage.MAX_NOTES_LENGTH
+                ? text
+                : text.substring(0, InboundMessage.MAX_NOTES_LENGTH);
     }
 
     /**

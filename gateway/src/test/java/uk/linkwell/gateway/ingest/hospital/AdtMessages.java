@@ -79,6 +79,46 @@ final class AdtMessages {
                 + "\r";
     }
 
+    /** A discharge from a trust that sends no Z-segment: no discharge-to-assess pathway at all. */
+    static String dischargeWithoutPathway(Visit visit, String controlId) {
+        return String.join(
+                        "\r",
+                        msh("A03", "ADT_A03", controlId, "2.4", null),
+                        "EVN|A03|20261124150000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, "19", "HOME", "20261124143000"))
+                + "\r";
+    }
+
+    /**
+     * A discharge on pathway 0 carrying a document in an ED OBX: {@code ed} is ED-1 to ED-5, e.g.
+     * {@code RWELL-EPR^AP^PDF^Base64^JVBERi0x...}.
+     */
+    static String dischargeWithDocument(Visit visit, String controlId, String ed) {
+        return String.join(
+                        "\r",
+                        msh("A03", "ADT_A03", controlId, "2.5.1", null),
+                        "EVN|A03|20261124150000",
+                        pid(visit, "TESTPERSON"),
+                        pv1(visit, "19", "HOME", "20261124143000"),
+                        "OBX|1|ED|18842-5^Discharge summary^LN||" + ed + "||||||F|||20261124142000",
+                        "ZDS|0")
+                + "\r";
+    }
+
+    /** A discharge whose times are given as they are, e.g. PV1-44 to the second and PV1-45 to the minute. */
+    static String dischargeAt(Visit visit, String controlId, String admitted, String discharged) {
+        String pv1 = pv1(visit, "19", "HOME", discharged);
+        return String.join(
+                        "\r",
+                        msh("A03", "ADT_A03", controlId, "2.4", null),
+                        "EVN|A03|20261124150000",
+                        pid(visit, "TESTPERSON"),
+                        pv1.replace("|20261120082500|", "|" + admitted + "|"),
+                        "ZDS|0")
+                + "\r";
+    }
+
     /** An admission whose PD1 names the registered GP practice. */
     static String admitRegistered(Visit visit, String controlId, String practiceOdsCode) {
         return String.join(
