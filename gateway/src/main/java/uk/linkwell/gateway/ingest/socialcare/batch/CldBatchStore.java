@@ -30,14 +30,19 @@ public class CldBatchStore {
 
     /** The batch of a stored file, created (in its own transaction) when it does not exist yet. */
     public CldBatch open(long id, String localAuthority, String clientId) {
-        return newTransaction.execute(tx -> {
-            CldBatch batch = entityManager.find(CldBatch.class, id);
-            if (batch == null) {
-                batch = new CldBatch(id, localAuthority, clientId, clock.instant());
-                entityManager.persist(batch);
-            }
-            return batch;
-        });
+        try {
+            return newTransaction.execute(tx -> {
+                CldBatch batch = entityManager.find(CldBatch.class, id);
+                if (batch == null) {
+                    batch = new CldBatch(id, localAuthority, clientId, clock.instant());
+                    entityManager.persist(batch);
+                }
+                return batch;
+            });
+        } catch (org.springframework.dao.DataIntegrityViolationException raced) {
+            // The file is stored before its batch row is opened, so the worker may have opened it meanwhile.
+            return find(id).orElseThrow(() -> raced);
+        }
     }
 
     public Optional<CldBatch> find(long id) {
