@@ -32,6 +32,8 @@ public class HospitalMllpRoute extends RouteBuilder {
 
     @Override
     public void configure() {
+        // Before the listener exists: the first sender after a start gets its ACK without waiting for class loading.
+        reception.warmUp();
         String tls = properties.mllp().tls().enabled()
                 ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN + "&serverInitializerFactory=#"
                         + MllpTls.INITIALIZER_BEAN

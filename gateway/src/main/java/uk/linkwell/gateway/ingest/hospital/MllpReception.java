@@ -65,6 +65,38 @@ public class MllpReception {
     }
 
     /**
+     * Runs the reception path once without storing anything, before the listener takes traffic: each kind's
+     * built-in synthetic message is read, checked (the HL7 parser and the mapper load their classes) and
+     * acknowledged, and the store answers the duplicate check (a JPA query on LW_INBOUND_MESSAGE). Without it the
+     * first sender after a start waits for all of that. A failure here is logged and the listener starts anyway.
+     */
+    public void warmUp() {
+        long start = System.nanoTime();
+        Instant now = clock.instant();
+        try {
+            for (MllpInbound kind : kinds.values()) {
+                byte[] sample = kind.warmUpMessage();
+                MshFields msh = MshFields.read(sample);
+                try {
+                    kind.check(sample, now);
+                } catch (Hl7MappingException e) {
+                    // Local configuration may refuse the sample; the parser and the mapper ran all the same.
+                    log.debug("MLLP warm-up message for {} refused: {}", kind.messageCode(), e.reason());
+                }
+                PatientOrderingKey.of(sample, msh.sendingFacility());
+                Hl7Acknowledgement.accept(msh, now);
+                store.isStored(kind.source(), msh.sendingFacility(), msh.controlId());
+            }
+            log.info(
+                    "MLLP reception ready for {} messages in {} ms",
+                    String.join(" and ", kinds.keySet().stream().sorted().toList()),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        } catch (RuntimeException e) {
+            log.warn("MLLP reception warm-up failed, the first message will be slower: {}", SafeErrorText.of(e));
+        }
+    }
+
+    /**
      * The ACK for these bytes, after they are safely stored. {@code remote} is the connection's source address
      * (null when unknown, which an enforced sender list refuses). Never throws: every input gets an answer.
      */
