@@ -36,6 +36,7 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -215,12 +216,26 @@ public class FhirServerConfig {
         server.setDefaultPrettyPrint(true);
         server.registerInterceptor(new ResponseHighlighterInterceptor());
         server.registerInterceptor(new CapabilityStatementCustomizer());
+        server.registerInterceptor(new BundleEntryLimit(properties.maxBundleEntries()));
         accessControl.registerOn(server);
         server.setServerAddressStrategy(
                 properties.serverAddress().isBlank()
                         ? new IncomingRequestAddressStrategy()
                         : new HardcodedServerAddressStrategy(properties.serverAddress()));
         return new FhirRestServer(server);
+    }
+
+    /** Size and media type of FHIR write bodies, checked after Spring Security's filters and before HAPI. */
+    @Bean
+    public FilterRegistrationBean<FhirRequestLimits> fhirRequestLimits(
+            FhirContext fhirContext, FhirProperties properties) {
+        FilterRegistrationBean<FhirRequestLimits> registration =
+                new FilterRegistrationBean<>(new FhirRequestLimits(fhirContext, properties));
+        registration.addUrlPatterns(FHIR_PATH, FHIR_PATH + "/*");
+        registration.setName("fhirRequestLimits");
+        // Spring Security's filter chain runs at SecurityProperties.DEFAULT_FILTER_ORDER (-100), before this.
+        registration.setOrder(0);
+        return registration;
     }
 
     /**

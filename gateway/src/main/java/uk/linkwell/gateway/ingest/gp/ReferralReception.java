@@ -1,5 +1,6 @@
 package uk.linkwell.gateway.ingest.gp;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.springframework.stereotype.Component;
 import uk.linkwell.gateway.ingest.hospital.MllpInbound;
@@ -35,5 +36,23 @@ public class ReferralReception implements MllpInbound {
     @Override
     public void check(byte[] body, Instant receivedAt) throws Hl7MappingException {
         mapper.map(body, new MappingContext("reception-check", receivedAt));
+    }
+
+    @Override
+    public byte[] warmUpMessage() {
+        return String.join(
+                        "\r",
+                        "MSH|^~\\&|WARM-UP|LINKWELL|LINKWELL|LINKWELL|20260101090000||REF^I12^REF_I12|WARM-UP|P|2.5.1"
+                                + "|||AL|NE||UNICODE UTF-8",
+                        "RF1|P^Pending^HL70283|R^^HL70280|SP^Social prescribing|||WARM-UP|20260101090000||20260101"
+                                + "|^Warm-up|",
+                        "PRD|RP^Referring Provider^HL70286|WARMUP^TEST^^^DR|1 Test Street^^Leeds^^LS1 1AA|"
+                                + "^^^Warm-up Surgery|||LINKWELL^ODS|",
+                        "PRD|RT^Referred to Provider^HL70286||1 Test Street^^Leeds^^LS1 1AA|^^^Warm-up Service|||"
+                                + "LINKWELL^ODS|",
+                        "PID|1||9990000018^^^NHS^NH||WARMUP^TEST^^^MX^^L||19700101|U|||"
+                                + "1 Test Street^^Leeds^^LS1 1AA^GBR^H|",
+                        "")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 }

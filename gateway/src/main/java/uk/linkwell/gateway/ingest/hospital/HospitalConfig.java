@@ -1,13 +1,17 @@
 package uk.linkwell.gateway.ingest.hospital;
 
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.camel.component.hl7.HL7MLLPNettyDecoderFactory;
 import org.apache.camel.component.hl7.HL7MLLPNettyEncoderFactory;
+import org.apache.camel.component.netty.ChannelHandlerFactory;
+import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.mappings.hl7v2.AdtMapper;
@@ -47,14 +51,25 @@ public class HospitalConfig {
         return builder.build();
     }
 
-    /** MLLP de-framing that hands the route the exact bytes (no decoding, no LF to CR rewriting). */
+    /**
+     * MLLP de-framing that hands the route the exact bytes (no decoding, no LF to CR rewriting) and holds the size
+     * limit while it reads.
+     */
     @Bean
-    public HL7MLLPNettyDecoderFactory hospitalMllpDecoder() {
-        HL7MLLPNettyDecoderFactory decoder = new HL7MLLPNettyDecoderFactory();
-        decoder.setProduceString(false);
-        decoder.setConvertLFtoCR(false);
-        decoder.setCharset(StandardCharsets.ISO_8859_1);
-        return decoder;
+    public ChannelHandlerFactory hospitalMllpDecoder(HospitalProperties properties) {
+        return new MllpFrameDecoder.Factory(properties.mllp().maxMessageBytes());
+    }
+
+    /** Signals a connection with nothing sent or received for {@code idle-timeout}; the decoder closes it. */
+    @Bean
+    public ChannelHandlerFactory hospitalMllpIdleTimeout(HospitalProperties properties) {
+        long millis = properties.mllp().idleTimeout().toMillis();
+        return new DefaultChannelHandlerFactory() {
+            @Override
+            public ChannelHandler newChannelHandler() {
+                return new IdleStateHandler(0, 0, millis, TimeUnit.MILLISECONDS);
+            }
+        };
     }
 
     /** MLLP framing of the ACKs, which the route builds as bytes. */

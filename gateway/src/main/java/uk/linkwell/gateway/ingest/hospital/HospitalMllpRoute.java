@@ -1,6 +1,7 @@
 package uk.linkwell.gateway.ingest.hospital;
 
 import java.net.SocketAddress;
+import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.NettyConstants;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -10,9 +11,11 @@ import org.springframework.stereotype.Component;
  * The HL7 v2 MLLP listener on {@code linkwell.hospital.mllp.port}: hospital ADT and GP referrals (REF^I12), in
  * plain TCP or, with {@code linkwell.hospital.mllp.tls.enabled}, TLS. Thin: each framed message goes with its
  * source address to {@link MllpReception}, which stores it and answers with the ACK sent back on the same
- * connection.
+ * connection. A message over the size limit is answered AR from its first bytes and its connection closed
+ * ({@link MllpFrameDecoder}); a connection silent for {@code idle-timeout} is closed.
  */
-// camel-netty with camel-hl7's MLLP codec: camel-mllp 4.18 is not in the Maven repository this build uses.
+// camel-netty with camel-hl7's MLLP encoder and our own decoder: camel-mllp 4.18 is not in the Maven repository this
+// build uses.
 @Component
 @ConditionalOnProperty(prefix = "linkwell.hospital.mllp", name = "enabled", matchIfMissing = true)
 public class HospitalMllpRoute extends RouteBuilder {
@@ -29,19 +32,27 @@ public class HospitalMllpRoute extends RouteBuilder {
 
     @Override
     public void configure() {
+        // Before the listener exists: the first sender after a start gets its ACK without waiting for class loading.
+        reception.warmUp();
         String tls = properties.mllp().tls().enabled()
                 ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN + "&serverInitializerFactory=#"
                         + MllpTls.INITIALIZER_BEAN
                 : "";
         from("netty:tcp://{{linkwell.hospital.mllp.host:0.0.0.0}}:{{linkwell.hospital.mllp.port:2575}}"
                         + "?sync=true&keepAlive=true&reuseAddress=true"
-                        + "&decoders=#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"
+                        + "&decoders=#hospitalMllpIdleTimeout,#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"
                         + "&exceptionHandler=#" + MllpConnectionErrors.BEAN + tls)
                 .routeId(ROUTE_ID)
-                .process(exchange -> exchange.getMessage()
-                        .setBody(reception.receive(
-                                exchange.getMessage().getBody(byte[].class),
-                                exchange.getMessage()
-                                        .getHeader(NettyConstants.NETTY_REMOTE_ADDRESS, SocketAddress.class))));
+                .process(exchange -> {
+                    Message message = exchange.getMessage();
+                    SocketAddress remote = message.getHeader(NettyConstants.NETTY_REMOTE_ADDRESS, SocketAddress.class);
+                    if (message.getBody() instanceof MllpFrameDecoder.Oversized oversized) {
+                        message.setBody(reception.receiveOversized(oversized.head(), oversized.bytesRead(), remote));
+                        // The rest of that frame is never read: the AR is the last thing on this connection.
+                        message.setHeader(NettyConstants.NETTY_CLOSE_CHANNEL_WHEN_COMPLETE, true);
+                    } else {
+                        message.setBody(reception.receive(message.getBody(byte[].class), remote));
+                    }
+                });
     }
 }

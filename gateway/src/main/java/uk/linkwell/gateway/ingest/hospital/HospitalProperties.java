@@ -1,5 +1,6 @@
 package uk.linkwell.gateway.ingest.hospital;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -15,7 +16,7 @@ public record HospitalProperties(
         Boolean allowPatientsWithoutNhsNumber) {
 
     public HospitalProperties {
-        mllp = mllp == null ? new Mllp(null, null, null, null, null, null, null) : mllp;
+        mllp = mllp == null ? new Mllp(null, null, null, null, null, null, null, null) : mllp;
         discharge = discharge == null ? new Discharge(null, null, null, null, null, null, null) : discharge;
         carerRelationshipCodes = carerRelationshipCodes == null ? List.of("CGV") : carerRelationshipCodes;
         riskObservationCodes = riskObservationCodes == null ? List.of("RISK") : riskObservationCodes;
@@ -25,13 +26,14 @@ public record HospitalProperties(
 
     /**
      * The MLLP listener: where it binds, the largest message, which sending facilities (MSH-4.1) may send from which
-     * source addresses, and optional TLS.
+     * source addresses, how long a silent connection stays open, and optional TLS.
      */
     public record Mllp(
             Boolean enabled,
             String host,
             Integer port,
             Integer maxMessageBytes,
+            Duration idleTimeout,
             Map<String, Sender> senders,
             Boolean enforceSenders,
             Tls tls) {
@@ -40,6 +42,7 @@ public record HospitalProperties(
             host = host == null ? "0.0.0.0" : host;
             port = port == null ? 2575 : port;
             maxMessageBytes = maxMessageBytes == null ? 10 * 1024 * 1024 : maxMessageBytes;
+            idleTimeout = idleTimeout == null ? Duration.ofMinutes(5) : idleTimeout;
             senders = senders == null ? Map.of() : senders;
             enforceSenders = enforceSenders == null || enforceSenders;
             tls = tls == null ? new Tls(null, null, null, null, null, null, null, null, null) : tls;

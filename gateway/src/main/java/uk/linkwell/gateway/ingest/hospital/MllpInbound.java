@@ -20,4 +20,10 @@ public interface MllpInbound {
      * can apply). A refusal names the segment and field for the ERR segment.
      */
     void check(byte[] body, Instant receivedAt) throws Hl7MappingException;
+
+    /**
+     * A built-in synthetic message of this kind (invented person, 999-range NHS number), checked once at start-up so
+     * that the first real message does not wait for the HL7 parser and the mapper to load.
+     */
+    byte[] warmUpMessage();
 }

@@ -65,13 +65,57 @@ public class MllpReception {
     }
 
     /**
+     * Runs the reception path once without storing anything, before the listener takes traffic: each kind's
+     * built-in synthetic message is read, checked (the HL7 parser and the mapper load their classes) and
+     * acknowledged, and the store answers the duplicate check (a JPA query on LW_INBOUND_MESSAGE). Without it the
+     * first sender after a start waits for all of that. A failure here is logged and the listener starts anyway.
+     */
+    public void warmUp() {
+        long start = System.nanoTime();
+        Instant now = clock.instant();
+        try {
+            for (MllpInbound kind : kinds.values()) {
+                byte[] sample = kind.warmUpMessage();
+                MshFields msh = MshFields.read(sample);
+                try {
+                    kind.check(sample, now);
+                } catch (Hl7MappingException e) {
+                    // Local configuration may refuse the sample; the parser and the mapper ran all the same.
+                    log.debug("MLLP warm-up message for {} refused: {}", kind.messageCode(), e.reason());
+                }
+                PatientOrderingKey.of(sample, msh.sendingFacility());
+                Hl7Acknowledgement.accept(msh, now);
+                store.isStored(kind.source(), msh.sendingFacility(), msh.controlId());
+            }
+            log.info(
+                    "MLLP reception ready for {} messages in {} ms",
+                    String.join(" and ", kinds.keySet().stream().sorted().toList()),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        } catch (RuntimeException e) {
+            log.warn("MLLP reception warm-up failed, the first message will be slower: {}", SafeErrorText.of(e));
+        }
+    }
+
+    /**
      * The ACK for these bytes, after they are safely stored. {@code remote} is the connection's source address
      * (null when unknown, which an enforced sender list refuses). Never throws: every input gets an answer.
      */
     public byte[] receive(byte[] body, SocketAddress remote) {
+        byte[] bytes = body == null ? new byte[0] : body;
+        return receive(bytes, bytes.length, remote);
+    }
+
+    /**
+     * The AR for a message the listener stopped reading once it passed the size limit: {@code head} is its first
+     * bytes, kept in the store with the reason; {@code bytesRead} how many had arrived.
+     */
+    public byte[] receiveOversized(byte[] head, long bytesRead, SocketAddress remote) {
+        return receive(head, bytesRead, remote);
+    }
+
+    private byte[] receive(byte[] bytes, long size, SocketAddress remote) {
         long start = System.nanoTime();
         Instant now = clock.instant();
-        byte[] bytes = body == null ? new byte[0] : body;
         MshFields msh = MshFields.read(bytes);
         MllpInbound kind = msh == null ? null : kinds.get(msh.component(9, 1).toUpperCase(Locale.ROOT));
         // Messages of no known kind are kept with the hospital feed's, the listener's first use.
@@ -79,7 +123,7 @@ public class MllpReception {
         meters.counter("linkwell.ingest.received", "source", source).increment();
         byte[] ack;
         try {
-            ack = acknowledge(bytes, msh, kind, source, remote, now);
+            ack = acknowledge(bytes, size, msh, kind, source, remote, now);
         } catch (RuntimeException e) {
             log.error(
                     "MLLP message (control id {}) not stored: {}",
@@ -106,7 +150,13 @@ public class MllpReception {
     }
 
     private byte[] acknowledge(
-            byte[] bytes, MshFields msh, MllpInbound kind, String source, SocketAddress remote, Instant now) {
+            byte[] bytes,
+            long size,
+            MshFields msh,
+            MllpInbound kind,
+            String source,
+            SocketAddress remote,
+            Instant now) {
         if (msh == null) {
             return reject(
                     source,
@@ -139,7 +189,7 @@ public class MllpReception {
                     " (source address " + (address == null ? "unknown" : address.getHostAddress()) + ")");
         }
         int limit = properties.mllp().maxMessageBytes();
-        if (bytes.length > limit) {
+        if (size > limit) {
             return reject(
                     source,
                     bytes,
@@ -149,8 +199,9 @@ public class MllpReception {
                             Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(),
                             "Message too large",
                             Hl7ErrorLocation.segment("MSH"),
-                            "message of " + bytes.length + " bytes is over the limit of " + limit
-                                    + " bytes; only the first " + OVERSIZE_KEPT_BYTES + " bytes are kept"),
+                            "message over the limit of " + limit + " bytes (refused after " + size
+                                    + " bytes, the rest not read); only the first " + OVERSIZE_KEPT_BYTES
+                                    + " bytes are kept"),
                     "");
         }
         if (kind == null) {

@@ -95,8 +95,18 @@ public class MessageStore {
         }
     }
 
+    /** Whether an accepted message from this sender with this control id is stored under this source. */
+    public boolean isStored(String source, String sender, String controlId) {
+        return Boolean.TRUE.equals(newTransaction.execute(
+                tx -> findAccepted(source, sender, controlId).isPresent()));
+    }
+
     private Optional<Long> findAccepted(NewMessage message) {
-        if (message.controlId() == null || message.controlId().isBlank()) {
+        return findAccepted(message.source(), message.sender(), message.controlId());
+    }
+
+    private Optional<Long> findAccepted(String source, String sender, String controlId) {
+        if (controlId == null || controlId.isBlank()) {
             return Optional.empty();
         }
         return entityManager
@@ -105,9 +115,9 @@ public class MessageStore {
                         SELECT m.id FROM InboundMessage m
                         WHERE m.source = :source AND m.sender = :sender AND m.dedupKey = :controlId""",
                         Long.class)
-                .setParameter("source", message.source())
-                .setParameter("sender", message.sender() == null ? "" : message.sender())
-                .setParameter("controlId", message.controlId())
+                .setParameter("source", source)
+                .setParameter("sender", sender == null ? "" : sender)
+                .setParameter("controlId", controlId)
                 .getResultStream()
                 .findFirst();
     }

@@ -31,6 +31,14 @@ class MllpConnectionErrorsTest {
     }
 
     @Test
+    void theAckThatCouldNotBeWrittenIsNamedByItsCodeAndControlId() {
+        byte[] ack = "MSH|^~\\&|LINKWELL|LINKWELL|PAS|RWELL|20261120083000+0000||ACK^A01^ACK|LW1|P|2.5.1\rMSA|AA|T123\r"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(MllpConnectionErrors.msa(ack)).containsExactly("AA", "T123");
+        assertThat(MllpConnectionErrors.msa(new byte[0])).containsExactly("?", "?");
+    }
+
+    @Test
     void otherErrorsByTypeOnly() {
         assertThat(MllpConnectionErrors.describe(new IllegalArgumentException("PID|1||9990000026")))
                 .isEqualTo("IllegalArgumentException");

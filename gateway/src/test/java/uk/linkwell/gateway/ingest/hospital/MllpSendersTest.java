@@ -56,7 +56,7 @@ class MllpSendersTest {
 
     private static MllpSenders senders(boolean enforced, Map<String, HospitalProperties.Sender> senders) {
         return new MllpSenders(new HospitalProperties(
-                new HospitalProperties.Mllp(null, null, null, null, senders, enforced, null),
+                new HospitalProperties.Mllp(null, null, null, null, null, senders, enforced, null),
                 null,
                 null,
                 null,
