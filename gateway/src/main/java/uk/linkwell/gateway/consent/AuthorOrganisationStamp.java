@@ -22,6 +22,11 @@ import uk.linkwell.gateway.security.Requester;
 public class AuthorOrganisationStamp {
 
     public static final String TAG_SYSTEM = "https://fhir.linkwell.example/CodeSystem/author-organisation";
+    /**
+     * The role of the client that wrote it: the author-organisation rule opens a record to that role of the
+     * organisation only (link workers employed by a practice share its ODS code, not its GP system's access).
+     */
+    public static final String ROLE_TAG_SYSTEM = "https://fhir.linkwell.example/CodeSystem/author-role";
 
     private final Set<String> exemptRoles;
 
@@ -57,6 +62,30 @@ public class AuthorOrganisationStamp {
         if (author != null && !author.isBlank()) {
             resource.getMeta().addTag().setSystem(TAG_SYSTEM).setCode(author).setDisplay("Author organisation");
         }
+        String statedRole = roleOf(resource);
+        String roleBefore = previous == null ? null : roleOf(previous);
+        String role;
+        if (mayState && statedRole != null) {
+            role = statedRole;
+        } else if (before != null) {
+            // The first author's role stays with the first author's organisation.
+            role = roleBefore;
+        } else {
+            role = mayState ? null : writer.map(w -> w.role().code()).orElse(null);
+        }
+        resource.getMeta().getTag().removeIf(t -> ROLE_TAG_SYSTEM.equals(t.getSystem()));
+        if (role != null && !role.isBlank()) {
+            resource.getMeta().addTag().setSystem(ROLE_TAG_SYSTEM).setCode(role).setDisplay("Author role");
+        }
+    }
+
+    static String roleOf(IBaseResource resource) {
+        for (IBaseCoding tag : resource.getMeta().getTag()) {
+            if (ROLE_TAG_SYSTEM.equals(tag.getSystem())) {
+                return tag.getCode();
+            }
+        }
+        return null;
     }
 
     static String authorOf(IBaseResource resource) {

@@ -13,6 +13,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
 import uk.linkwell.gateway.fhir.FhirRestServer;
+import uk.linkwell.gateway.fhir.ProfileValidation;
+import uk.linkwell.gateway.security.CaseloadResolver;
+import uk.linkwell.gateway.security.PatientCompartment;
+import uk.linkwell.gateway.security.Reach;
 import uk.linkwell.gateway.security.SecurityProperties;
 
 /**
@@ -44,6 +48,18 @@ public class ConsentConfig {
         AuthorOrganisationStamp stamp = new AuthorOrganisationStamp(properties.exemptRoles());
         storageInterceptors.registerInterceptor(stamp);
         return stamp;
+    }
+
+    /** On the storage layer, so that a relationship granting access is checked in transactions' entries too. */
+    @Bean
+    public AccessGrants accessGrants(
+            ConsentProperties properties,
+            StoreActorDirectory directory,
+            FhirContext fhirContext,
+            IInterceptorService storageInterceptors) {
+        AccessGrants grants = new AccessGrants(properties.exemptRoles(), directory, fhirContext);
+        storageInterceptors.registerInterceptor(grants);
+        return grants;
     }
 
     @Bean
@@ -101,7 +117,9 @@ public class ConsentConfig {
             ConsentedDisclosures disclosures,
             FhirContext fhirContext,
             DaoRegistry daos,
-            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
+            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls,
+            CaseloadResolver caseloads,
+            ProfileValidation validation) {
         if (!properties.enabled()) {
             if (!properties.allowDisabled()) {
                 throw new IllegalStateException("linkwell.consent.enabled=false would share every record without "
@@ -127,7 +145,18 @@ public class ConsentConfig {
                 Clock.systemUTC(),
                 new ConsentAwareCount(fhirContext, daos, matchUrls),
                 fhirContext);
+        AccessDecisions access = new AccessDecisions(
+                new Reach(caseloads, new PatientCompartment(fhirContext), fhirContext),
+                policy,
+                facts,
+                consents,
+                directory,
+                daos);
+        adapter.decidingThrough(access);
         ConsentInterceptor interceptor = new ConsentInterceptor(adapter);
+        fhirServer
+                .server()
+                .registerInterceptor(new DecisionPoint(access, adapter, fhirContext, daos, matchUrls, validation));
         fhirServer.server().registerInterceptor(adapter);
         fhirServer.server().registerInterceptor(interceptor);
         return new FhirConsentRegistration(interceptor, adapter);

@@ -31,6 +31,9 @@ public final class ConsentPolicy {
     public static final String AUTHOR_ORGANISATION = "author-organisation";
     public static final String DEFAULT_DENY = "default-deny";
     public static final String BREAK_GLASS = "break-glass";
+    /** Basis prefix of a break-glass that overrides a refusal in the person's Consent (the provision follows). */
+    public static final String BREAK_GLASS_OVERRIDING_REFUSAL = "break-glass-overriding:";
+
     public static final String MINIMUM_NECESSARY = "minimum-necessary";
     public static final String NOT_PATIENT_DATA = "not-patient-data";
     public static final String EXEMPT = "operator";
@@ -87,10 +90,14 @@ public final class ConsentPolicy {
         if (normal.permitted() || what.patient() == null) {
             return normal;
         }
-        boolean glass = (who.breaksGlass() && mayBreakGlass(who.role()))
+        boolean glass = (who.breaksGlassFor(what.patient()) && mayBreakGlass(who.role()))
                 || who.breakGlassOpen().openFor(what.patient());
         if (glass && rules.breakGlass().types().contains(what.type())) {
-            return new ConsentDecision(Outcome.PERMIT, BREAK_GLASS, List.of(), true);
+            // Overriding the person's explicit refusal is recorded as such, for the review break-glass gets.
+            String basis = normal.basis().startsWith("Consent/")
+                    ? BREAK_GLASS_OVERRIDING_REFUSAL + normal.basis()
+                    : BREAK_GLASS;
+            return new ConsentDecision(Outcome.PERMIT, basis, List.of(), true);
         }
         return normal;
     }
@@ -104,7 +111,14 @@ public final class ConsentPolicy {
             return ConsentDecision.permit(NOT_PATIENT_DATA);
         }
         if (who.organisation() != null && who.organisation().equals(what.authorOrganisation())) {
-            return ConsentDecision.permit(AUTHOR_ORGANISATION);
+            if (what.authorRole() == null) {
+                // Written for the organisation by an operator or a route: its own, cut to what the role needs.
+                return minimumNecessary(who, what, AUTHOR_ORGANISATION);
+            }
+            if (what.authorRole().equals(who.role())) {
+                return ConsentDecision.permit(AUTHOR_ORGANISATION);
+            }
+            // Another role sharing the organisation's code (a practice's link worker): not the author.
         }
         for (LegalBasis basis : rules.legalBases()) {
             if (basis.overridesRefusal() && applies(basis, who, what)) {

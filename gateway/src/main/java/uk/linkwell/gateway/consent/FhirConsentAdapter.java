@@ -40,9 +40,6 @@ public class FhirConsentAdapter implements IConsentService {
     public static final String REASON_HEADER = "X-Break-Glass-Reason";
     private static final String STATE = FhirConsentAdapter.class.getName();
     private static final String COUNT = FhirConsentAdapter.class.getName() + ".count";
-    /** Chain targets that hold no consent-bound record (the patient is disclosed for direct care). */
-    private static final Set<String> CHAINABLE =
-            Set.of("Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService");
 
     private final ConsentPolicy policy;
     private final ResourceFactsReader facts;
@@ -54,6 +51,7 @@ public class FhirConsentAdapter implements IConsentService {
     private final Clock clock;
     private final ConsentAwareCount counter;
     private final FhirContext fhirContext;
+    private AccessDecisions access;
 
     public FhirConsentAdapter(
             ConsentPolicy policy,
@@ -76,6 +74,21 @@ public class FhirConsentAdapter implements IConsentService {
         this.disclosures = disclosures;
         this.redaction = redaction;
         this.clock = clock;
+    }
+
+    /** The one decision point's consent half: set once, by the configuration that builds both. */
+    void decidingThrough(AccessDecisions access) {
+        this.access = access;
+    }
+
+    /** Who asks and why, for this request (the requester, purpose and break-glass from its headers). */
+    public AccessRequest who(RequestDetails request) {
+        return state(request).who;
+    }
+
+    /** The patient a resource is about ({@code Patient/<id>}), or null. */
+    public String patientOf(IBaseResource resource) {
+        return facts.read(resource, directory).patient();
     }
 
     /** One request's requester, purpose, memo of decisions and disclosures to audit. */
@@ -124,13 +137,14 @@ public class FhirConsentAdapter implements IConsentService {
         if (purpose != null && !purpose.matches("[A-Za-z0-9-]{1,32}")) {
             throw new InvalidRequestException(PURPOSE_HEADER + " must be a v3-ActReason code such as TREAT");
         }
-        refuseSearchesThroughHiddenRecords(request);
         if (operation == RestOperationTypeEnum.SEARCH_TYPE
                 && (has(request, "_summary", "count") || has(request, "_total", "accurate"))) {
             // HAPI's consent layer refuses both (the database would count what consent hides); count it ourselves.
             boolean summaryCount = has(request, "_summary", "count");
             int visible = counter.count(
-                    request, r -> decide(request, r, false).decision().permitted());
+                    request,
+                    r -> access.reaches(requester.get(), r)
+                            && decide(request, r, false).decision().permitted());
             request.getUserData().put(COUNT, visible);
             request.removeParameter("_total");
             if (summaryCount) {
@@ -147,41 +161,6 @@ public class FhirConsentAdapter implements IConsentService {
         if (request.getUserData().get(COUNT) instanceof Integer count
                 && response instanceof org.hl7.fhir.r4.model.Bundle bundle) {
             bundle.setTotal(count);
-        }
-    }
-
-    /**
-     * {@code _has} (reverse chaining) filters people by records the requester may not see, and a chain through a
-     * consent-bound type filters by hidden records' contents; both would reveal what consent withholds. Chains into
-     * the patient or directory resources (Organization, Practitioner) are fine.
-     */
-    private void refuseSearchesThroughHiddenRecords(RequestDetails request) {
-        for (String name : request.getParameters().keySet()) {
-            if (name.startsWith("_has")) {
-                throw new ForbiddenOperationException("Access denied: reverse chaining (_has) is not available under "
-                        + "consent, as it would reveal records withheld from you; search those records directly");
-            }
-            int dot = name.indexOf('.');
-            if (dot < 0 || name.startsWith("_") || request.getResourceName() == null) {
-                continue;
-            }
-            String head = name.substring(0, dot);
-            String param = head.contains(":") ? head.substring(0, head.indexOf(':')) : head;
-            Set<String> targets;
-            if (head.contains(":")) {
-                targets = Set.of(head.substring(head.indexOf(':') + 1));
-            } else {
-                var sp = fhirContext
-                        .getResourceDefinition(request.getResourceName())
-                        .getSearchParam(param);
-                targets = sp == null ? Set.of() : sp.getTargets();
-            }
-            if (targets.isEmpty() || !CHAINABLE.containsAll(targets)) {
-                throw new ForbiddenOperationException("Access denied: chained search through " + param + " ("
-                        + String.join(", ", targets) + ") is not available under consent, as it would filter by "
-                        + "records withheld from you; chain into the patient (e.g. subject:Patient.identifier) or "
-                        + "search the records directly");
-            }
         }
     }
 
@@ -368,9 +347,12 @@ public class FhirConsentAdapter implements IConsentService {
         if (known != null) {
             return known;
         }
-        ResourceFacts what = facts.read(resource, directory);
         AccessRequest who = state.who;
-        ConsentDecision decision = policy.decide(who, what, consents.of(what.patient()), directory);
+        AccessDecisions.Decided both = versionShown(request.getRestOperationType())
+                ? access.consentOfVersion(who, resource)
+                : access.consent(who, resource);
+        ResourceFacts what = both.facts();
+        ConsentDecision decision = both.decision();
         Decided decided = new Decided(what, decision);
         if (!disclosing) {
             return decided;
@@ -381,6 +363,14 @@ public class FhirConsentAdapter implements IConsentService {
         disclosures.count(decision);
         state.memo.put(resource, decided);
         return decided;
+    }
+
+    /** Operations that may show an older version of a record, which is then judged with the record as it is now. */
+    private static boolean versionShown(RestOperationTypeEnum operation) {
+        return operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE
+                || operation == RestOperationTypeEnum.HISTORY_TYPE
+                || operation == RestOperationTypeEnum.HISTORY_SYSTEM;
     }
 
     private State state(RequestDetails request) {
@@ -401,7 +391,8 @@ public class FhirConsentAdapter implements IConsentService {
                 reason,
                 clock.instant(),
                 patient -> windows.openFor(requester.clientId(), requester.practitioner(), patient)
-                        .isPresent());
+                        .isPresent(),
+                (String) request.getUserData().get(DecisionPoint.BREAK_GLASS_PATIENT));
         State state = new State(who, channel(request.getRestOperationType()), request.getRequestId());
         request.getUserData().put(STATE, state);
         return state;

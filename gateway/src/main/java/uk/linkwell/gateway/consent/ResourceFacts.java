@@ -10,6 +10,7 @@ import java.util.Set;
  *                           (Organization, Practitioner, ...)
  * @param securityLabels     codes in {@code meta.security} (PSY, ETH, HIV, STD, SDV, R, V, ...)
  * @param authorOrganisation ODS code of the organisation that wrote it, null when unknown
+ * @param authorRole         role code of the client that wrote it ({@code gp-system}, ...), null when unknown
  * @param addressedTo        ODS codes of organisations it is addressed to (a referral's performer, a task's owner)
  * @param bearsOnRisk        marked as bearing on risk, which lifts minimum-necessary withholding
  */
@@ -20,10 +21,23 @@ public record ResourceFacts(
         Set<String> securityLabels,
         String authorOrganisation,
         Set<String> addressedTo,
-        boolean bearsOnRisk) {
+        boolean bearsOnRisk,
+        String authorRole) {
 
     public ResourceFacts {
         securityLabels = Set.copyOf(securityLabels);
         addressedTo = Set.copyOf(addressedTo);
+    }
+
+    /** Facts of a record whose author's role is not known. */
+    public ResourceFacts(
+            String type,
+            String reference,
+            String patient,
+            Set<String> securityLabels,
+            String authorOrganisation,
+            Set<String> addressedTo,
+            boolean bearsOnRisk) {
+        this(type, reference, patient, securityLabels, authorOrganisation, addressedTo, bearsOnRisk, null);
     }
 }

@@ -55,9 +55,13 @@ public final class ResourceFactsReader {
             risk |= isRiskMarker(c);
         }
         String author = null;
+        String authorRole = null;
         for (IBaseCoding c : resource.getMeta().getTag()) {
             if (AuthorOrganisationStamp.TAG_SYSTEM.equals(c.getSystem())) {
                 author = c.getCode();
+            }
+            if (AuthorOrganisationStamp.ROLE_TAG_SYSTEM.equals(c.getSystem())) {
+                authorRole = c.getCode();
             }
             risk |= isRiskMarker(c);
         }
@@ -70,7 +74,8 @@ public final class ResourceFactsReader {
                 }
             }
         }
-        return new ResourceFacts(type, reference, patientOf(type, resource, id), labels, author, addressedTo, risk);
+        return new ResourceFacts(
+                type, reference, patientOf(type, resource, id), labels, author, addressedTo, risk, authorRole);
     }
 
     private boolean isRiskMarker(IBaseCoding c) {
