@@ -117,8 +117,8 @@ public class AccessGrants {
             b.setStatus(null);
         }
         if (addedDenies && b.hasProvision()) {
-            List<Consent.provisionComponent> kept = new java.util.ArrayList<>();
-            for (Consent.provisionComponent nested : b.getProvision().getProvision()) {
+            List<Consent.ProvisionComponent> kept = new java.util.ArrayList<>();
+            for (Consent.ProvisionComponent nested : b.getProvision().getProvision()) {
                 boolean added = nested.getType() == Consent.ConsentProvisionType.DENY
                         && a.getProvision().getProvision().stream().noneMatch(n -> n.equalsDeep(nested));
                 if (!added) {
