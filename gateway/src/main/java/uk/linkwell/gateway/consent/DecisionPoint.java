@@ -9,7 +9,7 @@ import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
-import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -56,9 +56,11 @@ public class DecisionPoint {
     static final String NO_PATIENT = "Patient/(none)";
 
     private static final Logger log = LoggerFactory.getLogger(DecisionPoint.class);
+    /** SQL, the schema and the driver, as HAPI's conflict and internal errors quote them. */
     private static final Pattern SQL = Pattern.compile(
-            "(?i)(\\binsert into\\b|\\bupdate\\s+\\w+\\s+set\\b|\\bdelete from\\b|\\bselect\\b.*\\bfrom\\b|HFJ_|\\bLW_"
-                    + "|\\bconstraint\\b|\\bviolates\\b|duplicate key|SQLState|JDBC|Hibernate|could not execute)");
+            "(?i)(\\binsert into\\b|\\bupdate\\s+\\w+\\s+set\\b|"
+                    + "\\bdelete from\\b|\\bselect\\b.{0,200}\\bfrom\\b|\\bHFJ_|\\bLW_[A-Z_]+|\\bBT2_|duplicate key|"
+                    + "violates (foreign key|unique|not-null|check) constraint|SQLState|JDBC|could not execute (statement|batch))");
 
     private final AccessDecisions access;
     private final FhirConsentAdapter adapter;
@@ -108,6 +110,12 @@ public class DecisionPoint {
             case SEARCH_SYSTEM -> searches.check(null, request.getParameters());
             case UPDATE, PATCH, DELETE -> onRecordAsItStands(request, requester, operation);
             case CREATE -> conditionalCreate(request, requester, request.getResource());
+                // HAPI may report an operation on one record ($everything) as type level: the id decides.
+            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE, HISTORY_INSTANCE -> instanceAsItStands(
+                    request, requester);
+            case HISTORY_TYPE, HISTORY_SYSTEM -> throw new RoleRefusal("The history of a whole type is available to "
+                    + "operators only: it cannot be narrowed to the records you may see. Ask for the history of one "
+                    + "record (Type/id/_history)");
             case TRANSACTION -> entries(request, requester);
             default -> {}
         }
@@ -129,6 +137,19 @@ public class DecisionPoint {
         if (id == null || !id.hasIdPart()) {
             throw new RoleRefusal("Conditional " + operation.getCode() + " is available to operators only; "
                     + "address the record by its id");
+        }
+        IIdType typed = id.hasResourceType() ? id : id.withResourceType(request.getResourceName());
+        IBaseResource current = access.current(typed);
+        if (current == null || !access.visible(requester, adapter.who(request), current)) {
+            throw notKnown(typed);
+        }
+    }
+
+    /** An operation on one record ({@code Patient/1/$everything}) is for a record the client may see. */
+    private void instanceAsItStands(RequestDetails request, Requester requester) {
+        IIdType id = request.getId();
+        if (id == null || !id.hasIdPart()) {
+            return;
         }
         IIdType typed = id.hasResourceType() ? id : id.withResourceType(request.getResourceName());
         IBaseResource current = access.current(typed);
@@ -275,33 +296,54 @@ public class DecisionPoint {
                 : Optional.ofNullable(adapter.patientOf(current)).orElse(NO_PATIENT);
     }
 
-    private static String namedInSearch(RequestDetails request) {
+    /**
+     * The one Patient a search names: by reference ({@code patient=}, {@code subject=}; {@code _id=} on Patient) or
+     * by NHS number through the patient ({@code subject:Patient.identifier=}, {@code patient.identifier=};
+     * {@code identifier=} on Patient), resolved to its record; null unless exactly one is named.
+     */
+    private String namedInSearch(RequestDetails request) {
         Map<String, String[]> parameters = request.getParameters();
-        String type = request.getResourceName();
-        String named = null;
-        for (String name : "Patient".equals(type) ? List.of("_id") : List.of("patient", "subject")) {
-            String[] values = parameters.get(name);
-            if (values == null) {
+        boolean patientType = "Patient".equals(request.getResourceName());
+        List<String> named = new ArrayList<>();
+        for (Map.Entry<String, String[]> parameter : parameters.entrySet()) {
+            String name = parameter.getKey();
+            String[] values = parameter.getValue();
+            boolean byReference = patientType ? name.equals("_id") : name.equals("patient") || name.equals("subject");
+            boolean byIdentifier =
+                    patientType ? name.equals("identifier") : name.matches("(patient|subject)(:Patient)?\\.identifier");
+            if (!byReference && !byIdentifier) {
                 continue;
             }
-            if (values.length != 1 || values[0].contains(",") || named != null) {
+            if (values.length != 1 || values[0].contains(",")) {
                 return null;
             }
-            String value = values[0];
-            named = value.startsWith("Patient/") ? value : "Patient/" + value;
+            if (byReference) {
+                named.add(values[0].startsWith("Patient/") ? values[0] : "Patient/" + values[0]);
+            } else {
+                SearchParameterMap map = matchUrls.translateMatchUrl(
+                        "Patient?identifier=" + UrlUtil.escapeUrlParam(values[0]),
+                        fhirContext.getResourceDefinition("Patient"));
+                map.setLoadSynchronousUpTo(2);
+                List<?> ids = daos.getResourceDao("Patient").searchForResourceIds(map, new SystemRequestDetails());
+                if (ids.size() != 1) {
+                    return ids.isEmpty() ? NO_PATIENT : null;
+                }
+                named.add("Patient/" + ((IIdType) ids.get(0)).getIdPart());
+            }
         }
-        return named;
+        return named.stream().distinct().count() == 1 ? named.get(0) : null;
     }
 
     // ---- while HAPI loads what it would show -------------------------------------------------------------
 
     /**
-     * Drops (from searches, includes, history, paging) what the client does not reach, before HAPI's own
-     * authorization rules see it, which would refuse the whole response with 403 and so say that something
-     * hidden matched. A history version is reached only if the record as it is now is reached too.
+     * Drops (from searches, includes, history, paging) what the client does not reach, as HAPI loads it and before
+     * its own authorization rules see it, which would refuse the whole response with 403 and so say that something
+     * hidden matched. A history version is reached only if the record as it is now is reached too. One record
+     * asked for by id that is not reached is "not known".
      */
-    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = -10)
-    public void reach(RequestDetails request, IPreResourceShowDetails details) {
+    @Hook(value = Pointcut.STORAGE_PREACCESS_RESOURCES, order = -10)
+    public void reach(RequestDetails request, IPreResourceAccessDetails details) {
         Optional<Requester> found = request == null ? Optional.empty() : bound(request);
         if (found.isEmpty()) {
             return;
@@ -322,10 +364,8 @@ public class DecisionPoint {
                 reached = current == null || access.reaches(found.get(), current);
             }
             if (!reached) {
-                if (operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD) {
-                    throw notKnown(resource.getIdElement().withResourceType(resource.fhirType()));
-                }
-                details.setResource(i, null);
+                // HAPI answers a read whose one resource is not to be returned as not found.
+                details.setDontReturnResourceAtIndex(i);
             }
         }
     }
@@ -353,6 +393,25 @@ public class DecisionPoint {
             case TRANSACTION -> {
                 if (response.getResponseResource() instanceof Bundle bundle) {
                     for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+                        if (entry.getResponse().getStatus() != null
+                                && (entry.getResponse().getStatus().startsWith("403")
+                                        || entry.getResponse().getStatus().startsWith("410"))) {
+                            // A batch entry's refusal of one record, past the request's own checks, reads as a
+                            // missing record, as the same request alone would.
+                            entry.getResponse().setStatus("404 Not Found");
+                            entry.getResponse()
+                                    .setOutcome(new org.hl7.fhir.r4.model.OperationOutcome()
+                                            .addIssue(
+                                                    new org.hl7.fhir.r4.model.OperationOutcome
+                                                                    .OperationOutcomeIssueComponent()
+                                                            .setSeverity(
+                                                                    org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity
+                                                                            .ERROR)
+                                                            .setCode(
+                                                                    org.hl7.fhir.r4.model.OperationOutcome.IssueType
+                                                                            .PROCESSING)
+                                                            .setDiagnostics("Resource with this id is not known")));
+                        }
                         if (entry.hasResource()
                                 && !(entry.getResource() instanceof Bundle)
                                 && !(entry.getResource() instanceof org.hl7.fhir.r4.model.OperationOutcome)
@@ -373,7 +432,7 @@ public class DecisionPoint {
      */
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
     public BaseServerResponseException uniformErrors(RequestDetails request, Throwable error) {
-        if (request != null && bound(request).isPresent() && oneRecord(request.getRestOperationType())) {
+        if (request != null && bound(request).isPresent() && oneRecord(request)) {
             boolean afterChecks = Boolean.TRUE.equals(request.getUserData().get(HANDLING));
             boolean recordDependent = error instanceof ResourceNotFoundException
                     || error instanceof ResourceGoneException
@@ -386,6 +445,7 @@ public class DecisionPoint {
             }
         }
         if (error instanceof BaseServerResponseException hapi
+                && (hapi.getStatusCode() == 409 || hapi.getStatusCode() == 412 || hapi.getStatusCode() >= 500)
                 && hapi.getMessage() != null
                 && SQL.matcher(hapi.getMessage()).find()) {
             log.info(
@@ -409,19 +469,26 @@ public class DecisionPoint {
         };
     }
 
-    private static boolean oneRecord(RestOperationTypeEnum operation) {
-        return operation == RestOperationTypeEnum.READ
-                || operation == RestOperationTypeEnum.VREAD
-                || operation == RestOperationTypeEnum.HISTORY_INSTANCE
-                || operation == RestOperationTypeEnum.UPDATE
-                || operation == RestOperationTypeEnum.PATCH
-                || operation == RestOperationTypeEnum.DELETE
-                || operation == RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE;
+    /** An interaction on one record, addressed by its id. */
+    private static boolean oneRecord(RequestDetails request) {
+        RestOperationTypeEnum operation = request.getRestOperationType();
+        boolean byId = request.getId() != null && request.getId().hasIdPart();
+        return byId
+                && (operation == RestOperationTypeEnum.READ
+                        || operation == RestOperationTypeEnum.VREAD
+                        || operation == RestOperationTypeEnum.HISTORY_INSTANCE
+                        || operation == RestOperationTypeEnum.UPDATE
+                        || operation == RestOperationTypeEnum.PATCH
+                        || operation == RestOperationTypeEnum.DELETE
+                        || operation == RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
+                        || operation == RestOperationTypeEnum.EXTENDED_OPERATION_TYPE);
     }
 
-    /** What a missing record answers: the same status and text whether it is missing, deleted or hidden. */
+    /**
+     * What a missing record answers: the same status and text whether it is missing, deleted or hidden (the id is
+     * not repeated: the client sent it).
+     */
     static ResourceNotFoundException notKnown(IIdType id) {
-        return new ResourceNotFoundException(
-                "Resource " + id.getResourceType() + "/" + id.getIdPart() + " is not known");
+        return new ResourceNotFoundException("Resource " + id.getResourceType() + " with this id is not known");
     }
 }

@@ -296,10 +296,32 @@ class ConsentPolicyTest {
         assertThat(decide(policy, gp(), record("CarePlan"), all).permitted()).isTrue();
         assertThat(decide(policy, gp(), record("QuestionnaireResponse"), all).basis())
                 .isEqualTo("minimum-necessary");
-        // Its own records are never cut.
+        // Its own records (written by its organisation's GP system) are never cut.
         ResourceFacts own = new ResourceFacts(
-                "QuestionnaireResponse", "QuestionnaireResponse/1", PATIENT, Set.of(), GP_ODS, Set.of(), false);
+                "QuestionnaireResponse",
+                "QuestionnaireResponse/1",
+                PATIENT,
+                Set.of(),
+                GP_ODS,
+                Set.of(),
+                false,
+                "gp-system");
         assertThat(decide(policy, gp(), own, all).basis()).isEqualTo("author-organisation");
+        // Written for the organisation by an operator (no author role): its own, but cut to what the role needs.
+        ResourceFacts forIt = new ResourceFacts(
+                "QuestionnaireResponse", "QuestionnaireResponse/1", PATIENT, Set.of(), GP_ODS, Set.of(), false);
+        assertThat(decide(policy, gp(), forIt, all).basis()).isEqualTo("minimum-necessary");
+        // Written by another role sharing the code (a practice's link worker app): not its own.
+        ResourceFacts byLinkWorker = new ResourceFacts(
+                "QuestionnaireResponse",
+                "QuestionnaireResponse/1",
+                PATIENT,
+                Set.of(),
+                GP_ODS,
+                Set.of(),
+                false,
+                "link-worker-app");
+        assertThat(decide(policy, gp(), byLinkWorker, all).basis()).isEqualTo("minimum-necessary");
     }
 
     @Test
@@ -332,8 +354,15 @@ class ConsentPolicyTest {
                 new AccessRequest("gp-client", "gp-system", GP_ODS, null, "ETREAT", "overdose risk", NOW, null);
         ConsentDecision plan = decide(policy, glass, record("CarePlan"), refuses);
         assertThat(plan.outcome()).isEqualTo(Outcome.PERMIT);
-        assertThat(plan.basis()).isEqualTo("break-glass");
+        // The person's Consent refused: overriding it is recorded as such, with the provision overridden.
+        assertThat(plan.basis()).isEqualTo("break-glass-overriding:Consent/c1#provision");
         assertThat(plan.breakGlass()).isTrue();
+        assertThat(decide(policy, glass, record("CarePlan")).basis()).isEqualTo("break-glass");
+        // A break-glass that names one person opens that person's records only.
+        AccessRequest named = new AccessRequest(
+                "gp-client", "gp-system", GP_ODS, null, "ETREAT", "overdose risk", NOW, null, "Patient/p2");
+        assertThat(decide(policy, named, record("CarePlan"), refuses).permitted())
+                .isFalse();
         // Outside the need-to-know set.
         assertThat(decide(policy, glass, record("QuestionnaireResponse"), refuses)
                         .permitted())

@@ -87,6 +87,16 @@ abstract class ConsentProbes extends GatewayIntegrationTest {
         return resource;
     }
 
+    /** Written by a client of that organisation and role (an operator may state both). */
+    static <T extends Resource> T authoredBy(T resource, String ods, String role) {
+        authoredBy(resource, ods)
+                .getMeta()
+                .addTag()
+                .setSystem(AuthorOrganisationStamp.ROLE_TAG_SYSTEM)
+                .setCode(role);
+        return resource;
+    }
+
     static <T extends Resource> T labelled(T resource, String system, String code) {
         resource.getMeta().addSecurity().setSystem(system).setCode(code);
         return resource;

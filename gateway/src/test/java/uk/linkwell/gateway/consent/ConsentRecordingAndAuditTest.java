@@ -271,9 +271,10 @@ class ConsentRecordingAndAuditTest extends ConsentProbes {
     void everyBreakGlassIsAuditedAndFlaggedWithItsReason() {
         Reference person = person();
         Reference plan = plan(person);
+        // Break-glass names the one person it is for.
         bundle(get(
                 gpToken(),
-                plan.getReference().replace("CarePlan/", "CarePlan?_id="),
+                "CarePlan?subject=" + person.getReference(),
                 FhirConsentAdapter.PURPOSE_HEADER,
                 "ETREAT",
                 FhirConsentAdapter.REASON_HEADER,

@@ -89,16 +89,17 @@ class ConsentScenarioProbesTest extends ConsentProbes {
 
         minimum = person();
         record(consent(minimum, ConsentProvisionType.PERMIT));
-        physicalCondition = create(client(), authoredBy(condition(minimum, "Type 2 diabetes"), gpOds));
+        // Written by the practice's GP system: its own records, in its role.
+        physicalCondition = create(client(), authoredBy(condition(minimum, "Type 2 diabetes"), gpOds, "gp-system"));
         Condition risky = condition(minimum, "Epilepsy: seizures when alone");
         risky.getMeta()
                 .addTag()
                 .setSystem("https://fhir.linkwell.example/CodeSystem/sharing-marker")
                 .setCode("bears-on-risk");
-        riskCondition = create(client(), authoredBy(risky, gpOds));
+        riskCondition = create(client(), authoredBy(risky, gpOds, "gp-system"));
         ServiceRequest referral = LinkwellFixtures.referral(minimum, gpOrg, teamOrg);
         referral.addReasonCode().setText("Poorly controlled diabetes, HbA1c 80");
-        referralWithReason = create(client(), authoredBy(referral, gpOds));
+        referralWithReason = create(client(), authoredBy(referral, gpOds, "gp-system"));
     }
 
     private static Condition condition(Reference patient, String text) {

@@ -79,12 +79,15 @@ class ReferralWorkflowTest extends GatewayIntegrationTest {
         socialCare = clientAs(Claims.of("social-care-system", council, SOCIAL_CARE_SCOPES));
     }
 
-    /** A person registered at the practice (the GP system registers them), by NHS number. */
+    /**
+     * A person registered at the practice, by NHS number. The registration comes from an operator (or the hospital
+     * feed): a client may not grant itself access to a person through a FHIR write.
+     */
     private String registeredPatient() {
         String nhs = SyntheticNhsNumbers.next();
         Patient patient = LinkwellFixtures.patient(nhs);
         patient.addGeneralPractitioner(practiceRef);
-        gp.create().resource(patient).execute();
+        client().create().resource(patient).execute();
         return nhs;
     }
 
@@ -357,7 +360,7 @@ class ReferralWorkflowTest extends GatewayIntegrationTest {
         Referral referral = refer("routine");
         IGenericClient stranger =
                 clientAs(Claims.of("social-care-system", "Z" + council.substring(1), SOCIAL_CARE_SCOPES));
-        refused(() -> read(stranger, referral.task()), 403, "Access denied");
+        refused(() -> read(stranger, referral.task()), 404, "not known");
     }
 
     // --- decline

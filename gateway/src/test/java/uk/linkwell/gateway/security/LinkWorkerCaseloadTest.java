@@ -73,17 +73,17 @@ class LinkWorkerCaseloadTest extends GatewayIntegrationTest {
                         .getSubject()
                         .getReference())
                 .isEqualTo(onCaseload.getReference());
-        // Same practice, but not on this worker's caseload: not visible, not writable.
+        // Same practice, but not on this worker's caseload: not visible (not known, as a missing record), not writable.
         assertThatThrownBy(() -> app.read()
                         .resource(Patient.class)
                         .withId(notYet.getReferenceElement())
                         .execute())
-                .isInstanceOf(ForbiddenOperationException.class);
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException.class);
         assertThatThrownBy(() -> app.read()
                         .resource(CarePlan.class)
                         .withId(planNotYet.getReferenceElement())
                         .execute())
-                .isInstanceOf(ForbiddenOperationException.class);
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException.class);
         assertThatThrownBy(() -> app.create()
                         .resource(LinkwellFixtures.actionPlan(notYet, linkWorker))
                         .execute())

@@ -65,11 +65,12 @@ class SocialCareAndHospitalScopingTest extends GatewayIntegrationTest {
                         .getPatient()
                         .getReference())
                 .isEqualTo(ours.getReference());
+        // Someone else's case answers as a record that does not exist.
         assertThatThrownBy(() -> system.read()
                         .resource(Patient.class)
                         .withId(theirs.getReferenceElement())
                         .execute())
-                .isInstanceOf(ForbiddenOperationException.class);
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException.class);
         // Shared reference data (not about a patient) is readable with the wildcard scope.
         assertThat(system.read()
                         .resource(org.hl7.fhir.r4.model.Organization.class)
