@@ -4,7 +4,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Resolves the references a Consent names as actors: an Organization's ODS code, a CareTeam's members.
+ * Resolves the references a Consent names as actors (an Organization's ODS code, a CareTeam's members), and
+ * answers the facts about an actor and a patient that a legal basis may depend on (an open Section 42 enquiry).
  * The gateway answers from the FHIR store (cached); tests answer from a map.
  */
 public interface ActorDirectory {
@@ -17,4 +18,12 @@ public interface ActorDirectory {
      * organisations.
      */
     Set<String> careTeamMembers(String careTeamReference);
+
+    /**
+     * Whether the organisation (ODS code) has a Section 42 safeguarding enquiry open about the patient
+     * ({@code Patient/<id>}). No, unless the directory knows of one.
+     */
+    default boolean safeguardingEnquiryOpen(String organisation, String patient) {
+        return false;
+    }
 }

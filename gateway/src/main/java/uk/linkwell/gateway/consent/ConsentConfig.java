@@ -3,10 +3,16 @@ package uk.linkwell.gateway.consent;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import javax.sql.DataSource;
+import org.hl7.fhir.r4.model.Flag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -74,9 +80,34 @@ public class ConsentConfig {
         return consents;
     }
 
+    /** Open Section 42 enquiries, for the safeguarding basis; also refuses enquiries written over FHIR. */
     @Bean
-    public StoreActorDirectory storeActorDirectory(DaoRegistry daos, IInterceptorService storageInterceptors) {
-        StoreActorDirectory directory = new StoreActorDirectory(daos);
+    public SafeguardingEnquiries safeguardingEnquiries(
+            DaoRegistry daos, ConsentProperties properties, IInterceptorService storageInterceptors) {
+        SafeguardingEnquiries enquiries = new SafeguardingEnquiries(
+                patient -> openEnquiryCouncils(daos, patient),
+                properties.exemptRoles(),
+                properties.consentCacheTtl(),
+                Clock.systemUTC());
+        storageInterceptors.registerInterceptor(enquiries);
+        return enquiries;
+    }
+
+    /** The councils with an open enquiry about the patient: its Flags, one search (R4 has no Flag status parameter). */
+    private static Set<String> openEnquiryCouncils(DaoRegistry daos, String patient) {
+        SearchParameterMap flags =
+                SearchParameterMap.newSynchronous().add(Flag.SP_PATIENT, new ReferenceParam(patient));
+        Set<String> councils = new LinkedHashSet<>();
+        for (Flag flag : daos.getResourceDao(Flag.class).searchForResources(flags, new SystemRequestDetails())) {
+            SafeguardingEnquiries.openEnquiryOf(flag).ifPresent(councils::add);
+        }
+        return councils;
+    }
+
+    @Bean
+    public StoreActorDirectory storeActorDirectory(
+            DaoRegistry daos, SafeguardingEnquiries enquiries, IInterceptorService storageInterceptors) {
+        StoreActorDirectory directory = new StoreActorDirectory(daos, enquiries);
         storageInterceptors.registerInterceptor(directory);
         return directory;
     }

@@ -21,7 +21,8 @@ import uk.linkwell.gateway.consent.ConsentProperties.MinimumNecessary;
  * server, no Camel, no database (the patient's Consents and the actor directory come in as arguments).
  *
  * <p>Order: operators exempt; records not about a patient; the author organisation's own records; legal bases
- * that override a refusal (safeguarding); the person's Consents (an applicable deny wins over any permit);
+ * that override a refusal (safeguarding, only while the requester's enquiry about the person is open); the
+ * person's Consents (an applicable deny wins over any permit);
  * other legal bases (direct care) unless a Consent refused; otherwise the default deny. What consent or a legal
  * basis permits is then cut to the recipient role's minimum necessary. Break-glass turns a deny into a permit for
  * its need-to-know set.
@@ -121,7 +122,7 @@ public final class ConsentPolicy {
             // Another role sharing the organisation's code (a practice's link worker): not the author.
         }
         for (LegalBasis basis : rules.legalBases()) {
-            if (basis.overridesRefusal() && applies(basis, who, what)) {
+            if (basis.overridesRefusal() && applies(basis, who, what, directory)) {
                 return minimumNecessary(who, what, basis.code());
             }
         }
@@ -133,19 +134,26 @@ public final class ConsentPolicy {
             return minimumNecessary(who, what, verdict.get().basis());
         }
         for (LegalBasis basis : rules.legalBases()) {
-            if (!basis.overridesRefusal() && applies(basis, who, what)) {
+            if (!basis.overridesRefusal() && applies(basis, who, what, directory)) {
                 return minimumNecessary(who, what, basis.code());
             }
         }
         return ConsentDecision.deny(DEFAULT_DENY);
     }
 
-    private static boolean applies(LegalBasis basis, AccessRequest who, ResourceFacts what) {
+    /**
+     * Whether a basis covers this request and resource. One that requires an open enquiry asks the directory last
+     * (it may look the enquiries up), and covers nothing without one: the purpose a client asserts in a header is
+     * not enough on its own.
+     */
+    private static boolean applies(LegalBasis basis, AccessRequest who, ResourceFacts what, ActorDirectory directory) {
         return basis.roles().contains(who.role())
                 && (basis.types().isEmpty() || basis.types().contains(what.type()))
                 && (basis.purposes().isEmpty() || basis.purposes().contains(who.purposeOfUse()))
                 && (!basis.addressedToRequester()
-                        || (who.organisation() != null && what.addressedTo().contains(who.organisation())));
+                        || (who.organisation() != null && what.addressedTo().contains(who.organisation())))
+                && (!basis.requiresOpenEnquiry()
+                        || directory.safeguardingEnquiryOpen(who.organisation(), what.patient()));
     }
 
     /** Cuts a permit down to what the recipient role needs: withheld types, allow-lists, redacted elements. */

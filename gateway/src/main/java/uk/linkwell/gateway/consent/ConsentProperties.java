@@ -62,6 +62,9 @@ public record ConsentProperties(
      * @param purposes             purposes of use it needs (empty: any)
      * @param addressedToRequester only records addressed to the requester's organisation (a referral's performer)
      * @param overridesRefusal     whether it applies even where the person's consent refuses (safeguarding)
+     * @param requiresOpenEnquiry  only while the requester's organisation has a Section 42 safeguarding enquiry open
+     *                             about the patient (see {@link SafeguardingEnquiries}); without one the basis does
+     *                             not apply and the other rules decide
      */
     public record LegalBasis(
             String code,
@@ -69,7 +72,8 @@ public record ConsentProperties(
             Set<String> types,
             Set<String> purposes,
             @DefaultValue("false") boolean addressedToRequester,
-            @DefaultValue("false") boolean overridesRefusal) {
+            @DefaultValue("false") boolean overridesRefusal,
+            @DefaultValue("false") boolean requiresOpenEnquiry) {
 
         public LegalBasis {
             roles = roles == null ? Set.of() : Set.copyOf(roles);

@@ -20,17 +20,25 @@ import uk.linkwell.profiles.LinkwellProfiles;
 
 /**
  * {@link ActorDirectory} answered from the FHIR store: Organization ODS codes and CareTeam members, each read
- * once and forgotten when an Organization or CareTeam is written.
+ * once and forgotten when an Organization or CareTeam is written; open Section 42 enquiries from {@link
+ * SafeguardingEnquiries}.
  */
 @Interceptor
 public class StoreActorDirectory implements ActorDirectory {
 
     private final DaoRegistry daos;
+    private final SafeguardingEnquiries enquiries;
     private final Map<String, Optional<String>> odsCodes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> teams = new ConcurrentHashMap<>();
 
-    public StoreActorDirectory(DaoRegistry daos) {
+    public StoreActorDirectory(DaoRegistry daos, SafeguardingEnquiries enquiries) {
         this.daos = daos;
+        this.enquiries = enquiries;
+    }
+
+    @Override
+    public boolean safeguardingEnquiryOpen(String organisation, String patient) {
+        return enquiries.openBy(organisation, patient);
     }
 
     @Override

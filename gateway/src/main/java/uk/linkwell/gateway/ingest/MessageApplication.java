@@ -45,6 +45,12 @@ public class MessageApplication {
     /** Identifies stored inbound messages in Provenance.entity (the store's row id). */
     public static final String INBOUND_MESSAGE_SYSTEM = "https://fhir.linkwell.example/Id/inbound-message";
 
+    /**
+     * Request user-data key under which the {@link InboundMessage} being applied rides with every write it makes,
+     * so storage hooks can say which message made a change (the access-grant audit does).
+     */
+    public static final String APPLYING_MESSAGE = "linkwell.applying-message";
+
     public static final String CONTROL_ID_SYSTEM_PREFIX = "https://fhir.linkwell.example/Id/message-control-id/";
 
     /** Messages written, by how (each attempt): {@code as=entries} (the conditional writer), {@code as=transaction}. */
@@ -128,6 +134,7 @@ public class MessageApplication {
         List<String> noteTexts = notes.stream().map(Coding::getDisplay).toList();
         // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
         SystemRequestDetails request = PatientCarryOver.carryingOver(new SystemRequestDetails());
+        request.getUserData().put(APPLYING_MESSAGE, message);
         TransactionDetails resolved = new TransactionDetails();
         Optional<ConditionalBundleWriter.Written> written = writer.write(bundle, request, resolved);
         (written.isPresent() ? appliedAsEntries : appliedAsTransaction).increment();

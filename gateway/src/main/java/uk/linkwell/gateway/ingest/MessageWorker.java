@@ -282,6 +282,8 @@ public class MessageWorker implements SmartLifecycle {
                     id,
                     message.getControlId(),
                     produced.size());
+        } catch (UnmatchedMessageException e) {
+            setAside(message, e.getMessage());
         } catch (MessageStore.ClaimLostException e) {
             // Another instance took the message over after this one's lease lapsed: its attempt is the one that counts.
             inFlight.remove(id);
@@ -331,6 +333,24 @@ public class MessageWorker implements SmartLifecycle {
         }
         outcome("failed");
         recordFailure(message, reason, null);
+    }
+
+    /** Not applied and not the sender's fault: the message waits as unmatched until an operator reprocesses it. */
+    private void setAside(InboundMessage message, String reason) {
+        log.info(
+                "Inbound message {} (control id {}) set aside as unmatched: {}",
+                message.getId(),
+                message.getControlId(),
+                reason);
+        outcome("unmatched");
+        try {
+            store.recordUnmatched(message, reason);
+        } catch (RuntimeException e) {
+            // The database is away: left claimed, its lease lapses and it is judged again when it is claimed next.
+            log.warn("Could not set inbound message {} aside yet: {}", message.getId(), SafeErrorText.of(e));
+        } finally {
+            inFlight.remove(message.getId());
+        }
     }
 
     /** An error that is neither about the message's content nor the database's: its stack trace helps. */

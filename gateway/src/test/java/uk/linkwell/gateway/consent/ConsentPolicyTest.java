@@ -327,9 +327,9 @@ class ConsentPolicyTest {
     @Test
     void directCareAndSafeguardingAreBasesOfTheirOwn() {
         LegalBasis discharge = new LegalBasis(
-                "direct-care", Set.of("social-care-system"), Set.of("ServiceRequest"), Set.of(), true, false);
-        LegalBasis s42 =
-                new LegalBasis("safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true);
+                "direct-care", Set.of("social-care-system"), Set.of("ServiceRequest"), Set.of(), true, false, false);
+        LegalBasis s42 = new LegalBasis(
+                "safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true, false);
         ConsentPolicy policy = new ConsentPolicy(withRules(Map.of(), List.of(discharge, s42)));
         AccessRequest team = new AccessRequest("la", "social-care-system", "X26CMT", null, null, null, NOW, null);
         ResourceFacts toTeam = new ResourceFacts(
@@ -344,6 +344,50 @@ class ConsentPolicyTest {
         AccessRequest enquiry = new AccessRequest("la", "social-care-system", "X26CMT", null, "S42", null, NOW, null);
         assertThat(decide(policy, enquiry, record("CarePlan"), refuses).basis()).isEqualTo("safeguarding-s42");
         assertThat(decide(policy, gp(), record("CarePlan")).basis()).isEqualTo("default-deny");
+    }
+
+    @Test
+    void aSection42PurposeCountsOnlyWhileTheRequestersCouncilHasAnEnquiryOpenAboutThePerson() {
+        LegalBasis s42 = new LegalBasis(
+                "safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true, true);
+        ConsentPolicy policy = new ConsentPolicy(withRules(Map.of(), List.of(s42)));
+        // Council 999 has an enquiry open about PATIENT; council 998 about Patient/p2.
+        Map<String, Set<String>> open = Map.of("999", Set.of(PATIENT), "998", Set.of("Patient/p2"));
+        ActorDirectory enquiries = new ActorDirectory() {
+            @Override
+            public Optional<String> odsCodeOf(String ref) {
+                return DIRECTORY.odsCodeOf(ref);
+            }
+
+            @Override
+            public Set<String> careTeamMembers(String ref) {
+                return DIRECTORY.careTeamMembers(ref);
+            }
+
+            @Override
+            public boolean safeguardingEnquiryOpen(String organisation, String patient) {
+                return open.getOrDefault(organisation, Set.of()).contains(patient);
+            }
+        };
+        AccessRequest council = new AccessRequest("la", "social-care-system", "999", null, "S42", null, NOW, null);
+        AccessRequest otherCouncil =
+                new AccessRequest("la2", "social-care-system", "998", null, "S42", null, NOW, null);
+        Consent refuses = consent("c1", ConsentProvisionType.DENY);
+        ResourceFacts plan = record("CarePlan", "PSY");
+        assertThat(policy.decide(council, plan, List.of(refuses), enquiries).basis())
+                .isEqualTo("safeguarding-s42");
+        assertThat(policy.decide(council, plan, List.of(), enquiries).basis()).isEqualTo("safeguarding-s42");
+        // Another council's enquiry, or one about someone else, opens nothing: the usual rules decide.
+        assertThat(policy.decide(otherCouncil, plan, List.of(refuses), enquiries)
+                        .basis())
+                .isEqualTo("Consent/c1#provision");
+        assertThat(policy.decide(otherCouncil, plan, List.of(), enquiries).basis())
+                .isEqualTo("default-deny");
+        // A directory that knows of no enquiry (the default) never lets the header alone decide.
+        assertThat(policy.decide(council, plan, List.of(), DIRECTORY).basis()).isEqualTo("default-deny");
+        // Without the purpose the open enquiry does not apply either.
+        AccessRequest treat = new AccessRequest("la", "social-care-system", "999", null, null, null, NOW, null);
+        assertThat(policy.decide(treat, plan, List.of(), enquiries).basis()).isEqualTo("default-deny");
     }
 
     @Test

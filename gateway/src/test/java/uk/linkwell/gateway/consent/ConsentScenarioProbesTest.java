@@ -233,7 +233,17 @@ class ConsentScenarioProbesTest extends ConsentProbes {
     }
 
     @Test
-    void aSection42EnquiryOverridesTheRefusal() {
+    void aSection42EnquiryOverridesTheRefusalWhileItIsOpen() {
+        // The purpose alone, with no enquiry behind it, is what TREAT gets: nothing.
+        HttpResponse<String> asserted = get(
+                localAuthorityToken(),
+                "CarePlan?subject=" + denyLa.getReference(),
+                FhirConsentAdapter.PURPOSE_HEADER,
+                "S42");
+        assertThat(bundle(asserted).getEntry()).isEmpty();
+        assertHidden(asserted, denyLaPlan);
+        // The council's enquiry about the person, open: now the refusal is overridden.
+        create(client(), LinkwellFixtures.safeguardingEnquiry(denyLa, laOds, "S42-PROBE", true));
         HttpResponse<String> r = get(
                 localAuthorityToken(),
                 "CarePlan?subject=" + denyLa.getReference(),

@@ -156,7 +156,7 @@ public final class InboundDoors {
         }
         Object status = row.get("STATUS");
         Object attempts = row.get("ATTEMPTS");
-        if ("failed".equals(status) || "rejected".equals(status)) {
+        if ("failed".equals(status) || "rejected".equals(status) || "unmatched".equals(status)) {
             throw new AssertionError("message " + row.get("ID") + " " + status + ": " + row.get("LAST_ERROR"));
         }
         // A retried attempt is as much a failure here: nothing in these flows is transient.

@@ -8,6 +8,8 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
+import org.hl7.fhir.r4.model.Flag;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
@@ -66,6 +68,44 @@ public final class LinkwellFixtures {
                         "http://snomed.info/sct", "871731000000106", "Referral to social prescribing service")));
         sr.addPerformer(performer);
         return sr;
+    }
+
+    /**
+     * A council's Section 42 safeguarding enquiry about the person, as its case events record it: a restricted
+     * safeguarding-concern Flag with the council's enquiry identifier, active while open.
+     */
+    public static Flag safeguardingEnquiry(Reference subject, String council, String enquiryId, boolean open) {
+        Flag flag = new Flag()
+                .setStatus(open ? Flag.FlagStatus.ACTIVE : Flag.FlagStatus.INACTIVE)
+                .setSubject(subject)
+                .setCode(new CodeableConcept().setText("Section 42 safeguarding enquiry: test concern"))
+                .setPeriod(new Period().setStartElement(new DateTimeType("2026-11-01")));
+        flag.addIdentifier()
+                .setSystem("https://fhir.linkwell.example/Id/socialcare/" + council + "/safeguarding-enquiry")
+                .setValue(enquiryId);
+        flag.addCategory(new CodeableConcept(new Coding(CS + "flag-category", "safeguarding-concern", null)));
+        flag.getMeta().addSecurity("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted");
+        flag.setAuthor(new Reference()
+                .setType("Organization")
+                .setIdentifier(
+                        new org.hl7.fhir.r4.model.Identifier().setSystem(ODS).setValue(council))
+                .setDisplay("Council " + council));
+        return flag;
+    }
+
+    /** A social-care case (LinkwellEpisodeOfCare) of the person, managed by the organisation. */
+    public static EpisodeOfCare episode(
+            Reference patient, Reference managingOrganisation, EpisodeOfCare.EpisodeOfCareStatus status) {
+        EpisodeOfCare episode = new EpisodeOfCare()
+                .setStatus(status)
+                .setPatient(patient)
+                .setManagingOrganization(managingOrganisation)
+                .setPeriod(new Period().setStartElement(new DateTimeType("2026-09-29")));
+        if (status == EpisodeOfCare.EpisodeOfCareStatus.FINISHED) {
+            episode.getPeriod().setEndElement(new DateTimeType("2026-10-31"));
+        }
+        episode.addType(new CodeableConcept().setText("Adult social care case"));
+        return episode;
     }
 
     public static CarePlan actionPlan(Reference subject, Reference author) {

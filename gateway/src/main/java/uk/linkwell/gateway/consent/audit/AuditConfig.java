@@ -1,9 +1,11 @@
 package uk.linkwell.gateway.consent.audit;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.cache.IResourceVersionSvc;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -11,10 +13,11 @@ import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
+import uk.linkwell.gateway.consent.StoreActorDirectory;
 
 /**
- * Wires the disclosure audit trail: its store, the batching writer behind {@link DisclosureAudit}, and the
- * AuditEvent resource provider that serves it.
+ * Wires the disclosure audit trail: its store, the batching writer behind {@link DisclosureAudit}, the audit of
+ * access grants, and the AuditEvent resource provider that serves it.
  */
 @Configuration(proxyBeanMethods = false)
 public class AuditConfig {
@@ -37,6 +40,15 @@ public class AuditConfig {
     public DisclosureAuditWriter disclosureAuditWriter(
             DisclosureTrail trail, AuditProperties properties, MeterRegistry meters) {
         return new DisclosureAuditWriter(trail, properties, meters);
+    }
+
+    /** On the storage layer, so a grant is audited whichever door wrote it (messages, FHIR, the gateway's own). */
+    @Bean
+    public AccessGrantAudit accessGrantAudit(
+            DisclosureAudit audit, StoreActorDirectory directory, IInterceptorService storageInterceptors) {
+        AccessGrantAudit grants = new AccessGrantAudit(audit, directory::odsCodeOf, Clock.systemUTC());
+        storageInterceptors.registerInterceptor(grants);
+        return grants;
     }
 
     @Bean

@@ -39,10 +39,10 @@ import uk.linkwell.gateway.consent.audit.TrailQuery.TrailColumn;
 
 /**
  * Serves the disclosure trail as FHIR {@code AuditEvent}: read, and search by the parameters the trail's users
- * ask by (patient, also chained by NHS number; entity; agent; altid; date; outcome; subtype; type; the
- * break-glass review tag; entity-name for the request id; _id), sorted by date, paged. The trail is written by the
- * gateway alone, so AuditEvent takes no create, update or delete. Any other parameter is refused (400) rather than
- * ignored.
+ * ask by (patient, also chained by NHS number; entity; agent; altid; date; outcome; subtype, a channel such as
+ * {@code access-grant}; type, disclosures or access grants; the break-glass review tag; entity-name for the request
+ * id; _id), sorted by date, paged. The trail is written by the gateway alone, so AuditEvent takes no create, update
+ * or delete. Any other parameter is refused (400) rather than ignored.
  */
 public class AuditEventProvider implements IResourceProvider {
 
@@ -126,9 +126,17 @@ public class AuditEventProvider implements IResourceProvider {
                 "outcome",
                 tokens -> query.anyOf(TrailColumn.OUTCOME, codes(tokens, "http://hl7.org/fhir/audit-event-outcome")));
         forEachAnyOf(subtype, "subtype", tokens -> query.anyOf(TrailColumn.CHANNEL, channels(tokens)));
+        // 110106 Export: the disclosures; 110136 Security Roles Changed: the access grants (a channel of their own).
         forEachAnyOf(type, "type", tokens -> {
-            if (codes(tokens, DisclosureAuditEvents.DICOM).stream().noneMatch("110106"::equals)) {
+            List<String> types = codes(tokens, DisclosureAuditEvents.DICOM);
+            boolean disclosures = types.contains("110106");
+            boolean grants = types.contains("110136");
+            if (!disclosures && !grants) {
                 query.nothing();
+            } else if (!disclosures) {
+                query.anyOf(TrailColumn.CHANNEL, List.of(DisclosureAuditEvents.ACCESS_GRANT));
+            } else if (!grants) {
+                query.noneOf(TrailColumn.CHANNEL, List.of(DisclosureAuditEvents.ACCESS_GRANT));
             }
         });
         forEachAnyOf(tag, "_tag", tokens -> {

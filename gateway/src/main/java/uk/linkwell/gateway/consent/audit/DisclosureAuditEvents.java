@@ -40,22 +40,42 @@ public final class DisclosureAuditEvents {
     /** {@code meta.tag} on break-glass disclosures: {@code AuditEvent?_tag=<system>|break-glass} is the review list. */
     public static final String REVIEW_TAG_SYSTEM = "https://fhir.linkwell.example/CodeSystem/audit-review";
 
+    /**
+     * A request id naming an inbound message ({@code inbound-message/42}): an access grant made by a message the
+     * gateway applied. Its entity carries the message id as an identifier, as the Provenance of what it wrote does.
+     */
+    public static final String INBOUND_MESSAGE_PREFIX = "inbound-message/";
+
+    public static final String INBOUND_MESSAGE_SYSTEM = "https://fhir.linkwell.example/Id/inbound-message";
+
     public static final String BREAK_GLASS_TAG = "break-glass";
     public static final String BREAK_GLASS_PURPOSE = "ETREAT";
+    /** The channel of an access grant (see {@link AccessGrantAudit}). */
+    public static final String ACCESS_GRANT = "access-grant";
 
     private DisclosureAuditEvents() {}
 
-    /** The AuditEvent for one disclosure; {@code sourceName} names this gateway (observer and custodian). */
+    /**
+     * The AuditEvent for one disclosure; {@code sourceName} names this gateway (observer and custodian). An access
+     * grant (channel {@code access-grant}) is a change of who may see the record rather than a disclosure: DICOM
+     * 110136 Security Roles Changed, action update, the client that made the change as author and the
+     * organisation given (or losing) access as information recipient.
+     */
     public static AuditEvent toAuditEvent(Disclosure d, String sourceName) {
         AuditEvent event = new AuditEvent();
-        event.setType(new Coding(DICOM, "110106", "Export"));
         String channel = d.channel() == null ? "unknown" : d.channel();
+        boolean grant = ACCESS_GRANT.equals(channel);
+        event.setType(
+                grant ? new Coding(DICOM, "110136", "Security Roles Changed") : new Coding(DICOM, "110106", "Export"));
         Coding restful = restfulInteraction(channel);
         if (restful != null) {
             event.addSubtype(restful);
         }
         event.addSubtype(new Coding(CHANNEL_SYSTEM, channel, null));
-        event.setAction("fhir-operation".equals(channel) ? AuditEventAction.E : AuditEventAction.R);
+        event.setAction(
+                grant
+                        ? AuditEventAction.U
+                        : "fhir-operation".equals(channel) ? AuditEventAction.E : AuditEventAction.R);
         event.setRecorded(Date.from(d.at()));
         boolean denied = "deny".equals(d.decision());
         event.setOutcome(denied ? AuditEventOutcome._4 : AuditEventOutcome._0);
@@ -74,10 +94,16 @@ public final class DisclosureAuditEvents {
             event.getMeta().addTag(REVIEW_TAG_SYSTEM, BREAK_GLASS_TAG, "Break-glass disclosure: review needed");
         }
 
-        event.addAgent(requester(d, purpose));
+        if (!grant || d.clientId() != null || d.practitioner() != null) {
+            // A grant made by an inbound message has no client: the message entity says who sent it.
+            event.addAgent(requester(d, purpose, grant));
+        }
         if (d.organisation() != null && !d.organisation().isBlank()) {
             event.addAgent()
-                    .setType(concept(PARTICIPATION_TYPE, "RESP", "responsible party"))
+                    .setType(
+                            grant
+                                    ? concept(PARTICIPATION_TYPE, "IRCP", "information recipient")
+                                    : concept(PARTICIPATION_TYPE, "RESP", "responsible party"))
                     .setWho(new Reference()
                             .setIdentifier(
                                     new Identifier().setSystem(ODS_SYSTEM).setValue(d.organisation()))
@@ -116,7 +142,18 @@ public final class DisclosureAuditEvents {
         if (consent != null) {
             event.addEntity(consent);
         }
-        if (d.requestId() != null && !d.requestId().isBlank()) {
+        if (d.requestId() != null && d.requestId().startsWith(INBOUND_MESSAGE_PREFIX)) {
+            // By identifier, not reference: the message is a row of the message store, not a FHIR resource.
+            String messageId = d.requestId().substring(INBOUND_MESSAGE_PREFIX.length());
+            event.addEntity()
+                    .setWhat(new Reference()
+                            .setIdentifier(new Identifier()
+                                    .setSystem(INBOUND_MESSAGE_SYSTEM)
+                                    .setValue(messageId))
+                            .setDisplay("inbound message " + messageId))
+                    .setName(d.requestId())
+                    .setType(new Coding(ENTITY_TYPE, "2", "System Object"));
+        } else if (d.requestId() != null && !d.requestId().isBlank()) {
             // Named, not referenced: every entity.what is a literal reference (they are stored versioned).
             event.addEntity()
                     .setName(d.requestId())
@@ -125,9 +162,12 @@ public final class DisclosureAuditEvents {
         return event;
     }
 
-    private static AuditEventAgentComponent requester(Disclosure d, CodeableConcept purpose) {
+    private static AuditEventAgentComponent requester(Disclosure d, CodeableConcept purpose, boolean grant) {
         AuditEventAgentComponent agent = new AuditEventAgentComponent()
-                .setType(concept(PARTICIPATION_TYPE, "IRCP", "information recipient"))
+                .setType(
+                        grant
+                                ? concept(PARTICIPATION_TYPE, "AUT", "author")
+                                : concept(PARTICIPATION_TYPE, "IRCP", "information recipient"))
                 .setRequestor(true);
         if (d.role() != null) {
             agent.addRole(concept(CLIENT_ROLE_SYSTEM, d.role(), null));

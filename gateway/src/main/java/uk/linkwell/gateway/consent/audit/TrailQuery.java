@@ -26,6 +26,16 @@ public final class TrailQuery {
         return this;
     }
 
+    /** The column is none of the values. */
+    public TrailQuery noneOf(TrailColumn column, Collection<String> values) {
+        if (values.isEmpty()) {
+            return this;
+        }
+        conditions.add("d." + column.name() + " NOT IN (" + placeholders(values.size()) + ")");
+        arguments.addAll(values);
+        return this;
+    }
+
     /** The disclosure was about one of these resources ({@code CarePlan/5}). */
     public TrailQuery aboutAnyOf(Collection<String> references) {
         if (references.isEmpty()) {

@@ -42,7 +42,7 @@ import uk.linkwell.gateway.ingest.store.ReprocessOutcome;
 
 /**
  * Operations on the inbound message store over HTTP, under {@code /admin/messages}: list and filter, show one
- * (raw body and the resources it produced), reprocess a failed or rejected one. Errors are problem+json.
+ * (raw body and the resources it produced), reprocess a failed, rejected or unmatched one. Errors are problem+json.
  */
 @RestController
 @RequestMapping(path = "/admin/messages", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -196,7 +196,12 @@ public class MessageAdminController {
         try {
             return MessageStatus.ofCode(status);
         } catch (IllegalArgumentException e) {
-            throw new BadParameter("status", "must be one of received, processing, done, failed, rejected");
+            throw new BadParameter(
+                    "status",
+                    "must be one of "
+                            + java.util.Arrays.stream(MessageStatus.values())
+                                    .map(MessageStatus::code)
+                                    .collect(java.util.stream.Collectors.joining(", ")));
         }
     }
 
@@ -274,7 +279,8 @@ public class MessageAdminController {
         private final String status;
 
         Conflict(long id, String status) {
-            super("Message " + id + " is " + status + "; only failed or rejected messages can be reprocessed");
+            super("Message " + id + " is " + status
+                    + "; only failed, rejected or unmatched messages can be reprocessed");
             this.status = status;
         }
     }

@@ -31,9 +31,11 @@ import uk.linkwell.mappings.socialcare.CaseEventType;
 
 /**
  * Receives the body of one {@code POST /socialcare/events}: splits an array into its events (each kept as its
- * exact bytes), judges each on its own (the mapper's checks, the client's council, a known person), and stores
- * every one in the message store, accepted or rejected with the reason, each in its own committed transaction,
- * before the answer goes back.
+ * exact bytes), judges each on its own (the mapper's checks, the client's council), and stores every one in the
+ * message store, accepted or rejected with the reason, each in its own committed transaction, before the answer
+ * goes back. Who the person is plays no part in the answer: an event about someone the gateway does not know, or
+ * with whom the council has no relationship, is accepted like any other and set aside by the worker (see {@link
+ * CaseEventTranslator}), so the door tells no one whether the gateway holds a person.
  */
 @Component
 public class CaseEventReception {
@@ -50,16 +52,13 @@ public class CaseEventReception {
 
     private final CaseEventMapper mapper;
     private final MessageStore store;
-    private final KnownPeople people;
     private final MeterRegistry meters;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public CaseEventReception(
-            CaseEventMapper mapper, MessageStore store, KnownPeople people, MeterRegistry meters, Clock clock) {
+    public CaseEventReception(CaseEventMapper mapper, MessageStore store, MeterRegistry meters, Clock clock) {
         this.mapper = mapper;
         this.store = store;
-        this.people = people;
         this.meters = meters;
         this.clock = clock;
     }
@@ -196,26 +195,6 @@ public class CaseEventReception {
                         "/localAuthority",
                         "is not the organisation of the client's access token; a case system sends only its own "
                                 + "council's events");
-            }
-            JsonNode person = event.path("person");
-            String nhsNumber = person.path("nhsNumber").asText("");
-            boolean known = nhsNumber.isEmpty()
-                    ? people.exists(
-                            KnownPeople.LA_PERSON_SYSTEM_PREFIX + keys.localAuthority(),
-                            person.path("laPersonId").asText())
-                    : people.exists(KnownPeople.NHS_NUMBER_SYSTEM, nhsNumber);
-            if (!known) {
-                return reject(
-                        index,
-                        bytes,
-                        event,
-                        requester,
-                        now,
-                        422,
-                        nhsNumber.isEmpty() ? "/person/laPersonId" : "/person/nhsNumber",
-                        "no Patient with this " + (nhsNumber.isEmpty() ? "local-authority person id" : "NHS number")
-                                + " is known to the gateway; case events never create one, so create the Patient"
-                                + " first and send the event again");
             }
             String eventId = eventId(event);
             StoreReceipt receipt = store.store(new NewMessage(

@@ -1,11 +1,16 @@
 package uk.linkwell.gateway.ingest.socialcare;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import uk.linkwell.gateway.ingest.InboundTranslator;
+import uk.linkwell.gateway.ingest.UnmatchedMessageException;
 import uk.linkwell.gateway.ingest.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.mappings.MappingContext;
@@ -13,9 +18,12 @@ import uk.linkwell.mappings.socialcare.CaseEventException;
 import uk.linkwell.mappings.socialcare.CaseEventMapper;
 
 /**
- * Translates stored social-care case events with the case event mapper, for the ingest worker. An event older
- * (by {@code occurredAt}) than one already applied that owns the same resources translates to an empty
- * transaction: the message is marked done without writing anything, so the newer state stays.
+ * Translates stored social-care case events with the case event mapper, for the ingest worker. An event about a
+ * person the gateway does not know, or with whom the sending council has no relationship ({@link
+ * CouncilRelationships}), is set aside as unmatched rather than applied: a council's case only comes from
+ * events about people it has a legitimate relationship with. An event older (by {@code occurredAt}) than one
+ * already applied that owns the same resources translates to an empty transaction: the message is marked done
+ * without writing anything, so the newer state stays.
  */
 @Component
 public class CaseEventTranslator implements InboundTranslator {
@@ -24,10 +32,13 @@ public class CaseEventTranslator implements InboundTranslator {
 
     private final CaseEventMapper mapper;
     private final CaseEventHistory history;
+    private final CouncilRelationships relationships;
+    private final ObjectMapper json = new ObjectMapper();
 
-    public CaseEventTranslator(CaseEventMapper mapper, CaseEventHistory history) {
+    public CaseEventTranslator(CaseEventMapper mapper, CaseEventHistory history, CouncilRelationships relationships) {
         this.mapper = mapper;
         this.history = history;
+        this.relationships = relationships;
     }
 
     @Override
@@ -46,6 +57,9 @@ public class CaseEventTranslator implements InboundTranslator {
             // The mapper's messages name fields and rules, never values: safe to keep.
             throw new UnprocessableMessageException(e.getMessage());
         }
+        // Judged here, when it is applied, not at reception: the relationship may have come (a discharge follow-up
+        // arriving later) or gone since, and the sender's answer was the same either way.
+        matchToCouncil(message);
         CaseEventKeys keys = history.keysOf(message.getBody());
         Optional<Long> newer = keys == null ? Optional.empty() : history.newerApplied(message.getId(), keys);
         if (newer.isPresent()) {
@@ -61,6 +75,44 @@ public class CaseEventTranslator implements InboundTranslator {
             return nothing;
         }
         return bundle;
+    }
+
+    /** Sets the event aside unless its person is known and the council has a relationship with them. */
+    private void matchToCouncil(InboundMessage message) throws UnmatchedMessageException {
+        JsonNode event;
+        try {
+            event = json.readTree(message.getBody());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the mapper has just read it
+        }
+        String council = event.path("localAuthority").asText();
+        JsonNode person = event.path("person");
+        String nhsNumber = person.path("nhsNumber").asText("");
+        // The mapper's person: by NHS number, else by the council's own person id.
+        CouncilRelationships.Finding finding = nhsNumber.isEmpty()
+                ? relationships.between(
+                        council,
+                        CouncilRelationships.LA_PERSON_SYSTEM_PREFIX + council,
+                        person.path("laPersonId").asText())
+                : relationships.between(council, CouncilRelationships.NHS_NUMBER_SYSTEM, nhsNumber);
+        if (!finding.personKnown()) {
+            throw new UnmatchedMessageException("no Patient with this "
+                    + (nhsNumber.isEmpty() ? "local-authority person id" : "NHS number")
+                    + " is known to the gateway: parked for matching (case events never create a Patient); once the"
+                    + " Patient exists and council " + council + " has a relationship with them, reprocess it");
+        }
+        if (!finding.related()) {
+            throw new UnmatchedMessageException("no relationship between council " + council
+                    + " and this person: parked for matching; it needs an EpisodeOfCare managed by, or a referral or"
+                    + " task addressed by another organisation to, one of "
+                    + String.join(", ", relationships.codesOf(council))
+                    + "; reprocess it once there is one");
+        }
+        log.debug(
+                "Social-care event message {}: council {} has a relationship with the person through {}",
+                message.getId(),
+                council,
+                finding.via());
     }
 
     @Override

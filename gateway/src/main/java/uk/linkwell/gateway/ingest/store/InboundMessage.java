@@ -241,6 +241,13 @@ public class InboundMessage {
         this.updatedAt = now;
     }
 
+    void setAside(String reason, Instant now) {
+        this.status = MessageStatus.UNMATCHED;
+        this.nextAttemptAt = null;
+        setLastError(reason);
+        this.updatedAt = now;
+    }
+
     void requeue(Instant now) {
         this.status = MessageStatus.RECEIVED;
         this.attempts = 0;

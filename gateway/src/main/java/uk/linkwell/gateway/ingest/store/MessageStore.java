@@ -275,6 +275,24 @@ public class MessageStore {
      * Nothing is recorded if the message is no longer under this claim (another instance has it now).
      */
     public void recordFailure(InboundMessage claimed, String error, Instant retryAt) {
+        settleClaimed(claimed, row -> {
+            if (retryAt == null) {
+                row.fail(error, clock.instant());
+            } else {
+                row.retryAt(retryAt, error, clock.instant());
+            }
+        });
+    }
+
+    /**
+     * Sets a claimed message aside as {@link MessageStatus#UNMATCHED} with the reason, in its own transaction, under
+     * the same claim check as {@link #recordFailure}: not applied, not failed, waiting to be reprocessed.
+     */
+    public void recordUnmatched(InboundMessage claimed, String reason) {
+        settleClaimed(claimed, row -> row.setAside(reason, clock.instant()));
+    }
+
+    private void settleClaimed(InboundMessage claimed, java.util.function.Consumer<InboundMessage> settle) {
         newTransaction.executeWithoutResult(tx -> {
             InboundMessage row = entityManager.find(
                     InboundMessage.class, claimed.getId(), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
@@ -284,15 +302,11 @@ public class MessageStore {
                     || row.getAttempts() != claimed.getAttempts()) {
                 return;
             }
-            if (retryAt == null) {
-                row.fail(error, clock.instant());
-            } else {
-                row.retryAt(retryAt, error, clock.instant());
-            }
+            settle.accept(row);
         });
     }
 
-    /** Puts a failed or rejected message back in the queue with its attempts reset. */
+    /** Puts a failed, rejected or unmatched message back in the queue with its attempts reset. */
     public ReprocessOutcome reprocess(long id) {
         return newTransaction.execute(tx -> {
             InboundMessage row =
@@ -300,7 +314,9 @@ public class MessageStore {
             if (row == null) {
                 return ReprocessOutcome.NOT_FOUND;
             }
-            if (row.getStatus() != MessageStatus.FAILED && row.getStatus() != MessageStatus.REJECTED) {
+            if (row.getStatus() != MessageStatus.FAILED
+                    && row.getStatus() != MessageStatus.REJECTED
+                    && row.getStatus() != MessageStatus.UNMATCHED) {
                 return ReprocessOutcome.NOT_REPROCESSABLE;
             }
             row.requeue(clock.instant());

@@ -54,6 +54,74 @@ class DisclosureAuditEventsTest {
     }
 
     @Test
+    void anAccessGrantByAnInboundMessageIsASecurityChangeNamingTheMessageAndTheOrganisationGranted() {
+        AuditEvent event = DisclosureAuditEvents.toAuditEvent(
+                new Disclosure(
+                        AT,
+                        null,
+                        null,
+                        "999",
+                        null,
+                        "Patient/7",
+                        List.of("EpisodeOfCare/5/_history/1"),
+                        null,
+                        "grant",
+                        "socialcare-events:referral-accepted",
+                        false,
+                        null,
+                        DisclosureAuditEvents.ACCESS_GRANT,
+                        "inbound-message/42"),
+                "Gateway A");
+        assertThat(event.getType().getCode()).isEqualTo("110136");
+        assertThat(event.getAction()).isEqualTo(AuditEvent.AuditEventAction.U);
+        assertThat(event.getSubtype()).extracting(c -> c.getCode()).containsExactly("access-grant");
+        assertThat(event.getOutcomeDesc()).isEqualTo("grant");
+        // No client: the organisation given access, then the gateway.
+        assertThat(event.getAgent())
+                .extracting(a -> a.getType().getCodingFirstRep().getCode())
+                .containsExactly("IRCP", "110153");
+        assertThat(event.getAgentFirstRep().getWho().getIdentifier().getValue()).isEqualTo("999");
+        assertThat(event.getEntity())
+                .extracting(e -> e.getWhat().getReference())
+                .containsExactly("Patient/7", "EpisodeOfCare/5/_history/1", null);
+        AuditEvent.AuditEventEntityComponent message = event.getEntity().get(2);
+        assertThat(message.getWhat().getIdentifier().getSystem())
+                .isEqualTo("https://fhir.linkwell.example/Id/inbound-message");
+        assertThat(message.getWhat().getIdentifier().getValue()).isEqualTo("42");
+        assertThat(message.getName()).isEqualTo("inbound-message/42");
+    }
+
+    @Test
+    void anAccessGrantByAFhirClientNamesTheClientAsAuthor() {
+        AuditEvent event = DisclosureAuditEvents.toAuditEvent(
+                new Disclosure(
+                        AT,
+                        "demo-admin",
+                        "admin",
+                        "X26CMT",
+                        null,
+                        "Patient/7",
+                        List.of("EpisodeOfCare/5/_history/2"),
+                        null,
+                        "revoke",
+                        "fhir:update",
+                        false,
+                        null,
+                        DisclosureAuditEvents.ACCESS_GRANT,
+                        "req-1"),
+                "Gateway A");
+        assertThat(event.getAgent())
+                .extracting(a -> a.getType().getCodingFirstRep().getCode())
+                .containsExactly("AUT", "IRCP", "110153");
+        assertThat(event.getAgentFirstRep().getAltId()).isEqualTo("demo-admin");
+        assertThat(event.getOutcomeDesc()).isEqualTo("revoke");
+        assertThat(event.getEntity()).last().satisfies(e -> {
+            assertThat(e.getName()).isEqualTo("req-1");
+            assertThat(e.getType().getCode()).isEqualTo("XrequestId");
+        });
+    }
+
+    @Test
     void aBreakGlassReadByAPractitionerIsTaggedForReviewWithETREATAndTheReason() {
         AuditEvent event = DisclosureAuditEvents.toAuditEvent(
                 new Disclosure(

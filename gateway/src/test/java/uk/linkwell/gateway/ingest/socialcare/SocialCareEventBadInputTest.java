@@ -155,19 +155,6 @@ class SocialCareEventBadInputTest extends SocialCareEventsTestBase {
     }
 
     @Test
-    void anEventForAPersonTheGatewayDoesNotKnow() throws Exception {
-        Case stranger = unknownCase();
-        ObjectNode event = event("referral-received", stranger);
-        HttpResponse<String> response = post(event);
-        JsonNode problem = problem(response, 422, "/person/nhsNumber");
-        assertThat(problem.path("errors").get(0).path("reason").asText()).contains("no Patient with this NHS number");
-        assertThat(response.body()).doesNotContain(stranger.nhsNumber());
-        rejected(event.path("eventId").asText(), "422 at /person/nhsNumber: no Patient");
-        assertThat(byIdentifier(org.hl7.fhir.r4.model.ServiceRequest.class, "referral", stranger.key()))
-                .isEmpty();
-    }
-
-    @Test
     void aTwentyMegabyteBodyIsRefusedWith413() throws Exception {
         String marker = UUID.randomUUID().toString();
         byte[] body = new byte[20 * 1024 * 1024];

@@ -293,6 +293,8 @@ class SocialCareEventFlowTest extends SocialCareEventsTestBase {
     @Test
     void anAdminMaySendForAnyCouncil() throws Exception {
         Case c = newCase();
+        // The council it sends for needs its own relationship with the person, as any council does.
+        referToCouncil(c, "X26ADM");
         ObjectNode event = event("carer-identified", c);
         event.put("localAuthority", "X26ADM");
         HttpResponse<String> response = post(JSON.writeValueAsString(event), adminToken(), "application/json");

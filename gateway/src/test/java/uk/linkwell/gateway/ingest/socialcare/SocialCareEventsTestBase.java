@@ -17,8 +17,11 @@ import java.util.Map;
 import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import uk.linkwell.gateway.consent.AuthorOrganisationStamp;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
@@ -62,11 +65,49 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
         }
     }
 
-    /** A case of a person the gateway knows: the Patient is created through FHIR first. */
+    /**
+     * A case of a person the gateway knows and council {@value #LA} may take on: the Patient is created through
+     * FHIR first, then a GP practice's referral to the council (a ServiceRequest whose performer is the council),
+     * the relationship a council needs before its case events about someone are applied.
+     */
     protected Case newCase() {
+        Case c = strangerCase();
+        referToCouncil(c, LA);
+        return c;
+    }
+
+    /** A case of a person the gateway knows but no organisation has referred to any council. */
+    protected Case strangerCase() {
         Case c = unknownCase();
         client().create().resource(LinkwellFixtures.patient(c.nhsNumber())).execute();
         return c;
+    }
+
+    /** A referral of the person to the organisation with this ODS code by a GP practice, as admin records it. */
+    protected String referToCouncil(Case c, String odsCode) {
+        ServiceRequest referral = LinkwellFixtures.referral(
+                new Reference(patientId(c.nhsNumber())), organisation("Y90001"), organisation(odsCode));
+        // Written by the practice: the author organisation the consent engine and the matching rule see.
+        referral.getMeta()
+                .addTag()
+                .setSystem(AuthorOrganisationStamp.TAG_SYSTEM)
+                .setCode("Y90001");
+        return client().create()
+                .resource(referral)
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
+    }
+
+    /** The Organization with this ODS code, created if absent. */
+    protected Reference organisation(String odsCode) {
+        return new Reference(client().create()
+                .resource(LinkwellFixtures.organisation(odsCode, "Organisation " + odsCode))
+                .conditionalByUrl("Organization?identifier=" + LinkwellFixtures.ODS + "|" + odsCode)
+                .execute()
+                .getId()
+                .toUnqualifiedVersionless());
     }
 
     protected static Case unknownCase() {
@@ -144,10 +185,24 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     Object status = row(id).get("STATUS");
-                    if ("failed".equals(status)) {
-                        throw new AssertionError("message " + id + " failed: " + row(id).get("LAST_ERROR"));
+                    if ("failed".equals(status) || "unmatched".equals(status)) {
+                        throw new AssertionError("message " + id + " " + status + ": " + row(id).get("LAST_ERROR"));
                     }
                     return "done".equals(status);
+                });
+        return row(id);
+    }
+
+    /** Waits until the worker has settled the message with this status (not applied: failed or unmatched). */
+    protected Map<String, Object> awaitSettledAs(long id, String status) {
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Object now = row(id).get("STATUS");
+                    if ("done".equals(now)) {
+                        throw new AssertionError("message " + id + " was applied; expected " + status);
+                    }
+                    return status.equals(now);
                 });
         return row(id);
     }

@@ -227,6 +227,8 @@ public class CldBatchController {
             case DONE -> "completed";
             case FAILED -> "failed";
             case REJECTED -> "rejected";
+                // Batches name no one person; the worker never sets one aside, but the status exists.
+            case UNMATCHED -> "unmatched";
         };
     }
 
