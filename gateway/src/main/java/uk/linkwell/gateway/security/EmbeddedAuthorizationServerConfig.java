@@ -8,6 +8,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -94,9 +95,7 @@ public class EmbeddedAuthorizationServerConfig {
                     "DEMO CLIENTS ARE ACTIVE ({}) with secrets published in the documentation; set "
                             + "linkwell.security.demo-clients-enabled=false (LINKWELL_DEMO_CLIENTS=false) outside a "
                             + "test machine",
-                    String.join(
-                            ", ",
-                            new java.util.TreeSet<>(properties.demoClients().keySet())));
+                    String.join(", ", new TreeSet<>(properties.demoClients().keySet())));
         }
         return clients;
     }
