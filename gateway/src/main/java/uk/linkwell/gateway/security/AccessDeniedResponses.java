@@ -30,7 +30,8 @@ public class AccessDeniedResponses implements AuthenticationEntryPoint, AccessDe
                 401,
                 "login",
                 "Unauthorized",
-                "A valid bearer access token is required (missing, expired or not signed by a trusted issuer)");
+                "A valid bearer access token is required (missing, expired, not signed by a trusted issuer, or "
+                        + "issued to a client since removed or reconfigured; the WWW-Authenticate header says which)");
     }
 
     @Override

@@ -2,6 +2,7 @@ package uk.linkwell.gateway.security;
 
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** The kind of system a client is, which decides whose records it may reach before any scope is looked at. */
 public enum ClientRole {
@@ -31,6 +32,11 @@ public enum ClientRole {
 
     public static Optional<ClientRole> fromCode(String code) {
         return Arrays.stream(values()).filter(r -> r.code.equals(code)).findFirst();
+    }
+
+    /** Every role's code, for error messages that say what would have been accepted. */
+    public static String codes() {
+        return Arrays.stream(values()).map(ClientRole::code).collect(Collectors.joining(", "));
     }
 
     /** Spring Security authority, as used by {@code hasAuthority} on non-FHIR endpoints. */

@@ -8,18 +8,24 @@ import com.nimbusds.jose.proc.SecurityContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
@@ -36,7 +42,8 @@ import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * The embedded Spring Authorization Server (on unless {@code linkwell.security.authorization-server.enabled=false}):
- * client-credentials tokens at {@code /oauth2/token}, signed with the persisted key, carrying role and organisation.
+ * client-credentials tokens at {@code /oauth2/token}, signed with the persisted key, carrying role, organisation and
+ * the fingerprint of the client's configuration that each request checks ({@link ConfiguredClients}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(
@@ -67,17 +74,37 @@ public class EmbeddedAuthorizationServerConfig {
         return new ImmutableJWKSet<>(new JWKSet(key));
     }
 
+    /**
+     * Refuses the start when demo clients would be on outside the embedded H2, before any bean is made: HAPI
+     * creates or updates its schema early, and a refused start must not have touched the database.
+     */
     @Bean
-    public RegisteredClientRepository registeredClientRepository(SecurityProperties properties) {
-        List<RegisteredClient> clients = new ArrayList<>();
-        properties.activeClients().forEach((id, client) -> clients.add(registered(id, client, properties)));
-        if (properties.demoClientsEnabled() && !properties.demoClients().isEmpty()) {
+    static BeanFactoryPostProcessor demoClientsGuard(Environment environment) {
+        return beanFactory -> DemoClients.enabled(
+                Binder.get(environment).bindOrCreate("linkwell.security", SecurityProperties.class),
+                environment.getProperty("spring.datasource.url"));
+    }
+
+    /** Decided once per start, as the guard above decided (and refused) it. */
+    @Bean
+    public ConfiguredClients configuredClients(
+            SecurityProperties properties, @Value("${spring.datasource.url:}") String datasourceUrl) {
+        ConfiguredClients clients = ConfiguredClients.of(properties, datasourceUrl);
+        if (clients.demoClientsActive()) {
             log.warn(
                     "DEMO CLIENTS ARE ACTIVE ({}) with secrets published in the documentation; set "
                             + "linkwell.security.demo-clients-enabled=false (LINKWELL_DEMO_CLIENTS=false) outside a "
                             + "test machine",
-                    String.join(", ", properties.demoClients().keySet()));
+                    String.join(", ", new TreeSet<>(properties.demoClients().keySet())));
         }
+        return clients;
+    }
+
+    @Bean
+    public RegisteredClientRepository registeredClientRepository(
+            ConfiguredClients configured, SecurityProperties properties) {
+        List<RegisteredClient> clients = new ArrayList<>();
+        configured.all().forEach((id, client) -> clients.add(registered(id, client, properties)));
         if (clients.isEmpty()) {
             log.warn("The embedded authorization server has no clients: no token can be issued");
             // InMemoryRegisteredClientRepository refuses an empty list.
@@ -105,7 +132,7 @@ public class EmbeddedAuthorizationServerConfig {
             String clientId, SecurityProperties.Client client, SecurityProperties properties) {
         if (ClientRole.fromCode(client.role()).isEmpty()) {
             throw new IllegalStateException("linkwell.security client " + clientId + " has role '" + client.role()
-                    + "'; expected one of gp-system, hospital, social-care-system, link-worker-app, admin");
+                    + "'; expected one of " + ClientRole.codes());
         }
         if (client.secret() == null || !client.secret().startsWith("{bcrypt}")) {
             throw new IllegalStateException(
@@ -136,18 +163,23 @@ public class EmbeddedAuthorizationServerConfig {
         return settings.build();
     }
 
-    /** Adds Linkwell's claims; a request without {@code scope} gets every scope the client is allowed. */
+    /**
+     * Adds Linkwell's claims, the configuration fingerprint among them; a request without {@code scope} gets every
+     * scope the client is allowed.
+     */
     @Bean
-    public OAuth2TokenCustomizer<JwtEncodingContext> linkwellClaims(SecurityProperties properties) {
+    public OAuth2TokenCustomizer<JwtEncodingContext> linkwellClaims(ConfiguredClients configured) {
         return context -> {
             if (!OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
                 return;
             }
             String clientId = context.getRegisteredClient().getClientId();
-            SecurityProperties.Client client = properties.activeClients().get(clientId);
-            if (client == null) {
-                return;
-            }
+            // The repository is built from the same clients, so this cannot miss; if it ever did, no token at all
+            // rather than one without the fingerprint the per-request check relies on.
+            SecurityProperties.Client client = configured
+                    .get(clientId)
+                    .orElseThrow(() -> new OAuth2AuthenticationException(OAuth2ErrorCodes.INVALID_CLIENT));
+            String fingerprint = configured.fingerprint(clientId).orElseThrow();
             var scopes = context.getAuthorizedScopes().isEmpty()
                     ? context.getRegisteredClient().getScopes()
                     : context.getAuthorizedScopes();
@@ -162,6 +194,7 @@ public class EmbeddedAuthorizationServerConfig {
                 }
                 // RFC 9068 form: one space-separated string.
                 claims.put(Requester.SCOPE_CLAIM, String.join(" ", scopes));
+                claims.put(ConfiguredClients.FINGERPRINT_CLAIM, fingerprint);
             });
         };
     }

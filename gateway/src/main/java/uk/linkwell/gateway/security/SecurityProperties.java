@@ -1,7 +1,6 @@
 package uk.linkwell.gateway.security;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -13,7 +12,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled false opens every door; honoured only together with {@code allowDisabled}
  * @param allowDisabled the second key needed to turn security off (benchmarks, never production)
  * @param clients the real clients, keyed by client id
- * @param demoClients the README tour's clients, keyed by client id; used only while {@code demoClientsEnabled}
+ * @param demoClientsEnabled whether the README tour's clients are on; null (the default) means on with the embedded
+ *     H2 database and off on any other (see {@link DemoClients})
+ * @param demoClients the README tour's clients, keyed by client id; used only while enabled
+ * @param demoClientsOnAnyDatabase the words that allow demo clients on a database other than the embedded H2 (a
+ *     throw-away test machine); without them the gateway refuses to start there with demo clients on
+ * @param clockSkew how far past its {@code exp} (or before its {@code nbf}) a token is still accepted; at most 30 s
  * @param tokenEndpoint the token endpoint SMART discovery advertises when an external provider issues tokens
  * @param caseloadCacheTtl how long a computed caseload may be reused by this instance
  * @param verifiedTokenCache how many verified access tokens are remembered, and for how long, so that their
@@ -25,15 +29,24 @@ public record SecurityProperties(
         @DefaultValue("false") boolean allowDisabled,
         @DefaultValue AuthorizationServer authorizationServer,
         Map<String, Client> clients,
-        @DefaultValue("true") boolean demoClientsEnabled,
+        Boolean demoClientsEnabled,
         Map<String, Client> demoClients,
+        @DefaultValue("false") boolean demoClientsOnAnyDatabase,
+        @DefaultValue("30s") Duration clockSkew,
         String tokenEndpoint,
         @DefaultValue("60s") Duration caseloadCacheTtl,
         @DefaultValue VerifiedTokenCache verifiedTokenCache) {
 
+    /** The most clock skew a token's times are allowed: an expired token is not honoured for longer. */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(30);
+
     public SecurityProperties {
         clients = clients == null ? Map.of() : Map.copyOf(clients);
         demoClients = demoClients == null ? Map.of() : Map.copyOf(demoClients);
+        if (clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
+            throw new IllegalArgumentException("linkwell.security.clock-skew is " + clockSkew.toSeconds()
+                    + " s; it must be between 0 and " + MAX_CLOCK_SKEW.toSeconds() + " s");
+        }
     }
 
     /**
@@ -48,18 +61,19 @@ public record SecurityProperties(
      * The embedded Spring Authorization Server.
      *
      * @param issuer fixed issuer URL for the tokens it signs; empty means the URL the token was requested on
-     * @param tokenTtl lifetime of an access token
+     * @param tokenTtl lifetime of a client-credentials access token; short, since a token carries its client's
+     *     claims (each request also checks them against the client's current configuration)
      */
     public record AuthorizationServer(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("") String issuer,
-            @DefaultValue("60m") Duration tokenTtl) {}
+            @DefaultValue("5m") Duration tokenTtl) {}
 
     /**
      * A client of the embedded authorization server.
      *
      * @param secret the bcrypt hash of its secret, {@code {bcrypt}$2a$...}
-     * @param role one of gp-system, hospital, social-care-system, link-worker-app, admin
+     * @param role the code of a {@link ClientRole}
      * @param organisation the ODS code of the organisation it acts for
      * @param scopes the SMART scopes it may be granted
      * @param practitioner for link-worker apps: the Practitioner whose caseload it serves
@@ -68,15 +82,5 @@ public record SecurityProperties(
         public Client {
             scopes = scopes == null ? List.of() : List.copyOf(scopes);
         }
-    }
-
-    /** Every client the embedded server accepts: the configured ones and, while enabled, the demo ones. */
-    public Map<String, Client> activeClients() {
-        Map<String, Client> all = new LinkedHashMap<>();
-        if (demoClientsEnabled) {
-            all.putAll(demoClients);
-        }
-        all.putAll(clients);
-        return all;
     }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,12 +17,15 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 public class SmartConfigurationController {
 
     private final SecurityProperties properties;
+    private final ObjectProvider<ConfiguredClients> clients;
     private final String externalIssuer;
 
     public SmartConfigurationController(
             SecurityProperties properties,
+            ObjectProvider<ConfiguredClients> clients,
             @Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String externalIssuer) {
         this.properties = properties;
+        this.clients = clients;
         this.externalIssuer = externalIssuer;
     }
 
@@ -41,7 +45,8 @@ public class SmartConfigurationController {
         body.put("grant_types_supported", List.of("client_credentials"));
         body.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post"));
         TreeSet<String> scopes = new TreeSet<>(List.of("system/*.cruds", "system/*.rs", "user/*.cruds", "user/*.rs"));
-        properties.activeClients().values().forEach(c -> scopes.addAll(c.scopes()));
+        // Only the embedded server has clients of its own; an external provider's are not known here.
+        clients.ifAvailable(known -> known.all().values().forEach(c -> scopes.addAll(c.scopes())));
         body.put("scopes_supported", List.copyOf(scopes));
         body.put("response_types_supported", List.of("token"));
         body.put("capabilities", List.of("client-confidential-symmetric", "permission-v1", "permission-v2"));

@@ -6,6 +6,8 @@ import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import jakarta.servlet.DispatcherType;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,12 +26,13 @@ import org.springframework.security.config.annotation.web.configuration.EnableWe
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
-import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
@@ -113,6 +116,7 @@ public class WebSecurityConfig {
     @Bean
     public JwtDecoder jwtDecoder(
             ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
+            ObjectProvider<ConfiguredClients> embeddedClients,
             SecurityProperties properties,
             @Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String issuerUri,
             @Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri:}") String jwkSetUri) {
@@ -124,18 +128,22 @@ public class WebSecurityConfig {
             processor.setJWTClaimsSetVerifier((claims, context) -> {});
             NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
             String issuer = properties.authorizationServer().issuer();
-            OAuth2TokenValidator<Jwt> validator = validators(issuer.isBlank() ? null : issuer);
+            OAuth2TokenValidator<Jwt> validator = validators(
+                    issuer.isBlank() ? null : issuer,
+                    properties.clockSkew(),
+                    new IssuedClientCheck(embeddedClients.getObject()));
             decoder.setJwtValidator(validator);
             return remembering(decoder, validator, properties);
         }
         if (!jwkSetUri.isBlank()) {
             NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
-            OAuth2TokenValidator<Jwt> validator = validators(issuerUri.isBlank() ? null : issuerUri);
+            OAuth2TokenValidator<Jwt> validator =
+                    validators(issuerUri.isBlank() ? null : issuerUri, properties.clockSkew(), null);
             decoder.setJwtValidator(validator);
             return remembering(decoder, validator, properties);
         }
         if (!issuerUri.isBlank()) {
-            OAuth2TokenValidator<Jwt> validator = validators(issuerUri);
+            OAuth2TokenValidator<Jwt> validator = validators(issuerUri, properties.clockSkew(), null);
             return remembering(
                     new SupplierJwtDecoder(() -> {
                         NimbusJwtDecoder decoder =
@@ -161,10 +169,34 @@ public class WebSecurityConfig {
         return cache.size() <= 0 ? decoder : new VerifiedTokens(decoder, validator, cache.size(), cache.ttl());
     }
 
-    private static OAuth2TokenValidator<Jwt> validators(String issuer) {
-        OAuth2TokenValidator<Jwt> standard =
-                issuer == null ? JwtValidators.createDefault() : JwtValidators.createDefaultWithIssuer(issuer);
-        return new DelegatingOAuth2TokenValidator<>(standard, WebSecurityConfig::knownRole);
+    /**
+     * What every token must satisfy, on first sight and again on every later use ({@link VerifiedTokens}): its
+     * times within {@code clockSkew} (Spring's default would honour an expired token for a minute), the issuer
+     * when one is fixed, a Linkwell role, and for the embedded server's tokens, a client still configured as it was
+     * when the token was issued. An external provider's tokens cannot be checked against local configuration.
+     *
+     * @param issuedClients null when an external provider issues the tokens
+     */
+    static OAuth2TokenValidator<Jwt> validators(String issuer, Duration clockSkew, IssuedClientCheck issuedClients) {
+        return validators(issuer, clockSkew, issuedClients, Clock.systemUTC());
+    }
+
+    /** As above, against the given clock (tests). */
+    static OAuth2TokenValidator<Jwt> validators(
+            String issuer, Duration clockSkew, IssuedClientCheck issuedClients, Clock clock) {
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        JwtTimestampValidator times = new JwtTimestampValidator(clockSkew);
+        times.setClock(clock);
+        validators.add(times);
+        if (issuer != null) {
+            validators.add(new JwtIssuerValidator(issuer));
+        }
+        validators.add(WebSecurityConfig::knownRole);
+        if (issuedClients != null) {
+            validators.add(issuedClients);
+        }
+        // Spring's defaults (the certificate-bound token check) with this timestamp validator instead of its own.
+        return JwtValidators.createDefaultWithValidators(validators);
     }
 
     /** A token without a Linkwell role could reach nothing; it is refused as invalid rather than half-admitted. */
@@ -173,9 +205,6 @@ public class WebSecurityConfig {
             return OAuth2TokenValidatorResult.success();
         }
         return OAuth2TokenValidatorResult.failure(new OAuth2Error(
-                "invalid_token",
-                "The token carries no Linkwell role claim (gp-system, hospital, social-care-system, "
-                        + "link-worker-app, admin, metrics)",
-                null));
+                "invalid_token", "The token carries no Linkwell role claim (" + ClientRole.codes() + ")", null));
     }
 }

@@ -34,7 +34,7 @@ import uk.linkwell.gateway.testsupport.TestTokens;
 @ExtendWith(PostgresDatabaseExtension.class)
 class RestartPersistenceTest {
 
-    /** The demo admin client of application.yaml (demo clients are on by default). */
+    /** The demo admin client of application.yaml (on by default with H2; on PostgreSQL only when told so). */
     private static final String DEMO_ADMIN = "demo-admin";
 
     private static final String DEMO_ADMIN_SECRET = "demo-admin-secret";
@@ -49,7 +49,10 @@ class RestartPersistenceTest {
                 "spring.datasource.username", db.username(),
                 "spring.datasource.password", db.password(),
                 // Its own folder for the token signing key, not the working directory's ./data.
-                "linkwell.data-dir", dataDir.toString());
+                "linkwell.data-dir", dataDir.toString(),
+                // The demo admin on PostgreSQL, in so many words.
+                "linkwell.security.demo-clients-enabled", "true",
+                "linkwell.security.demo-clients-on-any-database", "true");
         assertSurvivesRestart(properties);
     }
 

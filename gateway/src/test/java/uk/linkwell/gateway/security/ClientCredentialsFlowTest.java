@@ -70,7 +70,8 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         JsonNode token = JSON.readTree(response.body());
         assertThat(token.get("token_type").asText()).isEqualTo("Bearer");
-        assertThat(token.get("expires_in").asLong()).isPositive();
+        // linkwell.security.authorization-server.token-ttl: 5 minutes by default.
+        assertThat(token.get("expires_in").asLong()).isBetween(295L, 300L);
         String accessToken = token.get("access_token").asText();
 
         JsonNode claims =
@@ -79,6 +80,9 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
         assertThat(claims.get("org").asText()).isEqualTo("Y90001");
         assertThat(claims.get("scope").asText()).isEqualTo("system/CarePlan.rs");
         assertThat(claims.get("client_id").asText()).isEqualTo(DEMO_GP);
+        assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(300);
+        // Issued here: the fingerprint of the client's configuration, checked on every request.
+        assertThat(claims.get(ConfiguredClients.FINGERPRINT_CLAIM).asText()).hasSize(22);
 
         IGenericClient fhir = newClient(fhirContext, fhirBase());
         fhir.registerInterceptor(new BearerTokenAuthInterceptor(accessToken));

@@ -59,6 +59,23 @@ class DoorsTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aTokenThirtyOneSecondsPastItsExpiryIsRefusedWithinThirtyItIsNot() throws Exception {
+        // Spring's default skew would honour it for a minute; linkwell.security.clock-skew is 30 s at most.
+        Instant now = Instant.now();
+        String late = tokenFor(Claims.of("admin", "X26", "system/*.cruds")
+                .issuedAt(now.minus(Duration.ofMinutes(5)).minusSeconds(31), Duration.ofMinutes(5)));
+        HttpResponse<String> refused = get("/fhir/Patient?_count=1", late);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).contains("invalid_token").contains("expired"));
+
+        String lateButWithinSkew = tokenFor(Claims.of("admin", "X26", "system/*.cruds")
+                .issuedAt(now.minus(Duration.ofMinutes(5)).minusSeconds(10), Duration.ofMinutes(5)));
+        assertThat(get("/fhir/Patient?_count=1", lateButWithinSkew).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
     void tokenSignedByAnotherKeyIs401() throws Exception {
         String forged = TestTokens.mint(TestTokens.strangerKey(), Claims.of("admin", "X26", "system/*.cruds"));
         assertThat(get("/fhir/Patient", forged).statusCode()).isEqualTo(401);

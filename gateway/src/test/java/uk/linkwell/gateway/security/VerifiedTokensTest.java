@@ -93,6 +93,40 @@ class VerifiedTokensTest {
     }
 
     @Test
+    void aRememberedTokenMeetsTheGatewaysOwnValidatorsOnEveryUseWithThirtySecondsOfSkewAtMost() throws Exception {
+        // The validators the gateway's decoders use, on this test's clock.
+        var gateway = WebSecurityConfig.validators(
+                null,
+                Duration.ofSeconds(30),
+                new IssuedClientCheck(new ConfiguredClients(java.util.Map.of(), false)),
+                clock);
+        RSAKey key = (RSAKey) keys.get(
+                        new com.nimbusds.jose.jwk.JWKSelector(new com.nimbusds.jose.jwk.JWKMatcher.Builder().build()),
+                        null)
+                .get(0);
+        NimbusJwtDecoder nimbus =
+                NimbusJwtDecoder.withPublicKey(key.toRSAPublicKey()).build();
+        nimbus.setJwtValidator(gateway);
+        VerifiedTokens remembering = new VerifiedTokens(nimbus, gateway, 100, Duration.ofMinutes(10));
+
+        String token = token(Duration.ofMinutes(5));
+        remembering.decode(token);
+        Instant expiry = remembering.decode(token).getExpiresAt();
+        now.set(expiry.plusSeconds(29));
+        assertThat(remembering.decode(token).getClaimAsString("org")).isEqualTo("A81001");
+        now.set(expiry.plusSeconds(31));
+        assertThatThrownBy(() -> remembering.decode(token))
+                .isInstanceOf(JwtValidationException.class)
+                .hasMessageContaining("expired");
+        // Not before its nbf either, beyond the same skew.
+        String early = TestTokens.mint(
+                keys,
+                TestTokens.Claims.of("gp-system", "A81001", "system/CarePlan.rs")
+                        .issuedAt(now.get().plusSeconds(31), Duration.ofMinutes(5)));
+        assertThatThrownBy(() -> remembering.decode(early)).isInstanceOf(JwtValidationException.class);
+    }
+
+    @Test
     void aTamperedTokenNeverMatchesARememberedOne() {
         String token = token(Duration.ofMinutes(5));
         tokens.decode(token);

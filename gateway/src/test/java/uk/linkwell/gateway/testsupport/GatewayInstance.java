@@ -25,7 +25,10 @@ import uk.linkwell.gateway.GatewayApplication;
  */
 public final class GatewayInstance implements AutoCloseable {
 
-    /** The test clients every instance has (besides the demo clients of application.yaml). */
+    /**
+     * The test clients every instance has (besides the demo clients of application.yaml, which are on only on the
+     * embedded H2 database).
+     */
     public static final String ADMIN = "test-admin";
 
     public static final String SOCIAL_CARE = "test-social-care";
@@ -42,6 +45,7 @@ public final class GatewayInstance implements AutoCloseable {
     private final int mllpPort;
     private final String database;
     private String adminToken;
+    private java.time.Instant adminTokenFetched = java.time.Instant.EPOCH;
 
     private GatewayInstance(ConfigurableApplicationContext context, int mllpPort, String database) {
         this.context = context;
@@ -168,16 +172,21 @@ public final class GatewayInstance implements AutoCloseable {
         return TestTokens.fromTokenEndpoint(base(), client, client + SECRET_SUFFIX, null);
     }
 
+    /** The test admin's real token, fetched again before it expires. */
     public synchronized String adminToken() {
-        if (adminToken == null) {
+        if (adminToken == null
+                || adminTokenFetched.isBefore(java.time.Instant.now().minus(TestTokens.REFETCH_AFTER))) {
             adminToken = token(ADMIN);
+            adminTokenFetched = java.time.Instant.now();
         }
         return adminToken;
     }
 
-    /** A FHIR client of the all-access test admin. */
+    /** A FHIR client of the all-access test admin, its token kept fresh however long the client is kept. */
     public IGenericClient admin() {
-        return clientWithToken(adminToken());
+        IGenericClient client = GatewayIntegrationTest.newClient(FhirContext.forR4Cached(), fhirBase());
+        client.registerInterceptor(new FreshBearerToken(this::adminToken));
+        return client;
     }
 
     public IGenericClient clientWithToken(String token) {

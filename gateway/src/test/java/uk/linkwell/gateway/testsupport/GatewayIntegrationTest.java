@@ -50,6 +50,10 @@ public abstract class GatewayIntegrationTest {
         registry.add("spring.datasource.password", () -> database().password());
         // Its own data folder (signing key) and the all-access test admin client behind client() and request().
         TestTokens.register(registry);
+        // The demo clients on PostgreSQL, in so many words: some tests use them as the README's curl does
+        // (production refuses to start with them on any database but the embedded H2).
+        registry.add("linkwell.security.demo-clients-enabled", () -> "true");
+        registry.add("linkwell.security.demo-clients-on-any-database", () -> "true");
         // The hospital MLLP listener on a free port (not 2575, which a running gateway may hold); retries quick.
         registry.add("linkwell.hospital.mllp.port", GatewayIntegrationTest::mllpPort);
         // MLLP senders the tests use: the ADT tests' trust and the referral tests' practice from this machine,
@@ -102,9 +106,11 @@ public abstract class GatewayIntegrationTest {
         return java.net.http.HttpClient.newHttpClient();
     }
 
-    /** A FHIR client for the all-access test admin (role admin, {@code system/*.cruds}). */
+    /** A FHIR client for the all-access test admin (role admin, {@code system/*.cruds}), its token kept fresh. */
     protected IGenericClient client() {
-        return clientWithToken(adminToken());
+        IGenericClient client = newClient(fhirContext, fhirBase());
+        client.registerInterceptor(new FreshBearerToken(this::adminToken));
+        return client;
     }
 
     /** A FHIR client that sends the given bearer token. */
@@ -131,10 +137,10 @@ public abstract class GatewayIntegrationTest {
     /** A real token for the test admin client from {@code /oauth2/token}, fetched once per running gateway. */
     protected String adminToken() {
         synchronized (GatewayIntegrationTest.class) {
-            // Tokens live an hour; a long run fetches a fresh one well before that.
+            // Tokens live 5 minutes (linkwell.security.authorization-server.token-ttl); a fresh one well before.
             if (adminToken == null
                     || adminTokenPort != port
-                    || adminTokenFetched.isBefore(java.time.Instant.now().minusSeconds(1800))) {
+                    || adminTokenFetched.isBefore(java.time.Instant.now().minus(TestTokens.REFETCH_AFTER))) {
                 adminToken = TestTokens.fromTokenEndpoint(
                         gatewayBase(), TestTokens.ADMIN_CLIENT, TestTokens.ADMIN_SECRET, null);
                 adminTokenPort = port;

@@ -41,6 +41,8 @@ public final class TestTokens {
 
     public static final String ADMIN_SECRET = "test-admin-secret";
     public static final String ADMIN_SCOPES = "system/*.cruds";
+    /** The age at which a cached real token is fetched again: well inside the gateway's 5-minute lifetime. */
+    public static final Duration REFETCH_AFTER = Duration.ofMinutes(2);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Path dataDir;

@@ -54,6 +54,7 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
     static final ObjectMapper JSON = new ObjectMapper();
     private static String socialCareToken;
     private static int socialCareTokenPort;
+    private static java.time.Instant socialCareTokenFetched = java.time.Instant.EPOCH;
 
     @Autowired
     protected JdbcTemplate jdbc;
@@ -135,10 +136,13 @@ abstract class SocialCareEventsTestBase extends GatewayIntegrationTest {
     /** A real client-credentials token of the demo social-care client, as the README's curl gets it. */
     protected String socialCareToken() {
         synchronized (SocialCareEventsTestBase.class) {
-            if (socialCareToken == null || socialCareTokenPort != port) {
+            if (socialCareToken == null
+                    || socialCareTokenPort != port
+                    || socialCareTokenFetched.isBefore(java.time.Instant.now().minus(TestTokens.REFETCH_AFTER))) {
                 socialCareToken = TestTokens.fromTokenEndpoint(
                         gatewayBase(), "demo-social-care", "demo-social-care-secret", null);
                 socialCareTokenPort = port;
+                socialCareTokenFetched = java.time.Instant.now();
             }
             return socialCareToken;
         }
