@@ -102,6 +102,39 @@ public abstract class GatewayIntegrationTest {
         return java.net.http.HttpClient.newHttpClient();
     }
 
+    /**
+     * A FHIR request over plain HTTP, as any client sends it, so that a test sees the exact status and body: the
+     * path is relative to {@code /fhir} (or a whole URL, e.g. a page link); a body is sent as FHIR JSON; headers
+     * come as name, value, name, value.
+     */
+    protected java.net.http.HttpResponse<String> fhir(
+            String token, String method, String path, String body, String... headers) {
+        String url = path.startsWith("http") ? path : fhirBase() + (path.isEmpty() ? "" : "/" + path);
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url.replace("|", "%7C")))
+                .header("Authorization", "Bearer " + token)
+                .method(
+                        method,
+                        body == null
+                                ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header(
+                    "Content-Type", method.equals("PATCH") ? "application/json-patch+json" : "application/fhir+json");
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return http().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A FHIR client for the all-access test admin (role admin, {@code system/*.cruds}). */
     protected IGenericClient client() {
         return clientWithToken(adminToken());
