@@ -14,8 +14,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The FHIR side of access control, registered on HAPI's {@link RestfulServer} by {@code FhirServerConfig}:
- * scope checks, search narrowing to the caseload, per-resource authorization and SMART discovery in the
- * CapabilityStatement. Empty when security is off.
+ * scope checks, search narrowing to the caseload, per-resource authorization, SMART discovery in the
+ * CapabilityStatement, and the rules for types outside the patient compartment. Empty when security is off.
  */
 @Configuration(proxyBeanMethods = false)
 public class FhirAccessControl {
@@ -61,6 +61,8 @@ public class FhirAccessControl {
                 new ConditionalPatientReferences(fhirContext, daos, matchUrls),
                 new CaseloadSearchNarrowing(caseloads, fhirContext, compartment),
                 new CaseloadAuthorizationInterceptor(caseloads, compartment, fhirContext),
-                new SmartCapabilityStatement(properties)));
+                new SmartCapabilityStatement(properties),
+                // Types outside the patient compartment, each kept to its audience by a rule of its own.
+                new DisclosureTrailAudience()));
     }
 }

@@ -59,7 +59,8 @@ public record SecurityProperties(
      * A client of the embedded authorization server.
      *
      * @param secret the bcrypt hash of its secret, {@code {bcrypt}$2a$...}
-     * @param role one of gp-system, hospital, social-care-system, link-worker-app, admin
+     * @param role one of gp-system, hospital, social-care-system, link-worker-app, admin, information-governance,
+     *     metrics
      * @param organisation the ODS code of the organisation it acts for
      * @param scopes the SMART scopes it may be granted
      * @param practitioner for link-worker apps: the Practitioner whose caseload it serves

@@ -175,7 +175,7 @@ public class WebSecurityConfig {
         return OAuth2TokenValidatorResult.failure(new OAuth2Error(
                 "invalid_token",
                 "The token carries no Linkwell role claim (gp-system, hospital, social-care-system, "
-                        + "link-worker-app, admin, metrics)",
+                        + "link-worker-app, admin, information-governance, metrics)",
                 null));
     }
 }
