@@ -60,6 +60,9 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.ingest.poll-interval", () -> "50ms");
         registry.add("linkwell.ingest.retry-base-delay", () -> "500ms");
         registry.add("linkwell.ingest.retry-max-delay", () -> "5s");
+        // Subscriptions: one role besides admin may create them, to one endpoint prefix (the default allows none).
+        registry.add("linkwell.fhir.subscriptions.roles", () -> "admin,social-care-system");
+        registry.add("linkwell.fhir.subscriptions.allowed-endpoints", () -> "https://hooks.council.test/");
         // CLD batches: a limit the too-large test can exceed cheaply, above the benchmark's 100,000-row file.
         registry.add("linkwell.socialcare.batch.max-file-size", () -> "32MB");
     }
