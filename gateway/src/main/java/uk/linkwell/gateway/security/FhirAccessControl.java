@@ -16,8 +16,8 @@ import uk.linkwell.gateway.fhir.FhirProperties;
 /**
  * The FHIR side of access control, registered on HAPI's {@link RestfulServer} by {@code FhirServerConfig}:
  * scope checks, search narrowing to the caseload, per-resource authorization, SMART discovery in the
- * CapabilityStatement, and the rules for types outside the patient compartment (the disclosure trail,
- * Subscriptions). Empty when security is off.
+ * CapabilityStatement, and the rules for types outside the patient compartment (the disclosure trail, stored
+ * Bundles, Subscriptions). Empty when security is off.
  */
 @Configuration(proxyBeanMethods = false)
 public class FhirAccessControl {
@@ -67,6 +67,7 @@ public class FhirAccessControl {
                 new SmartCapabilityStatement(properties),
                 // Types outside the patient compartment, each kept to its audience by a rule of its own.
                 new DisclosureTrailAudience(),
+                new StoredBundlesForAdmin(),
                 new SubscriptionOwnership(daos, fhirProperties.subscriptions())));
     }
 }
