@@ -211,6 +211,11 @@ class SubscriptionOwnershipTest extends GatewayIntegrationTest {
             }
         }
 
+        // ... which is what HAPI itself answers for an unused id (here to admin, whom the rule does not apply to).
+        HttpResponse<String> native404 = fhir(adminToken(), "GET", "Subscription/" + unused, null);
+        assertThat(native404.statusCode()).isEqualTo(404);
+        assertThat(fhir(councilB, "GET", "Subscription/" + unused, null).body()).isEqualTo(native404.body());
+
         HttpResponse<String> search = fhir(councilB, "GET", "Subscription?_count=200", null);
         assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
         Bundle found = fhirContext.newJsonParser().parseResource(Bundle.class, search.body());
