@@ -14,7 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled        false switches the engine off (the adapter is not registered); honoured only together with
  *                       {@code allowDisabled}
- * @param exemptRoles    roles that bypass the engine entirely (gateway operators)
+ * @param exemptRoles    roles that bypass the engine entirely: gateway operators, and information governance, which
+ *                       reads only the disclosure trail (its own rule, not a Consent, decides who reads that)
  * @param riskMarker     {@code system|code} of the meta.tag or meta.security that marks a record as bearing on risk
  * @param minimumNecessary per recipient role code
  * @param legalBases     bases other than consent, tried in order
@@ -23,7 +24,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ConsentProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("false") boolean allowDisabled,
-        @DefaultValue("admin") Set<String> exemptRoles,
+        @DefaultValue({"admin", "information-governance"}) Set<String> exemptRoles,
         @DefaultValue("https://fhir.linkwell.example/CodeSystem/sharing-marker|bears-on-risk") String riskMarker,
         Map<String, MinimumNecessary> minimumNecessary,
         List<LegalBasis> legalBases,

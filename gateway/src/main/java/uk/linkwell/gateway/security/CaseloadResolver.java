@@ -78,7 +78,9 @@ public class CaseloadResolver {
     private record Cached(Caseload caseload, long generation, Instant expires) {}
 
     public Caseload caseloadOf(Requester requester) {
-        if (requester.role() == ClientRole.ADMIN) {
+        if (requester.role() == ClientRole.ADMIN || requester.role() == ClientRole.INFORMATION_GOVERNANCE) {
+            // Information governance answers "who has seen my record" for anyone; DisclosureTrailAudience keeps
+            // it to the trail, so everyone's trail is all it reaches.
             return Caseload.EVERYONE;
         }
         CaseloadKey key = new CaseloadKey(requester.role(), requester.organisation(), requester.practitioner());

@@ -16,6 +16,8 @@ public enum ClientRole {
     LINK_WORKER_APP("link-worker-app"),
     /** Operators of the gateway: everything, including /admin. */
     ADMIN("admin"),
+    /** Information governance: the disclosure trail (AuditEvent, "who has seen my record") and nothing else. */
+    INFORMATION_GOVERNANCE("information-governance"),
     /** A metrics collector (Prometheus): {@code /actuator/prometheus} and nothing else. */
     METRICS("metrics");
 

@@ -11,11 +11,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.PlatformTransactionManager;
+import uk.linkwell.gateway.fhir.FhirProperties;
 
 /**
  * The FHIR side of access control, registered on HAPI's {@link RestfulServer} by {@code FhirServerConfig}:
- * scope checks, search narrowing to the caseload, per-resource authorization and SMART discovery in the
- * CapabilityStatement. Empty when security is off.
+ * scope checks, search narrowing to the caseload, per-resource authorization, SMART discovery in the
+ * CapabilityStatement, and the rules for types outside the patient compartment (the disclosure trail, stored
+ * Bundles, Subscriptions). Empty when security is off.
  */
 @Configuration(proxyBeanMethods = false)
 public class FhirAccessControl {
@@ -51,7 +53,8 @@ public class FhirAccessControl {
             CaseloadResolver caseloads,
             FhirContext fhirContext,
             DaoRegistry daos,
-            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls) {
+            ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls,
+            FhirProperties fhirProperties) {
         if (!properties.enabled()) {
             return new FhirSecurityInterceptors(List.of());
         }
@@ -61,6 +64,10 @@ public class FhirAccessControl {
                 new ConditionalPatientReferences(fhirContext, daos, matchUrls),
                 new CaseloadSearchNarrowing(caseloads, fhirContext, compartment),
                 new CaseloadAuthorizationInterceptor(caseloads, compartment, fhirContext),
-                new SmartCapabilityStatement(properties)));
+                new SmartCapabilityStatement(properties),
+                // Types outside the patient compartment, each kept to its audience by a rule of its own.
+                new DisclosureTrailAudience(),
+                new StoredBundlesForAdmin(),
+                new SubscriptionOwnership(daos, fhirProperties.subscriptions())));
     }
 }

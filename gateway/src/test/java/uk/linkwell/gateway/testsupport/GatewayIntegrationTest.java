@@ -64,6 +64,9 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.ingest.poll-interval", () -> "50ms");
         registry.add("linkwell.ingest.retry-base-delay", () -> "500ms");
         registry.add("linkwell.ingest.retry-max-delay", () -> "5s");
+        // Subscriptions: one role besides admin may create them, to one endpoint prefix (the default allows none).
+        registry.add("linkwell.fhir.subscriptions.roles", () -> "admin,social-care-system");
+        registry.add("linkwell.fhir.subscriptions.allowed-endpoints", () -> "https://hooks.council.test/");
         // CLD batches: a limit the too-large test can exceed cheaply, above the benchmark's 100,000-row file.
         registry.add("linkwell.socialcare.batch.max-file-size", () -> "32MB");
     }
@@ -104,6 +107,39 @@ public abstract class GatewayIntegrationTest {
 
     protected static java.net.http.HttpClient http() {
         return java.net.http.HttpClient.newHttpClient();
+    }
+
+    /**
+     * A FHIR request over plain HTTP, as any client sends it, so that a test sees the exact status and body: the
+     * path is relative to {@code /fhir} (or a whole URL, e.g. a page link); a body is sent as FHIR JSON; headers
+     * come as name, value, name, value.
+     */
+    protected java.net.http.HttpResponse<String> fhir(
+            String token, String method, String path, String body, String... headers) {
+        String url = path.startsWith("http") ? path : fhirBase() + (path.isEmpty() ? "" : "/" + path);
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url.replace("|", "%7C")))
+                .header("Authorization", "Bearer " + token)
+                .method(
+                        method,
+                        body == null
+                                ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header(
+                    "Content-Type", method.equals("PATCH") ? "application/json-patch+json" : "application/fhir+json");
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return http().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A FHIR client for the all-access test admin (role admin, {@code system/*.cruds}), its token kept fresh. */

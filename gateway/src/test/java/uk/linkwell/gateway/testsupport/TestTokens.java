@@ -102,33 +102,61 @@ public final class TestTokens {
         }
     }
 
-    /** What a minted token says about its holder. Null fields are left out of the token. */
+    /**
+     * What a minted token says about its holder. Null fields are left out of the token, except the client id, which
+     * defaults to {@code minted-<role>}.
+     */
     public record Claims(
-            String role, String organisation, String practitioner, String scopes, Instant issuedAt, Duration lifetime) {
+            String role,
+            String organisation,
+            String practitioner,
+            String scopes,
+            Instant issuedAt,
+            Duration lifetime,
+            String clientId) {
+
+        public Claims(
+                String role,
+                String organisation,
+                String practitioner,
+                String scopes,
+                Instant issuedAt,
+                Duration lifetime) {
+            this(role, organisation, practitioner, scopes, issuedAt, lifetime, null);
+        }
 
         public static Claims of(String role, String organisation, String scopes) {
             return new Claims(role, organisation, null, scopes, Instant.now(), Duration.ofMinutes(10));
         }
 
         public Claims withPractitioner(String value) {
-            return new Claims(role, organisation, value, scopes, issuedAt, lifetime);
+            return new Claims(role, organisation, value, scopes, issuedAt, lifetime, clientId);
         }
 
         public Claims issuedAt(Instant when, Duration life) {
-            return new Claims(role, organisation, practitioner, scopes, when, life);
+            return new Claims(role, organisation, practitioner, scopes, when, life, clientId);
+        }
+
+        /** Two clients of one role tell apart by their client id (e.g. whose Subscription it is). */
+        public Claims withClientId(String value) {
+            return new Claims(role, organisation, practitioner, scopes, issuedAt, lifetime, value);
+        }
+
+        String clientIdOrDefault() {
+            return clientId != null ? clientId : "minted-" + role;
         }
     }
 
     /** Signs with the given key source: the gateway's own (a valid token) or {@link #strangerKey()}. */
     public static String mint(JWKSource<SecurityContext> keys, Claims claims) {
         JwtClaimsSet.Builder set = JwtClaimsSet.builder()
-                .subject("minted-" + claims.role())
+                .subject(claims.clientIdOrDefault())
                 .issuer("http://linkwell.test")
                 .id(UUID.randomUUID().toString())
                 .issuedAt(claims.issuedAt())
                 .notBefore(claims.issuedAt())
                 .expiresAt(claims.issuedAt().plus(claims.lifetime()));
-        set.claim("client_id", "minted-" + claims.role());
+        set.claim("client_id", claims.clientIdOrDefault());
         if (claims.role() != null) {
             set.claim("role", claims.role());
         }

@@ -42,7 +42,8 @@ import uk.linkwell.gateway.consent.audit.TrailQuery.TrailColumn;
  * ask by (patient, also chained by NHS number; entity; agent; altid; date; outcome; subtype, a channel such as
  * {@code access-grant}; type, disclosures or access grants; the break-glass review tag; entity-name for the request
  * id; _id), sorted by date, paged. The trail is written by the gateway alone, so AuditEvent takes no create, update
- * or delete. Any other parameter is refused (400) rather than ignored.
+ * or delete. Any other parameter is refused (400) rather than ignored. Who may read it at all (admin and
+ * information governance) is decided before this provider is reached, by {@code security.DisclosureTrailAudience}.
  */
 public class AuditEventProvider implements IResourceProvider {
 
