@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Patient;
@@ -24,7 +25,9 @@ import uk.linkwell.gateway.security.RoleRefusal;
  * Patient's registered GP comes from the hospital feed or an operator; an EpisodeOfCare names as its managing
  * organisation only the organisation writing it; a Consent is widened only by the organisation that recorded it,
  * while any organisation caring for the person may record a withdrawal or add an exception (a nested deny), as
- * people tell whoever is in front of them. Writes by the gateway's own routes (no client) are not affected.
+ * people tell whoever is in front of them; a CareTeam's members are not the writer's to set; and the directory and
+ * conformance resources (who is who, how searches read) are maintained by operators. Writes by the gateway's own
+ * routes (no client) are not affected.
  */
 @Interceptor
 public class AccessGrants {
@@ -57,7 +60,13 @@ public class AccessGrants {
         if (writer.isEmpty() || exemptRoles.contains(writer.get().role().code())) {
             return;
         }
-        if (resource instanceof Patient patient) {
+        if (MAINTAINED_BY_OPERATORS.contains(resource.fhirType())) {
+            throw new RoleRefusal(resource.fhirType() + " records are maintained by the gateway's operators: they "
+                    + "decide who reaches whose records");
+        }
+        if (resource instanceof CareTeam team) {
+            members((CareTeam) previous, team);
+        } else if (resource instanceof Patient patient) {
             registration((Patient) previous, patient);
         } else if (resource instanceof EpisodeOfCare episode) {
             managedBy(writer.get(), (EpisodeOfCare) previous, episode);
@@ -71,6 +80,22 @@ public class AccessGrants {
         if (!before.equals(references(patient.getGeneralPractitioner()))) {
             throw new RoleRefusal("Patient.generalPractitioner (the GP registration, which opens the person's "
                     + "record to the practice) is set by the hospital feed or an operator, not through this write");
+        }
+    }
+
+    /** A CareTeam's members reach its patient (a link worker's caseload): who is in it is not the writer's to set. */
+    private static void members(CareTeam previous, CareTeam team) {
+        List<String> before = previous == null
+                ? List.of()
+                : references(previous.getParticipant().stream()
+                        .map(CareTeam.CareTeamParticipantComponent::getMember)
+                        .toList());
+        List<String> after = references(team.getParticipant().stream()
+                .map(CareTeam.CareTeamParticipantComponent::getMember)
+                .toList());
+        if (!before.equals(after)) {
+            throw new RoleRefusal("CareTeam.participant (which puts the person on each member's caseload) is set by "
+                    + "allocation or an operator, not through this write");
         }
     }
 

@@ -426,6 +426,29 @@ public class DecisionPoint {
     }
 
     /**
+     * Last on the way out: an entry that consent's layer emptied of its resource (it withholds a resource inside a
+     * response by blanking it) would still carry the record's URL and id, so it goes entirely.
+     */
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 5000)
+    public void withoutEmptiedEntries(RequestDetails request, ResponseDetails response) {
+        if (bound(request).isEmpty()
+                || request.getRestOperationType() == RestOperationTypeEnum.TRANSACTION
+                || !(response.getResponseResource() instanceof Bundle bundle)) {
+            return;
+        }
+        dropEmptied(bundle);
+    }
+
+    private static void dropEmptied(Bundle bundle) {
+        bundle.getEntry().removeIf(entry -> !entry.hasResource() && !entry.hasResponse());
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            if (entry.getResource() instanceof Bundle nested) {
+                dropEmptied(nested);
+            }
+        }
+    }
+
+    /**
      * A refusal of one record, once the request is past the checks that depend on no record, and the record's
      * absence or deletion, all answer alike: "not known". Error texts that quote SQL or the schema (HAPI's
      * conflict and internal errors do) say what happened in plain words instead; the log keeps the detail.
