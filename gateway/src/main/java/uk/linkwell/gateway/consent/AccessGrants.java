@@ -32,6 +32,32 @@ import uk.linkwell.gateway.security.RoleRefusal;
 @Interceptor
 public class AccessGrants {
 
+    /**
+     * Types that say who is who and how the server reads its records: a practice's ODS code on an Organization
+     * decides whose patients it sees, a PractitionerRole whose caseload an app serves, a SearchParameter how
+     * searches are narrowed. Maintained by operators (and the gateway's own routes) only.
+     */
+    static final Set<String> MAINTAINED_BY_OPERATORS = Set.of(
+            "Organization",
+            "OrganizationAffiliation",
+            "Practitioner",
+            "PractitionerRole",
+            "Location",
+            "HealthcareService",
+            "Endpoint",
+            "SearchParameter",
+            "StructureDefinition",
+            "ValueSet",
+            "CodeSystem",
+            "ConceptMap",
+            "NamingSystem",
+            "OperationDefinition",
+            "CapabilityStatement",
+            "ImplementationGuide",
+            "Questionnaire",
+            "Measure",
+            "Library");
+
     private static final Set<Consent.ConsentState> WITHDRAWN =
             Set.of(Consent.ConsentState.INACTIVE, Consent.ConsentState.REJECTED, Consent.ConsentState.ENTEREDINERROR);
 
