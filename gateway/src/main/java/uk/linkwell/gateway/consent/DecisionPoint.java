@@ -461,6 +461,10 @@ public class DecisionPoint {
                     || error instanceof ResourceGoneException
                     || (error instanceof ForbiddenOperationException && !(error instanceof RoleRefusal) && afterChecks);
             if (recordDependent && request.getId() != null && request.getId().hasIdPart()) {
+                log.debug(
+                        "Request {} answered as not known: {}",
+                        requestId(request),
+                        uk.linkwell.gateway.ingest.SafeErrorText.of(error));
                 return notKnown(
                         request.getId().hasResourceType()
                                 ? request.getId()

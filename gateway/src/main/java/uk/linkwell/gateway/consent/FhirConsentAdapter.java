@@ -36,6 +36,8 @@ import uk.linkwell.gateway.security.Requester;
 @Interceptor
 public class FhirConsentAdapter implements IConsentService {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FhirConsentAdapter.class);
+
     public static final String PURPOSE_HEADER = "X-Purpose-Of-Use";
     public static final String REASON_HEADER = "X-Break-Glass-Reason";
     private static final String STATE = FhirConsentAdapter.class.getName();
@@ -216,6 +218,12 @@ public class FhirConsentAdapter implements IConsentService {
             return ConsentOutcome.PROCEED;
         }
         if (oneRecord(request.getRestOperationType())) {
+            log.debug(
+                    "Request {}: {} withheld from {} ({})",
+                    request.getRequestId(),
+                    resource.getIdElement().toUnqualifiedVersionless().getValue(),
+                    state(request).who.clientId(),
+                    decide(request, resource, true).decision().basis());
             throw withheld();
         }
         return ConsentOutcome.REJECT;

@@ -43,7 +43,20 @@ public class StoreActorDirectory implements ActorDirectory {
 
     @Override
     public Optional<String> odsCodeOf(String organisationReference) {
-        return odsCodes.computeIfAbsent(organisationReference, ref -> {
+        Optional<String> known = odsCodes.get(organisationReference);
+        if (known != null) {
+            return known;
+        }
+        // Only what was found is kept: an id not (yet) in the store may be created under that id later.
+        Optional<String> found = lookUp(organisationReference);
+        if (found.isPresent()) {
+            odsCodes.put(organisationReference, found);
+        }
+        return found;
+    }
+
+    private Optional<String> lookUp(String organisationReference) {
+        return Optional.of(organisationReference).flatMap(ref -> {
             try {
                 Organization org = (Organization)
                         daos.getResourceDao("Organization").read(new IdType(ref), new SystemRequestDetails());
@@ -77,6 +90,11 @@ public class StoreActorDirectory implements ActorDirectory {
             }
             return Set.copyOf(members);
         });
+    }
+
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    public void created(IBaseResource newResource) {
+        forget(newResource);
     }
 
     @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)

@@ -7,7 +7,6 @@ import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -54,7 +53,7 @@ public class DisclosureTrailAudience {
         ClientRole role = requester.get().role();
         if (role == ClientRole.INFORMATION_GOVERNANCE) {
             if (!readsTheTrail(request, operation)) {
-                throw new ForbiddenOperationException(TRAIL_ONLY);
+                throw new RoleRefusal(TRAIL_ONLY);
             }
             // The trail is the gateway's record of disclosures, not a record about the person that their Consent
             // governs: who may read it is this rule's business. The role is also in linkwell.consent.exempt-roles
@@ -63,12 +62,12 @@ public class DisclosureTrailAudience {
             return;
         }
         if (role != ClientRole.ADMIN && NamedTypes.names(request, TRAIL)) {
-            throw new ForbiddenOperationException(NOT_THE_AUDIENCE);
+            throw new RoleRefusal(NOT_THE_AUDIENCE);
         }
         if (NamedTypes.entries(request).stream().anyMatch(e -> e.writes() && e.names(TRAIL))) {
             // AuditEvent over FHIR is the trail's provider, which takes no writes; a batch entry would reach HAPI's
             // own AuditEvent store instead and put records there that look like the trail and are not.
-            throw new ForbiddenOperationException(WRITTEN_BY_THE_GATEWAY);
+            throw new RoleRefusal(WRITTEN_BY_THE_GATEWAY);
         }
     }
 

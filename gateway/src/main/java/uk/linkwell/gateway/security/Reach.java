@@ -40,6 +40,12 @@ public final class Reach {
             "Medication",
             "Substance");
 
+    /**
+     * Types whose readers are decided by a rule of their own, before this one is asked: a Subscription by its
+     * owner ({@link SubscriptionOwnership}), the disclosure trail by its audience ({@link DisclosureTrailAudience}).
+     */
+    static final Set<String> OWN_RULES = Set.of("Subscription", "AuditEvent");
+
     private final CaseloadResolver caseloads;
     private final PatientCompartment compartment;
     private final FhirContext fhirContext;
@@ -61,7 +67,7 @@ public final class Reach {
                 || (!requester.isGranted(type, Permission.READ) && !requester.isGranted(type, Permission.SEARCH))) {
             return false;
         }
-        if (OPEN_TYPES.contains(type)) {
+        if (OPEN_TYPES.contains(type) || OWN_RULES.contains(type)) {
             return true;
         }
         if (resource instanceof Binary binary) {

@@ -15,4 +15,9 @@ public class RoleRefusal extends ForbiddenOperationException {
     public RoleRefusal(String message) {
         super(message);
     }
+
+    /** With an OperationOutcome naming the element the rule refuses. */
+    public RoleRefusal(String message, org.hl7.fhir.instance.model.api.IBaseOperationOutcome outcome) {
+        super(message, outcome);
+    }
 }

@@ -6,7 +6,6 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -42,7 +41,7 @@ public class StoredBundlesForAdmin {
         }
         Optional<Requester> requester = FhirRequesters.of(request);
         if (requester.isPresent() && requester.get().role() != ClientRole.ADMIN && NamedTypes.names(request, BUNDLE)) {
-            throw new ForbiddenOperationException(ADMIN_ONLY);
+            throw new RoleRefusal(ADMIN_ONLY);
         }
     }
 

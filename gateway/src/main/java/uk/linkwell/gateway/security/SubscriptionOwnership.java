@@ -11,7 +11,6 @@ import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -278,18 +277,18 @@ public class SubscriptionOwnership {
                 Msg.code(2001) + "Resource " + SUBSCRIPTION + "/" + id.getIdPart() + " is not known");
     }
 
-    private static ForbiddenOperationException forbidden(String why) {
-        return new ForbiddenOperationException("Access denied: " + why);
+    private static RoleRefusal forbidden(String why) {
+        return new RoleRefusal("Access denied: " + why);
     }
 
-    private static ForbiddenOperationException forbidden(String why, String element) {
+    private static RoleRefusal forbidden(String why, String element) {
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue()
                 .setSeverity(OperationOutcome.IssueSeverity.ERROR)
                 .setCode(OperationOutcome.IssueType.FORBIDDEN)
                 .setDiagnostics("Access denied: " + why)
                 .addExpression(element);
-        return new ForbiddenOperationException("Access denied: " + why, outcome);
+        return new RoleRefusal("Access denied: " + why, outcome);
     }
 
     /** A client id as one token search value: commas, bars and dollars escaped as FHIR search asks. */
