@@ -1,5 +1,6 @@
 package uk.linkwell.gateway.consent;
 
+import ca.uhn.fhir.context.ConfigurationException;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
@@ -64,7 +65,19 @@ public final class ConsentAwareCount {
                         .append('&');
             }
         }
-        SearchParameterMap map = matchUrls.translateMatchUrl(url.toString(), fhirContext.getResourceDefinition(type));
+        SearchParameterMap map;
+        try {
+            map = matchUrls.translateMatchUrl(url.toString(), fhirContext.getResourceDefinition(type));
+        } catch (ConfigurationException e) {
+            // HAPI cannot parse some of the base specification's composite parameters (three components where its
+            // parser takes two): the client asked for something this server does not support, not a server fault.
+            throw new InvalidRequestException("A search parameter of this search is not supported by this server: "
+                    + request.getParameters().keySet().stream()
+                            .filter(name -> !NOT_CRITERIA.contains(name))
+                            .filter(name -> String.valueOf(e.getMessage()).contains(" " + name.split(":")[0] + " "))
+                            .sorted()
+                            .collect(java.util.stream.Collectors.joining(", ")));
+        }
         map.setLoadSynchronousUpTo(MAX_COUNTED + 1);
         List<IBaseResource> matches = daos.getResourceDao(type).searchForResources(map, new SystemRequestDetails());
         if (matches.size() > MAX_COUNTED) {

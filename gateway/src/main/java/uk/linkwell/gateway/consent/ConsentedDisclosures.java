@@ -33,7 +33,7 @@ public final class ConsentedDisclosures {
         this.meters = meters;
     }
 
-    /** What one request disclosed so far; not thread-safe (one request is one thread at a time). */
+    /** What one request disclosed so far; a batch's entries may be decided on several threads at once. */
     public final class Batch {
         private final AccessRequest who;
         private final String channel;
@@ -55,7 +55,7 @@ public final class ConsentedDisclosures {
          * As {@link #disclose(ResourceFacts, ConsentDecision)}, naming the resource as it left: with its version
          * ({@code CarePlan/12/_history/3}) where the caller knows it, so the audit need not look it up.
          */
-        public void disclose(ResourceFacts what, ConsentDecision decision, String disclosedAs) {
+        public synchronized void disclose(ResourceFacts what, ConsentDecision decision, String disclosedAs) {
             if (decision.permitted() && what.patient() != null) {
                 permitted
                         .computeIfAbsent(
@@ -70,7 +70,7 @@ public final class ConsentedDisclosures {
         }
 
         /** Hands the permitted disclosures to the audit; safe to call more than once. */
-        public void flush() {
+        public synchronized void flush() {
             List<Disclosure> disclosures = new ArrayList<>();
             permitted.forEach((key, refs) -> {
                 boolean glass = (Boolean) key.get(3);

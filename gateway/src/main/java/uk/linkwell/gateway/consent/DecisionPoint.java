@@ -50,6 +50,8 @@ public class DecisionPoint {
 
     /** Request user-data key: the one patient a break-glass request names ({@code Patient/<id>}). */
     public static final String BREAK_GLASS_PATIENT = "linkwell.break-glass-patient";
+    /** Request user-data key: the request is a conditional create (its criteria narrowed). */
+    private static final String CONDITIONAL_CREATE = "linkwell.decision-point.conditional-create";
     /** Request user-data key: set once the request is past its checks and HAPI handles it. */
     private static final String HANDLING = "linkwell.decision-point.handling";
     /** A break-glass patient no record has: paging a break-glass search goes on under the window it opened. */
@@ -109,7 +111,13 @@ public class DecisionPoint {
             case SEARCH_TYPE -> searches.check(request.getResourceName(), request.getParameters());
             case SEARCH_SYSTEM -> searches.check(null, request.getParameters());
             case UPDATE, PATCH, DELETE -> onRecordAsItStands(request, requester, operation);
-            case CREATE -> conditionalCreate(request, requester, request.getResource());
+            case CREATE -> {
+                if (Boolean.TRUE.equals(request.getUserData().get(CONDITIONAL_CREATE))
+                        && request.getResource() != null) {
+                    // A match answers without the body being stored, so the body is validated before any match.
+                    validateFirst(request.getResource());
+                }
+            }
                 // HAPI may report an operation on one record ($everything) as type level: the id decides.
             case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE, HISTORY_INSTANCE -> instanceAsItStands(
                     request, requester);
@@ -162,18 +170,24 @@ public class DecisionPoint {
      * If-None-Exist is matched among the records the client may see: a record hidden from it counts as no match
      * (HAPI would otherwise answer with it, or say that it exists). The body is validated first, match or not.
      */
-    private void conditionalCreate(RequestDetails request, Requester requester, IBaseResource resource) {
-        String criteria = request.getHeader(Constants.HEADER_IF_NONE_EXIST);
-        if (criteria == null || criteria.isBlank() || resource == null) {
+    /**
+     * A conditional create matches only among the records the client may see. HAPI binds the {@code If-None-Exist}
+     * criteria to the create before the pre-handled hooks run, so they are narrowed here, as HAPI's own search
+     * narrowing does: the criteria become the ids of the visible matches, or nothing (a plain create).
+     */
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = 100)
+    public void conditionalCreate(RequestDetails request) {
+        if (request.getRestOperationType() != RestOperationTypeEnum.CREATE) {
             return;
         }
-        validateFirst(resource);
-        String visible = visibleMatch(request, requester, resource.fhirType(), criteria);
-        if (request instanceof ca.uhn.fhir.rest.server.servlet.ServletRequestDetails servlet) {
-            servlet.setHeaders(Constants.HEADER_IF_NONE_EXIST, visible == null ? List.of() : List.of(visible));
-        } else {
-            throw new RoleRefusal("conditional create is not available on this channel");
+        String criteria = request.getHeader(Constants.HEADER_IF_NONE_EXIST);
+        Optional<Requester> found = bound(request);
+        if (criteria == null || criteria.isBlank() || found.isEmpty() || request.getResourceName() == null) {
+            return;
         }
+        request.getUserData().put(CONDITIONAL_CREATE, Boolean.TRUE);
+        String visible = visibleMatch(request, found.get(), request.getResourceName(), criteria);
+        request.setHeaders(Constants.HEADER_IF_NONE_EXIST, visible == null ? List.of() : List.of(visible));
     }
 
     private void entries(RequestDetails request, Requester requester) {
@@ -392,12 +406,19 @@ public class DecisionPoint {
             }
             case TRANSACTION -> {
                 if (response.getResponseResource() instanceof Bundle bundle) {
-                    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-                        if (entry.getResponse().getStatus() != null
-                                && (entry.getResponse().getStatus().startsWith("403")
-                                        || entry.getResponse().getStatus().startsWith("410"))) {
-                            // A batch entry's refusal of one record, past the request's own checks, reads as a
-                            // missing record, as the same request alone would.
+                    List<Bundle.BundleEntryComponent> asked =
+                            request.getResource() instanceof Bundle sent ? sent.getEntry() : List.of();
+                    for (int i = 0; i < bundle.getEntry().size(); i++) {
+                        Bundle.BundleEntryComponent entry = bundle.getEntry().get(i);
+                        String status = entry.getResponse().getStatus();
+                        if (status != null
+                                && (status.startsWith("403") || status.startsWith("404") || status.startsWith("410"))) {
+                            // A batch entry's refusal of one record, past the request's own checks, a deleted record
+                            // and a missing one all read alike, as the same request alone would.
+                            String type = i < asked.size()
+                                            && asked.get(i).getRequest().hasUrl()
+                                    ? typeOf(asked.get(i).getRequest().getUrl())
+                                    : null;
                             entry.getResponse().setStatus("404 Not Found");
                             entry.getResponse()
                                     .setOutcome(new org.hl7.fhir.r4.model.OperationOutcome()
@@ -409,8 +430,10 @@ public class DecisionPoint {
                                                                             .ERROR)
                                                             .setCode(
                                                                     org.hl7.fhir.r4.model.OperationOutcome.IssueType
-                                                                            .PROCESSING)
-                                                            .setDiagnostics("Resource with this id is not known")));
+                                                                            .NOTFOUND)
+                                                            .setDiagnostics(
+                                                                    "Resource " + (type == null ? "" : type + " ")
+                                                                            + "with this id is not known")));
                         }
                         if (entry.hasResource()
                                 && !(entry.getResource() instanceof Bundle)
@@ -494,6 +517,14 @@ public class DecisionPoint {
             case 412 -> "The request's conditions could not be met";
             default -> "The request could not be completed; the gateway's log has the details";
         };
+    }
+
+    /** The resource type a batch entry's URL names, if it names one. */
+    private static String typeOf(String url) {
+        String path = url.split("[?#]", 2)[0];
+        path = path.startsWith("/") ? path.substring(1) : path;
+        String first = path.split("/", 2)[0];
+        return first.matches("[A-Z][A-Za-z]+") ? first : null;
     }
 
     /** An interaction on one record, addressed by its id. */

@@ -97,9 +97,11 @@ public class FhirConsentAdapter implements IConsentService {
     private final class State {
         final AccessRequest who;
         final ConsentedDisclosures.Batch batch;
-        final Map<IBaseResource, Decided> memo = new IdentityHashMap<>();
+        // HAPI runs a batch's entries on a pool of threads, all within the one request: the state is shared.
+        final Map<IBaseResource, Decided> memo = java.util.Collections.synchronizedMap(new IdentityHashMap<>());
         /** Copies this request shows in place of a decided resource (redacted, contained records withheld). */
-        final Set<IBaseResource> standIns = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        final Set<IBaseResource> standIns =
+                java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
 
         State(AccessRequest who, String channel, String requestId) {
             this.who = who;

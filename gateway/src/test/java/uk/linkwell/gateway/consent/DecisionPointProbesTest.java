@@ -180,6 +180,29 @@ class DecisionPointProbesTest extends ConsentProbes {
     }
 
     @Test
+    void theBodyOfAWriteIsADisclosureAndIsAudited() {
+        // The GP patches a plan it may read: the response carries the plan, so the trail records it as disclosed.
+        HttpResponse<String> patched = call(
+                tokenFor(Claims.of("gp-system", gpOds, WIDE)),
+                "PATCH",
+                ordinaryPlan.getReference(),
+                "[{\"op\":\"add\",\"path\":\"/description\",\"value\":\"Reviewed\"}]");
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        assertThat(patched.body()).contains("Reviewed");
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .untilAsserted(() -> {
+                    org.hl7.fhir.r4.model.Bundle trail = client().search()
+                            .byUrl("AuditEvent?entity=" + ordinaryPlan.getReference() + "&subtype=operation")
+                            .returnBundle(org.hl7.fhir.r4.model.Bundle.class)
+                            .execute();
+                    assertThat(trail.getEntry()).anySatisfy(e -> assertThat(
+                                    fhirContext.newJsonParser().encodeResourceToString(e.getResource()))
+                            .contains(gpOds));
+                });
+    }
+
+    @Test
     void errorsCarryNoSqlOrSchemaNames() {
         var point = new DecisionPoint(null, null, fhirContext, null, null, null);
         var conflict = new ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException(

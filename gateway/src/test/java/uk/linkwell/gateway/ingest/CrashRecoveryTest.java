@@ -115,8 +115,12 @@ class CrashRecoveryTest {
             MllpClient toB = new MllpClient(b.mllpPort());
             for (int i = 0; i < messages.size(); i++) {
                 String message = messages.get(i);
-                if (i == messages.size() / 3) {
-                    // Both are applying by now; one dies mid-stream.
+                if (aAlive.get() && i >= messages.size() / 3 && (bothApplied(db) || i >= 2 * messages.size() / 3)) {
+                    // One dies mid-stream, once both have applied messages (a slow first apply on a busy machine
+                    // can leave the first claims all to one of them).
+                    await().atMost(Duration.ofSeconds(60))
+                            .pollInterval(Duration.ofMillis(200))
+                            .until(() -> bothApplied(db));
                     a.kill();
                     aAlive.set(false);
                 }
@@ -203,6 +207,16 @@ class CrashRecoveryTest {
                 return 0; // the table is not there until the first gateway has made the schema
             }
             throw e;
+        }
+    }
+
+    private static boolean bothApplied(PostgresTestDatabase.Connection db) throws SQLException {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT COUNT(DISTINCT CLAIMED_BY) FROM LW_INBOUND_MESSAGE"
+                                + " WHERE STATUS = 'done' AND CLAIMED_BY IS NOT NULL")) {
+            rs.next();
+            return rs.getInt(1) >= 2;
         }
     }
 
