@@ -217,6 +217,7 @@ public class FhirServerConfig {
         server.registerInterceptor(new ResponseHighlighterInterceptor());
         server.registerInterceptor(new CapabilityStatementCustomizer());
         server.registerInterceptor(new BundleEntryLimit(properties.maxBundleEntries()));
+        server.registerInterceptor(new RefusalLog());
         accessControl.registerOn(server);
         server.setServerAddressStrategy(
                 properties.serverAddress().isBlank()

@@ -1,6 +1,7 @@
 package uk.linkwell.gateway.ingest.hospital;
 
 import java.net.SocketAddress;
+import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.NettyConstants;
@@ -38,6 +39,16 @@ public class HospitalMllpRoute extends RouteBuilder {
                 ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN + "&serverInitializerFactory=#"
                         + MllpTls.INITIALIZER_BEAN
                 : "";
+        // Reception answers every message itself (AA, AR or AE); anything that escapes it here was not stored, so
+        // the sender is told to send it again, and the connection stays usable.
+        onException(Exception.class).handled(true).process(exchange -> {
+            Message message = exchange.getMessage();
+            byte[] bytes = message.getBody() instanceof MllpFrameDecoder.Oversized oversized
+                    ? oversized.head()
+                    : message.getBody(byte[].class);
+            message.setBody(
+                    reception.notStored(bytes, exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
+        });
         from("netty:tcp://{{linkwell.hospital.mllp.host:0.0.0.0}}:{{linkwell.hospital.mllp.port:2575}}"
                         + "?sync=true&keepAlive=true&reuseAddress=true"
                         + "&decoders=#hospitalMllpIdleTimeout,#hospitalMllpDecoder&encoders=#hospitalMllpEncoder"

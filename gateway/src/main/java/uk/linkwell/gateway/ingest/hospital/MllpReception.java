@@ -125,20 +125,7 @@ public class MllpReception {
         try {
             ack = acknowledge(bytes, size, msh, kind, source, remote, now);
         } catch (RuntimeException e) {
-            log.error(
-                    "MLLP message (control id {}) not stored: {}",
-                    msh == null ? null : msh.controlId(),
-                    SafeErrorText.of(e));
-            ack = answer(
-                    source,
-                    msh,
-                    Hl7Acknowledgement.ERROR,
-                    new Hl7Acknowledgement.Refusal(
-                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(),
-                            Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.text(),
-                            Hl7ErrorLocation.segment("MSH"),
-                            "message not stored, send it again"),
-                    now);
+            ack = notStored(source, msh, e, now);
         }
         Timer.builder("linkwell.ingest.ack.time")
                 .tag("source", source)
@@ -147,6 +134,33 @@ public class MllpReception {
                 .register(meters)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         return ack;
+    }
+
+    /**
+     * The AE ("send it again") for a message whose handling failed before it was stored, e.g. in the listener's
+     * route: nothing was kept, so the sender must send it again.
+     */
+    public byte[] notStored(byte[] bytes, Throwable failure) {
+        MshFields msh = bytes == null ? null : MshFields.read(bytes);
+        MllpInbound kind = msh == null ? null : kinds.get(msh.component(9, 1).toUpperCase(Locale.ROOT));
+        return notStored(kind == null ? AdtReception.SOURCE : kind.source(), msh, failure, clock.instant());
+    }
+
+    private byte[] notStored(String source, MshFields msh, Throwable failure, Instant now) {
+        log.error(
+                "MLLP message (control id {}) not stored: {}",
+                msh == null ? null : msh.controlId(),
+                SafeErrorText.of(failure));
+        return answer(
+                source,
+                msh,
+                Hl7Acknowledgement.ERROR,
+                new Hl7Acknowledgement.Refusal(
+                        Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.code(),
+                        Hl7ErrorCode.APPLICATION_INTERNAL_ERROR.text(),
+                        Hl7ErrorLocation.segment("MSH"),
+                        "message not stored, send it again"),
+                now);
     }
 
     private byte[] acknowledge(
