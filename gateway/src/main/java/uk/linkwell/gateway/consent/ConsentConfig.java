@@ -150,7 +150,8 @@ public class ConsentConfig {
             DaoRegistry daos,
             ca.uhn.fhir.jpa.searchparam.MatchUrlService matchUrls,
             CaseloadResolver caseloads,
-            ProfileValidation validation) {
+            ProfileValidation validation,
+            ca.uhn.fhir.rest.server.util.ISearchParamRegistry searchParameters) {
         if (!properties.enabled()) {
             if (!properties.allowDisabled()) {
                 throw new IllegalStateException("linkwell.consent.enabled=false would share every record without "
@@ -187,7 +188,8 @@ public class ConsentConfig {
         ConsentInterceptor interceptor = new ConsentInterceptor(adapter);
         fhirServer
                 .server()
-                .registerInterceptor(new DecisionPoint(access, adapter, fhirContext, daos, matchUrls, validation));
+                .registerInterceptor(
+                        new DecisionPoint(access, adapter, fhirContext, daos, matchUrls, validation, searchParameters));
         fhirServer.server().registerInterceptor(adapter);
         fhirServer.server().registerInterceptor(interceptor);
         return new FhirConsentRegistration(interceptor, adapter);

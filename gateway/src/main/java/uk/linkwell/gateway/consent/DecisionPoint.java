@@ -18,6 +18,7 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.util.UrlUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,10 +79,11 @@ public class DecisionPoint {
             FhirContext fhirContext,
             DaoRegistry daos,
             MatchUrlService matchUrls,
-            ProfileValidation validation) {
+            ProfileValidation validation,
+            ISearchParamRegistry searchParameters) {
         this.access = access;
         this.adapter = adapter;
-        this.searches = new SearchAllowList(fhirContext);
+        this.searches = new SearchAllowList(fhirContext, searchParameters);
         this.fhirContext = fhirContext;
         this.daos = daos;
         this.matchUrls = matchUrls;

@@ -1,9 +1,9 @@
 package uk.linkwell.gateway.consent;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.Map;
 import java.util.Set;
 import uk.linkwell.gateway.security.RoleRefusal;
@@ -70,9 +70,12 @@ public final class SearchAllowList {
             Set.of("_has", "_filter", "_query", "_text", "_content", "_contained", "_containedType");
 
     private final FhirContext fhirContext;
+    /** The server's active search parameters: the base specification's and the Linkwell package's own. */
+    private final ISearchParamRegistry searchParameters;
 
-    public SearchAllowList(FhirContext fhirContext) {
+    public SearchAllowList(FhirContext fhirContext, ISearchParamRegistry searchParameters) {
         this.fhirContext = fhirContext;
+        this.searchParameters = searchParameters;
     }
 
     /**
@@ -109,8 +112,7 @@ public final class SearchAllowList {
         int dot = name.indexOf('.');
         String head = dot < 0 ? name : name.substring(0, dot);
         String param = head.contains(":") ? head.substring(0, head.indexOf(':')) : head;
-        RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
-        RuntimeSearchParam searchParam = definition.getSearchParam(param);
+        RuntimeSearchParam searchParam = searchParam(type, param);
         if (searchParam == null && !param.startsWith("_")) {
             throw refusal(name, param + " is not a search parameter of " + type);
         }
@@ -144,6 +146,11 @@ public final class SearchAllowList {
         }
     }
 
+    private RuntimeSearchParam searchParam(String type, String name) {
+        return searchParameters.getActiveSearchParam(
+                type, name, ISearchParamRegistry.SearchParamLookupContextEnum.SEARCH);
+    }
+
     private void sort(String type, String[] values) {
         for (String value : values) {
             for (String key : value.split(",")) {
@@ -151,10 +158,7 @@ public final class SearchAllowList {
                 if (param.isEmpty() || param.equals("_id") || param.equals("_lastUpdated")) {
                     continue;
                 }
-                if (param.contains(".")
-                        || param.contains(":")
-                        || type == null
-                        || fhirContext.getResourceDefinition(type).getSearchParam(param) == null) {
+                if (param.contains(".") || param.contains(":") || type == null || searchParam(type, param) == null) {
                     throw refusal(
                             "_sort",
                             "sort by a search parameter of " + (type == null ? "the type" : type) + " itself (not "

@@ -398,11 +398,12 @@ class AccessInvariantCheckTest {
         for (String parameter : searchParameters.getOrDefault(type, List.of())) {
             // Each declared parameter with a modifier every type of parameter takes: the records that have a value
             // for it are at most those the client reads, and so is their count.
-            probes.add(new Probe(
-                    client,
-                    "search " + type + " by " + parameter + ":missing=false",
-                    () -> searchShowsOnlyVisible(
-                            client, token, type + "?" + parameter + ":missing=false&_total=accurate&_count=200")));
+            probes.add(new Probe(client, "search " + type + " by " + parameter + ":missing=false", () -> {
+                HttpResponse<String> r = searchShowsOnlyVisible(
+                        client, token, type + "?" + parameter + ":missing=false&_total=accurate&_count=200");
+                // A parameter the CapabilityStatement declares is one the decision point knows.
+                assertThat(r.body()).doesNotContain("is not a search parameter of");
+            }));
         }
         probes.add(new Probe(
                 client,
@@ -477,7 +478,7 @@ class AccessInvariantCheckTest {
     // ---- the invariants ----------------------------------------------------------------------------------------
 
     /** Every record a search shows is one the client reads directly, and its total counts only those. */
-    private void searchShowsOnlyVisible(String client, String token, String query) {
+    private HttpResponse<String> searchShowsOnlyVisible(String client, String token, String query) {
         HttpResponse<String> r = send(token, "GET", query, null);
         onlyMentions(client, r);
         if (r.statusCode() == 200) {
@@ -501,6 +502,7 @@ class AccessInvariantCheckTest {
                 }
             }
         }
+        return r;
     }
 
     private void countIsVisibleCount(String client, String token, String type) {

@@ -204,7 +204,7 @@ class DecisionPointProbesTest extends ConsentProbes {
 
     @Test
     void errorsCarryNoSqlOrSchemaNames() {
-        var point = new DecisionPoint(null, null, fhirContext, null, null, null);
+        var point = new DecisionPoint(null, null, fhirContext, null, null, null, null);
         var conflict = new ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException(
                 "HAPI-0550: could not execute batch [insert into HFJ_RES_SEARCH_URL (RES_SEARCH_URL) values (?)]"
                         + " Key (res_search_url, partition_id)=(Patient?identifier=x|9990000018, -1) already exists");
@@ -264,6 +264,11 @@ class DecisionPointProbesTest extends ConsentProbes {
         HttpResponse<String> byNhs =
                 call(gpToken(), "GET", "CarePlan?subject:Patient.identifier=" + LinkwellFixtures.NHS + "|" + nhs, null);
         assertThat(ids(bundle(byNhs))).contains(ordinaryPlan.getReference()).doesNotContain(psyPlan.getReference());
+        // So do the Linkwell package's own search parameters (the README tour counts plans by complexity).
+        HttpResponse<String> byComplexity =
+                call(gpToken(), "GET", "CarePlan?complexity=amber,red,green&_count=200", null);
+        assertThat(byComplexity.statusCode()).as(byComplexity.body()).isEqualTo(200);
+        assertThat(ids(bundle(byComplexity))).doesNotContain(psyPlan.getReference());
     }
 
     // ---- 4. types outside the patient compartment ---------------------------------------------------------------
