@@ -20,6 +20,8 @@ import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
 import uk.linkwell.gateway.fhir.FhirRestServer;
 import uk.linkwell.gateway.fhir.ProfileValidation;
+import uk.linkwell.gateway.hapi.ConsentLookup;
+import uk.linkwell.gateway.hapi.StoreConsentLookup;
 import uk.linkwell.gateway.security.CaseloadResolver;
 import uk.linkwell.gateway.security.PatientCompartment;
 import uk.linkwell.gateway.security.Reach;
@@ -74,7 +76,7 @@ public class ConsentConfig {
             ConsentProperties properties,
             IInterceptorService storageInterceptors,
             DataSource dataSource) {
-        StoreConsentLookup store = new StoreConsentLookup(dataSource, daos);
+        ConsentLookup store = new StoreConsentLookup(dataSource, daos);
         PatientConsents consents = new PatientConsents(store, properties.consentCacheTtl(), Clock.systemUTC());
         storageInterceptors.registerInterceptor(consents);
         return consents;

@@ -10,7 +10,6 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
-import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
@@ -30,7 +29,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Properties;
 import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.beans.factory.ObjectProvider;
@@ -47,6 +45,7 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import uk.linkwell.gateway.consent.audit.AuditEventProvider;
 import uk.linkwell.gateway.consent.audit.DisclosureTrailPaging;
+import uk.linkwell.gateway.hapi.HapiPersistence;
 import uk.linkwell.gateway.security.FhirAccessControl;
 import uk.linkwell.profiles.LinkwellPackage;
 
@@ -129,11 +128,8 @@ public class FhirServerConfig {
             JpaStorageSettings storageSettings,
             @Value("${spring.datasource.url}") String jdbcUrl,
             @Value("${linkwell.db.schema-update:update}") String schemaUpdate) {
-        LocalContainerEntityManagerFactoryBean factory =
-                HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
-        factory.setPersistenceUnitName("LINKWELL_PU");
-        factory.setDataSource(dataSource);
-        factory.setJpaProperties(hibernateProperties(DatabaseDialect.forJdbcUrl(jdbcUrl), schemaUpdate));
+        LocalContainerEntityManagerFactoryBean factory = HapiPersistence.entityManagerFactory(
+                beanFactory, fhirContext, storageSettings, dataSource, jdbcUrl, schemaUpdate);
         // The inbound message store lives in the same persistence unit (and schema mechanism) as HAPI's tables.
         factory.setPersistenceUnitPostProcessors(pui -> {
             pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName());
@@ -145,30 +141,6 @@ public class FhirServerConfig {
             pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
         });
         return factory;
-    }
-
-    static Properties hibernateProperties(DatabaseDialect dialect, String schemaUpdate) {
-        Properties p = new Properties();
-        p.put("hibernate.dialect", dialect.hibernateDialect());
-        // Creates HAPI's tables on first start and adds new ones on upgrade; never drops data.
-        p.put("hibernate.hbm2ddl.auto", schemaUpdate);
-        p.put("hibernate.search.enabled", "false");
-        p.put("hibernate.show_sql", "false");
-        p.put("hibernate.format_sql", "false");
-        p.put("hibernate.jdbc.batch_size", "30");
-        // Inserts run in the order HAPI persists its entities, which is always a resource row before its index
-        // rows. HAPI turns Hibernate's insert re-ordering on, but HAPI 8.8's token, string and URI index entities
-        // never set their @ManyToOne to the resource (hapifhir/hapi-fhir#7644, fixed by #7645), so the sorter
-        // cannot see that they depend on HFJ_RESOURCE and, in a flush that also updates stored resources (a
-        // discharge for a person already in the store), put them first: an FK violation. Put it back to true
-        // once HAPI carries that fix (HapiKnownBugsTest says when; the KnownPeopleFlow tests fail without this).
-        p.put("hibernate.order_inserts", "false");
-        p.put("hibernate.order_updates", "true");
-        p.put("hibernate.cache.use_query_cache", "false");
-        p.put("hibernate.cache.use_second_level_cache", "false");
-        p.put("hibernate.cache.use_structured_entries", "false");
-        p.put("hibernate.cache.use_minimal_puts", "false");
-        return p;
     }
 
     @Bean

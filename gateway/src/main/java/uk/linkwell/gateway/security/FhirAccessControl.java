@@ -12,6 +12,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.PlatformTransactionManager;
 import uk.linkwell.gateway.fhir.FhirProperties;
+import uk.linkwell.gateway.hapi.RegisteredPatients;
+import uk.linkwell.gateway.hapi.StoreRegisteredPatients;
 
 /**
  * The FHIR side of access control, registered on HAPI's {@link RestfulServer} by {@code FhirServerConfig}:
@@ -36,7 +38,7 @@ public class FhirAccessControl {
             IInterceptorService storageInterceptors,
             EntityManagerFactory entityManagerFactory,
             PlatformTransactionManager transactionManager) {
-        StoreRegisteredPatients registered = new StoreRegisteredPatients(
+        RegisteredPatients registered = new StoreRegisteredPatients(
                 SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
                 transactionManager,
                 CaseloadResolver.MAX_PATIENTS);
