@@ -10,7 +10,7 @@ import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfigurati
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /** The Linkwell gateway: one process serving FHIR REST, inbound message routes and outbound exchanges. */
-// HAPI builds its own EntityManagerFactory (fhir.FhirServerConfig), so Boot's JPA set-up stays off;
+// HAPI builds its own EntityManagerFactory (GatewayEntities, hapi.HapiPersistence), so Boot's JPA set-up stays off;
 // Flyway and the Elasticsearch client arrive transitively with HAPI (its migrator and its optional
 // full-text backend) but Linkwell uses neither: the schema is created by Hibernate.
 @SpringBootApplication(

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
-import uk.linkwell.gateway.fhir.FhirRestServer;
 import uk.linkwell.gateway.fhir.ProfileValidation;
+import uk.linkwell.gateway.hapi.ConsentLookup;
+import uk.linkwell.gateway.hapi.StoreConsentLookup;
 import uk.linkwell.gateway.security.CaseloadResolver;
 import uk.linkwell.gateway.security.PatientCompartment;
 import uk.linkwell.gateway.security.Reach;
@@ -34,8 +35,9 @@ public class ConsentConfig {
 
     private static final Logger log = LoggerFactory.getLogger(ConsentConfig.class);
 
-    /** What the consent layer registered on the FHIR server; empty when it is switched off. */
-    public record FhirConsentRegistration(ConsentInterceptor interceptor, FhirConsentAdapter adapter) {}
+    /** The consent layer's REST interceptors, for the FHIR server's chain; all null when it is switched off. */
+    public record FhirConsentRegistration(
+            DecisionPoint decisionPoint, ConsentInterceptor interceptor, FhirConsentAdapter adapter) {}
 
     @Bean
     public ConsentPolicy consentPolicy(ConsentProperties properties) {
@@ -74,7 +76,7 @@ public class ConsentConfig {
             ConsentProperties properties,
             IInterceptorService storageInterceptors,
             DataSource dataSource) {
-        StoreConsentLookup store = new StoreConsentLookup(dataSource, daos);
+        ConsentLookup store = new StoreConsentLookup(dataSource, daos);
         PatientConsents consents = new PatientConsents(store, properties.consentCacheTtl(), Clock.systemUTC());
         storageInterceptors.registerInterceptor(consents);
         return consents;
@@ -139,7 +141,6 @@ public class ConsentConfig {
     public FhirConsentRegistration fhirConsentRegistration(
             ConsentProperties properties,
             SecurityProperties security,
-            FhirRestServer fhirServer,
             ConsentPolicy policy,
             ResourceFactsReader facts,
             PatientConsents consents,
@@ -160,11 +161,11 @@ public class ConsentConfig {
             }
             log.error("CONSENT ENGINE IS OFF: linkwell.consent.enabled=false. FHIR reads are not checked against "
                     + "consent. Never run this way with real data.");
-            return new FhirConsentRegistration(null, null);
+            return new FhirConsentRegistration(null, null, null);
         }
         if (!security.enabled()) {
             log.error("Consent engine not registered: it needs the requester's token and security is off");
-            return new FhirConsentRegistration(null, null);
+            return new FhirConsentRegistration(null, null, null);
         }
         FhirConsentAdapter adapter = new FhirConsentAdapter(
                 policy,
@@ -186,12 +187,10 @@ public class ConsentConfig {
                 daos);
         adapter.decidingThrough(access);
         ConsentInterceptor interceptor = new ConsentInterceptor(adapter);
-        fhirServer
-                .server()
-                .registerInterceptor(
-                        new DecisionPoint(access, adapter, fhirContext, daos, matchUrls, validation, searchParameters));
-        fhirServer.server().registerInterceptor(adapter);
-        fhirServer.server().registerInterceptor(interceptor);
-        return new FhirConsentRegistration(interceptor, adapter);
+        // Registered on the REST server, in its place in the chain, by InterceptorChain.
+        return new FhirConsentRegistration(
+                new DecisionPoint(access, adapter, fhirContext, daos, matchUrls, validation, searchParameters),
+                interceptor,
+                adapter);
     }
 }

@@ -32,6 +32,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.linkwell.gateway.fhir.ProfileValidation;
+import uk.linkwell.gateway.hapi.HapiTables;
 import uk.linkwell.gateway.security.FhirRequesters;
 import uk.linkwell.gateway.security.Requester;
 import uk.linkwell.gateway.security.RoleRefusal;
@@ -62,7 +63,7 @@ public class DecisionPoint {
     /** SQL, the schema and the driver, as HAPI's conflict and internal errors quote them. */
     private static final Pattern SQL = Pattern.compile(
             "(?i)(\\binsert into\\b|\\bupdate\\s+\\w+\\s+set\\b|"
-                    + "\\bdelete from\\b|\\bselect\\b.{0,200}\\bfrom\\b|\\bHFJ_|\\bLW_[A-Z_]+|\\bBT2_|duplicate key|"
+                    + "\\bdelete from\\b|\\bselect\\b.{0,200}\\bfrom\\b|\\bLW_[A-Z_]+|duplicate key|"
                     + "violates (foreign key|unique|not-null|check) constraint|SQLState|JDBC|could not execute (statement|batch))");
 
     private final AccessDecisions access;
@@ -499,7 +500,7 @@ public class DecisionPoint {
         if (error instanceof BaseServerResponseException hapi
                 && (hapi.getStatusCode() == 409 || hapi.getStatusCode() == 412 || hapi.getStatusCode() >= 500)
                 && hapi.getMessage() != null
-                && SQL.matcher(hapi.getMessage()).find()) {
+                && (SQL.matcher(hapi.getMessage()).find() || HapiTables.isSchemaText(hapi.getMessage()))) {
             log.info(
                     "FHIR request {} refused ({}): details withheld from the response",
                     requestId(request),

@@ -2,40 +2,18 @@ package uk.linkwell.gateway.fhir;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
-import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
-import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
-import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
-import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
-import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
-import ca.uhn.fhir.rest.api.EncodingEnum;
-import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
-import ca.uhn.fhir.rest.server.IResourceProvider;
-import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
-import ca.uhn.fhir.rest.server.RestfulServer;
-import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
-import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
-import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Properties;
-import javax.sql.DataSource;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -43,14 +21,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
-import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
-import uk.linkwell.gateway.consent.audit.AuditEventProvider;
-import uk.linkwell.gateway.consent.audit.DisclosureTrailPaging;
-import uk.linkwell.gateway.security.FhirAccessControl;
 import uk.linkwell.profiles.LinkwellPackage;
 
-/** Wires HAPI FHIR's JPA server (R4) into the Spring Boot context and mounts it at {@code /fhir}. */
+/** Wires HAPI FHIR's JPA server (R4) into the Spring Boot context and mounts it at {@code /fhir} (the REST server and its interceptor chain: {@code InterceptorChain}). */
 @Configuration
 @EnableTransactionManagement
 @Import({
@@ -122,108 +96,8 @@ public class FhirServerConfig {
 
     @Bean
     @Primary
-    public LocalContainerEntityManagerFactoryBean entityManagerFactory(
-            DataSource dataSource,
-            ConfigurableListableBeanFactory beanFactory,
-            FhirContext fhirContext,
-            JpaStorageSettings storageSettings,
-            @Value("${spring.datasource.url}") String jdbcUrl,
-            @Value("${linkwell.db.schema-update:update}") String schemaUpdate) {
-        LocalContainerEntityManagerFactoryBean factory =
-                HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
-        factory.setPersistenceUnitName("LINKWELL_PU");
-        factory.setDataSource(dataSource);
-        factory.setJpaProperties(hibernateProperties(DatabaseDialect.forJdbcUrl(jdbcUrl), schemaUpdate));
-        // The inbound message store lives in the same persistence unit (and schema mechanism) as HAPI's tables.
-        factory.setPersistenceUnitPostProcessors(pui -> {
-            pui.addManagedClassName(uk.linkwell.gateway.ingest.store.InboundMessage.class.getName());
-            // CLD batch progress and per-row error reports.
-            pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatch.class.getName());
-            pui.addManagedClassName(uk.linkwell.gateway.ingest.socialcare.batch.CldBatchError.class.getName());
-            // The disclosure trail (served as AuditEvent).
-            pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureRow.class.getName());
-            pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
-        });
-        return factory;
-    }
-
-    static Properties hibernateProperties(DatabaseDialect dialect, String schemaUpdate) {
-        Properties p = new Properties();
-        p.put("hibernate.dialect", dialect.hibernateDialect());
-        // Creates HAPI's tables on first start and adds new ones on upgrade; never drops data.
-        p.put("hibernate.hbm2ddl.auto", schemaUpdate);
-        p.put("hibernate.search.enabled", "false");
-        p.put("hibernate.show_sql", "false");
-        p.put("hibernate.format_sql", "false");
-        p.put("hibernate.jdbc.batch_size", "30");
-        // Inserts run in the order HAPI persists its entities, which is always a resource row before its index
-        // rows. HAPI turns Hibernate's insert re-ordering on, but HAPI 8.8's token, string and URI index entities
-        // never set their @ManyToOne to the resource (hapifhir/hapi-fhir#7644, fixed by #7645), so the sorter
-        // cannot see that they depend on HFJ_RESOURCE and, in a flush that also updates stored resources (a
-        // discharge for a person already in the store), put them first: an FK violation. Put it back to true
-        // once HAPI carries that fix (HapiKnownBugsTest says when; the KnownPeopleFlow tests fail without this).
-        p.put("hibernate.order_inserts", "false");
-        p.put("hibernate.order_updates", "true");
-        p.put("hibernate.cache.use_query_cache", "false");
-        p.put("hibernate.cache.use_second_level_cache", "false");
-        p.put("hibernate.cache.use_structured_entries", "false");
-        p.put("hibernate.cache.use_minimal_puts", "false");
-        return p;
-    }
-
-    @Bean
-    @Primary
     public JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
         return new JpaTransactionManager(entityManagerFactory);
-    }
-
-    @Bean
-    public FhirRestServer fhirServer(
-            FhirContext fhirContext,
-            IFhirSystemDao<?, ?> systemDao,
-            JpaSystemProvider<?, ?> systemProvider,
-            ResourceProviderFactory resourceProviders,
-            JpaStorageSettings storageSettings,
-            ISearchParamRegistry searchParamRegistry,
-            IValidationSupport validationSupport,
-            DatabaseBackedPagingProvider pagingProvider,
-            FhirProperties properties,
-            FhirAccessControl.FhirSecurityInterceptors accessControl,
-            AuditEventProvider auditEvents) {
-        RestfulServer server = new RestfulServer(fhirContext);
-        fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
-        // Nothing here builds references that hold a resource object to be contained on encoding, and looking for
-        // them walks every reference of every resource HAPI encodes (12% of the gateway's CPU in the CLD benchmark).
-        // Contained resources a client sends are kept as sent.
-        fhirContext.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
-        // AuditEvent is the disclosure trail, served from its own table rather than HAPI's resource store.
-        server.registerProviders(resourceProviders.createProviders().stream()
-                .filter(p -> !(p instanceof IResourceProvider r && r.getResourceType() == AuditEvent.class))
-                .toList());
-        server.registerProvider(auditEvents);
-        server.registerProvider(systemProvider);
-
-        JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
-                server, systemDao, storageSettings, searchParamRegistry, validationSupport);
-        capabilities.setImplementationDescription("Linkwell FHIR gateway");
-        server.setServerConformanceProvider(capabilities);
-        server.setServerName("Linkwell");
-
-        pagingProvider.setDefaultPageSize(properties.defaultPageSize());
-        pagingProvider.setMaximumPageSize(properties.maxPageSize());
-        server.setPagingProvider(new DisclosureTrailPaging(pagingProvider, Duration.ofHours(1), Clock.systemUTC()));
-        server.setDefaultResponseEncoding(EncodingEnum.JSON);
-        server.setDefaultPrettyPrint(true);
-        server.registerInterceptor(new ResponseHighlighterInterceptor());
-        server.registerInterceptor(new CapabilityStatementCustomizer());
-        server.registerInterceptor(new BundleEntryLimit(properties.maxBundleEntries()));
-        server.registerInterceptor(new RefusalLog());
-        accessControl.registerOn(server);
-        server.setServerAddressStrategy(
-                properties.serverAddress().isBlank()
-                        ? new IncomingRequestAddressStrategy()
-                        : new HardcodedServerAddressStrategy(properties.serverAddress()));
-        return new FhirRestServer(server);
     }
 
     /** Size and media type of FHIR write bodies, checked after Spring Security's filters and before HAPI. */

@@ -3,7 +3,6 @@ package uk.linkwell.gateway.ingest;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
@@ -26,6 +25,8 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import uk.linkwell.gateway.hapi.EntryWriter;
+import uk.linkwell.gateway.hapi.IdentityLocks;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 import uk.linkwell.mappings.MappingNotes;
@@ -33,7 +34,7 @@ import uk.linkwell.mappings.MappingNotes;
 /**
  * Applies one translated message to the FHIR store in one database transaction: the Bundle through HAPI's DAO
  * layer (so profile validation and conditional matching run as for any write: entry by entry through the
- * {@link ConditionalBundleWriter} where it can, else as a HAPI transaction), a Provenance linking what it
+ * {@link EntryWriter} where it can, else as a HAPI transaction), a Provenance linking what it
  * produced to the message, and the store row marked done with the mapper's notes ({@link MappingNotes}: what the
  * message lacked but was applied without). Any failure rolls all three back. Each note applied is counted once it
  * is committed, as {@code linkwell.ingest.<note code>} tagged by sender (e.g.
@@ -64,8 +65,8 @@ public class MessageApplication {
     private final MessageStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
-    private final CreationLocks creationLocks;
-    private final ConditionalBundleWriter writer;
+    private final IdentityLocks creationLocks;
+    private final EntryWriter writer;
     private final Counter appliedAsEntries;
     private final Counter appliedAsTransaction;
     private final MeterRegistry meters;
@@ -79,8 +80,8 @@ public class MessageApplication {
             MessageStore store,
             PlatformTransactionManager transactionManager,
             Clock clock,
-            CreationLocks creationLocks,
-            ConditionalBundleWriter writer,
+            IdentityLocks creationLocks,
+            EntryWriter writer,
             MeterRegistry meters) {
         this.writer = writer;
         this.appliedAsEntries = meters.counter(APPLIED_METER, "as", "entries");
@@ -113,7 +114,7 @@ public class MessageApplication {
      */
     public List<List<String>> applyAll(List<Translated> messages) {
         return transaction.execute(tx -> {
-            // All the group's locks at once, before any of its writes (see CreationLocks).
+            // All the group's locks at once, before any of its writes (see IdentityLocks).
             creationLocks.lockIdentitiesToCreate(
                     messages.stream().map(Translated::bundle).toList());
             List<List<String>> produced = new ArrayList<>();
@@ -135,23 +136,20 @@ public class MessageApplication {
         // PatientCarryOver fills the Patient from the version HAPI's conditional update replaces.
         SystemRequestDetails request = PatientCarryOver.carryingOver(new SystemRequestDetails());
         request.getUserData().put(APPLYING_MESSAGE, message);
-        TransactionDetails resolved = new TransactionDetails();
-        Optional<ConditionalBundleWriter.Written> written = writer.write(bundle, request, resolved);
+        EntryWriter.Run run = writer.begin(request);
+        Optional<EntryWriter.Written> written = run.write(bundle);
         (written.isPresent() ? appliedAsEntries : appliedAsTransaction).increment();
         if (written.isPresent()) {
             List<String> produced =
                     written.get().entries().stream().map(IdType::getValue).toList();
             Provenance provenance = provenance(message, senderDisplay);
-            // Every target's database id is in resolved: HAPI looks none of them up.
+            // Every target's database id is known to the run: HAPI looks none of them up.
             written.get()
                     .entries()
                     .forEach(id -> provenance.addTarget(
                             new Reference(id.toVersionless().getValue())));
-            String provenanceId = daos.getResourceDao(Provenance.class)
-                    .create(provenance, null, true, request, resolved)
-                    .getId()
-                    .toUnqualifiedVersionless()
-                    .getValue();
+            String provenanceId =
+                    run.create(provenance, request).toUnqualifiedVersionless().getValue();
             store.markDone(message, produced, provenanceId, noteTexts);
             return produced;
         }
@@ -174,7 +172,7 @@ public class MessageApplication {
         });
     }
 
-    /** A Bundle the writer leaves to HAPI (see {@link ConditionalBundleWriter}), as one FHIR transaction. */
+    /** A Bundle the writer leaves to HAPI (see {@link EntryWriter}), as one FHIR transaction. */
     private List<String> applyAsTransaction(
             InboundMessage message,
             Bundle bundle,

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.hapi.StoreStatistics;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 
@@ -52,7 +53,7 @@ public class MessageWorker implements SmartLifecycle {
     private final Clock clock;
     private final Timer processingTime;
     private final Semaphore free;
-    private final PlannerStatistics statistics;
+    private final StoreStatistics statistics;
     /** The messages this instance has claimed and not settled: their leases are renewed. */
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     /** Failures that could not be recorded when they happened, recorded again by the renewer. */
@@ -72,7 +73,7 @@ public class MessageWorker implements SmartLifecycle {
             IngestProperties properties,
             MeterRegistry meters,
             Clock clock,
-            PlannerStatistics statistics) {
+            StoreStatistics statistics) {
         this.statistics = statistics;
         this.store = store;
         this.application = application;
@@ -190,7 +191,7 @@ public class MessageWorker implements SmartLifecycle {
                     continue;
                 }
                 claimed.forEach(m -> inFlight.add(m.getId()));
-                // A busy feed grows HAPI's tables quickly: the planner must know (see PlannerStatistics).
+                // A busy feed grows HAPI's tables quickly: the planner must know (see StoreStatistics).
                 statistics.refreshIfDue();
                 List<InboundMessage> group = claimed;
                 pool.execute(() -> {

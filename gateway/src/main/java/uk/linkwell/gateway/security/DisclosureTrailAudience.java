@@ -9,8 +9,8 @@ import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import uk.linkwell.gateway.consent.audit.DisclosureTrailPaging;
 
 /**
  * Keeps the disclosure trail (AuditEvent: who has seen whose record) to its audience, the admin and
@@ -18,7 +18,8 @@ import uk.linkwell.gateway.consent.audit.DisclosureTrailPaging;
  *
  * <p>A role rule, decided from the token before any record is looked at, so every other role gets the same 403 for
  * every AuditEvent id and every trail search whatever its scopes: the answer says nothing about the trail. Trail
- * pages are bound to the client that searched ({@link DisclosureTrailPaging}).
+ * pages are bound to the client that searched ({@code consent.audit.DisclosureTrailPaging}, which also tells a
+ * trail page by its id: {@code trailPage}).
  */
 @Interceptor
 public class DisclosureTrailAudience {
@@ -30,6 +31,13 @@ public class DisclosureTrailAudience {
             "Access denied: an information-governance client reads the disclosure trail (AuditEvent) and nothing else";
     static final String WRITTEN_BY_THE_GATEWAY =
             "Access denied: the disclosure trail (AuditEvent) is written by the gateway alone";
+
+    private final Predicate<String> trailPage;
+
+    /** {@code trailPage}: whether a page id ({@code _getpages}) is one of a trail search's. */
+    public DisclosureTrailAudience(Predicate<String> trailPage) {
+        this.trailPage = trailPage;
+    }
 
     /**
      * Once HAPI knows the interaction and before it parses the parameters, so that neither a parameter HAPI would
@@ -94,12 +102,12 @@ public class DisclosureTrailAudience {
     }
 
     /** A read or search of the trail, or a page of a trail search (the paging provider checks whose). */
-    private static boolean readsTheTrail(RequestDetails request, RestOperationTypeEnum operation) {
+    private boolean readsTheTrail(RequestDetails request, RestOperationTypeEnum operation) {
         return switch (operation) {
             case READ, VREAD, SEARCH_TYPE -> TRAIL.equals(request.getResourceName());
             case GET_PAGE -> {
                 String[] page = request.getParameters().get(Constants.PARAM_PAGINGACTION);
-                yield page != null && page.length == 1 && DisclosureTrailPaging.isTrailPage(page[0]);
+                yield page != null && page.length == 1 && trailPage.test(page[0]);
             }
             default -> false;
         };

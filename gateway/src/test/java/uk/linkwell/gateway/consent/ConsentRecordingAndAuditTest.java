@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import uk.linkwell.gateway.consent.audit.Disclosure;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
+import uk.linkwell.gateway.hapi.StoreConsentLookup;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 
 /**

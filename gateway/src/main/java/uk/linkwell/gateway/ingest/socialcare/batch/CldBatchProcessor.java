@@ -1,9 +1,7 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
@@ -39,12 +37,12 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
+import uk.linkwell.gateway.hapi.EntryWriter;
+import uk.linkwell.gateway.hapi.IdentityLocks;
+import uk.linkwell.gateway.hapi.StoreStatistics;
 import uk.linkwell.gateway.ingest.ApplyFailure;
-import uk.linkwell.gateway.ingest.ConditionalBundleWriter;
-import uk.linkwell.gateway.ingest.CreationLocks;
 import uk.linkwell.gateway.ingest.IngestProperties;
 import uk.linkwell.gateway.ingest.MessageApplication;
-import uk.linkwell.gateway.ingest.PlannerStatistics;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
@@ -57,7 +55,7 @@ import uk.linkwell.mappings.socialcare.cld.CldRowException;
 
 /**
  * Applies a stored CLD file in chunks of about {@code linkwell.socialcare.batch.chunk-size} rows: each chunk is
- * written through HAPI's DAO layer (see {@link ConditionalBundleWriter}) in one database transaction, committed
+ * written through HAPI's DAO layer (see {@link EntryWriter}) in one database transaction, committed
  * with the chunk's progress, its bad rows and a Provenance, so a restart resumes after the last committed chunk
  * and no row is lost or applied twice (and every entry is a create-if-absent, so applying one again would change
  * nothing anyway). A chunk the store refuses is applied again row by row, so the good rows land and the one at
@@ -83,10 +81,9 @@ public class CldBatchProcessor {
     private final IngestProperties ingest;
     private final TransactionTemplate transaction;
     private final Clock clock;
-    private final PlannerStatistics statistics;
-    private final ConditionalBundleWriter writer;
-    private final CreationLocks creationLocks;
-    private final DaoRegistry daos;
+    private final StoreStatistics statistics;
+    private final EntryWriter writer;
+    private final IdentityLocks creationLocks;
 
     @PersistenceContext
     private EntityManager entityManager;
@@ -99,10 +96,9 @@ public class CldBatchProcessor {
             IngestProperties ingest,
             PlatformTransactionManager transactionManager,
             Clock clock,
-            PlannerStatistics statistics,
-            ConditionalBundleWriter writer,
-            CreationLocks creationLocks,
-            DaoRegistry daos) {
+            StoreStatistics statistics,
+            EntryWriter writer,
+            IdentityLocks creationLocks) {
         this.systemDao = systemDao;
         this.batches = batches;
         this.messages = messages;
@@ -114,7 +110,6 @@ public class CldBatchProcessor {
         this.statistics = statistics;
         this.writer = writer;
         this.creationLocks = creationLocks;
-        this.daos = daos;
     }
 
     /** One entry of the file: a mapped row, or why it is bad. */
@@ -199,7 +194,7 @@ public class CldBatchProcessor {
                     position += chunk.rows.size();
                     submit(message, chunk, inFlight, pool, writers, councilExists, councilKey[0]);
                     chunk = new Chunk();
-                    // The batch grows HAPI's tables many times over: the planner must know (see PlannerStatistics).
+                    // The batch grows HAPI's tables many times over: the planner must know (see StoreStatistics).
                     statistics.refreshIfDue();
                 }
                 chunk.add(pending);
@@ -409,7 +404,7 @@ public class CldBatchProcessor {
     }
 
     /**
-     * Applies the rows' entries in the caller's database transaction (see {@link ConditionalBundleWriter}), with a
+     * Applies the rows' entries in the caller's database transaction (see {@link EntryWriter}), with a
      * Provenance of what they created.
      */
     private void write(InboundMessage message, List<Pending> rows) {
@@ -434,11 +429,11 @@ public class CldBatchProcessor {
         if (!properties.validateWrites()) {
             request.getUserData().put(ProfileValidationInterceptor.SKIP_VALIDATION, Boolean.TRUE);
         }
-        TransactionDetails resolved = new TransactionDetails();
+        EntryWriter.Run run = writer.begin(request);
         List<IdType> created = new ArrayList<>();
         for (Bundle bundle : bundles) {
-            created.addAll(writer.write(bundle, request, resolved)
-                    .map(ConditionalBundleWriter.Written::created)
+            created.addAll(run.write(bundle)
+                    .map(EntryWriter.Written::created)
                     .orElseGet(() -> asTransaction(bundle, request)));
             // Letting go of the written entities keeps every later flush (Hibernate checks each managed entity) as
             // small as one Bundle's; they must reach the database first.
@@ -447,10 +442,9 @@ public class CldBatchProcessor {
         }
         if (!created.isEmpty()) {
             Provenance provenance = provenance(message, created);
-            if (created.stream().allMatch(id -> resolved.hasResolvedResourceId(id.toVersionless()))) {
+            if (run.resolvedAll(created)) {
                 // Every target's database id is known: HAPI looks none of them up.
-                daos.getResourceDao(Provenance.class)
-                        .create(provenance, null, true, new SystemRequestDetails(), resolved);
+                run.create(provenance, new SystemRequestDetails());
             } else {
                 // As a one-entry transaction HAPI resolves all its targets in one query up front, where a create
                 // would look each one up on its own, flushing the session every time.

@@ -329,7 +329,7 @@ class CldBatchTest extends GatewayIntegrationTest {
     javax.sql.DataSource dataSource;
 
     @Autowired
-    uk.linkwell.gateway.ingest.StoredIdentities identities;
+    uk.linkwell.gateway.hapi.StoredIdentities identities;
 
     @Test
     void aChunkWaitsWhileALiveWriterMayBeCreatingARecordItCreates() throws Exception {
@@ -439,10 +439,9 @@ class CldBatchTest extends GatewayIntegrationTest {
                 beanFactory.getBean(uk.linkwell.gateway.ingest.IngestProperties.class),
                 beanFactory.getBean(org.springframework.transaction.PlatformTransactionManager.class),
                 java.time.Clock.systemUTC(),
-                beanFactory.getBean(uk.linkwell.gateway.ingest.PlannerStatistics.class),
-                beanFactory.getBean(uk.linkwell.gateway.ingest.ConditionalBundleWriter.class),
-                beanFactory.getBean(uk.linkwell.gateway.ingest.CreationLocks.class),
-                beanFactory.getBean(ca.uhn.fhir.jpa.api.dao.DaoRegistry.class));
+                beanFactory.getBean(uk.linkwell.gateway.hapi.PlannerStatistics.class),
+                beanFactory.getBean(uk.linkwell.gateway.hapi.ConditionalBundleWriter.class),
+                beanFactory.getBean(uk.linkwell.gateway.hapi.CreationLocks.class));
         beanFactory.autowireBean(small);
         String la = newLocalAuthority();
         Person[] p = new Person[8];

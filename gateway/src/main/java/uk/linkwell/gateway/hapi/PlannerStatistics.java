@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.hapi;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -34,7 +34,7 @@ import org.springframework.stereotype.Component;
  * On H2 it does nothing.
  */
 @Component
-public class PlannerStatistics {
+public class PlannerStatistics implements StoreStatistics {
 
     private static final Logger log = LoggerFactory.getLogger(PlannerStatistics.class);
 
@@ -43,7 +43,9 @@ public class PlannerStatistics {
      * lookups join HFJ_SPIDX_TOKEN to HFJ_RESOURCE, reference targets are resolved in HFJ_RESOURCE, and the worker
      * claims from LW_INBOUND_MESSAGE by status.
      */
-    static final List<String> TABLES = List.of("hfj_spidx_token", "hfj_resource", "lw_inbound_message");
+    static final List<String> TABLES = java.util.stream.Stream.concat(
+                    HapiTables.LOOKED_UP_BY_INBOUND_WRITES.stream(), java.util.stream.Stream.of("lw_inbound_message"))
+            .toList();
 
     /** The least time between two looks at the statistics (a look is one catalogue query). */
     static final Duration INTERVAL = Duration.ofSeconds(3);
@@ -93,6 +95,7 @@ public class PlannerStatistics {
     }
 
     /** Analyses the tables that have doubled since last analysed; returns them. Never fails the caller. */
+    @Override
     public synchronized List<String> refreshIfDue() {
         long now = System.nanoTime();
         if ((looked && now - lastLook < INTERVAL.toNanos()) || !isPostgres()) {

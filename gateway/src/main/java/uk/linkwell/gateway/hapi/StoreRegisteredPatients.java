@@ -1,10 +1,9 @@
-package uk.linkwell.gateway.security;
+package uk.linkwell.gateway.hapi;
 
 import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Function;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -16,20 +15,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * and flushing them cost seconds per list (JFR, the consent benchmark), during which every request of the
  * practice waited.
  */
-final class StoreRegisteredPatients implements Function<Collection<String>, List<String>> {
-
-    static final String REGISTERED_AT_SQL =
-            """
-            SELECT DISTINCT p.FHIR_ID FROM HFJ_RESOURCE o
-            JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = o.RES_ID AND l.SRC_PATH = 'Patient.generalPractitioner'
-            JOIN HFJ_RESOURCE p ON p.RES_ID = l.SRC_RESOURCE_ID AND p.RES_TYPE = 'Patient' AND p.RES_DELETED_AT IS NULL
-            WHERE o.RES_TYPE = 'Organization' AND o.FHIR_ID IN (:organisations)""";
+public final class StoreRegisteredPatients implements RegisteredPatients {
 
     private final EntityManager entityManager;
     private final TransactionTemplate readOnly;
     private final int limit;
 
-    StoreRegisteredPatients(EntityManager entityManager, PlatformTransactionManager transactionManager, int limit) {
+    public StoreRegisteredPatients(
+            EntityManager entityManager, PlatformTransactionManager transactionManager, int limit) {
         this.entityManager = entityManager;
         this.readOnly = new TransactionTemplate(transactionManager);
         this.readOnly.setReadOnly(true);
@@ -49,7 +42,7 @@ final class StoreRegisteredPatients implements Function<Collection<String>, List
                 organisations.stream().map(o -> o.substring(o.indexOf('/') + 1)).toList();
         return readOnly.execute(tx -> {
             List<?> rows = entityManager
-                    .createNativeQuery(REGISTERED_AT_SQL)
+                    .createNativeQuery(HapiTables.REGISTERED_AT_SQL)
                     .setParameter("organisations", ids)
                     .setMaxResults(limit)
                     .getResultList();

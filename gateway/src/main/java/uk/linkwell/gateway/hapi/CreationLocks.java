@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.hapi;
 
 import com.google.common.hash.Hashing;
 import com.google.common.util.concurrent.Striped;
@@ -22,7 +22,6 @@ import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
-import uk.linkwell.gateway.fhir.DatabaseDialect;
 
 /**
  * Makes transactions that may create the same resource by its conditional URL take turns, with PostgreSQL
@@ -46,7 +45,7 @@ import uk.linkwell.gateway.fhir.DatabaseDialect;
  * until commit or rollback.
  */
 @Component
-public class CreationLocks {
+public class CreationLocks implements IdentityLocks {
 
     private final StoredIdentities storedIdentities;
     private final boolean postgres;
@@ -65,6 +64,7 @@ public class CreationLocks {
      * Within the caller's transaction, waits for and takes the locks of every identity the Bundles' conditional
      * creates and updates may create; returns the keys taken (sorted).
      */
+    @Override
     public List<Long> lockIdentitiesToCreate(List<Bundle> bundles) {
         return lockIdentitiesToCreate(bundles, null);
     }
@@ -75,6 +75,7 @@ public class CreationLocks {
      * caller that may itself be waited for outside the database, where PostgreSQL cannot see a deadlock: a CLD
      * chunk that has written waits in Java for the chunk before it to commit.
      */
+    @Override
     public List<Long> lockIdentitiesToCreate(List<Bundle> bundles, Duration maxWait) {
         // key -> hash of the identity in HAPI's token index, or null where it cannot be looked up
         Map<Long, Long> candidates = new HashMap<>();

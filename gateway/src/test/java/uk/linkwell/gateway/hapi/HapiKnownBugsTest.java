@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.fhir;
+package uk.linkwell.gateway.hapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,7 +19,7 @@ class HapiKnownBugsTest {
     /**
      * hapifhir/hapi-fhir#7644: token, string and URI index rows do not point at their resource entity, so Hibernate's
      * insert re-ordering may write them before the resource row. Workaround: {@code hibernate.order_inserts=false}
-     * in {@link FhirServerConfig#hibernateProperties}. When this fails, set it back to true.
+     * in {@link HapiPersistence#hibernateProperties}. When this fails, set it back to true.
      */
     @Test
     void indexRowsOfTokensStringsAndUrisDoNotReferToTheirResourceEntity() {
@@ -33,7 +33,7 @@ class HapiKnownBugsTest {
             row.setResource(resource);
             assertThat(row.getResource()).as(row.getClass().getSimpleName()).isNull();
         }
-        assertThat(FhirServerConfig.hibernateProperties(DatabaseDialect.POSTGRESQL, "update")
+        assertThat(HapiPersistence.hibernateProperties(DatabaseDialect.POSTGRESQL, "update")
                         .getProperty("hibernate.order_inserts"))
                 .isEqualTo("false");
     }

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.fhir;
+package uk.linkwell.gateway.hapi;
 
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.hapi;
 
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.hl7.fhir.r4.model.IdType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,25 +24,7 @@ import org.springframework.stereotype.Component;
  * reported as "not this shape" so that callers leave it to HAPI.
  */
 @Component
-public class StoredIdentities {
-
-    static final String INDEX_ROWS_SQL =
-            """
-            SELECT DISTINCT HASH_SYS_AND_VALUE, RES_ID FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN (:hashes)""";
-
-    static final String LIVE_RESOURCES_SQL =
-            """
-            SELECT RES_ID, PARTITION_ID, RES_TYPE, FHIR_ID, RES_VER FROM HFJ_RESOURCE
-            WHERE RES_ID IN (:ids) AND RES_DELETED_AT IS NULL""";
-
-    /** A live resource that holds an identity: its database id (and partition), type, FHIR id and version. */
-    public record Holder(long resourceId, Integer partitionId, String type, String fhirId, long version) {
-
-        /** Its FHIR id, without version. HAPI fills FHIR_ID for every resource it stores; else it is the row id. */
-        public IdType id() {
-            return new IdType(type, fhirId != null ? fhirId : String.valueOf(resourceId));
-        }
-    }
+public class StoredIdentities implements IdentityIndex {
 
     private final PartitionSettings partitionSettings;
 
@@ -59,6 +40,7 @@ public class StoredIdentities {
      * or just its query), or null for any other shape, for values HAPI would read differently, and whenever
      * partitioning is enabled (HAPI may then hash the partition in).
      */
+    @Override
     public Long identifierHash(String type, String matchUrl) {
         if (matchUrl == null || partitionSettings.isPartitioningEnabled()) {
             return null;
@@ -115,6 +97,7 @@ public class StoredIdentities {
      * Which of the hashes HAPI's token index holds at all (for a live resource or not), as this transaction
      * sees it.
      */
+    @Override
     public Set<Long> indexed(Collection<Long> hashes) {
         return indexRows(hashes).keySet();
     }
@@ -124,6 +107,7 @@ public class StoredIdentities {
      * holds; more than one where the store holds the identity twice). HAPI's own search for
      * {@code identifier=system|value} reads the same index column.
      */
+    @Override
     public Map<Long, List<Holder>> holders(Collection<Long> hashes) {
         Map<Long, List<Holder>> holders = new HashMap<>();
         // Two queries, not a join: with a batch's usual handful of matches PostgreSQL chose a hash join that
@@ -136,7 +120,7 @@ public class StoredIdentities {
         List<Long> ids =
                 idsByHash.values().stream().flatMap(List::stream).distinct().toList();
         for (Object row : entityManager
-                .createNativeQuery(LIVE_RESOURCES_SQL)
+                .createNativeQuery(HapiTables.LIVE_RESOURCES_SQL)
                 .setParameter("ids", ids)
                 .getResultList()) {
             Object[] columns = (Object[]) row;
@@ -165,7 +149,7 @@ public class StoredIdentities {
             return idsByHash;
         }
         for (Object row : entityManager
-                .createNativeQuery(INDEX_ROWS_SQL)
+                .createNativeQuery(HapiTables.INDEX_ROWS_SQL)
                 .setParameter("hashes", List.copyOf(new HashSet<>(hashes)))
                 .getResultList()) {
             Object[] columns = (Object[]) row;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.consent;
+package uk.linkwell.gateway.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.Consent;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -33,19 +32,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * the engine does not use. A version HAPI stored any other way than as inline JSON (compressed, external, in the
  * LOB column) is read through HAPI's DAO instead.
  */
-final class StoreConsentLookup implements Function<String, List<Consent>> {
-
-    /**
-     * Consents (not deleted) whose {@code Consent.patient} reference resolves to the patient with this id, each with
-     * its id, its current version and that version's stored text and encoding.
-     */
-    static final String CONSENTS_OF_PATIENT_SQL =
-            """
-            SELECT c.RES_ID, c.FHIR_ID, c.RES_VER, v.RES_ENCODING, v.RES_TEXT_VC FROM HFJ_RESOURCE p
-            JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = p.RES_ID AND l.SRC_PATH = 'Consent.patient'
-            JOIN HFJ_RESOURCE c ON c.RES_ID = l.SRC_RESOURCE_ID AND c.RES_TYPE = 'Consent' AND c.RES_DELETED_AT IS NULL
-            LEFT JOIN HFJ_RES_VER v ON v.RES_ID = c.RES_ID AND v.RES_VER = c.RES_VER
-            WHERE p.RES_TYPE = 'Patient' AND p.FHIR_ID = ?""";
+public final class StoreConsentLookup implements ConsentLookup {
 
     /** Parsed Consents kept: a few kilobytes each. */
     static final int PARSED_KEPT = 20_000;
@@ -61,10 +48,10 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
     /** One stored version of one Consent: HAPI's primary key and version number. */
     private record StoredVersion(long pid, long version) {}
 
-    /** One row of {@link #CONSENTS_OF_PATIENT_SQL}. */
+    /** One row of {@link HapiTables#CONSENTS_OF_PATIENT_SQL}. */
     private record Row(StoredVersion key, String fhirId, String encoding, String text) {}
 
-    StoreConsentLookup(DataSource dataSource, DaoRegistry daos) {
+    public StoreConsentLookup(DataSource dataSource, DaoRegistry daos) {
         this.jdbc = new JdbcTemplate(dataSource);
         this.consents = daos.getResourceDao(Consent.class);
         this.fhir = daos.getSystemDao().getContext();
@@ -74,7 +61,7 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
     @Override
     public List<Consent> apply(String patient) {
         String id = patient.substring(patient.indexOf('/') + 1);
-        List<Row> rows = jdbc.query(CONSENTS_OF_PATIENT_SQL, StoreConsentLookup::row, id);
+        List<Row> rows = jdbc.query(HapiTables.CONSENTS_OF_PATIENT_SQL, StoreConsentLookup::row, id);
         List<Consent> active = new ArrayList<>(rows.size());
         for (Row row : rows) {
             // Shared between requests: the engine only reads them.
@@ -93,12 +80,12 @@ final class StoreConsentLookup implements Function<String, List<Consent>> {
     }
 
     /** How many Consents were read through HAPI's DAO because their stored form was not inline JSON. */
-    long readThroughDao() {
+    public long readThroughDao() {
         return readThroughDao.get();
     }
 
     /** How many stored Consent versions were parsed (each once while it stays in the cache). */
-    long parsed() {
+    public long parsed() {
         return parsed.get();
     }
 

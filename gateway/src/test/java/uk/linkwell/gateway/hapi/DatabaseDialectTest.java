@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.fhir;
+package uk.linkwell.gateway.hapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

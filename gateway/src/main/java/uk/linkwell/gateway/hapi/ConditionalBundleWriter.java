@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.util.FhirTerser;
 import ca.uhn.fhir.util.ResourceReferenceInfo;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseReference;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
@@ -48,7 +50,7 @@ import org.springframework.stereotype.Component;
  * transaction. The caller's entries are not changed, so a transaction that rolls back is applied again from them.
  */
 @Component
-public class ConditionalBundleWriter {
+public class ConditionalBundleWriter implements EntryWriter {
 
     /**
      * Types whose new create-if-absent entries stay conditional creates, so that HAPI records them in
@@ -56,9 +58,6 @@ public class ConditionalBundleWriter {
      * (Conditional updates always keep it, as in a transaction.)
      */
     static final Set<String> GUARDED_BY_HAPI = Set.of("Patient");
-
-    /** What a Bundle wrote: every entry's id at the version it now has, in entry order, and those it created. */
-    public record Written(List<IdType> entries, List<IdType> created) {}
 
     private final DaoRegistry daos;
     private final StoredIdentities storedIdentities;
@@ -78,6 +77,31 @@ public class ConditionalBundleWriter {
             String matchUrl,
             boolean update,
             List<IBaseReference> entryReferences) {}
+
+    @Override
+    public Run begin(RequestDetails request) {
+        return new Run() {
+            // Every id the run writes or finds, handed to HAPI with each later write of the run.
+            private final TransactionDetails resolved = new TransactionDetails();
+
+            @Override
+            public Optional<Written> write(Bundle bundle) {
+                return ConditionalBundleWriter.this.write(bundle, request, resolved);
+            }
+
+            @Override
+            public boolean resolvedAll(Collection<IdType> ids) {
+                return ids.stream().allMatch(id -> resolved.hasResolvedResourceId(id.toVersionless()));
+            }
+
+            @Override
+            public IIdType create(Resource resource, RequestDetails createRequest) {
+                return daos.getResourceDao(resource.fhirType())
+                        .create(resource, null, true, createRequest, resolved)
+                        .getId();
+            }
+        };
+    }
 
     /**
      * Writes the Bundle in the caller's transaction if it is of the shape described above; empty (and nothing
