@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -46,6 +45,7 @@ import org.springframework.boot.web.servlet.context.ServletWebServerApplicationC
 import org.springframework.context.ConfigurableApplicationContext;
 import uk.linkwell.gateway.GatewayApplication;
 import uk.linkwell.gateway.consent.audit.DisclosureAuditWriter;
+import uk.linkwell.gateway.testsupport.ClosedLoad;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.JitCompilation;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
@@ -217,27 +217,11 @@ class ConsentBenchmarkTest {
     /** Creates Goals for random patients from THREADS threads for the given time; each request's latency in ns. */
     private static List<Long> runWrites(String base, String token, List<String> patients, long millis)
             throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        long end = System.currentTimeMillis() + millis;
-        List<Future<List<Long>>> futures = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            futures.add(pool.submit(() -> {
-                List<Long> latencies = new ArrayList<>();
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (System.currentTimeMillis() < end) {
-                    long start = System.nanoTime();
-                    createGoal(base, token, patients.get(random.nextInt(patients.size())));
-                    latencies.add(System.nanoTime() - start);
-                }
-                return latencies;
-            }));
-        }
-        List<Long> all = new ArrayList<>();
-        for (Future<List<Long>> f : futures) {
-            all.addAll(f.get());
-        }
-        pool.shutdown();
-        return all;
+        return ClosedLoad.latencies(
+                THREADS,
+                millis,
+                () -> createGoal(
+                        base, token, patients.get(ThreadLocalRandom.current().nextInt(patients.size()))));
     }
 
     private static ConfigurableApplicationContext start(
@@ -446,29 +430,14 @@ class ConsentBenchmarkTest {
 
     /** Searches for random patients from THREADS threads for the given time; each request's latency in ns. */
     private static List<Long> run(Target target, long millis) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        long end = System.currentTimeMillis() + millis;
-        List<Future<List<Long>>> futures = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            futures.add(pool.submit(() -> {
-                List<Long> latencies = new ArrayList<>();
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (System.currentTimeMillis() < end) {
-                    String patient = target.patients()
-                            .get(random.nextInt(target.patients().size()));
-                    long start = System.nanoTime();
-                    get(target, patient);
-                    latencies.add(System.nanoTime() - start);
-                }
-                return latencies;
-            }));
-        }
-        List<Long> all = new ArrayList<>();
-        for (Future<List<Long>> f : futures) {
-            all.addAll(f.get());
-        }
-        pool.shutdown();
-        return all;
+        return ClosedLoad.latencies(
+                THREADS,
+                millis,
+                () -> get(
+                        target,
+                        target.patients()
+                                .get(ThreadLocalRandom.current()
+                                        .nextInt(target.patients().size()))));
     }
 
     /** Waits until every disclosure so far is written as an AuditEvent; returns how long that took. */
@@ -540,9 +509,6 @@ class ConsentBenchmarkTest {
     }
 
     private static double percentile(List<Long> latencies, int percentile) {
-        List<Long> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, index)) / 1_000_000.0;
+        return ClosedLoad.percentileMillis(latencies, percentile);
     }
 }

@@ -14,12 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -31,6 +27,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import uk.linkwell.gateway.GatewayApplication;
+import uk.linkwell.gateway.testsupport.ClosedLoad;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.JitCompilation;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
@@ -209,26 +206,7 @@ class AuthorizationBenchmarkTest {
 
     /** Searches from THREADS threads for the given time; returns each request's latency in nanoseconds. */
     private static List<Long> run(Target target, long millis) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        long end = System.currentTimeMillis() + millis;
-        List<Future<List<Long>>> futures = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            futures.add(pool.submit(() -> {
-                List<Long> latencies = new ArrayList<>();
-                while (System.currentTimeMillis() < end) {
-                    long start = System.nanoTime();
-                    get(target);
-                    latencies.add(System.nanoTime() - start);
-                }
-                return latencies;
-            }));
-        }
-        List<Long> all = new ArrayList<>();
-        for (Future<List<Long>> f : futures) {
-            all.addAll(f.get());
-        }
-        pool.shutdown();
-        return all;
+        return ClosedLoad.latencies(THREADS, millis, () -> get(target));
     }
 
     private static void write(List<Long> on, List<Long> off, List<String> perRound, long compileMillis)
@@ -276,9 +254,6 @@ class AuthorizationBenchmarkTest {
     }
 
     private static double percentile(List<Long> latencies, int percentile) {
-        List<Long> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, index)) / 1_000_000.0;
+        return ClosedLoad.percentileMillis(latencies, percentile);
     }
 }
