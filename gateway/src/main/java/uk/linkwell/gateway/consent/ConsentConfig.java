@@ -19,6 +19,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.audit.DisclosureAudit;
 import uk.linkwell.gateway.fhir.ProfileValidation;
+import uk.linkwell.gateway.fhir.StoredChanges;
 import uk.linkwell.gateway.hapi.ConsentLookup;
 import uk.linkwell.gateway.hapi.StoreConsentLookup;
 import uk.linkwell.gateway.security.CaseloadResolver;
@@ -78,7 +79,7 @@ public class ConsentConfig {
             DataSource dataSource) {
         ConsentLookup store = new StoreConsentLookup(dataSource, daos);
         PatientConsents consents = new PatientConsents(store, properties.consentCacheTtl(), Clock.systemUTC());
-        storageInterceptors.registerInterceptor(consents);
+        storageInterceptors.registerInterceptor(new StoredChanges(consents::changed));
         return consents;
     }
 
@@ -92,6 +93,7 @@ public class ConsentConfig {
                 properties.consentCacheTtl(),
                 Clock.systemUTC());
         storageInterceptors.registerInterceptor(enquiries);
+        storageInterceptors.registerInterceptor(new StoredChanges(enquiries::changed));
         return enquiries;
     }
 
@@ -110,7 +112,7 @@ public class ConsentConfig {
     public StoreActorDirectory storeActorDirectory(
             DaoRegistry daos, SafeguardingEnquiries enquiries, IInterceptorService storageInterceptors) {
         StoreActorDirectory directory = new StoreActorDirectory(daos, enquiries);
-        storageInterceptors.registerInterceptor(directory);
+        storageInterceptors.registerInterceptor(new StoredChanges(directory::forget));
         return directory;
     }
 

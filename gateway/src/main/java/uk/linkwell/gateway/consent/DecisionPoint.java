@@ -366,6 +366,13 @@ public class DecisionPoint {
             return;
         }
         RestOperationTypeEnum operation = request.getRestOperationType();
+        if (operation == RestOperationTypeEnum.CREATE
+                || operation == RestOperationTypeEnum.UPDATE
+                || operation == RestOperationTypeEnum.PATCH) {
+            // HAPI shows a write's own resource here, inside the write's transaction, where deciding could read
+            // the store through the same persistence context mid-write; the body is decided in writeResponse.
+            return;
+        }
         boolean history = operation == RestOperationTypeEnum.VREAD
                 || operation == RestOperationTypeEnum.HISTORY_INSTANCE
                 || operation == RestOperationTypeEnum.HISTORY_TYPE

@@ -1,8 +1,5 @@
 package uk.linkwell.gateway.consent;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +16,6 @@ import uk.linkwell.gateway.fhir.WriteGeneration;
  * once, so a revocation stops sharing with the next request) or the TTL passes (writes through another gateway
  * instance). Expiry by date is the engine's business, so a cached Consent that has just expired no longer counts.
  */
-@Interceptor
 public class PatientConsents {
 
     private final Function<String, List<Consent>> store;
@@ -55,22 +51,8 @@ public class PatientConsents {
         return consents;
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-    public void created(IBaseResource resource) {
-        changed(resource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-    public void updated(IBaseResource newResource) {
-        changed(newResource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-    public void deleted(IBaseResource resource) {
-        changed(resource);
-    }
-
-    private void changed(IBaseResource resource) {
+    /** A Consent (or anything) was written: the next look-up reads the store again. */
+    void changed(IBaseResource resource) {
         generation.written(resource);
     }
 }

@@ -116,18 +116,8 @@ public class SafeguardingEnquiries {
         }
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-    public void created(IBaseResource resource) {
-        generation.written(resource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-    public void updated(IBaseResource newResource) {
-        generation.written(newResource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-    public void deleted(IBaseResource resource) {
+    /** A Flag was written: open enquiries are read again. */
+    void changed(IBaseResource resource) {
         generation.written(resource);
     }
 }

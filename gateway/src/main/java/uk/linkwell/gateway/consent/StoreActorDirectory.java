@@ -1,8 +1,5 @@
 package uk.linkwell.gateway.consent;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
@@ -23,7 +20,6 @@ import uk.linkwell.profiles.LinkwellProfiles;
  * once and forgotten when an Organization or CareTeam is written; open Section 42 enquiries from {@link
  * SafeguardingEnquiries}.
  */
-@Interceptor
 public class StoreActorDirectory implements ActorDirectory {
 
     private final DaoRegistry daos;
@@ -92,22 +88,8 @@ public class StoreActorDirectory implements ActorDirectory {
         });
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-    public void created(IBaseResource newResource) {
-        forget(newResource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-    public void updated(IBaseResource newResource) {
-        forget(newResource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-    public void deleted(IBaseResource resource) {
-        forget(resource);
-    }
-
-    private void forget(IBaseResource resource) {
+    /** A resource was written: what the directory remembers of it is forgotten. */
+    void forget(IBaseResource resource) {
         String ref = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
         if ("Organization".equals(resource.fhirType())) {
             odsCodes.remove(ref);

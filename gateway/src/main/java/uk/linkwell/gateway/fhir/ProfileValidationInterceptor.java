@@ -4,9 +4,11 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
@@ -46,7 +48,26 @@ public class ProfileValidationInterceptor {
         if (skipped(request)) {
             return;
         }
+        if (unchanged(previous, resource)) {
+            // HAPI stores no new version of a resource that did not change (a discharge repeating the admission's
+            // PID), so there is nothing new to hold to the profiles.
+            meters.counter("linkwell.validation.unchanged", "type", fhirContext.getResourceType(resource))
+                    .increment();
+            return;
+        }
         check(resource);
+    }
+
+    /** Whether the update leaves the resource as it is, apart from its id and the version HAPI would give it. */
+    boolean unchanged(IBaseResource previous, IBaseResource resource) {
+        if (previous == null || !fhirContext.getResourceType(previous).equals(fhirContext.getResourceType(resource))) {
+            return false;
+        }
+        IParser parser = fhirContext
+                .newJsonParser()
+                .setOmitResourceId(true)
+                .setDontEncodeElements(Set.of("*.meta.versionId", "*.meta.lastUpdated", "*.meta.source"));
+        return parser.encodeResourceToString(previous).equals(parser.encodeResourceToString(resource));
     }
 
     private static boolean skipped(RequestDetails request) {

@@ -1,8 +1,5 @@
 package uk.linkwell.gateway.security;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
@@ -41,7 +38,6 @@ import uk.linkwell.profiles.LinkwellProfiles;
  * EpisodesOfCare. Results are reused until a write that could change them commits (or the TTL passes, for
  * writes made through another gateway instance).
  */
-@Interceptor
 public class CaseloadResolver {
 
     private static final Logger log = LoggerFactory.getLogger(CaseloadResolver.class);
@@ -227,22 +223,8 @@ public class CaseloadResolver {
         return new SystemRequestDetails();
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-    public void created(IBaseResource resource) {
-        changed(resource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-    public void updated(IBaseResource newResource) {
-        changed(newResource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-    public void deleted(IBaseResource resource) {
-        changed(resource);
-    }
-
-    private void changed(IBaseResource resource) {
+    /** A resource was written: caseloads it may change are read again. */
+    void changed(IBaseResource resource) {
         generation.written(resource);
     }
 }

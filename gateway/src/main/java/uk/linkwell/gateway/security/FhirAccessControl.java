@@ -8,6 +8,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.PlatformTransactionManager;
+import uk.linkwell.gateway.fhir.StoredChanges;
 import uk.linkwell.gateway.hapi.RegisteredPatients;
 import uk.linkwell.gateway.hapi.StoreRegisteredPatients;
 
@@ -33,7 +34,7 @@ public class FhirAccessControl {
         CaseloadResolver resolver =
                 new CaseloadResolver(daos, registered, properties.caseloadCacheTtl(), Clock.systemUTC());
         // On the storage layer, so writes from Camel routes invalidate caseloads as well as REST ones.
-        storageInterceptors.registerInterceptor(resolver);
+        storageInterceptors.registerInterceptor(new StoredChanges(resolver::changed));
         return resolver;
     }
 }

@@ -45,6 +45,9 @@ import uk.linkwell.gateway.fhir.FhirProperties;
 @Interceptor
 public class SubscriptionOwnership {
 
+    /** Request user-data key: the create carried {@code If-None-Exist} when it arrived. */
+    static final String CONDITIONAL_CREATE = "linkwell.subscription.conditional-create";
+
     public static final String TAG_SYSTEM = "https://fhir.linkwell.example/CodeSystem/author-client";
     static final String SUBSCRIPTION = "Subscription";
 
@@ -80,6 +83,18 @@ public class SubscriptionOwnership {
     }
 
     /**
+     * Remembers that a create asked for a match before the decision point narrows {@code If-None-Exist} to what the
+     * client may see (and drops it when nothing is), so that the refusal below still sees a conditional create.
+     */
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = -200)
+    public void noteConditionalCreate(RequestDetails request) {
+        if (request.getRestOperationType() == RestOperationTypeEnum.CREATE
+                && request.getHeader(Constants.HEADER_IF_NONE_EXIST) != null) {
+            request.getUserData().put(CONDITIONAL_CREATE, Boolean.TRUE);
+        }
+    }
+
+    /**
      * After the scope check (order -100): a client without a Subscription scope gets the scope's 403 for every id,
      * and one with it gets the same 404 for another client's Subscription as for an id never used.
      */
@@ -107,7 +122,8 @@ public class SubscriptionOwnership {
         switch (operation) {
             case SEARCH_TYPE -> {} // narrowed to the client's own in searchOwnOnly
             case CREATE -> {
-                if (request.getHeader(Constants.HEADER_IF_NONE_EXIST) != null) {
+                if (request.getHeader(Constants.HEADER_IF_NONE_EXIST) != null
+                        || Boolean.TRUE.equals(request.getUserData().get(CONDITIONAL_CREATE))) {
                     throw forbidden("a conditional create (If-None-Exist) of a Subscription is for admin clients only");
                 }
             }
