@@ -39,6 +39,9 @@ public final class HapiPersistence {
         p.put("hibernate.hbm2ddl.auto", schemaUpdate);
         p.put("hibernate.search.enabled", "false");
         p.put("hibernate.show_sql", "false");
+        // PostgreSQL's notices while the schema is brought up to date ("constraint ... does not exist, skipping")
+        // are not warnings about anything; a failing statement still throws.
+        p.put("hibernate.jdbc.log.warnings", "false");
         p.put("hibernate.format_sql", "false");
         p.put("hibernate.jdbc.batch_size", "30");
         // Inserts run in the order HAPI persists its entities, which is always a resource row before its index
