@@ -331,7 +331,8 @@ public class CldBatchProcessor {
             });
             return good.size();
         } catch (RuntimeException e) {
-            if (!refusedContent(e)) {
+            // The chunk is at fault, not the database, unless the one classification says another attempt may do.
+            if (ApplyFailure.of(e, null).retryable()) {
                 throw e;
             }
             log.warn(
@@ -359,7 +360,8 @@ public class CldBatchProcessor {
                 });
                 landed++;
             } catch (RuntimeException e) {
-                if (!refusedContent(e)) {
+                ApplyFailure failure = ApplyFailure.of(e, null);
+                if (failure.retryable()) {
                     throw e;
                 }
                 batches.settleAlone(
@@ -367,11 +369,7 @@ public class CldBatchProcessor {
                         before,
                         1,
                         0,
-                        List.of(new CldRowError(
-                                pending.line(),
-                                "",
-                                "refused by the FHIR store: "
-                                        + ApplyFailure.of(e, null).reason())));
+                        List.of(new CldRowError(pending.line(), "", "refused by the FHIR store: " + failure.reason())));
             }
             position++;
         }
@@ -496,10 +494,5 @@ public class CldBatchProcessor {
                                 .setValue(String.valueOf(message.getId())))
                         .setDisplay("CLD batch " + message.getId()));
         return provenance;
-    }
-
-    /** The row (or chunk) is at fault, not the database: see {@link ApplyFailure}, the one classification. */
-    static boolean refusedContent(Throwable e) {
-        return !ApplyFailure.retryable(e);
     }
 }
