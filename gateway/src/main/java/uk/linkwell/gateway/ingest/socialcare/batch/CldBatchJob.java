@@ -1,8 +1,8 @@
 package uk.linkwell.gateway.ingest.socialcare.batch;
 
 import org.springframework.stereotype.Component;
-import uk.linkwell.gateway.ingest.InboundJob;
-import uk.linkwell.gateway.ingest.UnprocessableMessageException;
+import uk.linkwell.gateway.ingest.queue.InboundJob;
+import uk.linkwell.gateway.ingest.queue.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 
 /**

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import java.net.SocketAddress;
 import org.apache.camel.Exchange;
@@ -7,6 +7,7 @@ import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.NettyConstants;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /**
  * The HL7 v2 MLLP listener on {@code linkwell.hospital.mllp.port}: hospital ADT and GP referrals (REF^I12), in

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
@@ -15,6 +15,7 @@ import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /**
  * TLS on the MLLP listener, on when {@code linkwell.hospital.mllp.tls.enabled}: the server's key store (and, for

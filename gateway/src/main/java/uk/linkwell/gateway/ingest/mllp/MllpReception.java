@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import uk.linkwell.gateway.ingest.SafeErrorText;
+import uk.linkwell.gateway.ingest.hospital.AdtReception;
+import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 import uk.linkwell.gateway.ingest.store.NewMessage;
 import uk.linkwell.gateway.ingest.store.StoreReceipt;
@@ -36,7 +38,7 @@ import uk.linkwell.mappings.hl7v2.Hl7MappingException;
 public class MllpReception {
 
     /** How much of a message over the size limit is kept in the store, for whoever looks into it. */
-    static final int OVERSIZE_KEPT_BYTES = 64 * 1024;
+    public static final int OVERSIZE_KEPT_BYTES = 64 * 1024;
     /** ERR-8 of the refusal of a sender: says what is wrong without echoing the facility or the address. */
     static final String SENDER_NOT_ALLOWED = "sending facility not allowed from this address";
 

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 import org.springframework.stereotype.Component;
+import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /**
  * The MLLP senders the gateway takes messages from: each allowed sending facility (MSH-4.1, compared without regard

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.write;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /** The sender allowlist on its own: facilities by name in any case, addresses and CIDR ranges, IPv4 and IPv6. */
 class MllpSendersTest {

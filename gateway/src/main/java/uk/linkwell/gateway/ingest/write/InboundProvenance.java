@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.write;
 
 import java.time.Instant;
 import java.util.Date;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import uk.linkwell.gateway.hapi.StoreStatistics;
+import uk.linkwell.gateway.ingest.IngestProperties;
+import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
+import uk.linkwell.gateway.ingest.write.MessageApplication;
 
 /**
  * Claims due messages from the store and applies them on {@code linkwell.ingest.pool-size} threads, each taking up

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 import org.hl7.fhir.r4.model.Bundle;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
