@@ -7,7 +7,6 @@ import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.NettyConstants;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
-import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /**
  * The HL7 v2 MLLP listener on {@code linkwell.hospital.mllp.port}: hospital ADT and GP referrals (REF^I12), in
@@ -25,9 +24,9 @@ public class HospitalMllpRoute extends RouteBuilder {
     public static final String ROUTE_ID = "hospital-mllp";
 
     private final MllpReception reception;
-    private final HospitalProperties properties;
+    private final MllpProperties properties;
 
-    public HospitalMllpRoute(MllpReception reception, HospitalProperties properties) {
+    public HospitalMllpRoute(MllpReception reception, MllpProperties properties) {
         this.reception = reception;
         this.properties = properties;
     }
@@ -36,7 +35,7 @@ public class HospitalMllpRoute extends RouteBuilder {
     public void configure() {
         // Before the listener exists: the first sender after a start gets its ACK without waiting for class loading.
         reception.warmUp();
-        String tls = properties.mllp().tls().enabled()
+        String tls = properties.tls().enabled()
                 ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN + "&serverInitializerFactory=#"
                         + MllpTls.INITIALIZER_BEAN
                 : "";

@@ -9,7 +9,6 @@ import org.apache.camel.component.netty.ChannelHandlerFactory;
 import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /** The MLLP framing of the listener's connections, as configured under {@code linkwell.hospital.mllp}. */
 @Configuration
@@ -20,14 +19,14 @@ public class MllpConfig {
      * limit while it reads.
      */
     @Bean
-    public ChannelHandlerFactory hospitalMllpDecoder(HospitalProperties properties) {
-        return new MllpFrameDecoder.Factory(properties.mllp().maxMessageBytes());
+    public ChannelHandlerFactory hospitalMllpDecoder(MllpProperties properties) {
+        return new MllpFrameDecoder.Factory(properties.maxMessageBytes());
     }
 
     /** Signals a connection with nothing sent or received for {@code idle-timeout}; the decoder closes it. */
     @Bean
-    public ChannelHandlerFactory hospitalMllpIdleTimeout(HospitalProperties properties) {
-        long millis = properties.mllp().idleTimeout().toMillis();
+    public ChannelHandlerFactory hospitalMllpIdleTimeout(MllpProperties properties) {
+        long millis = properties.idleTimeout().toMillis();
         return new DefaultChannelHandlerFactory() {
             @Override
             public ChannelHandler newChannelHandler() {

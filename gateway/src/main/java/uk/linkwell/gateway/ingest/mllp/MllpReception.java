@@ -18,8 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import uk.linkwell.gateway.ingest.SafeErrorText;
-import uk.linkwell.gateway.ingest.hospital.AdtReception;
-import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 import uk.linkwell.gateway.ingest.store.NewMessage;
 import uk.linkwell.gateway.ingest.store.StoreReceipt;
@@ -42,12 +40,15 @@ public class MllpReception {
     /** ERR-8 of the refusal of a sender: says what is wrong without echoing the facility or the address. */
     static final String SENDER_NOT_ALLOWED = "sending facility not allowed from this address";
 
+    /** Where messages of no known kind are kept: with the hospital feed's ({@code AdtReception.SOURCE}). */
+    static final String UNKNOWN_KIND_SOURCE = "hospital-mllp";
+
     private static final Logger log = LoggerFactory.getLogger(MllpReception.class);
 
     private final Map<String, MllpInbound> kinds;
     private final MessageStore store;
     private final MllpSenders senders;
-    private final HospitalProperties properties;
+    private final MllpProperties properties;
     private final MeterRegistry meters;
     private final Clock clock;
 
@@ -55,7 +56,7 @@ public class MllpReception {
             List<MllpInbound> kinds,
             MessageStore store,
             MllpSenders senders,
-            HospitalProperties properties,
+            MllpProperties properties,
             MeterRegistry meters,
             Clock clock) {
         this.kinds = kinds.stream()
@@ -123,7 +124,7 @@ public class MllpReception {
         MshFields msh = received.header();
         MllpInbound kind = msh == null ? null : kinds.get(msh.component(9, 1).toUpperCase(Locale.ROOT));
         // Messages of no known kind are kept with the hospital feed's, the listener's first use.
-        String source = kind == null ? AdtReception.SOURCE : kind.source();
+        String source = kind == null ? UNKNOWN_KIND_SOURCE : kind.source();
         meters.counter("linkwell.ingest.received", "source", source).increment();
         byte[] ack;
         try {
@@ -147,7 +148,7 @@ public class MllpReception {
     public byte[] notStored(byte[] bytes, Throwable failure) {
         MshFields msh = ReceivedHl7.read(bytes).header();
         MllpInbound kind = msh == null ? null : kinds.get(msh.component(9, 1).toUpperCase(Locale.ROOT));
-        return notStored(kind == null ? AdtReception.SOURCE : kind.source(), msh, failure, clock.instant());
+        return notStored(kind == null ? UNKNOWN_KIND_SOURCE : kind.source(), msh, failure, clock.instant());
     }
 
     private byte[] notStored(String source, MshFields msh, Throwable failure, Instant now) {
@@ -207,7 +208,7 @@ public class MllpReception {
                             SENDER_NOT_ALLOWED),
                     " (source address " + (address == null ? "unknown" : address.getHostAddress()) + ")");
         }
-        int limit = properties.mllp().maxMessageBytes();
+        int limit = properties.maxMessageBytes();
         if (size > limit) {
             return reject(
                     source,
@@ -288,8 +289,7 @@ public class MllpReception {
             Instant now,
             Hl7Acknowledgement.Refusal refusal,
             String storedDetail) {
-        byte[] kept =
-                bytes.length > properties.mllp().maxMessageBytes() ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
+        byte[] kept = bytes.length > properties.maxMessageBytes() ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
         String reason = refusal.code() + " " + refusal.codeText() + " at " + refusal.location() + ": "
                 + refusal.reason() + storedDetail;
         // Header values cut to their columns: a refused message is stored whatever its sender put in MSH.

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 import org.springframework.stereotype.Component;
-import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /**
  * The MLLP senders the gateway takes messages from: each allowed sending facility (MSH-4.1, compared without regard
@@ -22,8 +21,8 @@ public class MllpSenders {
     private final boolean enforced;
     private final Map<String, List<IpAddressMatcher>> allowed = new HashMap<>();
 
-    public MllpSenders(HospitalProperties properties) {
-        HospitalProperties.Mllp mllp = properties.mllp();
+    public MllpSenders(MllpProperties properties) {
+        MllpProperties mllp = properties;
         this.enforced = mllp.enforceSenders();
         mllp.senders().forEach((facility, sender) -> {
             List<IpAddressMatcher> matchers = new ArrayList<>();

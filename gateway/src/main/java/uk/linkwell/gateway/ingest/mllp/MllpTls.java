@@ -15,7 +15,6 @@ import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import uk.linkwell.gateway.ingest.hospital.HospitalProperties;
 
 /**
  * TLS on the MLLP listener, on when {@code linkwell.hospital.mllp.tls.enabled}: the server's key store (and, for
@@ -47,8 +46,8 @@ public class MllpTls {
     }
 
     @Bean(CONTEXT_BEAN)
-    public SSLContextParameters hospitalMllpTls(HospitalProperties properties) {
-        HospitalProperties.Tls tls = properties.mllp().tls();
+    public SSLContextParameters hospitalMllpTls(MllpProperties properties) {
+        MllpProperties.Tls tls = properties.tls();
         ClientAuth clientAuth = ClientAuth.of(tls.clientAuth());
         KeyManagersParameters keys = new KeyManagersParameters();
         keys.setKeyStore(store("key-store", tls.keyStore(), tls.keyStorePassword(), tls.keyStoreType()));
@@ -68,9 +67,8 @@ public class MllpTls {
     }
 
     @Bean(INITIALIZER_BEAN)
-    public ServerInitializerFactory hospitalMllpTlsInitializer(HospitalProperties properties) {
-        return new ClientAuthInitializerFactory(
-                ClientAuth.of(properties.mllp().tls().clientAuth()));
+    public ServerInitializerFactory hospitalMllpTlsInitializer(MllpProperties properties) {
+        return new ClientAuthInitializerFactory(ClientAuth.of(properties.tls().clientAuth()));
     }
 
     private static KeyStoreParameters store(String key, String path, String password, String type) {
