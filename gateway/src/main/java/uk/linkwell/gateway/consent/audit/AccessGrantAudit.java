@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import uk.linkwell.gateway.consent.SafeguardingEnquiries;
-import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
+import uk.linkwell.gateway.ingest.write.MessageApplication;
 import uk.linkwell.gateway.security.FhirRequesters;
 import uk.linkwell.gateway.security.Requester;
 

@@ -202,6 +202,14 @@ public class MessageStore {
         }
     }
 
+    /**
+     * Marks a claimed message done in a transaction of its own, for a job that wrote in transactions of its own
+     * (see {@code InboundJob}): nothing produced by one transaction, so no resources and no Provenance on the row.
+     */
+    public void markRun(InboundMessage claimed) {
+        newTransaction.executeWithoutResult(tx -> markDone(claimed, List.of(), null, List.of()));
+    }
+
     /** The claim on a message lapsed and another claim replaced it: this attempt's work must not commit. */
     public static final class ClaimLostException extends RuntimeException {
         private static final long serialVersionUID = 1L;

@@ -11,8 +11,8 @@ import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
+import uk.linkwell.gateway.ingest.write.MessageApplication;
 
 /** ADT messages over a real MLLP socket end up in the FHIR store as the acceptance asks. */
 class HospitalAdtFlowTest extends HospitalIngestTestBase {

@@ -9,6 +9,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
+import uk.linkwell.gateway.ingest.mllp.MllpReception;
 import uk.linkwell.gateway.testsupport.MllpClient;
 
 /**

@@ -18,7 +18,6 @@ class HospitalConfigTest {
 
     private static Bundle mapDischargeWithoutPathway(String defaultPathway) throws Exception {
         HospitalProperties properties = new HospitalProperties(
-                null,
                 new HospitalProperties.Discharge(null, null, null, null, null, null, defaultPathway),
                 null,
                 null,

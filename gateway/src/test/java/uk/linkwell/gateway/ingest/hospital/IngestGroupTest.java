@@ -13,8 +13,8 @@ import java.util.Set;
 import org.hl7.fhir.r4.model.Provenance;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import uk.linkwell.gateway.ingest.MessageWorker;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
+import uk.linkwell.gateway.ingest.queue.MessageWorker;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 
 /**

@@ -23,6 +23,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import uk.linkwell.gateway.ingest.gp.ReferralReception;
 import uk.linkwell.gateway.ingest.hospital.AdtMessages.Visit;
+import uk.linkwell.gateway.ingest.mllp.MllpInbound;
 import uk.linkwell.gateway.testsupport.GatewayInstance;
 import uk.linkwell.gateway.testsupport.MllpClient;
 import uk.linkwell.gateway.testsupport.PostgresDatabaseExtension;

@@ -7,6 +7,7 @@ import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
+import uk.linkwell.gateway.ingest.mllp.HospitalMllpRoute;
 
 /**
  * The MLLP route's own error handling: a failure that escapes reception (here one injected into the running route

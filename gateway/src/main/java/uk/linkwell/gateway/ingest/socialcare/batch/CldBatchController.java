@@ -113,11 +113,11 @@ public class CldBatchController {
                     e.columns());
         }
         StoreReceipt receipt = messages.store(new NewMessage(
-                CldBatchTranslator.SOURCE,
+                CldBatchJob.SOURCE,
                 localAuthority,
                 "CLD",
                 sha256(body),
-                CldBatchTranslator.SOURCE + ":" + localAuthority,
+                CldBatchJob.SOURCE + ":" + localAuthority,
                 clock.instant(),
                 body,
                 "UTF-8",
@@ -195,7 +195,7 @@ public class CldBatchController {
     private Map<String, Object> progress(long id) {
         // The header only: the body is the whole file, and progress is polled.
         MessageHeader message = messages.findHeader(id)
-                .filter(m -> CldBatchTranslator.SOURCE.equals(m.source()))
+                .filter(m -> CldBatchJob.SOURCE.equals(m.source()))
                 .orElseThrow(() -> new NotFound(id));
         Optional<CldBatch> batch = batches.find(id);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -241,7 +241,7 @@ public class CldBatchController {
             String detail,
             List<String> columns) {
         StoreReceipt receipt = messages.store(new NewMessage(
-                CldBatchTranslator.SOURCE,
+                CldBatchJob.SOURCE,
                 localAuthority,
                 "CLD",
                 null,

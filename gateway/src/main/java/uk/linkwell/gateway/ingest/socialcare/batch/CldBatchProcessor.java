@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Date;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -23,10 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
@@ -40,13 +36,13 @@ import uk.linkwell.gateway.fhir.ProfileValidationInterceptor;
 import uk.linkwell.gateway.hapi.EntryWriter;
 import uk.linkwell.gateway.hapi.IdentityLocks;
 import uk.linkwell.gateway.hapi.StoreStatistics;
-import uk.linkwell.gateway.ingest.ApplyFailure;
 import uk.linkwell.gateway.ingest.IngestProperties;
-import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.SafeErrorText;
-import uk.linkwell.gateway.ingest.UnprocessableMessageException;
+import uk.linkwell.gateway.ingest.queue.ApplyFailure;
+import uk.linkwell.gateway.ingest.queue.UnprocessableMessageException;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
+import uk.linkwell.gateway.ingest.write.InboundProvenance;
 import uk.linkwell.mappings.socialcare.cld.CldFileException;
 import uk.linkwell.mappings.socialcare.cld.CldMapper;
 import uk.linkwell.mappings.socialcare.cld.CldReader;
@@ -331,7 +327,8 @@ public class CldBatchProcessor {
             });
             return good.size();
         } catch (RuntimeException e) {
-            if (!refusedContent(e)) {
+            // The chunk is at fault, not the database, unless the one classification says another attempt may do.
+            if (ApplyFailure.of(e, null).retryable()) {
                 throw e;
             }
             log.warn(
@@ -359,7 +356,8 @@ public class CldBatchProcessor {
                 });
                 landed++;
             } catch (RuntimeException e) {
-                if (!refusedContent(e)) {
+                ApplyFailure failure = ApplyFailure.of(e, null);
+                if (failure.retryable()) {
                     throw e;
                 }
                 batches.settleAlone(
@@ -367,11 +365,7 @@ public class CldBatchProcessor {
                         before,
                         1,
                         0,
-                        List.of(new CldRowError(
-                                pending.line(),
-                                "",
-                                "refused by the FHIR store: "
-                                        + ApplyFailure.of(e, null).reason())));
+                        List.of(new CldRowError(pending.line(), "", "refused by the FHIR store: " + failure.reason())));
             }
             position++;
         }
@@ -476,30 +470,13 @@ public class CldBatchProcessor {
     }
 
     private Provenance provenance(InboundMessage message, List<IdType> created) {
-        Provenance provenance = new Provenance();
+        Provenance provenance = InboundProvenance.of(
+                message,
+                clock.instant(),
+                InboundProvenance.Activity.CREATE,
+                "local authority " + message.getSender() + " (CLD batch)",
+                "CLD batch " + message.getId());
         created.forEach(id -> provenance.addTarget(new Reference(id.getValue())));
-        provenance.setRecorded(Date.from(clock.instant()));
-        provenance
-                .getActivity()
-                .addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE", "create"));
-        provenance
-                .addAgent()
-                .setType(new CodeableConcept(new Coding(
-                        "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author", "Author")))
-                .setWho(new Reference().setDisplay("local authority " + message.getSender() + " (CLD batch)"));
-        provenance
-                .addEntity()
-                .setRole(Provenance.ProvenanceEntityRole.SOURCE)
-                .setWhat(new Reference()
-                        .setIdentifier(new Identifier()
-                                .setSystem(MessageApplication.INBOUND_MESSAGE_SYSTEM)
-                                .setValue(String.valueOf(message.getId())))
-                        .setDisplay("CLD batch " + message.getId()));
         return provenance;
-    }
-
-    /** The row (or chunk) is at fault, not the database: see {@link ApplyFailure}, the one classification. */
-    static boolean refusedContent(Throwable e) {
-        return !ApplyFailure.retryable(e);
     }
 }

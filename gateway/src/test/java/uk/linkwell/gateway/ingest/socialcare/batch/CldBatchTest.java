@@ -22,10 +22,10 @@ import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import uk.linkwell.gateway.ingest.MessageApplication;
 import uk.linkwell.gateway.ingest.socialcare.batch.CldFiles.Person;
 import uk.linkwell.gateway.ingest.store.MessageStore;
 import uk.linkwell.gateway.ingest.store.NewMessage;
+import uk.linkwell.gateway.ingest.write.MessageApplication;
 import uk.linkwell.gateway.testsupport.AdvisoryLocks;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.TestTokens;
@@ -383,7 +383,7 @@ class CldBatchTest extends GatewayIntegrationTest {
                 batchId(post(
                         token, CldFiles.file(List.of(CldFiles.request(p[0], "C-1"), CldFiles.request(p[1], "C-2"))))));
         long id = messages.store(new NewMessage(
-                        CldBatchTranslator.SOURCE,
+                        CldBatchJob.SOURCE,
                         la,
                         "CLD",
                         null,
@@ -467,7 +467,7 @@ class CldBatchTest extends GatewayIntegrationTest {
                 CldFiles.service(p[7], "SVC-7", "CASE-7")); // 15
         String file = CldFiles.file(rows);
         long id = messages.store(new NewMessage(
-                        CldBatchTranslator.SOURCE,
+                        CldBatchJob.SOURCE,
                         la,
                         "CLD",
                         null,
@@ -515,7 +515,7 @@ class CldBatchTest extends GatewayIntegrationTest {
 
         // The same rows again (another file): nothing new, nothing changed.
         long second = messages.store(new NewMessage(
-                        CldBatchTranslator.SOURCE,
+                        CldBatchJob.SOURCE,
                         la,
                         "CLD",
                         null,
@@ -539,7 +539,7 @@ class CldBatchTest extends GatewayIntegrationTest {
     void aRunThatLostItsClaimCannotSettleRowsAgain() throws Exception {
         String la = newLocalAuthority();
         long id = messages.store(new NewMessage(
-                        CldBatchTranslator.SOURCE,
+                        CldBatchJob.SOURCE,
                         la,
                         "CLD",
                         null,
@@ -594,7 +594,7 @@ class CldBatchTest extends GatewayIntegrationTest {
         long stored = problem.path("batch").asLong();
         assertThat(messages.find(stored)).get().satisfies(m -> {
             assertThat(m.getStatus().code()).isEqualTo("rejected");
-            assertThat(m.getSource()).isEqualTo(CldBatchTranslator.SOURCE);
+            assertThat(m.getSource()).isEqualTo(CldBatchJob.SOURCE);
             assertThat(m.getLastError()).isNotBlank();
         });
         JsonNode progress = get(adminToken(), "/socialcare/batches/" + stored);

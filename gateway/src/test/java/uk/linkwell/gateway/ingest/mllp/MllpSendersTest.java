@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,8 +16,8 @@ class MllpSendersTest {
         MllpSenders senders = senders(
                 true,
                 Map.of(
-                        "RXX", new HospitalProperties.Sender(List.of("10.20.0.0/16", "2001:db8:1::/48", "192.0.2.7")),
-                        "Y01234", new HospitalProperties.Sender(List.of("::1"))));
+                        "RXX", new MllpProperties.Sender(List.of("10.20.0.0/16", "2001:db8:1::/48", "192.0.2.7")),
+                        "Y01234", new MllpProperties.Sender(List.of("::1"))));
 
         assertThat(senders.allows("RXX", ip("10.20.3.4"))).isTrue();
         assertThat(senders.allows("RXX", ip("10.21.0.1"))).isFalse();
@@ -48,20 +48,14 @@ class MllpSendersTest {
     @Test
     void aBadAddressStopsTheStartNamingTheKey() {
         assertThatThrownBy(() -> senders(
-                        true, Map.of("RXX", new HospitalProperties.Sender(List.of("10.0.0.0/8", "hospital.example")))))
+                        true, Map.of("RXX", new MllpProperties.Sender(List.of("10.0.0.0/8", "hospital.example")))))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("linkwell.hospital.mllp.senders.RXX.addresses")
                 .hasMessageContaining("hospital.example");
     }
 
-    private static MllpSenders senders(boolean enforced, Map<String, HospitalProperties.Sender> senders) {
-        return new MllpSenders(new HospitalProperties(
-                new HospitalProperties.Mllp(null, null, null, null, null, senders, enforced, null),
-                null,
-                null,
-                null,
-                null,
-                null));
+    private static MllpSenders senders(boolean enforced, Map<String, MllpProperties.Sender> senders) {
+        return new MllpSenders(new MllpProperties(null, null, null, null, null, senders, enforced, null));
     }
 
     private static InetAddress ip(String literal) throws Exception {

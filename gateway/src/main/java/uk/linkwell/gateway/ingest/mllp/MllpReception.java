@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -26,25 +26,29 @@ import uk.linkwell.mappings.hl7v2.Hl7ErrorLocation;
 import uk.linkwell.mappings.hl7v2.Hl7MappingException;
 
 /**
- * Receives one message from the MLLP listener: reads MSH, checks the sender against the allowlist, hands the message
- * to its kind (by MSH-9.1: ADT, REF) for the check, stores it (accepted, or rejected with the reason) and commits,
- * and only then returns the ACK: AA, AR with ERR naming the segment and field, or AE when it could not be stored
- * (the sender should send it again).
+ * Receives one message from the MLLP listener: reads MSH and the patient ordering key once ({@link ReceivedHl7}),
+ * checks the sender against the allowlist, hands the message to its kind (by MSH-9.1: ADT, REF) for the check (the
+ * one full mapping at reception), stores it with the header and key it read (accepted, or rejected with the reason)
+ * and commits, and only then returns the ACK: AA, AR with ERR naming the segment and field, or AE when it could not
+ * be stored (the sender should send it again).
  */
 @Component
 public class MllpReception {
 
     /** How much of a message over the size limit is kept in the store, for whoever looks into it. */
-    static final int OVERSIZE_KEPT_BYTES = 64 * 1024;
+    public static final int OVERSIZE_KEPT_BYTES = 64 * 1024;
     /** ERR-8 of the refusal of a sender: says what is wrong without echoing the facility or the address. */
     static final String SENDER_NOT_ALLOWED = "sending facility not allowed from this address";
+
+    /** Where messages of no known kind are kept: with the hospital feed's ({@code AdtReception.SOURCE}). */
+    static final String UNKNOWN_KIND_SOURCE = "hospital-mllp";
 
     private static final Logger log = LoggerFactory.getLogger(MllpReception.class);
 
     private final Map<String, MllpInbound> kinds;
     private final MessageStore store;
     private final MllpSenders senders;
-    private final HospitalProperties properties;
+    private final MllpProperties properties;
     private final MeterRegistry meters;
     private final Clock clock;
 
@@ -52,7 +56,7 @@ public class MllpReception {
             List<MllpInbound> kinds,
             MessageStore store,
             MllpSenders senders,
-            HospitalProperties properties,
+            MllpProperties properties,
             MeterRegistry meters,
             Clock clock) {
         this.kinds = kinds.stream()
@@ -76,14 +80,13 @@ public class MllpReception {
         try {
             for (MllpInbound kind : kinds.values()) {
                 byte[] sample = kind.warmUpMessage();
-                MshFields msh = MshFields.read(sample);
+                MshFields msh = ReceivedHl7.read(sample).header();
                 try {
                     kind.check(sample, now);
                 } catch (Hl7MappingException e) {
                     // Local configuration may refuse the sample; the parser and the mapper ran all the same.
                     log.debug("MLLP warm-up message for {} refused: {}", kind.messageCode(), e.reason());
                 }
-                PatientOrderingKey.of(sample, msh.sendingFacility());
                 Hl7Acknowledgement.accept(msh, now);
                 store.isStored(kind.source(), msh.sendingFacility(), msh.controlId());
             }
@@ -116,14 +119,16 @@ public class MllpReception {
     private byte[] receive(byte[] bytes, long size, SocketAddress remote) {
         long start = System.nanoTime();
         Instant now = clock.instant();
-        MshFields msh = MshFields.read(bytes);
+        // Read once: the header and the ordering key are handed on from here (to the store, the ACK and the check).
+        ReceivedHl7 received = ReceivedHl7.read(bytes);
+        MshFields msh = received.header();
         MllpInbound kind = msh == null ? null : kinds.get(msh.component(9, 1).toUpperCase(Locale.ROOT));
         // Messages of no known kind are kept with the hospital feed's, the listener's first use.
-        String source = kind == null ? AdtReception.SOURCE : kind.source();
+        String source = kind == null ? UNKNOWN_KIND_SOURCE : kind.source();
         meters.counter("linkwell.ingest.received", "source", source).increment();
         byte[] ack;
         try {
-            ack = acknowledge(bytes, size, msh, kind, source, remote, now);
+            ack = acknowledge(bytes, size, received, kind, source, remote, now);
         } catch (RuntimeException e) {
             ack = notStored(source, msh, e, now);
         }
@@ -141,9 +146,9 @@ public class MllpReception {
      * route: nothing was kept, so the sender must send it again.
      */
     public byte[] notStored(byte[] bytes, Throwable failure) {
-        MshFields msh = bytes == null ? null : MshFields.read(bytes);
+        MshFields msh = ReceivedHl7.read(bytes).header();
         MllpInbound kind = msh == null ? null : kinds.get(msh.component(9, 1).toUpperCase(Locale.ROOT));
-        return notStored(kind == null ? AdtReception.SOURCE : kind.source(), msh, failure, clock.instant());
+        return notStored(kind == null ? UNKNOWN_KIND_SOURCE : kind.source(), msh, failure, clock.instant());
     }
 
     private byte[] notStored(String source, MshFields msh, Throwable failure, Instant now) {
@@ -166,11 +171,12 @@ public class MllpReception {
     private byte[] acknowledge(
             byte[] bytes,
             long size,
-            MshFields msh,
+            ReceivedHl7 received,
             MllpInbound kind,
             String source,
             SocketAddress remote,
             Instant now) {
+        MshFields msh = received.header();
         if (msh == null) {
             return reject(
                     source,
@@ -202,7 +208,7 @@ public class MllpReception {
                             SENDER_NOT_ALLOWED),
                     " (source address " + (address == null ? "unknown" : address.getHostAddress()) + ")");
         }
-        int limit = properties.mllp().maxMessageBytes();
+        int limit = properties.maxMessageBytes();
         if (size > limit) {
             return reject(
                     source,
@@ -244,6 +250,8 @@ public class MllpReception {
                     "");
         }
         try {
+            // Reception's one full mapping, and what decides AA or AR: a message acknowledged AA is one the worker
+            // can apply. Its Bundle is not kept; the worker maps the stored bytes when it applies them.
             kind.check(bytes, now);
         } catch (Hl7MappingException e) {
             if (e.errorCode() != Hl7ErrorCode.APPLICATION_INTERNAL_ERROR) {
@@ -258,7 +266,7 @@ public class MllpReception {
                 sender,
                 msh.messageType(),
                 msh.controlId(),
-                PatientOrderingKey.of(bytes, sender),
+                received.orderingKey(),
                 now,
                 bytes,
                 msh.charset(),
@@ -281,8 +289,7 @@ public class MllpReception {
             Instant now,
             Hl7Acknowledgement.Refusal refusal,
             String storedDetail) {
-        byte[] kept =
-                bytes.length > properties.mllp().maxMessageBytes() ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
+        byte[] kept = bytes.length > properties.maxMessageBytes() ? Arrays.copyOf(bytes, OVERSIZE_KEPT_BYTES) : bytes;
         String reason = refusal.code() + " " + refusal.codeText() + " at " + refusal.location() + ": "
                 + refusal.reason() + storedDetail;
         // Header values cut to their columns: a refused message is stored whatever its sender put in MSH.

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

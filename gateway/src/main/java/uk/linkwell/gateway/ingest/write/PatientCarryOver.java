@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.write;
 
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
@@ -57,7 +57,7 @@ public class PatientCarryOver {
     }
 
     /** Copies into {@code incoming} every element it lacks that {@code existing} has, and unknown identifiers. */
-    static void carryOver(Patient existing, Patient incoming) {
+    public static void carryOver(Patient existing, Patient incoming) {
         for (Property property : existing.children()) {
             String name = property.getName();
             if (NOT_CARRIED.contains(name) || !property.hasValues()) {

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 /**
  * A stored message that is sound but about a person the gateway cannot match to its sender (unknown to the

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;

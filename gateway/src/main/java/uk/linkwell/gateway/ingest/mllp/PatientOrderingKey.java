@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,17 +15,10 @@ final class PatientOrderingKey {
 
     private PatientOrderingKey() {}
 
-    static String of(byte[] body, String sender) {
-        String text = new String(body, StandardCharsets.ISO_8859_1);
-        if (text.length() < 8) {
-            return null;
-        }
-        int msh = text.indexOf("MSH");
-        if (msh < 0 || msh + 5 > text.length()) {
-            return null;
-        }
-        char fieldSeparator = text.charAt(msh + 3);
-        char componentSeparator = text.charAt(msh + 4);
+    /** The key of the message whose text (from its MSH segment on) and header are these. */
+    static String of(String text, MshFields header) {
+        char fieldSeparator = header.fieldSeparator();
+        char componentSeparator = header.componentSeparator();
         String pidStart = "PID" + fieldSeparator;
         for (String segment : text.split("[\r\n]+")) {
             if (segment.startsWith(pidStart)) {
@@ -36,7 +29,7 @@ final class PatientOrderingKey {
                 String id = fields[3].split("~", -1)[0];
                 int comp = id.indexOf(componentSeparator);
                 id = (comp >= 0 ? id.substring(0, comp) : id).trim();
-                return id.isEmpty() ? null : sender + ":" + digest(id);
+                return id.isEmpty() ? null : header.sendingFacility() + ":" + digest(id);
             }
         }
         return null;

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.write;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -9,14 +9,12 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
@@ -243,24 +241,12 @@ public class MessageApplication {
     }
 
     private Provenance provenance(InboundMessage message, String senderDisplay) {
-        Provenance provenance = new Provenance();
-        provenance.setRecorded(Date.from(clock.instant()));
-        provenance
-                .getActivity()
-                .addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "UPDATE", "revise"));
-        provenance
-                .addAgent()
-                .setType(new org.hl7.fhir.r4.model.CodeableConcept(new Coding(
-                        "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author", "Author")))
-                .setWho(new Reference()
-                        .setDisplay(
-                                senderDisplay == null || senderDisplay.isBlank() ? "unknown sender" : senderDisplay));
-        Reference what = new Reference()
-                .setIdentifier(
-                        new Identifier().setSystem(INBOUND_MESSAGE_SYSTEM).setValue(String.valueOf(message.getId())))
-                .setDisplay(message.getSource() + " message " + message.getId()
+        return InboundProvenance.of(
+                message,
+                clock.instant(),
+                InboundProvenance.Activity.REVISE,
+                senderDisplay,
+                message.getSource() + " message " + message.getId()
                         + (message.getControlId() == null ? "" : " (control id " + message.getControlId() + ")"));
-        provenance.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(what);
-        return provenance;
     }
 }

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -21,8 +21,8 @@ public class MllpSenders {
     private final boolean enforced;
     private final Map<String, List<IpAddressMatcher>> allowed = new HashMap<>();
 
-    public MllpSenders(HospitalProperties properties) {
-        HospitalProperties.Mllp mllp = properties.mllp();
+    public MllpSenders(MllpProperties properties) {
+        MllpProperties mllp = properties;
         this.enforced = mllp.enforceSenders();
         mllp.senders().forEach((facility, sender) -> {
             List<IpAddressMatcher> matchers = new ArrayList<>();

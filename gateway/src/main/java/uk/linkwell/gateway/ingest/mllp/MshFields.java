@@ -1,6 +1,5 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
@@ -10,30 +9,17 @@ import java.util.regex.Pattern;
 final class MshFields {
 
     private final String[] fields;
+    private final char fieldSeparator;
     private final char componentSeparator;
 
-    private MshFields(String[] fields, char componentSeparator) {
+    private MshFields(String[] fields, char fieldSeparator, char componentSeparator) {
         this.fields = fields;
+        this.fieldSeparator = fieldSeparator;
         this.componentSeparator = componentSeparator;
     }
 
-    /** The header of these bytes, or null when they do not start with an MSH segment. */
-    static MshFields read(byte[] body) {
-        if (body == null) {
-            return null;
-        }
-        int start = 0;
-        if (body.length >= 3 && (body[0] & 0xff) == 0xEF && (body[1] & 0xff) == 0xBB && (body[2] & 0xff) == 0xBF) {
-            start = 3;
-        }
-        while (start < body.length && (body[start] == 0x0B || body[start] == '\r' || body[start] == '\n')) {
-            start++;
-        }
-        int end = start;
-        while (end < body.length && body[end] != '\r' && body[end] != '\n' && end - start < 4096) {
-            end++;
-        }
-        String line = new String(body, start, end - start, StandardCharsets.ISO_8859_1);
+    /** The header in this line (the message's first), or null when it is not an MSH segment. */
+    static MshFields of(String line) {
         if (line.length() < 8 || !line.startsWith("MSH")) {
             return null;
         }
@@ -42,7 +28,18 @@ final class MshFields {
         if (Character.isLetterOrDigit(fieldSeparator) || Character.isWhitespace(fieldSeparator)) {
             return null;
         }
-        return new MshFields(line.split(Pattern.quote(String.valueOf(fieldSeparator)), -1), componentSeparator);
+        return new MshFields(
+                line.split(Pattern.quote(String.valueOf(fieldSeparator)), -1), fieldSeparator, componentSeparator);
+    }
+
+    /** MSH-1, the field separator. */
+    char fieldSeparator() {
+        return fieldSeparator;
+    }
+
+    /** The component separator (MSH-2's first character). */
+    char componentSeparator() {
+        return componentSeparator;
     }
 
     /** MSH-n as sent (n >= 2), or "" when absent. */

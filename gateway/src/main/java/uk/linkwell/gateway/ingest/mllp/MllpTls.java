@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
@@ -46,8 +46,8 @@ public class MllpTls {
     }
 
     @Bean(CONTEXT_BEAN)
-    public SSLContextParameters hospitalMllpTls(HospitalProperties properties) {
-        HospitalProperties.Tls tls = properties.mllp().tls();
+    public SSLContextParameters hospitalMllpTls(MllpProperties properties) {
+        MllpProperties.Tls tls = properties.tls();
         ClientAuth clientAuth = ClientAuth.of(tls.clientAuth());
         KeyManagersParameters keys = new KeyManagersParameters();
         keys.setKeyStore(store("key-store", tls.keyStore(), tls.keyStorePassword(), tls.keyStoreType()));
@@ -67,9 +67,8 @@ public class MllpTls {
     }
 
     @Bean(INITIALIZER_BEAN)
-    public ServerInitializerFactory hospitalMllpTlsInitializer(HospitalProperties properties) {
-        return new ClientAuthInitializerFactory(
-                ClientAuth.of(properties.mllp().tls().clientAuth()));
+    public ServerInitializerFactory hospitalMllpTlsInitializer(MllpProperties properties) {
+        return new ClientAuthInitializerFactory(ClientAuth.of(properties.tls().clientAuth()));
     }
 
     private static KeyStoreParameters store(String key, String path, String password, String type) {

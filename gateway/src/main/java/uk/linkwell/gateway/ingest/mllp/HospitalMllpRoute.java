@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest.hospital;
+package uk.linkwell.gateway.ingest.mllp;
 
 import java.net.SocketAddress;
 import org.apache.camel.Exchange;
@@ -24,9 +24,9 @@ public class HospitalMllpRoute extends RouteBuilder {
     public static final String ROUTE_ID = "hospital-mllp";
 
     private final MllpReception reception;
-    private final HospitalProperties properties;
+    private final MllpProperties properties;
 
-    public HospitalMllpRoute(MllpReception reception, HospitalProperties properties) {
+    public HospitalMllpRoute(MllpReception reception, MllpProperties properties) {
         this.reception = reception;
         this.properties = properties;
     }
@@ -35,7 +35,7 @@ public class HospitalMllpRoute extends RouteBuilder {
     public void configure() {
         // Before the listener exists: the first sender after a start gets its ACK without waiting for class loading.
         reception.warmUp();
-        String tls = properties.mllp().tls().enabled()
+        String tls = properties.tls().enabled()
                 ? "&ssl=true&sslContextParameters=#" + MllpTls.CONTEXT_BEAN + "&serverInitializerFactory=#"
                         + MllpTls.INITIALIZER_BEAN
                 : "";

@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 /** A stored message that cannot be applied as it is: it is parked as failed at once, not retried. */
 public class UnprocessableMessageException extends Exception {

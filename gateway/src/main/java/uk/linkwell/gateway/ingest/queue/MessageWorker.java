@@ -1,4 +1,4 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import uk.linkwell.gateway.hapi.StoreStatistics;
+import uk.linkwell.gateway.ingest.IngestProperties;
+import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageStore;
+import uk.linkwell.gateway.ingest.write.MessageApplication;
 
 /**
  * Claims due messages from the store and applies them on {@code linkwell.ingest.pool-size} threads, each taking up
@@ -33,7 +36,8 @@ import uk.linkwell.gateway.ingest.store.MessageStore;
  * to say: content problems park the message as failed at once with a plain-words reason, and only a database that
  * was away, a lock wait or a collision with another transaction is retried with exponential backoff, up to
  * {@code max-attempts}. A group that fails is applied again message by message, so only the message at fault is
- * retried or parked.
+ * retried or parked. A source with an {@link InboundJob} (a CLD batch file) is run by its job, which writes in
+ * transactions of its own, and marked done when the job returns.
  * <p>
  * Claims carry this instance's name and a short lease ({@code claim-lease}) that a renewer keeps extending while
  * the messages are being applied: another instance takes a message over only from an instance that stopped
@@ -48,6 +52,7 @@ public class MessageWorker implements SmartLifecycle {
     private final MessageStore store;
     private final MessageApplication application;
     private final Map<String, InboundTranslator> translators;
+    private final Map<String, InboundJob> jobs;
     private final IngestProperties properties;
     private final MeterRegistry meters;
     private final Clock clock;
@@ -70,6 +75,7 @@ public class MessageWorker implements SmartLifecycle {
             MessageStore store,
             MessageApplication application,
             List<InboundTranslator> translators,
+            List<InboundJob> jobs,
             IngestProperties properties,
             MeterRegistry meters,
             Clock clock,
@@ -79,6 +85,7 @@ public class MessageWorker implements SmartLifecycle {
         this.application = application;
         this.translators =
                 translators.stream().collect(Collectors.toMap(InboundTranslator::source, Function.identity()));
+        this.jobs = jobs.stream().collect(Collectors.toMap(InboundJob::source, Function.identity()));
         this.properties = properties;
         this.meters = meters;
         this.clock = clock;
@@ -269,7 +276,16 @@ public class MessageWorker implements SmartLifecycle {
         Timer.Sample sample = Timer.start(meters);
         long id = message.getId();
         InboundTranslator translator = translators.get(message.getSource());
+        InboundJob job = jobs.get(message.getSource());
         try {
+            if (job != null) {
+                job.run(message);
+                store.markRun(message);
+                outcome("done");
+                inFlight.remove(id);
+                log.info("Inbound message {} (control id {}) applied as a job", id, message.getControlId());
+                return;
+            }
             if (translator == null) {
                 throw new UnprocessableMessageException("no translator for source " + message.getSource());
             }

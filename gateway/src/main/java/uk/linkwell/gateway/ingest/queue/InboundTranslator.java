@@ -1,9 +1,12 @@
-package uk.linkwell.gateway.ingest;
+package uk.linkwell.gateway.ingest.queue;
 
 import org.hl7.fhir.r4.model.Bundle;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 
-/** Turns one stored message of one source into the FHIR transaction that applies it; one per inbound source. */
+/**
+ * Turns one stored message of one source into the FHIR transaction that applies it; one per inbound source, except a
+ * source whose messages run as jobs ({@link InboundJob}).
+ */
 public interface InboundTranslator {
 
     /** The store's {@code source} value this translator handles, e.g. {@code hospital-mllp}. */
