@@ -40,11 +40,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import uk.linkwell.gateway.GatewayApplication;
 import uk.linkwell.gateway.consent.audit.DisclosureAuditWriter;
+import uk.linkwell.gateway.testsupport.BenchGateways;
 import uk.linkwell.gateway.testsupport.ClosedLoad;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.JitCompilation;
@@ -226,29 +224,21 @@ class ConsentBenchmarkTest {
 
     private static ConfigurableApplicationContext start(
             PostgresTestDatabase.Connection db, Path dataDir, boolean consent) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--spring.datasource.url=" + db.jdbcUrl(),
-                "--spring.datasource.username=" + db.username(),
-                "--spring.datasource.password=" + db.password(),
-                "--linkwell.data-dir=" + dataDir,
-                // Both gateways in one JVM: neither takes the MLLP port, neither applies inbound messages.
-                "--linkwell.hospital.mllp.enabled=false",
-                "--linkwell.ingest.worker-enabled=false",
-                "--logging.level.root=WARN"));
-        if (!consent) {
-            // Only the consent engine is off; authorization stays on in both. The engine honours the switch only
-            // with an explicit allow, as linkwell.security.enabled does.
-            args.add("--linkwell.consent.enabled=false");
-            args.add("--linkwell.consent.allow-disabled=true");
-            args.add("--linkwell.security.allow-disabled=true");
-        }
-        return new SpringApplicationBuilder(GatewayApplication.class).run(args.toArray(String[]::new));
+        // Only the consent engine is off; authorization stays on in both. The engine honours the switch only with an
+        // explicit allow, as linkwell.security.enabled does.
+        return BenchGateways.start(
+                db,
+                dataDir,
+                consent
+                        ? List.of()
+                        : List.of(
+                                "--linkwell.consent.enabled=false",
+                                "--linkwell.consent.allow-disabled=true",
+                                "--linkwell.security.allow-disabled=true"));
     }
 
-    @SuppressWarnings("unchecked")
     private static JWKSource<SecurityContext> keys(ConfigurableApplicationContext app) {
-        return app.getBean(JWKSource.class);
+        return BenchGateways.keys(app);
     }
 
     private static String adminToken(ConfigurableApplicationContext app) {
@@ -264,8 +254,7 @@ class ConsentBenchmarkTest {
     }
 
     private static String base(ConfigurableApplicationContext app) {
-        return "http://localhost:"
-                + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+        return BenchGateways.base(app);
     }
 
     /** The practice, the link worker team and PATIENTS registered patients with a plan each; returns their ids. */

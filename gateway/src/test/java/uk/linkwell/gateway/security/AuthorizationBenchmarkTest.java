@@ -23,10 +23,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import uk.linkwell.gateway.GatewayApplication;
+import uk.linkwell.gateway.testsupport.BenchGateways;
 import uk.linkwell.gateway.testsupport.ClosedLoad;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.JitCompilation;
@@ -119,34 +117,22 @@ class AuthorizationBenchmarkTest {
 
     private static ConfigurableApplicationContext start(
             PostgresTestDatabase.Connection db, Path dataDir, boolean security) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--spring.datasource.url=" + db.jdbcUrl(),
-                "--spring.datasource.username=" + db.username(),
-                "--spring.datasource.password=" + db.password(),
-                "--linkwell.data-dir=" + dataDir,
-                // Both gateways in one JVM: neither takes the MLLP port, neither applies inbound messages.
-                "--linkwell.hospital.mllp.enabled=false",
-                "--linkwell.ingest.worker-enabled=false",
-                "--logging.level.root=WARN",
-                // Authorization alone: the consent engine (measured by ConsentBenchmarkTest) is off in both.
-                "--linkwell.consent.enabled=false",
-                "--linkwell.consent.allow-disabled=true"));
+        // Authorization alone: the consent engine (measured by ConsentBenchmarkTest) is off in both.
+        List<String> settings =
+                new ArrayList<>(List.of("--linkwell.consent.enabled=false", "--linkwell.consent.allow-disabled=true"));
         if (!security) {
-            args.add("--linkwell.security.enabled=false");
-            args.add("--linkwell.security.allow-disabled=true");
+            settings.add("--linkwell.security.enabled=false");
+            settings.add("--linkwell.security.allow-disabled=true");
         }
-        return new SpringApplicationBuilder(GatewayApplication.class).run(args.toArray(String[]::new));
+        return BenchGateways.start(db, dataDir, settings);
     }
 
-    @SuppressWarnings("unchecked")
     private static JWKSource<SecurityContext> keys(ConfigurableApplicationContext app) {
-        return app.getBean(JWKSource.class);
+        return BenchGateways.keys(app);
     }
 
     private static String base(ConfigurableApplicationContext app) {
-        return "http://localhost:"
-                + ((ServletWebServerApplicationContext) app).getWebServer().getPort();
+        return BenchGateways.base(app);
     }
 
     /** The practice's registered patients with a plan each, and as many at another practice. */

@@ -251,9 +251,7 @@ public class CldBatchController {
                 "UTF-8",
                 title + ": " + detail));
         log.info("CLD batch {} refused for local authority {}: {}", receipt.id(), localAuthority, code);
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create(PROBLEM_BASE + code));
-        problem.setTitle(title);
+        ProblemDetail problem = described(status, code, title, detail);
         problem.setInstance(URI.create("/socialcare/batches/" + receipt.id()));
         problem.setProperty("batch", receipt.id());
         if (!columns.isEmpty()) {
@@ -349,26 +347,21 @@ public class CldBatchController {
 
     @ExceptionHandler(Forbidden.class)
     ResponseEntity<ProblemDetail> forbidden(Forbidden e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, e.getMessage());
-        problem.setType(URI.create(PROBLEM_BASE + "forbidden"));
-        problem.setTitle("Not allowed");
-        return problem(problem);
+        return problem(described(HttpStatus.FORBIDDEN, "forbidden", "Not allowed", e.getMessage()));
     }
 
     @ExceptionHandler(NotFound.class)
     ResponseEntity<ProblemDetail> notFound(NotFound e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
-        problem.setType(URI.create(PROBLEM_BASE + "not-found"));
-        problem.setTitle("No such batch");
-        return problem(problem);
+        return problem(described(HttpStatus.NOT_FOUND, "not-found", "No such batch", e.getMessage()));
     }
 
     @ExceptionHandler(BadParameter.class)
     ResponseEntity<ProblemDetail> badParameter(BadParameter e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
-                HttpStatus.BAD_REQUEST, "Parameter '" + e.parameter + "' " + e.getMessage());
-        problem.setType(URI.create(PROBLEM_BASE + "invalid-parameter"));
-        problem.setTitle("Invalid parameter");
+        ProblemDetail problem = described(
+                HttpStatus.BAD_REQUEST,
+                "invalid-parameter",
+                "Invalid parameter",
+                "Parameter '" + e.parameter + "' " + e.getMessage());
         problem.setProperty("parameter", e.parameter);
         return problem(problem);
     }
@@ -376,6 +369,13 @@ public class CldBatchController {
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
         return badParameter(new BadParameter(e.getName(), "must be a number"));
+    }
+
+    private static ProblemDetail described(HttpStatus status, String code, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create(PROBLEM_BASE + code));
+        problem.setTitle(title);
+        return problem;
     }
 
     private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
