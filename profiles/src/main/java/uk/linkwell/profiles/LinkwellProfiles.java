@@ -18,6 +18,15 @@ public final class LinkwellProfiles {
     public static final String EPISODE_OF_CARE = SD + "LinkwellEpisodeOfCare";
     public static final String FLAG = SD + "LinkwellFlag";
     public static final String COMMUNICATION = SD + "LinkwellCommunication";
+    /** A person's answers to the ONS4 wellbeing questions; claimed by the gateway for responses to them. */
+    public static final String WELLBEING_RESPONSE = SD + "LinkwellWellbeingResponse";
+
+    /** The ONS personal wellbeing questions; each item's linkId is its code in {@link #WELLBEING_MEASURE_SYSTEM}. */
+    public static final String WELLBEING_QUESTIONNAIRE =
+            LinkwellPackage.CANONICAL_BASE + "/Questionnaire/ons4-wellbeing";
+
+    public static final String WELLBEING_MEASURE_SYSTEM =
+            LinkwellPackage.CANONICAL_BASE + "/CodeSystem/wellbeing-measure";
 
     public static final String COMPLEXITY_RATING_EXTENSION = SD + "complexity-rating";
     public static final String REFERRAL_CONSENT_EXTENSION = SD + "referral-consent";
