@@ -10,6 +10,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -373,6 +374,11 @@ public class DecisionPoint {
             // the store through the same persistence context mid-write; the body is decided in writeResponse.
             return;
         }
+        if (loadedLazily(operation)) {
+            // Asking for a search page's resources here makes HAPI load them a second time (they are not reused
+            // for the response); they are decided as HAPI shows them, in reachShown.
+            return;
+        }
         boolean history = operation == RestOperationTypeEnum.VREAD
                 || operation == RestOperationTypeEnum.HISTORY_INSTANCE
                 || operation == RestOperationTypeEnum.HISTORY_TYPE
@@ -392,6 +398,35 @@ public class DecisionPoint {
                 details.setDontReturnResourceAtIndex(i);
             }
         }
+    }
+
+    /**
+     * A search page's resources (matches and includes), decided as HAPI is about to show them and before its own
+     * authorization rules see them: what the client does not reach is taken out of the page, as {@link #reach} does
+     * for everything else.
+     */
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = -10)
+    public void reachShown(RequestDetails request, IPreResourceShowDetails details) {
+        if (request == null || !loadedLazily(request.getRestOperationType())) {
+            return;
+        }
+        Optional<Requester> found = bound(request);
+        if (found.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < details.size(); i++) {
+            IBaseResource resource = details.getResource(i);
+            if (resource != null && !access.reaches(found.get(), resource)) {
+                details.setResource(i, null);
+            }
+        }
+    }
+
+    /** Searches and their pages: HAPI loads the resources of a page only when asked for them. */
+    private static boolean loadedLazily(RestOperationTypeEnum operation) {
+        return operation == RestOperationTypeEnum.SEARCH_TYPE
+                || operation == RestOperationTypeEnum.SEARCH_SYSTEM
+                || operation == RestOperationTypeEnum.GET_PAGE;
     }
 
     // ---- on the way out ----------------------------------------------------------------------------------
