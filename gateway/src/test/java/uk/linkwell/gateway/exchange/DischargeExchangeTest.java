@@ -131,6 +131,13 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
         assertThat(list.path("items").get(0).path("status").asText()).isEqualTo("delivered");
         assertThat(list.path("items").get(0).path("event").asText()).isEqualTo("discharge");
         assertThat(list.path("byStatus").path("delivered").asLong()).isGreaterThanOrEqualTo(1);
+
+        // And the metrics count it, by channel, with its latency.
+        HttpResponse<String> metrics =
+                http().send(request("/actuator/prometheus").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body())
+                .contains("linkwell_exchange_delivered_total{channel=\"hl7-fhir-msg\"")
+                .contains("linkwell_exchange_latency_seconds_count{channel=\"hl7-fhir-msg\"");
     }
 
     @Test
@@ -261,6 +268,25 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
                 .extracting(r -> messageId(r.text()))
                 .containsExactly((String) row.get("IDEMPOTENCY_KEY"), (String) row.get("IDEMPOTENCY_KEY"));
         assertThat(row.get("ATTEMPTS")).isEqualTo(2);
+    }
+
+    @Test
+    void aReceiverThatHangsIsGivenUpOnAfterTheResponseTimeoutAndTriedAgain() throws Exception {
+        // Longer than linkwell.exchange.response-timeout (3s in the tests).
+        receiver.thenHang(Duration.ofSeconds(6));
+        String endpoint = endpoint(fhirMessaging(receiver.base()));
+        Reference patient = patient(SyntheticNhsNumbers.next(), practice(endpoint));
+        long started = System.nanoTime();
+        client().create().resource(finished(patient)).execute();
+
+        Map<String, Object> row = awaitDelivery(patient, "delivered");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(row.get("ATTEMPTS")).isEqualTo(2);
+        // Given up at the timeout, not when the receiver finally answered.
+        assertThat(took).isLessThan(Duration.ofSeconds(6));
+        assertThat(receiver.received())
+                .extracting(r -> messageId(r.text()))
+                .containsExactly((String) row.get("IDEMPOTENCY_KEY"), (String) row.get("IDEMPOTENCY_KEY"));
     }
 
     @Test

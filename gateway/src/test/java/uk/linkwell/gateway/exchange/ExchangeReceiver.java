@@ -41,6 +41,7 @@ final class ExchangeReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Long> delays = new ConcurrentLinkedQueue<>();
 
     ExchangeReceiver() {
         try {
@@ -48,7 +49,7 @@ final class ExchangeReceiver implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             received.add(new Received(
@@ -56,6 +57,14 @@ final class ExchangeReceiver implements AutoCloseable {
                     exchange.getRequestURI().getRawPath(),
                     Map.copyOf(exchange.getRequestHeaders()),
                     body));
+            Long delay = delays.poll();
+            if (delay != null) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             Integer queued = answers.poll();
             int status = queued == null ? 200 : queued;
             byte[] answer = status == 200
@@ -74,6 +83,12 @@ final class ExchangeReceiver implements AutoCloseable {
     /** Answers the next requests with these statuses, in order, before going back to 200. */
     ExchangeReceiver thenAnswer(Integer... statuses) {
         answers.addAll(List.of(statuses));
+        return this;
+    }
+
+    /** Holds the answer to the next request this long (a receiver that hangs). */
+    ExchangeReceiver thenHang(java.time.Duration delay) {
+        delays.add(delay.toMillis());
         return this;
     }
 
