@@ -38,6 +38,8 @@ public class GatewayEntities {
             // The disclosure trail (served as AuditEvent).
             pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureRow.class.getName());
             pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
+            // The outbound outbox.
+            pui.addManagedClassName(uk.linkwell.gateway.exchange.Delivery.class.getName());
         });
         return factory;
     }

@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * Resolves the references a Consent names as actors (an Organization's ODS code, a CareTeam's members), and
- * answers the facts about an actor and a patient that a legal basis may depend on (an open Section 42 enquiry).
+ * answers the facts about an actor and a patient that a legal basis may depend on (an open Section 42 enquiry, the
+ * registered practice).
  * The gateway answers from the FHIR store (cached); tests answer from a map.
  */
 public interface ActorDirectory {
@@ -25,5 +26,13 @@ public interface ActorDirectory {
      */
     default boolean safeguardingEnquiryOpen(String organisation, String patient) {
         return false;
+    }
+
+    /**
+     * ODS codes of the patient's ({@code Patient/<id>}) registered GP practices (Patient.generalPractitioner
+     * organisations). None, unless the directory knows the patient.
+     */
+    default Set<String> registeredPractices(String patient) {
+        return Set.of();
     }
 }

@@ -23,7 +23,8 @@ import uk.linkwell.gateway.consent.ConsentProperties.MinimumNecessary;
  * <p>Order: operators exempt; records not about a patient; the author organisation's own records; legal bases
  * that override a refusal (safeguarding, only while the requester's enquiry about the person is open); the
  * person's Consents (an applicable deny wins over any permit);
- * other legal bases (direct care) unless a Consent refused; otherwise the default deny. What consent or a legal
+ * other legal bases (direct care, the discharge notice to the registered practice) unless a Consent refused;
+ * otherwise the default deny. What consent or a legal
  * basis permits is then cut to the recipient role's minimum necessary. Break-glass turns a deny into a permit for
  * its need-to-know set.
  */
@@ -142,9 +143,9 @@ public final class ConsentPolicy {
     }
 
     /**
-     * Whether a basis covers this request and resource. One that requires an open enquiry asks the directory last
-     * (it may look the enquiries up), and covers nothing without one: the purpose a client asserts in a header is
-     * not enough on its own.
+     * Whether a basis covers this request and resource. One that requires an open enquiry or the registered
+     * practice asks the directory last (it may look them up), and covers nothing without one: the purpose a client
+     * asserts in a header is not enough on its own.
      */
     private static boolean applies(LegalBasis basis, AccessRequest who, ResourceFacts what, ActorDirectory directory) {
         return basis.roles().contains(who.role())
@@ -153,7 +154,10 @@ public final class ConsentPolicy {
                 && (!basis.addressedToRequester()
                         || (who.organisation() != null && what.addressedTo().contains(who.organisation())))
                 && (!basis.requiresOpenEnquiry()
-                        || directory.safeguardingEnquiryOpen(who.organisation(), what.patient()));
+                        || directory.safeguardingEnquiryOpen(who.organisation(), what.patient()))
+                && (!basis.registeredPractice()
+                        || (who.organisation() != null
+                                && directory.registeredPractices(what.patient()).contains(who.organisation())));
     }
 
     /** Cuts a permit down to what the recipient role needs: withheld types, allow-lists, redacted elements. */

@@ -66,6 +66,8 @@ public record ConsentProperties(
      * @param requiresOpenEnquiry  only while the requester's organisation has a Section 42 safeguarding enquiry open
      *                             about the patient (see {@link SafeguardingEnquiries}); without one the basis does
      *                             not apply and the other rules decide
+     * @param registeredPractice   only when the requester's organisation is the patient's registered GP practice
+     *                             (Patient.generalPractitioner); otherwise the basis does not apply
      */
     public record LegalBasis(
             String code,
@@ -74,7 +76,8 @@ public record ConsentProperties(
             Set<String> purposes,
             @DefaultValue("false") boolean addressedToRequester,
             @DefaultValue("false") boolean overridesRefusal,
-            @DefaultValue("false") boolean requiresOpenEnquiry) {
+            @DefaultValue("false") boolean requiresOpenEnquiry,
+            @DefaultValue("false") boolean registeredPractice) {
 
         public LegalBasis {
             roles = roles == null ? Set.of() : Set.copyOf(roles);

@@ -10,9 +10,9 @@ import org.hl7.fhir.r4.model.Resource;
 
 /**
  * The consent engine applied to an outbound exchange: given a Bundle and its recipient, returns the Bundle the
- * recipient may receive (entries the engine denies removed, redactions applied) and audits what left with the
- * channel {@code exchange}. Plain Java, so any route can call it; {@link OutboundConsentProcessor} adapts it to
- * Camel.
+ * recipient may receive (entries the engine denies removed, redactions applied) with the bases of what it withheld,
+ * and audits what left with the channel {@code exchange}. Plain Java, so any route calls it as it is (the outbox
+ * sender, {@code exchange.OutboxSender}, does).
  */
 public class OutboundConsentFilter {
 
@@ -51,8 +51,37 @@ public class OutboundConsentFilter {
     public record Recipient(
             String clientId, String role, String organisation, String practitioner, String purposeOfUse) {}
 
+    /** One resource the engine withheld from the recipient, and why ({@link ConsentDecision#basis()}). */
+    public record Withheld(String reference, String basis) {}
+
+    /**
+     * What may leave, and what may not.
+     *
+     * @param bundle   a new Bundle holding what the recipient may receive
+     * @param withheld the resources removed, each with the basis of its refusal
+     */
+    public record Screened(Bundle bundle, List<Withheld> withheld) {
+
+        public Screened {
+            withheld = List.copyOf(withheld);
+        }
+
+        /** Whether any resource is left to send. */
+        public boolean anyPermitted() {
+            return bundle.getEntry().stream().anyMatch(Bundle.BundleEntryComponent::hasResource);
+        }
+    }
+
     /** A new Bundle holding what the recipient may receive; the given one is not changed. */
     public Bundle filter(Bundle payload, Recipient recipient, String exchangeId) {
+        return screen(payload, recipient, exchangeId).bundle();
+    }
+
+    /**
+     * As {@link #filter}, also naming what was withheld and on what basis (an outbox records the bases of a
+     * delivery it could not send at all).
+     */
+    public Screened screen(Bundle payload, Recipient recipient, String exchangeId) {
         AccessRequest who = new AccessRequest(
                 recipient.clientId(),
                 recipient.role(),
@@ -65,6 +94,7 @@ public class OutboundConsentFilter {
         ConsentedDisclosures.Batch batch = disclosures.start(who, "exchange", exchangeId);
         Bundle out = payload.copy();
         List<Bundle.BundleEntryComponent> kept = new ArrayList<>();
+        List<Withheld> withheld = new ArrayList<>();
         for (Bundle.BundleEntryComponent entry : out.getEntry()) {
             if (!entry.hasResource()) {
                 kept.add(entry);
@@ -75,6 +105,7 @@ public class OutboundConsentFilter {
             ConsentDecision decision = policy.decide(who, what, consents.apply(what.patient()), directory);
             disclosures.count(decision);
             if (!decision.permitted()) {
+                withheld.add(new Withheld(what.reference(), decision.basis()));
                 continue;
             }
             batch.disclose(what, decision);
@@ -88,6 +119,6 @@ public class OutboundConsentFilter {
             out.setTotal(kept.size());
         }
         batch.flush();
-        return out;
+        return new Screened(out, withheld);
     }
 }

@@ -13,12 +13,14 @@ import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import uk.linkwell.profiles.LinkwellProfiles;
 
 /**
- * {@link ActorDirectory} answered from the FHIR store: Organization ODS codes and CareTeam members, each read
- * once and forgotten when an Organization or CareTeam is written; open Section 42 enquiries from {@link
- * SafeguardingEnquiries}.
+ * {@link ActorDirectory} answered from the FHIR store: Organization ODS codes, CareTeam members and each
+ * Patient's registered practices, each read once and forgotten when an Organization, CareTeam or Patient is
+ * written; open Section 42 enquiries from {@link SafeguardingEnquiries}.
  */
 public class StoreActorDirectory implements ActorDirectory {
 
@@ -26,6 +28,7 @@ public class StoreActorDirectory implements ActorDirectory {
     private final SafeguardingEnquiries enquiries;
     private final Map<String, Optional<String>> odsCodes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> teams = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> practices = new ConcurrentHashMap<>();
 
     public StoreActorDirectory(DaoRegistry daos, SafeguardingEnquiries enquiries) {
         this.daos = daos;
@@ -67,6 +70,38 @@ public class StoreActorDirectory implements ActorDirectory {
     }
 
     @Override
+    public Set<String> registeredPractices(String patient) {
+        if (patient == null) {
+            return Set.of();
+        }
+        Set<String> known = practices.get(patient);
+        if (known != null) {
+            return known;
+        }
+        Set<String> codes = new LinkedHashSet<>();
+        try {
+            Patient person =
+                    (Patient) daos.getResourceDao("Patient").read(new IdType(patient), new SystemRequestDetails());
+            for (Reference gp : person.getGeneralPractitioner()) {
+                if (gp.hasIdentifier()
+                        && LinkwellProfiles.ODS_CODE_SYSTEM.equals(
+                                gp.getIdentifier().getSystem())) {
+                    codes.add(gp.getIdentifier().getValue());
+                } else if ("Organization".equals(gp.getReferenceElement().getResourceType())) {
+                    odsCodeOf("Organization/" + gp.getReferenceElement().getIdPart())
+                            .ifPresent(codes::add);
+                }
+            }
+        } catch (BaseServerResponseException e) {
+            // Not (or no longer) in the store: registered nowhere, and not remembered (it may be created later).
+            return Set.of();
+        }
+        Set<String> found = Set.copyOf(codes);
+        practices.put(patient, found);
+        return found;
+    }
+
+    @Override
     public Set<String> careTeamMembers(String careTeamReference) {
         return teams.computeIfAbsent(careTeamReference, ref -> {
             Set<String> members = new LinkedHashSet<>();
@@ -94,6 +129,10 @@ public class StoreActorDirectory implements ActorDirectory {
         if ("Organization".equals(resource.fhirType())) {
             odsCodes.remove(ref);
             teams.clear();
+            // A practice's ODS code may have changed.
+            practices.clear();
+        } else if ("Patient".equals(resource.fhirType())) {
+            practices.remove(ref);
         } else if ("CareTeam".equals(resource.fhirType())) {
             teams.remove(ref);
         }

@@ -327,9 +327,16 @@ class ConsentPolicyTest {
     @Test
     void directCareAndSafeguardingAreBasesOfTheirOwn() {
         LegalBasis discharge = new LegalBasis(
-                "direct-care", Set.of("social-care-system"), Set.of("ServiceRequest"), Set.of(), true, false, false);
+                "direct-care",
+                Set.of("social-care-system"),
+                Set.of("ServiceRequest"),
+                Set.of(),
+                true,
+                false,
+                false,
+                false);
         LegalBasis s42 = new LegalBasis(
-                "safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true, false);
+                "safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true, false, false);
         ConsentPolicy policy = new ConsentPolicy(withRules(Map.of(), List.of(discharge, s42)));
         AccessRequest team = new AccessRequest("la", "social-care-system", "X26CMT", null, null, null, NOW, null);
         ResourceFacts toTeam = new ResourceFacts(
@@ -349,7 +356,7 @@ class ConsentPolicyTest {
     @Test
     void aSection42PurposeCountsOnlyWhileTheRequestersCouncilHasAnEnquiryOpenAboutThePerson() {
         LegalBasis s42 = new LegalBasis(
-                "safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true, true);
+                "safeguarding-s42", Set.of("social-care-system"), Set.of(), Set.of("S42"), false, true, true, false);
         ConsentPolicy policy = new ConsentPolicy(withRules(Map.of(), List.of(s42)));
         // Council 999 has an enquiry open about PATIENT; council 998 about Patient/p2.
         Map<String, Set<String>> open = Map.of("999", Set.of(PATIENT), "998", Set.of("Patient/p2"));
@@ -388,6 +395,60 @@ class ConsentPolicyTest {
         // Without the purpose the open enquiry does not apply either.
         AccessRequest treat = new AccessRequest("la", "social-care-system", "999", null, null, null, NOW, null);
         assertThat(policy.decide(treat, plan, List.of(), enquiries).basis()).isEqualTo("default-deny");
+    }
+
+    @Test
+    void aDischargeNotificationGoesToThePersonsRegisteredPracticeOnlyAndNotAgainstARefusal() {
+        LegalBasis discharge = new LegalBasis(
+                "discharge-notification",
+                Set.of("gp-system"),
+                Set.of("Encounter"),
+                Set.of(),
+                false,
+                false,
+                false,
+                true);
+        ConsentPolicy policy = new ConsentPolicy(withRules(
+                Map.of("gp-system", new MinimumNecessary(List.of("Patient", "Encounter"), List.of(), List.of())),
+                List.of(discharge)));
+        // PATIENT is registered at the GP's practice (by its ODS code), Patient/p2 at the other practice.
+        ActorDirectory registered = new ActorDirectory() {
+            @Override
+            public Optional<String> odsCodeOf(String ref) {
+                return DIRECTORY.odsCodeOf(ref);
+            }
+
+            @Override
+            public Set<String> careTeamMembers(String ref) {
+                return DIRECTORY.careTeamMembers(ref);
+            }
+
+            @Override
+            public Set<String> registeredPractices(String patient) {
+                return PATIENT.equals(patient) ? Set.of(GP_ODS) : Set.of(OTHER_ODS);
+            }
+        };
+        ResourceFacts stay = new ResourceFacts("Encounter", "Encounter/1", PATIENT, Set.of(), "RXX", Set.of(), false);
+        ConsentDecision toPractice = policy.decide(gp(), stay, List.of(), registered);
+        assertThat(toPractice.outcome()).isEqualTo(Outcome.PERMIT);
+        assertThat(toPractice.basis()).isEqualTo("discharge-notification");
+        // Another practice, the person registered elsewhere, or a directory that knows no registration: no basis.
+        assertThat(policy.decide(other(), stay, List.of(), registered).basis()).isEqualTo("default-deny");
+        ResourceFacts elsewhere =
+                new ResourceFacts("Encounter", "Encounter/2", "Patient/p2", Set.of(), "RXX", Set.of(), false);
+        assertThat(policy.decide(gp(), elsewhere, List.of(), registered).basis())
+                .isEqualTo("default-deny");
+        assertThat(policy.decide(gp(), stay, List.of(), DIRECTORY).basis()).isEqualTo("default-deny");
+        // Only the types it names: a hospital's CarePlan is not a discharge notification.
+        assertThat(policy.decide(gp(), record("CarePlan"), List.of(), registered)
+                        .permitted())
+                .isFalse();
+        // The person refused the practice: the refusal wins.
+        Consent refuses = consent("c1", ConsentProvisionType.DENY);
+        actor(refuses.getProvision(), "Organization/gp");
+        ConsentDecision refused = policy.decide(gp(), stay, List.of(refuses), registered);
+        assertThat(refused.outcome()).isEqualTo(Outcome.DENY);
+        assertThat(refused.basis()).isEqualTo("Consent/c1#provision");
     }
 
     @Test

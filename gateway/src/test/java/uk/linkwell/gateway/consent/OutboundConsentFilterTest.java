@@ -64,6 +64,18 @@ class OutboundConsentFilterTest extends ConsentProbes {
                 new OutboundConsentFilter.Recipient("la-client", "social-care-system", laOds, null, null),
                 "test-exchange-la");
 
+        // What the GP may not have is named with the provision that refused it.
+        OutboundConsentFilter.Screened screenedForGp = filter.screen(
+                payload,
+                new OutboundConsentFilter.Recipient("gp-system-client", "gp-system", gpOds, null, null),
+                "test-exchange-gp-screen");
+        assertThat(ids(screenedForGp.bundle())).isEqualTo(ids(toGp));
+        assertThat(screenedForGp.withheld()).singleElement().satisfies(w -> {
+            assertThat(w.reference()).isEqualTo(psyGoal.getReference());
+            assertThat(w.basis()).startsWith("Consent/").endsWith("#provision.provision[0]");
+        });
+        assertThat(screenedForGp.anyPermitted()).isTrue();
+
         // The GP: the person, the plan and the ordinary goal (consent), its own referral whole; no mental health.
         assertThat(ids(toGp))
                 .containsExactlyInAnyOrder(

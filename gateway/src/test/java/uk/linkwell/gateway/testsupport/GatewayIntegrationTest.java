@@ -69,7 +69,20 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.fhir.subscriptions.allowed-endpoints", () -> "https://hooks.council.test/");
         // CLD batches: a limit the too-large test can exceed cheaply, above the benchmark's 100,000-row file.
         registry.add("linkwell.socialcare.batch.max-file-size", () -> "32MB");
+        // Outbound exchanges: a quick sender and short backoffs; the exchange tests' webhook Endpoint and its secret.
+        registry.add("linkwell.exchange.poll-interval", () -> "200ms");
+        registry.add("linkwell.exchange.start-delay", () -> "0s");
+        registry.add("linkwell.exchange.retry-base-delay", () -> "300ms");
+        registry.add("linkwell.exchange.retry-max-delay", () -> "1s");
+        registry.add("linkwell.exchange.max-attempts", () -> "4");
+        registry.add("linkwell.exchange.response-timeout", () -> "3s");
+        registry.add("linkwell.exchange.webhook-secrets." + EXCHANGE_TEST_HOOK, () -> EXCHANGE_TEST_HOOK_SECRET);
     }
+
+    /** The id of the webhook Endpoint the exchange tests write (client-assigned), and its configured secret. */
+    protected static final String EXCHANGE_TEST_HOOK = "exchange-test-hook";
+
+    protected static final String EXCHANGE_TEST_HOOK_SECRET = "test-only-hook-secret";
 
     private static int mllpPort;
 

@@ -1,0 +1,76 @@
+package uk.linkwell.gateway.exchange;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of outbound exchanges, under {@code linkwell.exchange}: which triggers record deliveries, how the outbox
+ * is polled and retried, the HTTP timeouts, and the per-endpoint webhook secrets (never logged).
+ *
+ * @param enabled        whether triggers record deliveries and the outbox is sent at all
+ * @param senderEnabled  whether this instance sends from the outbox (false: it only records)
+ * @param pollInterval   how often the sender looks for due deliveries
+ * @param startDelay     how long after start the sender first looks
+ * @param claimBatchSize most deliveries claimed in one go
+ * @param claimLease     how long a claim holds before another instance may take the delivery (a crashed sender)
+ * @param maxAttempts    attempts before a delivery that keeps failing transiently is dead
+ * @param retryBaseDelay delay before the first retry, doubled for each further one up to {@code retryMaxDelay}
+ * @param connectTimeout how long to wait for a receiver's connection
+ * @param responseTimeout how long to wait for a receiver's answer once connected
+ * @param source         this gateway's name as a sender: MessageHeader.source.endpoint, CloudEvents {@code source}
+ * @param fullUrlBase    base of the entries' fullUrl in what is sent (the FHIR base receivers know the gateway by);
+ *                       empty: {@code urn:uuid:} names derived from the references
+ * @param webhookSecrets HMAC-SHA256 key per Endpoint id, for the webhook channel
+ */
+@ConfigurationProperties(prefix = "linkwell.exchange")
+public record ExchangeProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("true") boolean senderEnabled,
+        @DefaultValue Discharge discharge,
+        @DefaultValue("1s") Duration pollInterval,
+        @DefaultValue("1s") Duration startDelay,
+        @DefaultValue("20") int claimBatchSize,
+        @DefaultValue("2m") Duration claimLease,
+        @DefaultValue("8") int maxAttempts,
+        @DefaultValue("5s") Duration retryBaseDelay,
+        @DefaultValue("1h") Duration retryMaxDelay,
+        @DefaultValue("5s") Duration connectTimeout,
+        @DefaultValue("10s") Duration responseTimeout,
+        @DefaultValue("urn:linkwell:gateway") String source,
+        @DefaultValue("") String fullUrlBase,
+        Map<String, String> webhookSecrets) {
+
+    public ExchangeProperties {
+        webhookSecrets = webhookSecrets == null ? Map.of() : Map.copyOf(webhookSecrets);
+        fullUrlBase = fullUrlBase == null ? "" : fullUrlBase.replaceAll("/+$", "");
+    }
+
+    /**
+     * The hospital discharge trigger: an Encounter that becomes finished is told to the person's registered GP
+     * practice.
+     */
+    public record Discharge(@DefaultValue("true") boolean enabled) {}
+
+    /** The webhook secret of {@code Endpoint/<id>}, if configured. */
+    public Optional<String> webhookSecret(String endpointId) {
+        return Optional.ofNullable(webhookSecrets.get(endpointId)).filter(s -> !s.isBlank());
+    }
+
+    /** Delay before the next attempt after {@code attempts} attempts: base, 2 x base, 4 x base ... */
+    public Duration backoffAfter(int attempts) {
+        int doublings = Math.min(Math.max(attempts - 1, 0), 20);
+        Duration delay = retryBaseDelay.multipliedBy(1L << doublings);
+        return delay.compareTo(retryMaxDelay) > 0 ? retryMaxDelay : delay;
+    }
+
+    /** Without the secrets, which must never reach a log. */
+    @Override
+    public String toString() {
+        return "ExchangeProperties[enabled=" + enabled + ", senderEnabled=" + senderEnabled + ", discharge="
+                + discharge + ", pollInterval=" + pollInterval + ", maxAttempts=" + maxAttempts
+                + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden)]";
+    }
+}
