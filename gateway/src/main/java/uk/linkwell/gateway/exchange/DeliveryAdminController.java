@@ -1,12 +1,10 @@
 package uk.linkwell.gateway.exchange;
 
-import java.net.URI;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -18,6 +16,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import uk.linkwell.gateway.admin.AdminProblem;
 
 /**
  * Operations on the outbox over HTTP, under {@code /admin/deliveries} (admin role, as all of {@code /admin}): list
@@ -44,10 +43,10 @@ public class DeliveryAdminController {
             @RequestParam(defaultValue = "50") int limit,
             @RequestParam(defaultValue = "0") int offset) {
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new BadParameter("limit", "must be between 1 and " + MAX_LIMIT);
+            throw AdminProblem.badParameter("limit", "must be between 1 and " + MAX_LIMIT);
         }
         if (offset < 0) {
-            throw new BadParameter("offset", "must not be negative");
+            throw AdminProblem.badParameter("offset", "must not be negative");
         }
         List<Map<String, Object>> items =
                 outbox.list(status(status), blankToNull(endpoint), blankToNull(event), limit, offset).stream()
@@ -64,15 +63,22 @@ public class DeliveryAdminController {
 
     @GetMapping("/{id}")
     public Map<String, Object> show(@PathVariable long id) {
-        return summary(outbox.find(id).orElseThrow(() -> new NotFound(id)));
+        return summary(outbox.find(id)
+                .orElseThrow(() -> AdminProblem.notFound("No such delivery", "No delivery with id " + id)));
     }
 
     @PostMapping("/{id}/retry")
     public ResponseEntity<Map<String, Object>> retry(@PathVariable long id) {
         return switch (outbox.retry(id)) {
-            case NOT_FOUND -> throw new NotFound(id);
-            case NOT_DEAD -> throw new Conflict(
-                    id, outbox.find(id).map(d -> d.getStatus().code()).orElse("?"));
+            case NOT_FOUND -> throw AdminProblem.notFound("No such delivery", "No delivery with id " + id);
+            case NOT_DEAD -> {
+                String status = outbox.find(id).map(d -> d.getStatus().code()).orElse("?");
+                throw AdminProblem.conflict(
+                        "Delivery cannot be retried",
+                        "Delivery " + id + " is " + status + "; only a dead delivery can be retried",
+                        "deliveryStatus",
+                        status);
+            }
             case REQUEUED -> ResponseEntity.accepted()
                     .body(summary(outbox.find(id).orElseThrow()));
         };
@@ -110,7 +116,7 @@ public class DeliveryAdminController {
         try {
             return DeliveryStatus.ofCode(status);
         } catch (IllegalArgumentException e) {
-            throw new BadParameter(
+            throw AdminProblem.badParameter(
                     "status",
                     "must be one of "
                             + Arrays.stream(DeliveryStatus.values())
@@ -123,67 +129,13 @@ public class DeliveryAdminController {
         return value == null || value.isBlank() ? null : value;
     }
 
-    @ExceptionHandler(BadParameter.class)
-    ResponseEntity<ProblemDetail> badParameter(BadParameter e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
-                HttpStatus.BAD_REQUEST, "Parameter '" + e.parameter + "' " + e.getMessage());
-        problem.setTitle("Invalid parameter");
-        problem.setProperty("parameter", e.parameter);
-        return problem(problem);
+    @ExceptionHandler(AdminProblem.class)
+    ResponseEntity<ProblemDetail> problem(AdminProblem e) {
+        return e.response();
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        return badParameter(new BadParameter(e.getName(), "must be a number"));
-    }
-
-    @ExceptionHandler(NotFound.class)
-    ResponseEntity<ProblemDetail> notFound(NotFound e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
-        problem.setTitle("No such delivery");
-        return problem(problem);
-    }
-
-    @ExceptionHandler(Conflict.class)
-    ResponseEntity<ProblemDetail> conflict(Conflict e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
-        problem.setTitle("Delivery cannot be retried");
-        problem.setProperty("deliveryStatus", e.status);
-        return problem(problem);
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
-        problem.setType(URI.create("about:blank"));
-        return ResponseEntity.status(problem.getStatus())
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
-    }
-
-    private static final class BadParameter extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final String parameter;
-
-        BadParameter(String parameter, String message) {
-            super(message);
-            this.parameter = parameter;
-        }
-    }
-
-    private static final class NotFound extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        NotFound(long id) {
-            super("No delivery with id " + id);
-        }
-    }
-
-    private static final class Conflict extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final String status;
-
-        Conflict(long id, String status) {
-            super("Delivery " + id + " is " + status + "; only a dead delivery can be retried");
-            this.status = status;
-        }
+        return AdminProblem.badParameter(e.getName(), "must be a number").response();
     }
 }

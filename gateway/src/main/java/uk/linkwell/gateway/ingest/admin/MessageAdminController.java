@@ -5,7 +5,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -33,6 +31,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import uk.linkwell.gateway.admin.AdminProblem;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
 import uk.linkwell.gateway.ingest.store.MessageFilter;
@@ -72,10 +71,10 @@ public class MessageAdminController {
             @RequestParam(defaultValue = "50") int limit,
             @RequestParam(defaultValue = "0") int offset) {
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new BadParameter("limit", "must be between 1 and " + MAX_LIMIT);
+            throw AdminProblem.badParameter("limit", "must be between 1 and " + MAX_LIMIT);
         }
         if (offset < 0) {
-            throw new BadParameter("offset", "must not be negative");
+            throw AdminProblem.badParameter("offset", "must not be negative");
         }
         MessageFilter filter = new MessageFilter(
                 status(status),
@@ -110,7 +109,8 @@ public class MessageAdminController {
 
     @GetMapping("/{id}")
     public Map<String, Object> show(@PathVariable long id) {
-        InboundMessage message = store.find(id).orElseThrow(() -> new NotFound(id));
+        InboundMessage message = store.find(id)
+                .orElseThrow(() -> AdminProblem.notFound("No such message", "No inbound message with id " + id));
         Map<String, Object> detail = summary(message);
         detail.put("bodyCharset", message.getCharset());
         Charset charset = message.getCharset() == null ? StandardCharsets.UTF_8 : Charset.forName(message.getCharset());
@@ -136,9 +136,16 @@ public class MessageAdminController {
     public ResponseEntity<Map<String, Object>> reprocess(@PathVariable long id) {
         ReprocessOutcome outcome = store.reprocess(id);
         return switch (outcome) {
-            case NOT_FOUND -> throw new NotFound(id);
-            case NOT_REPROCESSABLE -> throw new Conflict(
-                    id, store.find(id).map(m -> m.getStatus().code()).orElse("?"));
+            case NOT_FOUND -> throw AdminProblem.notFound("No such message", "No inbound message with id " + id);
+            case NOT_REPROCESSABLE -> {
+                String status = store.find(id).map(m -> m.getStatus().code()).orElse("?");
+                throw AdminProblem.conflict(
+                        "Message cannot be reprocessed",
+                        "Message " + id + " is " + status
+                                + "; only failed, rejected or unmatched messages can be reprocessed",
+                        "messageStatus",
+                        status);
+            }
             case REQUEUED -> ResponseEntity.accepted()
                     .body(summary(store.find(id).orElseThrow()));
         };
@@ -196,7 +203,7 @@ public class MessageAdminController {
         try {
             return MessageStatus.ofCode(status);
         } catch (IllegalArgumentException e) {
-            throw new BadParameter(
+            throw AdminProblem.badParameter(
                     "status",
                     "must be one of "
                             + java.util.Arrays.stream(MessageStatus.values())
@@ -212,7 +219,7 @@ public class MessageAdminController {
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw new BadParameter(name, "must be an ISO-8601 instant, e.g. 2026-11-26T09:00:00Z");
+            throw AdminProblem.badParameter(name, "must be an ISO-8601 instant, e.g. 2026-11-26T09:00:00Z");
         }
     }
 
@@ -220,68 +227,13 @@ public class MessageAdminController {
         return value == null || value.isBlank() ? null : value;
     }
 
-    @ExceptionHandler(BadParameter.class)
-    ResponseEntity<ProblemDetail> badParameter(BadParameter e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
-                HttpStatus.BAD_REQUEST, "Parameter '" + e.parameter + "' " + e.getMessage());
-        problem.setTitle("Invalid parameter");
-        problem.setProperty("parameter", e.parameter);
-        return problem(problem);
+    @ExceptionHandler(AdminProblem.class)
+    ResponseEntity<ProblemDetail> problem(AdminProblem e) {
+        return e.response();
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        return badParameter(new BadParameter(e.getName(), "must be a number"));
-    }
-
-    @ExceptionHandler(NotFound.class)
-    ResponseEntity<ProblemDetail> notFound(NotFound e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
-        problem.setTitle("No such message");
-        return problem(problem);
-    }
-
-    @ExceptionHandler(Conflict.class)
-    ResponseEntity<ProblemDetail> conflict(Conflict e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
-        problem.setTitle("Message cannot be reprocessed");
-        problem.setProperty("messageStatus", e.status);
-        return problem(problem);
-    }
-
-    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
-        problem.setType(URI.create("about:blank"));
-        return ResponseEntity.status(problem.getStatus())
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
-    }
-
-    private static final class BadParameter extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final String parameter;
-
-        BadParameter(String parameter, String message) {
-            super(message);
-            this.parameter = parameter;
-        }
-    }
-
-    private static final class NotFound extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        NotFound(long id) {
-            super("No inbound message with id " + id);
-        }
-    }
-
-    private static final class Conflict extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final String status;
-
-        Conflict(long id, String status) {
-            super("Message " + id + " is " + status
-                    + "; only failed, rejected or unmatched messages can be reprocessed");
-            this.status = status;
-        }
+        return AdminProblem.badParameter(e.getName(), "must be a number").response();
     }
 }
