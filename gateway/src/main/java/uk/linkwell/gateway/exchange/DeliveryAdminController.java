@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import uk.linkwell.gateway.admin.AdminPage;
 import uk.linkwell.gateway.admin.AdminProblem;
 
 /**
@@ -42,23 +43,12 @@ public class DeliveryAdminController {
             @RequestParam(required = false) String event,
             @RequestParam(defaultValue = "50") int limit,
             @RequestParam(defaultValue = "0") int offset) {
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw AdminProblem.badParameter("limit", "must be between 1 and " + MAX_LIMIT);
-        }
-        if (offset < 0) {
-            throw AdminProblem.badParameter("offset", "must not be negative");
-        }
+        AdminPage.checkBounds(limit, offset, MAX_LIMIT);
         List<Map<String, Object>> items =
                 outbox.list(status(status), blankToNull(endpoint), blankToNull(event), limit, offset).stream()
                         .map(DeliveryAdminController::summary)
                         .toList();
-        Map<String, Object> page = new LinkedHashMap<>();
-        page.put("byStatus", outbox.countsByStatus());
-        page.put("limit", limit);
-        page.put("offset", offset);
-        page.put("count", items.size());
-        page.put("items", items);
-        return page;
+        return AdminPage.of("byStatus", outbox.countsByStatus(), limit, offset, items);
     }
 
     @GetMapping("/{id}")

@@ -109,10 +109,10 @@ public class OutboxSender {
     }
 
     private void send(Delivery delivery) {
+        String endpointId =
+                delivery.getEndpoint().substring(delivery.getEndpoint().indexOf('/') + 1);
         String secret = null;
         if (Channels.WEBHOOK.equals(delivery.getChannel())) {
-            String endpointId =
-                    delivery.getEndpoint().substring(delivery.getEndpoint().indexOf('/') + 1);
             secret = properties.webhookSecret(endpointId).orElse(null);
             if (secret == null) {
                 dead(
@@ -133,13 +133,7 @@ public class OutboxSender {
             return;
         }
         Recipient recipient = new Recipient(
-                "endpoint:"
-                        + delivery.getEndpoint()
-                                .substring(delivery.getEndpoint().indexOf('/') + 1),
-                delivery.getRecipientRole(),
-                delivery.getRecipientOrganisation(),
-                null,
-                null);
+                "endpoint:" + endpointId, delivery.getRecipientRole(), delivery.getRecipientOrganisation(), null, null);
         // The focus first: without any of it there is nothing to tell, and the person's record is not disclosed.
         Screened screened = consent.screen(focus, recipient, delivery.getIdempotencyKey());
         if (!screened.anyPermitted()) {

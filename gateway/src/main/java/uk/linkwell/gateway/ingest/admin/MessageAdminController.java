@@ -31,6 +31,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import uk.linkwell.gateway.admin.AdminPage;
 import uk.linkwell.gateway.admin.AdminProblem;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 import uk.linkwell.gateway.ingest.store.InboundMessage;
@@ -70,12 +71,7 @@ public class MessageAdminController {
             @RequestParam(required = false) String receivedTo,
             @RequestParam(defaultValue = "50") int limit,
             @RequestParam(defaultValue = "0") int offset) {
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw AdminProblem.badParameter("limit", "must be between 1 and " + MAX_LIMIT);
-        }
-        if (offset < 0) {
-            throw AdminProblem.badParameter("offset", "must not be negative");
-        }
+        AdminPage.checkBounds(limit, offset, MAX_LIMIT);
         MessageFilter filter = new MessageFilter(
                 status(status),
                 blankToNull(type),
@@ -84,13 +80,7 @@ public class MessageAdminController {
                 instant("receivedTo", receivedTo));
         List<Map<String, Object>> items =
                 store.list(filter, limit, offset).stream().map(this::summary).toList();
-        Map<String, Object> page = new LinkedHashMap<>();
-        page.put("queue", queue());
-        page.put("limit", limit);
-        page.put("offset", offset);
-        page.put("count", items.size());
-        page.put("items", items);
-        return page;
+        return AdminPage.of("queue", queue(), limit, offset, items);
     }
 
     /** The depth of the queue at a glance: how many messages stand in each status, overall and by source. */
