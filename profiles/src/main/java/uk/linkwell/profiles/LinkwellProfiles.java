@@ -28,6 +28,9 @@ public final class LinkwellProfiles {
     public static final String WELLBEING_MEASURE_SYSTEM =
             LinkwellPackage.CANONICAL_BASE + "/CodeSystem/wellbeing-measure";
 
+    /** Task.code of the care process's own Tasks (allocation, review); referral Tasks carry none of these. */
+    public static final String CARE_TASK_SYSTEM = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/care-task";
+
     public static final String COMPLEXITY_RATING_EXTENSION = SD + "complexity-rating";
     public static final String REFERRAL_CONSENT_EXTENSION = SD + "referral-consent";
     public static final String RECOMMENDED_ALTERNATIVE_EXTENSION = SD + "recommended-alternative";
