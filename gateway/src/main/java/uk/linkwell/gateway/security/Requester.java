@@ -4,8 +4,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -25,6 +27,14 @@ public record Requester(
     public static final String PRACTITIONER_CLAIM = "practitioner";
     public static final String SCOPE_CLAIM = "scope";
     public static final String CLIENT_ID_CLAIM = "client_id";
+
+    /**
+     * The scope sets seen, parsed: the decision point asks for every resource it shows, and the sets are few (one
+     * per configured client and grant). Past the bound a set is parsed on each call instead.
+     */
+    private static final Map<Set<String>, List<SmartScope>> PARSED_SCOPES = new ConcurrentHashMap<>();
+
+    private static final int PARSED_SCOPES_KEPT = 1_000;
 
     public Requester {
         scopes = Set.copyOf(scopes);
@@ -73,7 +83,17 @@ public record Requester(
 
     /** The SMART resource scopes among the granted ones. */
     public List<SmartScope> smartScopes() {
-        return scopes.stream().map(SmartScope::parse).flatMap(Optional::stream).toList();
+        List<SmartScope> parsed = PARSED_SCOPES.get(scopes);
+        if (parsed == null) {
+            parsed = scopes.stream()
+                    .map(SmartScope::parse)
+                    .flatMap(Optional::stream)
+                    .toList();
+            if (PARSED_SCOPES.size() < PARSED_SCOPES_KEPT) {
+                PARSED_SCOPES.putIfAbsent(scopes, parsed);
+            }
+        }
+        return parsed;
     }
 
     public boolean isGranted(String resourceType, SmartScope.Permission permission) {
