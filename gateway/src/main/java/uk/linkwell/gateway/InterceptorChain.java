@@ -26,6 +26,7 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import uk.linkwell.gateway.consent.ConsentConfig.FhirConsentRegistration;
+import uk.linkwell.gateway.consent.DecisionPoint;
 import uk.linkwell.gateway.consent.audit.AuditEventProvider;
 import uk.linkwell.gateway.consent.audit.DisclosureTrailPaging;
 import uk.linkwell.gateway.fhir.BundleEntryLimit;
@@ -33,6 +34,7 @@ import uk.linkwell.gateway.fhir.CapabilityStatementCustomizer;
 import uk.linkwell.gateway.fhir.FhirProperties;
 import uk.linkwell.gateway.fhir.FhirRestServer;
 import uk.linkwell.gateway.fhir.RefusalLog;
+import uk.linkwell.gateway.referral.ReferralClock;
 import uk.linkwell.gateway.security.CaseloadAuthorizationInterceptor;
 import uk.linkwell.gateway.security.CaseloadResolver;
 import uk.linkwell.gateway.security.CaseloadSearchNarrowing;
@@ -44,6 +46,7 @@ import uk.linkwell.gateway.security.SmartCapabilityStatement;
 import uk.linkwell.gateway.security.SmartScopeInterceptor;
 import uk.linkwell.gateway.security.StoredBundlesForAdmin;
 import uk.linkwell.gateway.security.SubscriptionOwnership;
+import uk.linkwell.gateway.workflow.measure.MeasureEvaluation;
 
 /**
  * HAPI's REST server and its interceptor chain, listed here in the order they are registered (HAPI runs hooks by
@@ -117,7 +120,8 @@ public class InterceptorChain {
             CaseloadResolver caseloads,
             DaoRegistry daos,
             MatchUrlService matchUrls,
-            FhirConsentRegistration consent) {
+            FhirConsentRegistration consent,
+            ReferralClock referralClock) {
         RestfulServer server = new RestfulServer(fhirContext);
         fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
         // Nothing here builds references that hold a resource object to be contained on encoding, and looking for
@@ -129,6 +133,14 @@ public class InterceptorChain {
                 .filter(p -> !(p instanceof IResourceProvider r && r.getResourceType() == AuditEvent.class))
                 .toList());
         server.registerProvider(auditEvents);
+        // The service's figures: Measure/<id>/$evaluate-measure, counting only what the caller could read.
+        DecisionPoint decisionPoint = consent.decisionPoint();
+        server.registerProvider(new MeasureEvaluation(
+                daos,
+                referralClock,
+                referralClock.zone(),
+                Clock.systemUTC(),
+                decisionPoint == null ? null : decisionPoint::wouldShow));
         server.registerProvider(systemProvider);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(

@@ -97,6 +97,22 @@ public class DecisionPoint {
                 .filter(r -> !access.policy().isExempt(r.role().code()));
     }
 
+    /**
+     * Whether this request's client would see the record, as it is now, by reading it directly: the test for
+     * anything the gateway computes from records for a client (a Measure's counts), so a figure never counts what
+     * its reader could not read. Clients exempt from consent (operators) are asked about their reach only.
+     */
+    public boolean wouldShow(RequestDetails request, IBaseResource current) {
+        Optional<Requester> requester = FhirRequesters.of(request);
+        if (requester.isEmpty()) {
+            return false;
+        }
+        Optional<Requester> found = bound(request);
+        return found.isEmpty()
+                ? access.reaches(requester.get(), current)
+                : access.visible(found.get(), adapter.who(request), current);
+    }
+
     // ---- before the request runs --------------------------------------------------------------------------
 
     /** After the scope checks, before consent's own and HAPI's. */

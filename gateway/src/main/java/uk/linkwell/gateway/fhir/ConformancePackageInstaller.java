@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import org.hl7.fhir.r4.model.Measure;
 import org.hl7.fhir.r4.model.Questionnaire;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.SearchParameter;
@@ -21,7 +22,7 @@ import org.springframework.stereotype.Component;
 import uk.linkwell.profiles.LinkwellPackage;
 
 /**
- * Stores the Linkwell package's SearchParameters, StructureDefinitions and Questionnaires in the FHIR server at start-up,
+ * Stores the Linkwell package's SearchParameters, StructureDefinitions, Questionnaires and Measures in the FHIR server at start-up,
  * so partners can read the profiles from {@code /fhir/StructureDefinition} and search on Linkwell's own
  * parameters. Unchanged resources are left alone, so a restart adds no versions.
  */
@@ -52,6 +53,8 @@ public class ConformancePackageInstaller {
         resources.addAll(conformancePackage.structureDefinitions());
         // The questions apps ask (the ONS4 wellbeing questions), readable at /fhir/Questionnaire/<id>.
         resources.addAll(conformancePackage.ofType(Questionnaire.class));
+        // The service's figures, evaluated at /fhir/Measure/<id>/$evaluate-measure.
+        resources.addAll(conformancePackage.ofType(Measure.class));
         int stored = 0;
         for (Resource resource : resources) {
             if (!isStored(resource)) {

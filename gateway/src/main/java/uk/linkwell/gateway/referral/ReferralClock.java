@@ -38,6 +38,11 @@ public final class ReferralClock {
         this.urgentPriorities = Set.copyOf(urgentPriorities);
     }
 
+    /** The service's local time zone: due dates are ends of its days. */
+    public ZoneId zone() {
+        return zone;
+    }
+
     /** The moment of receipt: now. */
     public Instant now() {
         return clock.instant();

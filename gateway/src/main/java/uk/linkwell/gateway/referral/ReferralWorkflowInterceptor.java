@@ -131,6 +131,10 @@ public class ReferralWorkflowInterceptor {
             return;
         }
         Date now = Date.from(clock.now());
+        if (to == TaskStatus.COMPLETED && !task.getExecutionPeriod().hasEnd()) {
+            // When the assessment was done: the referral measure compares it with the due date.
+            task.getExecutionPeriod().setEnd(now);
+        }
         if (to == TaskStatus.ACCEPTED) {
             requireOwnerOrganisation(task, request, "accepted");
             decisions.openCase(id, task, records.serviceRequest(task.getFocus(), request), now);

@@ -146,6 +146,16 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
                     .andRequireExplicitResponseAuthorization()
                     .andThen();
         }
+        if (requester.role() != ClientRole.ADMIN && requester.isGranted("Measure", SmartScope.Permission.READ)) {
+            // A summary report about no one: its figures count only what the requester could read directly
+            // (workflow.measure.MeasureEvaluation asks the decision point about each record).
+            rules.allow("$evaluate-measure")
+                    .operation()
+                    .named("$evaluate-measure")
+                    .onInstancesOfType(org.hl7.fhir.r4.model.Measure.class)
+                    .andAllowAllResponses()
+                    .andThen();
+        }
         rules.allow("transaction")
                 .transaction()
                 .withAnyOperation()

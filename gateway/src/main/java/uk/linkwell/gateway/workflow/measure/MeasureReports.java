@@ -1,0 +1,115 @@
+package uk.linkwell.gateway.workflow.measure;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Date;
+import java.util.Map;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Measure;
+import org.hl7.fhir.r4.model.MeasureReport;
+import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupPopulationComponent;
+import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
+import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupPopulationComponent;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Quantity;
+import uk.linkwell.gateway.workflow.measure.ServiceFigures.Figures;
+import uk.linkwell.gateway.workflow.measure.ServiceFigures.Tally;
+
+/**
+ * A Measure's figures as a summary MeasureReport: numerator, denominator and score, overall and per stratum. For
+ * readers other than operators, counts from 1 to 4 are suppressed, as NHS statistics do so that a small count does
+ * not point at a person: the count is left out with the data-absent-reason {@code masked}, and so is any score it
+ * would give away. Pure.
+ */
+public final class MeasureReports {
+
+    static final String POPULATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/measure-population";
+    static final String DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+    /** Counts from 1 to this are suppressed for readers other than operators. */
+    static final int SUPPRESSED_UP_TO = 4;
+
+    private MeasureReports() {}
+
+    public static MeasureReport of(
+            Measure measure, ServiceFigures.Period period, Figures figures, boolean suppress, Date now) {
+        MeasureReport report = new MeasureReport();
+        report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
+        report.setType(MeasureReport.MeasureReportType.SUMMARY);
+        report.setMeasure(measure.getUrl());
+        report.setDate(now);
+        report.setPeriod(new Period()
+                .setStartElement(new DateTimeType(period.start().toString()))
+                .setEndElement(new DateTimeType(period.end().toString())));
+        if (measure.hasImprovementNotation()) {
+            report.setImprovementNotation(measure.getImprovementNotation().copy());
+        }
+        MeasureReport.MeasureReportGroupComponent group = report.addGroup();
+        Tally overall = figures.overall();
+        group.addPopulation(population("denominator", overall.denominator(), suppress));
+        group.addPopulation(population("numerator", overall.numerator(), suppress));
+        score(overall, suppress).ifPresent(group::setMeasureScore);
+        for (Map.Entry<String, Map<String, Tally>> stratifier : figures.strata().entrySet()) {
+            MeasureReport.MeasureReportGroupStratifierComponent component = group.addStratifier();
+            component.addCode(new CodeableConcept().setText(stratifier.getKey()));
+            for (Map.Entry<String, Tally> value : stratifier.getValue().entrySet()) {
+                StratifierGroupComponent stratum = component.addStratum();
+                stratum.setValue(new CodeableConcept().setText(value.getKey()));
+                stratum.addPopulation(
+                        stratumPopulation("denominator", value.getValue().denominator(), suppress));
+                stratum.addPopulation(
+                        stratumPopulation("numerator", value.getValue().numerator(), suppress));
+                score(value.getValue(), suppress).ifPresent(stratum::setMeasureScore);
+            }
+        }
+        return report;
+    }
+
+    /** Whether a count is left out of a report for a reader other than operators. */
+    static boolean suppressed(int count, boolean suppress) {
+        return suppress && count >= 1 && count <= SUPPRESSED_UP_TO;
+    }
+
+    private static MeasureReportGroupPopulationComponent population(String code, int count, boolean suppress) {
+        MeasureReportGroupPopulationComponent population = new MeasureReportGroupPopulationComponent();
+        population.setCode(code(code));
+        population.setCountElement(count(count, suppress));
+        return population;
+    }
+
+    private static StratifierGroupPopulationComponent stratumPopulation(String code, int count, boolean suppress) {
+        StratifierGroupPopulationComponent population = new StratifierGroupPopulationComponent();
+        population.setCode(code(code));
+        population.setCountElement(count(count, suppress));
+        return population;
+    }
+
+    private static IntegerType count(int count, boolean suppress) {
+        IntegerType element = new IntegerType();
+        if (suppressed(count, suppress)) {
+            element.addExtension(DATA_ABSENT_REASON, new CodeType("masked"));
+        } else {
+            element.setValue(count);
+        }
+        return element;
+    }
+
+    /** numerator / denominator, to four places; none without a denominator or when either count is suppressed. */
+    private static java.util.Optional<Quantity> score(Tally tally, boolean suppress) {
+        if (tally.denominator() == 0
+                || suppressed(tally.numerator(), suppress)
+                || suppressed(tally.denominator(), suppress)) {
+            return java.util.Optional.empty();
+        }
+        BigDecimal value = BigDecimal.valueOf(tally.numerator())
+                .divide(BigDecimal.valueOf(tally.denominator()), 4, RoundingMode.HALF_UP);
+        return java.util.Optional.of(new Quantity().setValue(value));
+    }
+
+    private static CodeableConcept code(String code) {
+        return new CodeableConcept().addCoding(new Coding(POPULATION_SYSTEM, code, null));
+    }
+}
