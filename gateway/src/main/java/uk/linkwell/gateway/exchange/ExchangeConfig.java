@@ -71,6 +71,19 @@ public class ExchangeConfig {
     }
 
     @Bean
+    @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.admission.enabled:true}")
+    public AdmissionNotifications admissionNotifications(
+            ExchangeRecipients recipients,
+            DaoRegistry daos,
+            ExchangeProperties properties,
+            IInterceptorService storageInterceptors) {
+        AdmissionNotifications trigger = new AdmissionNotifications(
+                recipients, daos, properties.admission().recipientRole());
+        storageInterceptors.registerInterceptor(trigger);
+        return trigger;
+    }
+
+    @Bean
     @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.care-plan.enabled:true}")
     public CarePlanNotifications carePlanNotifications(
             ExchangeRecipients recipients, IInterceptorService storageInterceptors) {

@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param referralDecided the referral accepted/declined → referrer trigger
  * @param caseClosed     the case closed → registered practice trigger (with the closure letter)
  * @param carePlan       the care plan created or its status changed → registered practice trigger
+ * @param admission      the admission of a person with an open case → the team managing it trigger
  * @param pollInterval   how often the sender looks for due deliveries
  * @param startDelay     how long after start the sender first looks
  * @param claimBatchSize most deliveries claimed in one go
@@ -37,6 +38,7 @@ public record ExchangeProperties(
         @DefaultValue ReferralDecided referralDecided,
         @DefaultValue Trigger caseClosed,
         @DefaultValue Trigger carePlan,
+        @DefaultValue Admission admission,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("1s") Duration startDelay,
         @DefaultValue("20") int claimBatchSize,
@@ -73,6 +75,14 @@ public record ExchangeProperties(
     public record ReferralDecided(
             @DefaultValue("true") boolean enabled, @DefaultValue("gp-system") String recipientRole) {}
 
+    /**
+     * The admission trigger: an inpatient admission of a person with an open case is told to the team managing it.
+     *
+     * @param recipientRole the client role the consent engine judges the team's system as
+     */
+    public record Admission(
+            @DefaultValue("true") boolean enabled, @DefaultValue("social-care-system") String recipientRole) {}
+
     /** The webhook secret of {@code Endpoint/<id>}, if configured. */
     public Optional<String> webhookSecret(String endpointId) {
         return Optional.ofNullable(webhookSecrets.get(endpointId)).filter(s -> !s.isBlank());
@@ -90,7 +100,8 @@ public record ExchangeProperties(
     public String toString() {
         return "ExchangeProperties[enabled=" + enabled + ", senderEnabled=" + senderEnabled + ", discharge="
                 + discharge + ", referralDecided=" + referralDecided + ", caseClosed=" + caseClosed + ", carePlan="
-                + carePlan + ", pollInterval=" + pollInterval + ", maxAttempts=" + maxAttempts
+                + carePlan + ", admission=" + admission + ", pollInterval=" + pollInterval + ", maxAttempts="
+                + maxAttempts
                 + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden)]";
     }
 }

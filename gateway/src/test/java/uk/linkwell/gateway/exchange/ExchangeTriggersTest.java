@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Endpoint;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
@@ -42,6 +43,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import uk.linkwell.gateway.consent.AuthorOrganisationStamp;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
+import uk.linkwell.gateway.testsupport.MllpClient;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
 import uk.linkwell.gateway.testsupport.TestTokens;
 import uk.linkwell.gateway.testsupport.TestTokens.Claims;
@@ -323,6 +325,60 @@ class ExchangeTriggersTest extends GatewayIntegrationTest {
         assertThat(receiver.received()).isEmpty();
     }
 
+    // --- admission --------------------------------------------------------------------------------------------
+
+    @Test
+    void anAdmissionOverMllpOfAPersonWithAnOpenCaseIsToldToTheTeamManagingIt() throws Exception {
+        String teamOds = code("T");
+        Reference team = organisation(teamOds, "Care management team", endpoint(receiver.base() + "/team"));
+        String nhs = SyntheticNhsNumbers.next();
+        Reference patient = create(LinkwellFixtures.patient(nhs));
+        create(LinkwellFixtures.episode(patient, team, EpisodeOfCare.EpisodeOfCareStatus.ACTIVE));
+        create(LinkwellFixtures.verbalConsent(patient, create(LinkwellFixtures.practitioner("Admission-recorder"))));
+        // Someone whose case with the team has closed: their admission is not the team's to hear of.
+        String closedNhs = SyntheticNhsNumbers.next();
+        Reference closedCase = create(LinkwellFixtures.patient(closedNhs));
+        create(LinkwellFixtures.episode(closedCase, team, EpisodeOfCare.EpisodeOfCareStatus.FINISHED));
+
+        String visit = "V" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        assertThat(ackCode(mllp(admit(nhs, visit)))).isEqualTo("AA");
+        assertThat(ackCode(mllp(admit(closedNhs, visit + "C")))).isEqualTo("AA");
+
+        Map<String, Object> row = awaitDelivered(patient, "admission");
+        assertThat(row.get("ENDPOINT")).isEqualTo(endpointOf(team));
+        assertThat(row.get("RECIPIENT_ORGANISATION")).isEqualTo(teamOds);
+        assertThat(row.get("RECIPIENT_ROLE")).isEqualTo("social-care-system");
+        Encounter stay = only(onlyMessage("admission", row), Encounter.class);
+        assertThat(stay.getStatus()).isEqualTo(Encounter.EncounterStatus.INPROGRESS);
+        assertThat(stay.getClass_().getCode()).isEqualTo("IMP");
+        assertThat(stay.getIdElement().getIdPart())
+                .isEqualTo(((String) row.get("FOCUS")).substring("Encounter/".length()));
+        assertThat(receiver.received().get(0).path()).isEqualTo("/team/$process-message");
+
+        // The same admission again (an A01 resent) and an update of the stay (A08, still in progress): no new one.
+        assertThat(ackCode(mllp(admit(nhs, visit)))).isEqualTo("AA");
+        Thread.sleep(1500);
+        assertThat(deliveries(patient)).hasSize(1);
+        assertThat(deliveries(closedCase)).isEmpty();
+        assertThat(receiver.received()).hasSize(1);
+    }
+
+    @Test
+    void withoutThePersonsConsentTheAdmissionIsWithheldFromTheTeam() throws Exception {
+        Reference team = organisation(code("T"), "Care management team", endpoint(receiver.base() + "/team"));
+        String nhs = SyntheticNhsNumbers.next();
+        Reference patient = create(LinkwellFixtures.patient(nhs));
+        create(LinkwellFixtures.episode(patient, team, EpisodeOfCare.EpisodeOfCareStatus.ACTIVE));
+
+        String visit = "V" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        assertThat(ackCode(mllp(admit(nhs, visit)))).isEqualTo("AA");
+
+        Map<String, Object> row = awaitStatus(patient, "admission", "withheld");
+        assertThat(row.get("WITHHELD_BASIS")).isEqualTo("default-deny");
+        Thread.sleep(500);
+        assertThat(receiver.received()).isEmpty();
+    }
+
     // --- no one to tell ---------------------------------------------------------------------------------------
 
     @Test
@@ -526,6 +582,53 @@ class ExchangeTriggersTest extends GatewayIntegrationTest {
                                 .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(event)))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
+    }
+
+    // --- the hospital's MLLP door -----------------------------------------------------------------------------
+
+    private String mllp(String message) throws Exception {
+        try (MllpClient client = new MllpClient(mllpPort())) {
+            return client.send(message);
+        }
+    }
+
+    /** An inpatient admission (ADT^A01) from the test trust RWELL, as DischargeExchangeTest sends it. */
+    private static String admit(String nhsNumber, String visit) {
+        String controlId = "X"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 18).toUpperCase();
+        return String.join(
+                        "\r",
+                        "MSH|^~\\&|PAS|RWELL|LINKWELL|LINKWELL|20261120083000||ADT^A01^ADT_A01|" + controlId
+                                + "|P|2.5.1|||AL|NE|GBR",
+                        "EVN|A01|20261120083000",
+                        "PID|1||" + nhsNumber + "^^^NHS^NH~H" + nhsNumber
+                                + "^^^RWELL^MR||EXCHANGE^SAM^^^MX^^L||19500101|F",
+                        pv1(visit))
+                + "\r";
+    }
+
+    private static String pv1(String visit) {
+        String[] f = new String[45];
+        java.util.Arrays.fill(f, "");
+        f[0] = "PV1";
+        f[1] = "1";
+        f[2] = "I";
+        f[3] = "WARD 7^B2^04^RWELL";
+        f[7] = "7654321^OKAFOR^CLARE^^^DR^^^GMC";
+        f[14] = "19";
+        f[17] = f[7];
+        f[19] = visit + "^^^RWELL^VN";
+        f[44] = "20261120082500";
+        return String.join("|", f);
+    }
+
+    private static String ackCode(String ack) {
+        for (String segment : ack.split("\r")) {
+            if (segment.startsWith("MSA|")) {
+                return segment.split("\\|")[1];
+            }
+        }
+        throw new AssertionError("no MSA in the ACK: " + ack.length() + " characters");
     }
 
     // --- outbox and receiver ----------------------------------------------------------------------------------
