@@ -325,6 +325,35 @@ class ExchangeTriggersTest extends GatewayIntegrationTest {
         assertThat(receiver.received()).isEmpty();
     }
 
+    @Test
+    void aTransactionThatRollsBackRecordsNoDeliveryOfItsPlan() throws Exception {
+        Reference patient = registeredPatient(practice);
+        Reference author = create(LinkwellFixtures.practitioner("Rollback"));
+        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        transaction
+                .addEntry()
+                .setResource(LinkwellFixtures.actionPlan(patient, author))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("CarePlan");
+        // A plan without its author breaks LinkwellCarePlan: the whole transaction is refused.
+        transaction
+                .addEntry()
+                .setResource(LinkwellFixtures.actionPlan(patient, author).setAuthor(null))
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("CarePlan");
+        HttpResponse<String> refused =
+                fhir(adminToken(), "POST", "", fhirContext.newJsonParser().encodeResourceToString(transaction));
+        assertThat(refused.statusCode()).as(refused.body()).isBetween(400, 499);
+        Thread.sleep(500);
+        assertThat(deliveries(patient)).isEmpty();
+
+        // The same plan on its own is recorded: the trigger was there, the rollback took its delivery away.
+        create(LinkwellFixtures.actionPlan(patient, author));
+        awaitStatus(patient, "care-plan-created", "withheld");
+    }
+
     // --- admission --------------------------------------------------------------------------------------------
 
     @Test
