@@ -20,6 +20,12 @@ public final class Channels {
     public static final String EVENTS = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/exchange-event";
 
     public static final String DISCHARGE = "discharge";
+    public static final String REFERRAL_ACCEPTED = "referral-accepted";
+    public static final String REFERRAL_DECLINED = "referral-declined";
+    public static final String CASE_CLOSED = "case-closed";
+    public static final String ADMISSION = "admission";
+    public static final String CARE_PLAN_CREATED = "care-plan-created";
+    public static final String CARE_PLAN_STATUS_CHANGED = "care-plan-status-changed";
 
     private Channels() {}
 

@@ -222,6 +222,15 @@ public class Delivery {
         return deliveredAt;
     }
 
+    /** Adds a resource to what the delivery is about (a letter written later in the triggering transaction). */
+    void addFocus(String reference) {
+        List<String> current = new java.util.ArrayList<>(getFocus());
+        if (!current.contains(reference)) {
+            current.add(reference);
+            this.focus = String.join(",", current);
+        }
+    }
+
     void claim(String instance, Instant leaseEnd, Instant now) {
         this.claimedBy = instance;
         this.status = DeliveryStatus.SENDING;

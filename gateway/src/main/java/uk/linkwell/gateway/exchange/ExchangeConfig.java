@@ -28,12 +28,66 @@ public class ExchangeConfig {
         return new Outbox(transactionManager, clock, instance.id());
     }
 
+    @Bean
+    public ExchangeRecipients exchangeRecipients(DaoRegistry daos, Outbox outbox, Clock clock) {
+        return new ExchangeRecipients(daos, outbox, clock);
+    }
+
+    @Bean
+    LettersInTransaction lettersInTransaction(Outbox outbox) {
+        return new LettersInTransaction(outbox);
+    }
+
     /** On the storage layer, so an A03 applied by the inbound worker and a FHIR write alike record deliveries. */
     @Bean
     @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.discharge.enabled:true}")
     public DischargeNotifications dischargeNotifications(
-            DaoRegistry daos, Outbox outbox, Clock clock, IInterceptorService storageInterceptors) {
-        DischargeNotifications trigger = new DischargeNotifications(daos, outbox, clock);
+            ExchangeRecipients recipients, IInterceptorService storageInterceptors) {
+        DischargeNotifications trigger = new DischargeNotifications(recipients);
+        storageInterceptors.registerInterceptor(trigger);
+        return trigger;
+    }
+
+    @Bean
+    @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.referral-decided.enabled:true}")
+    public ReferralDecisionNotifications referralDecisionNotifications(
+            ExchangeRecipients recipients,
+            LettersInTransaction letters,
+            ExchangeProperties properties,
+            IInterceptorService storageInterceptors) {
+        ReferralDecisionNotifications trigger = new ReferralDecisionNotifications(
+                recipients, letters, properties.referralDecided().recipientRole());
+        storageInterceptors.registerInterceptor(trigger);
+        return trigger;
+    }
+
+    @Bean
+    @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.case-closed.enabled:true}")
+    public CaseClosureNotifications caseClosureNotifications(
+            ExchangeRecipients recipients, LettersInTransaction letters, IInterceptorService storageInterceptors) {
+        CaseClosureNotifications trigger = new CaseClosureNotifications(recipients, letters);
+        storageInterceptors.registerInterceptor(trigger);
+        return trigger;
+    }
+
+    @Bean
+    @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.admission.enabled:true}")
+    public AdmissionNotifications admissionNotifications(
+            ExchangeRecipients recipients,
+            DaoRegistry daos,
+            ExchangeProperties properties,
+            IInterceptorService storageInterceptors) {
+        AdmissionNotifications trigger = new AdmissionNotifications(
+                recipients, daos, properties.admission().recipientRole());
+        storageInterceptors.registerInterceptor(trigger);
+        return trigger;
+    }
+
+    @Bean
+    @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.care-plan.enabled:true}")
+    public CarePlanNotifications carePlanNotifications(
+            ExchangeRecipients recipients, IInterceptorService storageInterceptors) {
+        CarePlanNotifications trigger = new CarePlanNotifications(recipients);
         storageInterceptors.registerInterceptor(trigger);
         return trigger;
     }

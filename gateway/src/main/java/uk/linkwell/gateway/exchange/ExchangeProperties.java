@@ -12,6 +12,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled        whether triggers record deliveries and the outbox is sent at all
  * @param senderEnabled  whether this instance sends from the outbox (false: it only records)
+ * @param discharge      the discharge → registered practice trigger
+ * @param referralDecided the referral accepted/declined → referrer trigger
+ * @param caseClosed     the case closed → registered practice trigger (with the closure letter)
+ * @param carePlan       the care plan created or its status changed → registered practice trigger
+ * @param admission      the admission of a person with an open case → the team managing it trigger
  * @param pollInterval   how often the sender looks for due deliveries
  * @param startDelay     how long after start the sender first looks
  * @param claimBatchSize most deliveries claimed in one go
@@ -30,6 +35,10 @@ public record ExchangeProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("true") boolean senderEnabled,
         @DefaultValue Discharge discharge,
+        @DefaultValue ReferralDecided referralDecided,
+        @DefaultValue Trigger caseClosed,
+        @DefaultValue Trigger carePlan,
+        @DefaultValue Admission admission,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("1s") Duration startDelay,
         @DefaultValue("20") int claimBatchSize,
@@ -54,6 +63,26 @@ public record ExchangeProperties(
      */
     public record Discharge(@DefaultValue("true") boolean enabled) {}
 
+    /** A trigger that is on or off (its event, recipients and payload are what the trigger is). */
+    public record Trigger(@DefaultValue("true") boolean enabled) {}
+
+    /**
+     * The referral-decided trigger: an accepted or declined referral is told to the referrer.
+     *
+     * @param recipientRole the client role the consent engine judges the referrer's system as (referrers are GP
+     *                      practices in this service)
+     */
+    public record ReferralDecided(
+            @DefaultValue("true") boolean enabled, @DefaultValue("gp-system") String recipientRole) {}
+
+    /**
+     * The admission trigger: an inpatient admission of a person with an open case is told to the team managing it.
+     *
+     * @param recipientRole the client role the consent engine judges the team's system as
+     */
+    public record Admission(
+            @DefaultValue("true") boolean enabled, @DefaultValue("social-care-system") String recipientRole) {}
+
     /** The webhook secret of {@code Endpoint/<id>}, if configured. */
     public Optional<String> webhookSecret(String endpointId) {
         return Optional.ofNullable(webhookSecrets.get(endpointId)).filter(s -> !s.isBlank());
@@ -70,7 +99,9 @@ public record ExchangeProperties(
     @Override
     public String toString() {
         return "ExchangeProperties[enabled=" + enabled + ", senderEnabled=" + senderEnabled + ", discharge="
-                + discharge + ", pollInterval=" + pollInterval + ", maxAttempts=" + maxAttempts
+                + discharge + ", referralDecided=" + referralDecided + ", caseClosed=" + caseClosed + ", carePlan="
+                + carePlan + ", admission=" + admission + ", pollInterval=" + pollInterval + ", maxAttempts="
+                + maxAttempts
                 + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden)]";
     }
 }

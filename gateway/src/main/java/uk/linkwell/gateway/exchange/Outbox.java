@@ -64,6 +64,18 @@ public class Outbox {
     }
 
     /**
+     * Adds a resource to the focus of a delivery recorded in the caller's transaction, still uncommitted: it is sent
+     * with the rest.
+     */
+    public void addFocus(Delivery recorded, String reference) {
+        recorded.addFocus(reference);
+        if (!entityManager.contains(recorded)) {
+            // Flushed and detached since it was recorded (a long transaction): the change is merged back.
+            entityManager.merge(recorded);
+        }
+    }
+
+    /**
      * Claims up to {@code limit} due deliveries for this instance and commits the claim: they become
      * {@code sending}, with one more attempt counted and a lease after which another instance may take them.
      * Returned detached, as claimed.

@@ -144,6 +144,7 @@ class DoorsTest extends GatewayIntegrationTest {
                 .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
         assertThat(refused.body()).contains("\"status\":403");
         assertThat(get("/admin/messages", adminToken()).statusCode()).isNotIn(401, 403);
+        assertThat(get("/admin/deliveries", gp).statusCode()).isEqualTo(403);
     }
 
     @Test
