@@ -2,10 +2,11 @@ package uk.linkwell.gateway.security;
 
 import java.util.Optional;
 
-/** Where clients find the token endpoint: the embedded server's, or the one configured for an external provider. */
+/** Where clients find the token (and authorization) endpoint: the embedded server's, or an external provider's. */
 final class SmartEndpoints {
 
     static final String TOKEN_PATH = "/oauth2/token";
+    static final String AUTHORIZE_PATH = "/oauth2/authorize";
     static final String JWKS_PATH = "/oauth2/jwks";
 
     private SmartEndpoints() {}
@@ -18,6 +19,13 @@ final class SmartEndpoints {
             return Optional.of(issuerBase(properties, gatewayBase) + TOKEN_PATH);
         }
         return Optional.empty();
+    }
+
+    /** The embedded server's authorization endpoint (SMART App Launch); none when an external provider is used. */
+    static Optional<String> authorizationEndpoint(SecurityProperties properties, String gatewayBase) {
+        return properties.authorizationServer().enabled()
+                ? Optional.of(issuerBase(properties, gatewayBase) + AUTHORIZE_PATH)
+                : Optional.empty();
     }
 
     static String issuerBase(SecurityProperties properties, String gatewayBase) {
