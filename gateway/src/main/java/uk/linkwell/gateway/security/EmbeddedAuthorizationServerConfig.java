@@ -84,13 +84,25 @@ public class EmbeddedAuthorizationServerConfig {
     @Bean
     @Order(0)
     public SecurityFilterChain authorizationServerFilterChain(
-            HttpSecurity http, ConfiguredClients clients, RegisteredClientRepository registered) throws Exception {
+            HttpSecurity http,
+            ConfiguredClients clients,
+            RegisteredClientRepository registered,
+            SecurityProperties properties)
+            throws Exception {
         OAuth2AuthorizationServerConfigurer authorizationServer =
                 OAuth2AuthorizationServerConfigurer.authorizationServer();
         http.securityMatcher(authorizationServer.getEndpointsMatcher())
                 .with(authorizationServer, server -> server
                         // id_tokens, /userinfo and /.well-known/openid-configuration (SMART sso-openid-connect).
-                        .oidc(Customizer.withDefaults())
+                        .oidc(oidc -> oidc.providerConfigurationEndpoint(
+                                endpoint -> endpoint.providerConfigurationCustomizer(config -> config
+                                        // Spring lists every grant and method it could do; say what this does.
+                                        .grantTypes(grants -> grants.retainAll(SmartEndpoints.GRANT_TYPES))
+                                        .tokenEndpointAuthenticationMethods(methods -> {
+                                            methods.clear();
+                                            methods.addAll(SmartEndpoints.AUTH_METHODS);
+                                        })
+                                        .claims(claims -> claims.remove("device_authorization_endpoint")))))
                         .authorizationEndpoint(endpoint -> endpoint.consentPage(SignInPages.CONSENT_PATH)
                                 .authorizationRequestConverters(converters -> converters.replaceAll(
                                         c -> c instanceof OAuth2AuthorizationCodeRequestAuthenticationConverter
@@ -98,7 +110,8 @@ public class EmbeddedAuthorizationServerConfig {
                                                 : c))
                                 .authenticationProviders(providers -> providers.forEach(p -> {
                                     if (p instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider code) {
-                                        code.setAuthenticationValidator(SmartScopeRequests.codeRequestValidator());
+                                        code.setAuthenticationValidator(
+                                                SmartScopeRequests.codeRequestValidator(properties));
                                     }
                                 })))
                         .tokenEndpoint(

@@ -48,16 +48,10 @@ public class SmartConfigurationController {
         SmartEndpoints.authorizationEndpoint(properties, base).ifPresent(a -> body.put("authorization_endpoint", a));
         SmartEndpoints.tokenEndpoint(properties, base).ifPresent(t -> body.put("token_endpoint", t));
         // An external provider's grants and methods are its own; only client credentials is known to work with it.
-        body.put(
-                "grant_types_supported",
-                embedded
-                        ? List.of("authorization_code", "client_credentials", "refresh_token")
-                        : List.of("client_credentials"));
+        body.put("grant_types_supported", embedded ? SmartEndpoints.GRANT_TYPES : List.of("client_credentials"));
         body.put(
                 "token_endpoint_auth_methods_supported",
-                embedded
-                        ? List.of("client_secret_basic", "client_secret_post", "none")
-                        : List.of("client_secret_basic", "client_secret_post"));
+                embedded ? SmartEndpoints.AUTH_METHODS : List.of("client_secret_basic", "client_secret_post"));
         TreeSet<String> scopes = new TreeSet<>(List.of("system/*.cruds", "system/*.rs", "user/*.cruds", "user/*.rs"));
         // Only the embedded server has clients of its own; an external provider's are not known here.
         clients.ifAvailable(known -> {

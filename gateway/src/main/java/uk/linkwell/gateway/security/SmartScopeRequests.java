@@ -32,6 +32,7 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
 final class SmartScopeRequests {
 
     private static final String ERROR_URI = "https://datatracker.ietf.org/doc/html/rfc6749#section-4.1.2.1";
+    private static final String AUDIENCE = "aud";
 
     private SmartScopeRequests() {}
 
@@ -53,7 +54,8 @@ final class SmartScopeRequests {
      * The authorization request's checks (redirect URI, PKCE, grant type, prompt) as Spring makes them, with scopes
      * checked as permissions rather than strings.
      */
-    static Consumer<OAuth2AuthorizationCodeRequestAuthenticationContext> codeRequestValidator() {
+    static Consumer<OAuth2AuthorizationCodeRequestAuthenticationContext> codeRequestValidator(
+            SecurityProperties properties) {
         OAuth2AuthorizationCodeRequestAuthenticationValidator spring =
                 new OAuth2AuthorizationCodeRequestAuthenticationValidator();
         return context -> {
@@ -66,19 +68,52 @@ final class SmartScopeRequests {
             spring.accept(OAuth2AuthorizationCodeRequestAuthenticationContext.with(copy(request, literal))
                     .registeredClient(client)
                     .build());
+            Object audience = request.getAdditionalParameters().get(AUDIENCE);
+            if (audience != null && !fhirBases(request, properties).contains(stripSlash(audience.toString()))) {
+                throw refusal(
+                        request,
+                        OAuth2ErrorCodes.INVALID_REQUEST,
+                        "aud names another server than this one's FHIR base");
+            }
             for (String scope : request.getScopes()) {
                 if (!ScopeGrants.allowed(scope, client.getScopes())) {
-                    OAuth2AuthorizationCodeRequestAuthenticationToken result = copy(request, request.getScopes());
-                    result.setAuthenticated(true);
-                    throw new OAuth2AuthorizationCodeRequestAuthenticationException(
-                            new OAuth2Error(
-                                    OAuth2ErrorCodes.INVALID_SCOPE,
-                                    "None of the requested scopes can be granted to this app",
-                                    ERROR_URI),
-                            result);
+                    throw refusal(
+                            request,
+                            OAuth2ErrorCodes.INVALID_SCOPE,
+                            "None of the requested scopes can be granted to this app");
                 }
             }
         };
+    }
+
+    /** An error sent back to the app at its redirect URI (which Spring's checks have passed by then). */
+    private static OAuth2AuthorizationCodeRequestAuthenticationException refusal(
+            OAuth2AuthorizationCodeRequestAuthenticationToken request, String code, String description) {
+        OAuth2AuthorizationCodeRequestAuthenticationToken result = copy(request, request.getScopes());
+        result.setAuthenticated(true);
+        return new OAuth2AuthorizationCodeRequestAuthenticationException(
+                new OAuth2Error(code, description, ERROR_URI), result);
+    }
+
+    /**
+     * SMART's {@code aud}: the FHIR base the app means to use, which must be this gateway's {@code /fhir} as reached
+     * for this request, or under the fixed issuer. An app that sends none is not refused (plain OAuth clients).
+     */
+    private static Set<String> fhirBases(
+            OAuth2AuthorizationCodeRequestAuthenticationToken request, SecurityProperties properties) {
+        Set<String> bases = new LinkedHashSet<>();
+        String authorize = stripSlash(request.getAuthorizationUri());
+        if (authorize.endsWith(SmartEndpoints.AUTHORIZE_PATH)) {
+            bases.add(authorize.substring(0, authorize.length() - SmartEndpoints.AUTHORIZE_PATH.length()) + "/fhir");
+        }
+        if (!properties.authorizationServer().issuer().isBlank()) {
+            bases.add(stripSlash(properties.authorizationServer().issuer()) + "/fhir");
+        }
+        return bases;
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
     /**

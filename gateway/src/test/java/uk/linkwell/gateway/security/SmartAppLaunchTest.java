@@ -92,6 +92,15 @@ class SmartAppLaunchTest extends GatewayIntegrationTest {
         assertThat(id.get("aud").toString()).contains(APP);
 
         String token = tokens.get("access_token").asText();
+        // OpenID Connect's userinfo knows the same person.
+        HttpResponse<String> userinfo = http().send(
+                        HttpRequest.newBuilder(URI.create(gatewayBase() + "/userinfo"))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(userinfo.statusCode()).as(userinfo.body()).isEqualTo(200);
+        assertThat(JSON.readTree(userinfo.body()).get("sub").asText()).isEqualTo(user);
+
         HttpResponse<String> patients = fhir(token, "GET", "Patient", null);
         assertThat(patients.statusCode()).as(patients.body()).isEqualTo(200);
         assertThat(patients.body())
@@ -226,6 +235,20 @@ class SmartAppLaunchTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void anAudienceOtherThanThisServersFhirBaseIsRefused() throws Exception {
+        Pkce pkce = Pkce.s256();
+        String request =
+                authorize("user/Patient.rs", pkce).replace(encode(fhirBase()), encode("https://ehr.example/fhir"));
+        assertThat(request).contains("aud=https");
+        HttpResponse<String> refused = new Browser().get(request);
+        assertThat(refused.statusCode()).isEqualTo(302);
+        assertThat(location(refused))
+                .startsWith(REDIRECT)
+                .contains("error=invalid_request")
+                .doesNotContain("code=");
+    }
+
+    @Test
     void aRedirectUriNotRegisteredIsRefusedWithoutRedirecting() throws Exception {
         Pkce pkce = Pkce.s256();
         for (String redirect : List.of(
@@ -345,6 +368,12 @@ class SmartAppLaunchTest extends GatewayIntegrationTest {
                 .isEqualTo(smart.get("authorization_endpoint").asText());
         assertThat(openid.get("jwks_uri").asText())
                 .isEqualTo(smart.get("jwks_uri").asText());
+        // OpenID discovery names the same grants and client authentication as SMART's, not every one Spring has.
+        assertThat(texts(openid.get("grant_types_supported")))
+                .containsExactlyInAnyOrderElementsOf(texts(smart.get("grant_types_supported")));
+        assertThat(texts(openid.get("token_endpoint_auth_methods_supported")))
+                .containsExactlyInAnyOrderElementsOf(texts(smart.get("token_endpoint_auth_methods_supported")));
+        assertThat(openid.has("device_authorization_endpoint")).isFalse();
 
         // The CapabilityStatement points at the same endpoints.
         CapabilityStatement cs = anonymousClient()
