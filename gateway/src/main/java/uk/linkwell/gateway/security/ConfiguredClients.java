@@ -13,7 +13,8 @@ import java.util.TreeSet;
 
 /**
  * The clients of the embedded authorization server at this start (the configured ones and, where allowed, the demo
- * ones), each with a fingerprint of its configuration. The server writes the fingerprint into every access token
+ * ones): systems with a secret (client credentials) and apps people sign in to (authorization code), each with a
+ * fingerprint of its configuration. The server writes the fingerprint into every access token
  * it issues ({@value #FINGERPRINT_CLAIM}), and each request compares it with the client's configuration now
  * ({@link IssuedClientCheck}): a token outlives neither its client's removal nor a change of what it was given.
  */
@@ -23,13 +24,29 @@ public final class ConfiguredClients {
     public static final String FINGERPRINT_CLAIM = "client_config";
 
     private final Map<String, SecurityProperties.Client> clients;
+    private final Map<String, SecurityProperties.App> apps;
     private final Map<String, String> fingerprints;
     private final boolean demoClientsActive;
 
     ConfiguredClients(Map<String, SecurityProperties.Client> clients, boolean demoClientsActive) {
+        this(clients, Map.of(), demoClientsActive);
+    }
+
+    ConfiguredClients(
+            Map<String, SecurityProperties.Client> clients,
+            Map<String, SecurityProperties.App> apps,
+            boolean demoClientsActive) {
         this.clients = Collections.unmodifiableMap(new LinkedHashMap<>(clients));
+        this.apps = Collections.unmodifiableMap(new LinkedHashMap<>(apps));
         Map<String, String> prints = new LinkedHashMap<>();
         clients.forEach((id, client) -> prints.put(id, fingerprint(id, client)));
+        apps.forEach((id, app) -> {
+            if (prints.containsKey(id)) {
+                throw new IllegalStateException("linkwell.security: '" + id + "' is both a client and an app; "
+                        + "a client id names one of them");
+            }
+            prints.put(id, fingerprint(id, app));
+        });
         this.fingerprints = Map.copyOf(prints);
         this.demoClientsActive = demoClientsActive;
     }
@@ -43,12 +60,27 @@ public final class ConfiguredClients {
         }
         // A configured client of the same id replaces the demo one.
         all.putAll(properties.clients());
-        return new ConfiguredClients(all, demo && !properties.demoClients().isEmpty());
+        Map<String, SecurityProperties.App> apps = new LinkedHashMap<>();
+        if (demo) {
+            apps.putAll(properties.demoApps());
+        }
+        apps.putAll(properties.apps());
+        return new ConfiguredClients(
+                all, apps, demo && !DemoClients.names(properties).isEmpty());
     }
 
-    /** Keyed by client id, in configuration order. */
+    /** The clients with a secret (client credentials), keyed by client id, in configuration order. */
     public Map<String, SecurityProperties.Client> all() {
         return clients;
+    }
+
+    /** The apps people sign in to (authorization code with PKCE), keyed by client id. */
+    public Map<String, SecurityProperties.App> apps() {
+        return apps;
+    }
+
+    public Optional<SecurityProperties.App> app(String clientId) {
+        return Optional.ofNullable(clientId).map(apps::get);
     }
 
     public Optional<SecurityProperties.Client> get(String clientId) {
@@ -70,15 +102,29 @@ public final class ConfiguredClients {
      * a list changes nothing. Each field is length-prefixed so no two configurations share an input.
      */
     static String fingerprint(String clientId, SecurityProperties.Client client) {
-        StringBuilder canonical = new StringBuilder("linkwell-client-v1");
-        for (String field : new String[] {
-            clientId,
-            client.role(),
-            client.organisation(),
-            client.practitioner(),
-            String.join(" ", new TreeSet<>(client.scopes())),
-            client.secret()
-        }) {
+        return digest(
+                "linkwell-client-v1",
+                clientId,
+                client.role(),
+                client.organisation(),
+                client.practitioner(),
+                String.join(" ", new TreeSet<>(client.scopes())),
+                client.secret());
+    }
+
+    /** An app's: its allowed scopes and redirect URIs (the user's claims have a fingerprint of their own). */
+    static String fingerprint(String clientId, SecurityProperties.App app) {
+        return digest(
+                "linkwell-app-v1",
+                clientId,
+                String.join(" ", new TreeSet<>(app.scopes())),
+                String.join(" ", new TreeSet<>(app.redirectUris())));
+    }
+
+    /** SHA-256 of length-prefixed fields, cut to 128 bits (also {@link ConfiguredUsers}'). */
+    static String digest(String kind, String... fields) {
+        StringBuilder canonical = new StringBuilder(kind);
+        for (String field : fields) {
             String value = field == null ? "" : field;
             canonical.append('|').append(value.length()).append(':').append(value);
         }

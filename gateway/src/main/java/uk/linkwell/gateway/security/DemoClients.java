@@ -4,7 +4,8 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Whether the README tour's demo clients (secrets published, {@code demo-admin} among them) are on at this start.
+ * Whether the README tour's demo clients (secrets published, {@code demo-admin} among them), and with them the demo
+ * users and apps people sign in with (passwords published), are on at this start.
  * They belong to the embedded H2 database a first run uses; on any other database they are off unless asked for,
  * and asked for there they stop the start unless {@code demo-clients-on-any-database} says so in so many words.
  */
@@ -20,16 +21,24 @@ public final class DemoClients {
     public static boolean enabled(SecurityProperties properties, String datasourceUrl) {
         boolean embeddedH2 = isEmbeddedH2(datasourceUrl);
         boolean enabled = properties.demoClientsEnabled() == null ? embeddedH2 : properties.demoClientsEnabled();
-        if (!enabled || properties.demoClients().isEmpty() || embeddedH2 || properties.demoClientsOnAnyDatabase()) {
+        if (!enabled || names(properties).isEmpty() || embeddedH2 || properties.demoClientsOnAnyDatabase()) {
             return enabled;
         }
-        throw new IllegalStateException("Refusing to start: the demo clients ("
-                + String.join(", ", new TreeSet<>(properties.demoClients().keySet()))
+        throw new IllegalStateException("Refusing to start: the demo clients and users ("
+                + String.join(", ", names(properties))
                 + ", whose secrets are published in the README) are enabled on a database other than the embedded H2 ("
                 + scheme(datasourceUrl) + "). Declare your own clients under linkwell.security.clients and turn the "
                 + "demo clients off: LINKWELL_DEMO_CLIENTS=false (linkwell.security.demo-clients-enabled=false). "
                 + "Only on a throw-away test machine without real data: "
                 + "linkwell.security.demo-clients-on-any-database=true, or --spring.profiles.active=demo.");
+    }
+
+    /** The demo clients, apps and users, by name, sorted. */
+    static TreeSet<String> names(SecurityProperties properties) {
+        TreeSet<String> names = new TreeSet<>(properties.demoClients().keySet());
+        names.addAll(properties.demoApps().keySet());
+        names.addAll(properties.demoUsers().keySet());
+        return names;
     }
 
     /** H2 in a file or in memory inside this process; an H2 server reached over the network is another database. */

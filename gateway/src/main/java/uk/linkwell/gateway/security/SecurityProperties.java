@@ -22,6 +22,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param caseloadCacheTtl how long a computed caseload may be reused by this instance
  * @param verifiedTokenCache how many verified access tokens are remembered, and for how long, so that their
  *     signatures are not checked again on every request (their times and claims always are)
+ * @param users the people who sign in to the embedded server (SMART App Launch), keyed by username
+ * @param demoUsers the README tour's users (passwords published); on and off with the demo clients
+ * @param apps the apps people sign in to (authorization code with PKCE, public clients), keyed by client id
+ * @param demoApps the README tour's apps; on and off with the demo clients
  */
 @ConfigurationProperties("linkwell.security")
 public record SecurityProperties(
@@ -35,7 +39,11 @@ public record SecurityProperties(
         @DefaultValue("30s") Duration clockSkew,
         String tokenEndpoint,
         @DefaultValue("60s") Duration caseloadCacheTtl,
-        @DefaultValue VerifiedTokenCache verifiedTokenCache) {
+        @DefaultValue VerifiedTokenCache verifiedTokenCache,
+        Map<String, User> users,
+        Map<String, User> demoUsers,
+        Map<String, App> apps,
+        Map<String, App> demoApps) {
 
     /** The most clock skew a token's times are allowed: an expired token is not honoured for longer. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(30);
@@ -43,6 +51,10 @@ public record SecurityProperties(
     public SecurityProperties {
         clients = clients == null ? Map.of() : Map.copyOf(clients);
         demoClients = demoClients == null ? Map.of() : Map.copyOf(demoClients);
+        users = users == null ? Map.of() : Map.copyOf(users);
+        demoUsers = demoUsers == null ? Map.of() : Map.copyOf(demoUsers);
+        apps = apps == null ? Map.of() : Map.copyOf(apps);
+        demoApps = demoApps == null ? Map.of() : Map.copyOf(demoApps);
         if (clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
             throw new IllegalArgumentException("linkwell.security.clock-skew is " + clockSkew.toSeconds()
                     + " s; it must be between 0 and " + MAX_CLOCK_SKEW.toSeconds() + " s");
@@ -61,13 +73,16 @@ public record SecurityProperties(
      * The embedded Spring Authorization Server.
      *
      * @param issuer fixed issuer URL for the tokens it signs; empty means the URL the token was requested on
-     * @param tokenTtl lifetime of a client-credentials access token; short, since a token carries its client's
-     *     claims (each request also checks them against the client's current configuration)
+     * @param tokenTtl lifetime of an access token; short, since a token carries its client's (or user's) claims
+     *     (each request also checks them against the current configuration)
+     * @param refreshTokenTtl lifetime of a refresh token, issued to a signed-in app granted {@code offline_access};
+     *     each use replaces it with a new one
      */
     public record AuthorizationServer(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("") String issuer,
-            @DefaultValue("5m") Duration tokenTtl) {}
+            @DefaultValue("5m") Duration tokenTtl,
+            @DefaultValue("8h") Duration refreshTokenTtl) {}
 
     /**
      * A client of the embedded authorization server.
@@ -80,6 +95,31 @@ public record SecurityProperties(
      */
     public record Client(String secret, String role, String organisation, List<String> scopes, String practitioner) {
         public Client {
+            scopes = scopes == null ? List.of() : List.copyOf(scopes);
+        }
+    }
+
+    /**
+     * A person who signs in to the embedded server; their tokens carry these claims, as a client's carry its own.
+     *
+     * @param password the bcrypt hash of their password, {@code {bcrypt}$2a$...}
+     * @param role the code of a {@link ClientRole} (a link worker: {@code link-worker-app})
+     * @param organisation the ODS code of the organisation they work for
+     * @param practitioner their Practitioner ({@code Practitioner/<id>}): the token's {@code fhirUser}, and whose
+     *     caseload a link worker sees
+     */
+    public record User(String password, String role, String organisation, String practitioner) {}
+
+    /**
+     * An app people sign in to: a public client (no secret; PKCE with S256 instead) of the authorization-code grant.
+     *
+     * @param redirectUris where the server may send the person back with a code (exact match; a loopback IP address
+     *     such as {@code http://127.0.0.1/callback} with any port)
+     * @param scopes the most it may be granted: SMART {@code user/} scopes and {@code openid fhirUser offline_access}
+     */
+    public record App(List<String> redirectUris, List<String> scopes) {
+        public App {
+            redirectUris = redirectUris == null ? List.of() : List.copyOf(redirectUris);
             scopes = scopes == null ? List.of() : List.copyOf(scopes);
         }
     }

@@ -11,7 +11,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.UriType;
 
-/** Adds {@code rest.security} to the CapabilityStatement: SMART-on-FHIR, with the token endpoint (oauth-uris). */
+/** Adds {@code rest.security} to the CapabilityStatement: SMART-on-FHIR, with its endpoints (oauth-uris). */
 @Interceptor
 public class SmartCapabilityStatement {
 
@@ -32,12 +32,15 @@ public class SmartCapabilityStatement {
         security.getService().clear();
         security.addService(new CodeableConcept(new Coding(
                 "http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR", "SMART-on-FHIR")));
-        security.setDescription("OAuth2 bearer tokens (client credentials) with SMART v2 scopes such as "
-                + "system/CarePlan.rs; see /.well-known/smart-configuration");
+        security.setDescription("OAuth2 bearer tokens with SMART v2 scopes: client credentials for systems "
+                + "(system/CarePlan.rs), SMART App Launch for people signing in to apps (user/CarePlan.rs); see "
+                + "/.well-known/smart-configuration");
         security.getExtension().removeIf(e -> OAUTH_URIS.equals(e.getUrl()));
         Extension oauth = security.addExtension().setUrl(OAUTH_URIS);
         String base = request == null ? "" : SmartEndpoints.gatewayBase(request.getFhirServerBase());
         SmartEndpoints.tokenEndpoint(properties, base)
                 .ifPresent(token -> oauth.addExtension("token", new UriType(token)));
+        SmartEndpoints.authorizationEndpoint(properties, base)
+                .ifPresent(authorize -> oauth.addExtension("authorize", new UriType(authorize)));
     }
 }

@@ -79,6 +79,35 @@ public record SmartScope(String context, String resourceType, Set<Permission> pe
         return permissions.contains(permission);
     }
 
+    /**
+     * Whether this scope grants everything the other one does: {@code system/Patient.crus} covers
+     * {@code system/Patient.rs}, {@code user/*.rs} covers {@code user/Goal.r}. Contexts must be the same.
+     */
+    public boolean covers(SmartScope other) {
+        return context.equals(other.context)
+                && (resourceType.equals(ANY_TYPE) || resourceType.equals(other.resourceType))
+                && permissions.containsAll(other.permissions);
+    }
+
+    /** What both scopes grant ({@code user/*.rs} and {@code user/Goal.cruds}: {@code user/Goal.rs}), if anything. */
+    public Optional<SmartScope> intersect(SmartScope other) {
+        if (!context.equals(other.context)) {
+            return Optional.empty();
+        }
+        String type;
+        if (resourceType.equals(ANY_TYPE)) {
+            type = other.resourceType;
+        } else if (other.resourceType.equals(ANY_TYPE) || other.resourceType.equals(resourceType)) {
+            type = resourceType;
+        } else {
+            return Optional.empty();
+        }
+        EnumSet<Permission> both =
+                permissions.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(permissions);
+        both.retainAll(other.permissions);
+        return both.isEmpty() ? Optional.empty() : Optional.of(new SmartScope(context, type, both));
+    }
+
     @Override
     public String toString() {
         StringBuilder letters = new StringBuilder();

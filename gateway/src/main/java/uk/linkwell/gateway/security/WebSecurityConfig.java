@@ -117,6 +117,7 @@ public class WebSecurityConfig {
     public JwtDecoder jwtDecoder(
             ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
             ObjectProvider<ConfiguredClients> embeddedClients,
+            ObjectProvider<ConfiguredUsers> embeddedUsers,
             SecurityProperties properties,
             @Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String issuerUri,
             @Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri:}") String jwkSetUri) {
@@ -131,7 +132,7 @@ public class WebSecurityConfig {
             OAuth2TokenValidator<Jwt> validator = validators(
                     issuer.isBlank() ? null : issuer,
                     properties.clockSkew(),
-                    new IssuedClientCheck(embeddedClients.getObject()));
+                    new IssuedClientCheck(embeddedClients.getObject(), embeddedUsers.getObject()));
             decoder.setJwtValidator(validator);
             return remembering(decoder, validator, properties);
         }

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CarePlan;
@@ -112,6 +113,36 @@ class ClientCredentialsFlowTest extends GatewayIntegrationTest {
                 tokenRequest(gatewayBase() + "/oauth2/token", DEMO_GP, DEMO_GP_SECRET, "system/*.cruds");
         assertThat(tooMuch.statusCode()).isEqualTo(400);
         assertThat(tooMuch.body()).contains("invalid_scope");
+    }
+
+    /** SMART v2 scopes are permissions: demo-gp holds system/Patient.crus, so system/Patient.rs is its to ask for. */
+    @Test
+    void aNarrowerFormOfAScopeTheClientHoldsIsGranted() throws Exception {
+        String endpoint = gatewayBase() + "/oauth2/token";
+        for (String narrower :
+                List.of("system/Patient.rs", "system/Patient.read", "system/Patient.rs system/CarePlan.r")) {
+            HttpResponse<String> response = tokenRequest(endpoint, DEMO_GP, DEMO_GP_SECRET, narrower);
+            assertThat(response.statusCode())
+                    .as(narrower + ": " + response.body())
+                    .isEqualTo(200);
+            JsonNode body = JSON.readTree(response.body());
+            assertThat(body.get("scope").asText().split(" ")).containsExactlyInAnyOrder(narrower.split(" "));
+            String accessToken = body.get("access_token").asText();
+            JsonNode claims =
+                    JSON.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
+            assertThat(claims.get("scope").asText().split(" ")).containsExactlyInAnyOrder(narrower.split(" "));
+            // Narrower really is narrower: reading works, creating does not.
+            assertThat(fhir(accessToken, "GET", "Patient", null).statusCode()).isEqualTo(200);
+            assertThat(fhir(accessToken, "POST", "Patient", "{\"resourceType\":\"Patient\"}")
+                            .statusCode())
+                    .isEqualTo(403);
+        }
+        // A letter it does not hold, or a type it has nothing on: refused, naming the scope.
+        for (String more : List.of("system/Patient.d", "system/Patient.rsd", "system/Observation.r")) {
+            HttpResponse<String> refused = tokenRequest(endpoint, DEMO_GP, DEMO_GP_SECRET, more);
+            assertThat(refused.statusCode()).as(more).isEqualTo(400);
+            assertThat(refused.body()).contains("invalid_scope");
+        }
     }
 
     @Test

@@ -30,7 +30,7 @@ class DemoClientsTest {
         return new SecurityProperties(
                 true,
                 false,
-                new SecurityProperties.AuthorizationServer(true, "", Duration.ofMinutes(5)),
+                new SecurityProperties.AuthorizationServer(true, "", Duration.ofMinutes(5), Duration.ofHours(8)),
                 Map.of(),
                 enabled,
                 DEMO,
@@ -38,7 +38,11 @@ class DemoClientsTest {
                 Duration.ofSeconds(30),
                 null,
                 Duration.ofSeconds(60),
-                new SecurityProperties.VerifiedTokenCache(10, Duration.ofMinutes(10)));
+                new SecurityProperties.VerifiedTokenCache(10, Duration.ofMinutes(10)),
+                null,
+                null,
+                null,
+                null);
     }
 
     @Test
@@ -89,6 +93,16 @@ class DemoClientsTest {
         assertThat(defaults.authorizationServer().tokenTtl()).isEqualTo(Duration.ofMinutes(5));
         assertThat(ConfiguredClients.of(defaults, H2).all()).containsKey("demo-admin");
         assertThat(ConfiguredClients.of(defaults, POSTGRES).all()).doesNotContainKey("demo-admin");
+        // The demo link worker and their app follow the same rule.
+        assertThat(ConfiguredUsers.of(defaults, H2).get("demo-worker")).isPresent();
+        assertThat(ConfiguredUsers.of(defaults, POSTGRES).get("demo-worker")).isEmpty();
+        assertThat(ConfiguredClients.of(defaults, H2)
+                        .app("demo-app")
+                        .orElseThrow()
+                        .redirectUris())
+                .containsExactly("http://localhost:8080/app/", "http://127.0.0.1/callback");
+        assertThat(ConfiguredClients.of(defaults, POSTGRES).apps()).isEmpty();
+        assertThat(defaults.authorizationServer().refreshTokenTtl()).isEqualTo(Duration.ofHours(8));
 
         SecurityProperties demo = bind("application-demo.yaml", "application.yaml");
         assertThat(ConfiguredClients.of(demo, POSTGRES).all()).containsKey("demo-admin");
@@ -99,7 +113,8 @@ class DemoClientsTest {
         assertThatThrownBy(() -> new SecurityProperties(
                         true,
                         false,
-                        new SecurityProperties.AuthorizationServer(true, "", Duration.ofMinutes(5)),
+                        new SecurityProperties.AuthorizationServer(
+                                true, "", Duration.ofMinutes(5), Duration.ofHours(8)),
                         Map.of(),
                         null,
                         DEMO,
@@ -107,7 +122,11 @@ class DemoClientsTest {
                         Duration.ofSeconds(60),
                         null,
                         Duration.ofSeconds(60),
-                        new SecurityProperties.VerifiedTokenCache(10, Duration.ofMinutes(10))))
+                        new SecurityProperties.VerifiedTokenCache(10, Duration.ofMinutes(10)),
+                        null,
+                        null,
+                        null,
+                        null))
                 .hasMessageContaining("clock-skew");
     }
 

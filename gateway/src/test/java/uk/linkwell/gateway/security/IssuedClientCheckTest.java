@@ -105,4 +105,77 @@ class IssuedClientCheckTest {
         Jwt minted = token(Map.of("client_id", "minted-admin", "role", "admin"));
         assertThat(check(Map.of("gp", GP), minted).hasErrors()).isFalse();
     }
+
+    private static final SecurityProperties.App APP =
+            new SecurityProperties.App(List.of("http://127.0.0.1/callback"), List.of("openid", "user/Patient.rs"));
+    private static final SecurityProperties.User WORKER = new SecurityProperties.User(
+            "{bcrypt}$2a$04$abcdefghijklmnopqrstuu", "link-worker-app", "Y90001", "Practitioner/lw-1");
+
+    private static Jwt signedIn(String username, SecurityProperties.User user) {
+        return token(Map.of(
+                "sub",
+                username,
+                "client_id",
+                "app",
+                "role",
+                user.role(),
+                ConfiguredClients.FINGERPRINT_CLAIM,
+                ConfiguredClients.fingerprint("app", APP),
+                ConfiguredUsers.FINGERPRINT_CLAIM,
+                ConfiguredUsers.fingerprint(username, user)));
+    }
+
+    private static OAuth2TokenValidatorResult checkUser(Map<String, SecurityProperties.User> users, Jwt jwt) {
+        return new IssuedClientCheck(
+                        new ConfiguredClients(Map.of(), Map.of("app", APP), false), new ConfiguredUsers(users))
+                .validate(jwt);
+    }
+
+    @Test
+    void aSignedInUsersTokenPassesWhileTheUserIsConfiguredAsTheyWere() {
+        assertThat(checkUser(Map.of("jo", WORKER), signedIn("jo", WORKER)).hasErrors())
+                .isFalse();
+    }
+
+    @Test
+    void aSignedInUsersTokenEndsWhenTheUserIsRemoved() {
+        OAuth2TokenValidatorResult result = checkUser(Map.of("sam", WORKER), signedIn("jo", WORKER));
+        assertThat(result.getErrors()).extracting(OAuth2Error::getErrorCode).containsExactly("invalid_token");
+        assertThat(description(result)).contains("user this token was issued to is no longer configured");
+    }
+
+    @Test
+    void aSignedInUsersTokenEndsWhenTheirClaimsOrPasswordChange() {
+        Jwt token = signedIn("jo", WORKER);
+        for (SecurityProperties.User changed : List.of(
+                new SecurityProperties.User(WORKER.password(), WORKER.role(), WORKER.organisation(), "Practitioner/2"),
+                new SecurityProperties.User(
+                        WORKER.password(), "gp-system", WORKER.organisation(), WORKER.practitioner()),
+                new SecurityProperties.User(WORKER.password(), WORKER.role(), "Y90002", WORKER.practitioner()),
+                new SecurityProperties.User(
+                        "{bcrypt}$2a$04$zyxwvutsrqponmlkjihgff",
+                        WORKER.role(),
+                        WORKER.organisation(),
+                        WORKER.practitioner()))) {
+            OAuth2TokenValidatorResult result = checkUser(Map.of("jo", changed), token);
+            assertThat(result.hasErrors()).as(changed.toString()).isTrue();
+            assertThat(description(result)).contains("configured otherwise since");
+        }
+    }
+
+    @Test
+    void aSignedInUsersTokenEndsWhenTheirAppIsRemovedOrChanged() {
+        Jwt token = signedIn("jo", WORKER);
+        OAuth2TokenValidatorResult removed = new IssuedClientCheck(
+                        new ConfiguredClients(Map.of(), Map.of(), false), new ConfiguredUsers(Map.of("jo", WORKER)))
+                .validate(token);
+        assertThat(description(removed)).contains("no longer configured");
+        SecurityProperties.App wider =
+                new SecurityProperties.App(APP.redirectUris(), List.of("openid", "user/Patient.rs", "user/Goal.rs"));
+        OAuth2TokenValidatorResult changed = new IssuedClientCheck(
+                        new ConfiguredClients(Map.of(), Map.of("app", wider), false),
+                        new ConfiguredUsers(Map.of("jo", WORKER)))
+                .validate(token);
+        assertThat(description(changed)).contains("has changed since");
+    }
 }

@@ -66,4 +66,46 @@ class SmartScopeTest {
         assertThat(new Requester("c", ClientRole.LINK_WORKER_APP, "A1", "123", Set.of()).practitioner())
                 .isEqualTo("Practitioner/123");
     }
+
+    @Test
+    void aScopeCoversItsNarrowerForms() {
+        SmartScope crus = SmartScope.parse("system/Patient.crus").orElseThrow();
+        assertThat(crus.covers(SmartScope.parse("system/Patient.rs").orElseThrow()))
+                .isTrue();
+        assertThat(crus.covers(crus)).isTrue();
+        assertThat(crus.covers(SmartScope.parse("system/Patient.d").orElseThrow()))
+                .isFalse();
+        assertThat(crus.covers(SmartScope.parse("system/Goal.r").orElseThrow())).isFalse();
+        assertThat(crus.covers(SmartScope.parse("user/Patient.r").orElseThrow()))
+                .isFalse();
+        assertThat(SmartScope.parse("user/*.rs")
+                        .orElseThrow()
+                        .covers(SmartScope.parse("user/Goal.s").orElseThrow()))
+                .isTrue();
+        assertThat(SmartScope.parse("user/Goal.rs")
+                        .orElseThrow()
+                        .covers(SmartScope.parse("user/*.r").orElseThrow()))
+                .isFalse();
+    }
+
+    @Test
+    void theIntersectionOfTwoScopesIsWhatBothGrant() {
+        SmartScope any = SmartScope.parse("user/*.rs").orElseThrow();
+        assertThat(any.intersect(SmartScope.parse("user/Goal.cruds").orElseThrow())
+                        .map(SmartScope::toString))
+                .contains("user/Goal.rs");
+        assertThat(SmartScope.parse("user/Goal.cruds")
+                        .orElseThrow()
+                        .intersect(any)
+                        .map(SmartScope::toString))
+                .contains("user/Goal.rs");
+        assertThat(any.intersect(SmartScope.parse("user/Goal.cud").orElseThrow()))
+                .isEmpty();
+        assertThat(any.intersect(SmartScope.parse("system/Goal.rs").orElseThrow()))
+                .isEmpty();
+        assertThat(SmartScope.parse("user/Goal.rs")
+                        .orElseThrow()
+                        .intersect(SmartScope.parse("user/CarePlan.rs").orElseThrow()))
+                .isEmpty();
+    }
 }

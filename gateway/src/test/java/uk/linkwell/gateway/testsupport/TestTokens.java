@@ -44,6 +44,17 @@ public final class TestTokens {
     /** The age at which a cached real token is fetched again: well inside the gateway's 5-minute lifetime. */
     public static final Duration REFETCH_AFTER = Duration.ofMinutes(2);
 
+    /**
+     * People who sign in (SMART App Launch tests), one per test so that a consent one remembers does not change
+     * another's: username {@code lw-<name>}, practitioner {@code Practitioner/test-lw-<name>}, role
+     * {@code link-worker-app}, organisation {@value #TEST_USER_ORGANISATION}, password {@value #TEST_USER_PASSWORD}.
+     */
+    public static final List<String> TEST_USERS =
+            List.of("lw-alpha", "lw-beta", "lw-gamma", "lw-delta", "lw-epsilon", "lw-zeta");
+
+    public static final String TEST_USER_PASSWORD = "test-user-password";
+    public static final String TEST_USER_ORGANISATION = "Y90001";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Path dataDir;
 
@@ -58,6 +69,14 @@ public final class TestTokens {
         registry.add(client + "role", () -> "admin");
         registry.add(client + "organisation", () -> "X26");
         registry.add(client + "scopes", () -> ADMIN_SCOPES);
+        String password = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(TEST_USER_PASSWORD);
+        for (String username : TEST_USERS) {
+            String user = "linkwell.security.users." + username + ".";
+            registry.add(user + "password", () -> password);
+            registry.add(user + "role", () -> "link-worker-app");
+            registry.add(user + "organisation", () -> TEST_USER_ORGANISATION);
+            registry.add(user + "practitioner", () -> "Practitioner/test-" + username);
+        }
     }
 
     private static synchronized Path dataDir() {

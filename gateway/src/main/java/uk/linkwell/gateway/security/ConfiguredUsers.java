@@ -1,0 +1,89 @@
+package uk.linkwell.gateway.security;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
+
+/**
+ * The people who sign in to the embedded authorization server at this start ({@code linkwell.security.users} and,
+ * where {@link DemoClients} allows, the demo users), each with a fingerprint of their configuration. A signed-in
+ * user's access token carries the fingerprint ({@value #FINGERPRINT_CLAIM}) and each request compares it with the
+ * user's configuration now ({@link IssuedClientCheck}), as for clients: removing a user, changing their practitioner,
+ * role, organisation or password ends their tokens at once, and their refresh tokens with the next refresh.
+ */
+public final class ConfiguredUsers {
+
+    /** The access-token claim that marks a token as a signed-in user's, configured as they were then. */
+    public static final String FINGERPRINT_CLAIM = "user_config";
+
+    private final Map<String, SecurityProperties.User> users;
+    private final Map<String, String> fingerprints;
+
+    ConfiguredUsers(Map<String, SecurityProperties.User> users) {
+        Map<String, String> prints = new LinkedHashMap<>();
+        users.forEach((name, user) -> {
+            check(name, user);
+            prints.put(name, fingerprint(name, user));
+        });
+        this.users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        this.fingerprints = Map.copyOf(prints);
+    }
+
+    /** The configured users, and the demo users if {@link DemoClients} lets them on with this database. */
+    public static ConfiguredUsers of(SecurityProperties properties, String datasourceUrl) {
+        Map<String, SecurityProperties.User> all = new LinkedHashMap<>();
+        if (DemoClients.enabled(properties, datasourceUrl)) {
+            all.putAll(properties.demoUsers());
+        }
+        all.putAll(properties.users());
+        return new ConfiguredUsers(all);
+    }
+
+    public Optional<SecurityProperties.User> get(String username) {
+        return Optional.ofNullable(username).map(users::get);
+    }
+
+    public Optional<String> fingerprint(String username) {
+        return Optional.ofNullable(username).map(fingerprints::get);
+    }
+
+    public boolean isEmpty() {
+        return users.isEmpty();
+    }
+
+    /** For the sign-in form: the user's name and password hash, nothing else (claims are looked up at issue). */
+    public UserDetailsService userDetails() {
+        return username -> get(username)
+                .map(user -> User.withUsername(username)
+                        .password(user.password())
+                        .authorities(List.of())
+                        .build())
+                .orElseThrow(() -> new UsernameNotFoundException("no such user"));
+    }
+
+    static String fingerprint(String username, SecurityProperties.User user) {
+        return ConfiguredClients.digest(
+                "linkwell-user-v1", username, user.role(), user.organisation(), user.practitioner(), user.password());
+    }
+
+    /** A user without a known role, a practitioner or a bcrypt hash would get a token that reaches nothing. */
+    private static void check(String username, SecurityProperties.User user) {
+        if (ClientRole.fromCode(user.role()).isEmpty()) {
+            throw new IllegalStateException("linkwell.security user " + username + " has role '" + user.role()
+                    + "'; expected one of " + ClientRole.codes());
+        }
+        if (user.password() == null || !user.password().startsWith("{bcrypt}")) {
+            throw new IllegalStateException(
+                    "linkwell.security user " + username + " needs their password as a bcrypt hash: {bcrypt}$2a$...");
+        }
+        if (user.practitioner() == null || !user.practitioner().matches("Practitioner/[A-Za-z0-9\\-.]{1,64}")) {
+            throw new IllegalStateException("linkwell.security user " + username
+                    + " needs their practitioner as Practitioner/<id> (it becomes the token's fhirUser)");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package uk.linkwell.gateway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.JwsHeader;
+import org.springframework.security.oauth2.jwt.JwtClaimsSet;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+
+/**
+ * The claims of a signed-in user's tokens come from the user as configured when each token is made: the first one
+ * after sign-in and every one after a refresh. A refresh for a user removed since gets nothing.
+ */
+class SignedInClaimsTest {
+
+    private static final SecurityProperties.App APP =
+            new SecurityProperties.App(List.of("http://127.0.0.1/callback"), List.of("openid", "user/Patient.rs"));
+    private static final SecurityProperties.User WORKER = new SecurityProperties.User(
+            "{bcrypt}$2a$04$abcdefghijklmnopqrstuu", "link-worker-app", "Y90001", "Practitioner/lw-1");
+    private static final RegisteredClient REGISTERED = RegisteredClient.withId("app")
+            .clientId("app")
+            .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
+            .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+            .redirectUri("http://127.0.0.1/callback")
+            .build();
+
+    private static OAuth2TokenCustomizer<JwtEncodingContext> claims(Map<String, SecurityProperties.User> users) {
+        return new EmbeddedAuthorizationServerConfig()
+                .linkwellClaims(new ConfiguredClients(Map.of(), Map.of("app", APP), false), new ConfiguredUsers(users));
+    }
+
+    private static JwtEncodingContext context(OAuth2TokenType type, JwtClaimsSet.Builder claims) {
+        return JwtEncodingContext.with(JwsHeader.with(SignatureAlgorithm.RS256), claims)
+                .registeredClient(REGISTERED)
+                .principal(new UsernamePasswordAuthenticationToken("jo", null, List.of()))
+                .authorizedScopes(Set.of("openid", "user/Patient.rs"))
+                .tokenType(type)
+                .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
+                .build();
+    }
+
+    @Test
+    void theAccessTokenCarriesTheUsersClaimsAndBothFingerprints() {
+        JwtClaimsSet.Builder claims = JwtClaimsSet.builder().subject("jo");
+        claims(Map.of("jo", WORKER)).customize(context(OAuth2TokenType.ACCESS_TOKEN, claims));
+        Map<String, Object> made = claims.build().getClaims();
+        assertThat(made)
+                .containsEntry("fhirUser", "Practitioner/lw-1")
+                .containsEntry("practitioner", "Practitioner/lw-1")
+                .containsEntry("role", "link-worker-app")
+                .containsEntry("org", "Y90001")
+                .containsEntry("client_id", "app")
+                .containsEntry(ConfiguredClients.FINGERPRINT_CLAIM, ConfiguredClients.fingerprint("app", APP))
+                .containsEntry(ConfiguredUsers.FINGERPRINT_CLAIM, ConfiguredUsers.fingerprint("jo", WORKER));
+        assertThat(made.get("scope").toString().split(" ")).containsExactlyInAnyOrder("openid", "user/Patient.rs");
+    }
+
+    @Test
+    void theIdTokenNamesThePractitioner() {
+        JwtClaimsSet.Builder claims = JwtClaimsSet.builder().subject("jo");
+        claims(Map.of("jo", WORKER)).customize(context(new OAuth2TokenType(OidcParameterNames.ID_TOKEN), claims));
+        assertThat(claims.build().getClaims())
+                .containsEntry("fhirUser", "Practitioner/lw-1")
+                .doesNotContainKey("role");
+    }
+
+    @Test
+    void aUserRemovedSinceSignInGetsNoNewToken() {
+        assertThatThrownBy(() -> claims(Map.of("sam", WORKER))
+                        .customize(context(OAuth2TokenType.ACCESS_TOKEN, JwtClaimsSet.builder())))
+                .isInstanceOf(OAuth2AuthenticationException.class)
+                .hasMessageContaining("no longer configured");
+    }
+}
