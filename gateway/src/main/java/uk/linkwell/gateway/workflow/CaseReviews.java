@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.util.Date;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CarePlan;
@@ -50,7 +52,10 @@ public class CaseReviews {
 
     private static final Logger log = LoggerFactory.getLogger(CaseReviews.class);
 
-    /** Identifies a review Task by what opened it: {@code <case id>/<trigger>/<Type>/<id of the cause>}. */
+    /**
+     * Identifies a review Task by what opened it: {@code <case id>/<trigger>/<name-based UUID of the cause>} (the
+     * case's version that made it active, the event, or the completed review), so no record's id is shown in it.
+     */
     public static final String REVIEW_IDENTIFIER = LinkwellPackage.CANONICAL_BASE + "/Id/case-review";
 
     static final String REVIEW_CODE = "review";
@@ -228,6 +233,7 @@ public class CaseReviews {
                 episode,
                 ReviewTrigger.SCHEDULED,
                 ref + "/_history/" + version,
+                null,
                 since,
                 clock.scheduledDue(since, complexityOf(episode)));
     }
@@ -244,7 +250,7 @@ public class CaseReviews {
             return;
         }
         for (EpisodeOfCare episode : cases) {
-            open(episode, trigger, ref(cause), null, clock.unscheduledDue());
+            open(episode, trigger, ref(cause), cause, null, clock.unscheduledDue());
         }
     }
 
@@ -252,8 +258,19 @@ public class CaseReviews {
      * Opens a review of the case unless one of the same kind is open (a second admission while the first one's
      * review is still to do adds nothing), conditional on an identifier derived from its cause (the same trigger
      * applied twice adds nothing either).
+     *
+     * <p>An event that triggered it ({@code event}, else null) is named by kind only, never by id: the review's
+     * readers are the case's, who may not see the event (a council's restricted safeguarding Flag, a hospital
+     * stay), and a hidden record must look like a missing one. The review carries the event's security labels, so
+     * a Consent that withholds such records (e.g. Confidentiality R) withholds the review of them too.
      */
-    private void open(EpisodeOfCare episode, ReviewTrigger trigger, String cause, LocalDate since, ZonedDateTime due) {
+    private void open(
+            EpisodeOfCare episode,
+            ReviewTrigger trigger,
+            String cause,
+            DomainResource event,
+            LocalDate since,
+            ZonedDateTime due) {
         String ref = ref(episode);
         Optional<Task> already = records.reviews(ref, TaskStatus.REQUESTED).stream()
                 .filter(t -> ReviewTrigger.of(t).orElse(null) == trigger)
@@ -270,7 +287,8 @@ public class CaseReviews {
         Task review = new Task();
         review.addIdentifier()
                 .setSystem(REVIEW_IDENTIFIER)
-                .setValue(episode.getIdElement().getIdPart() + "/" + trigger.code() + "/" + cause);
+                .setValue(episode.getIdElement().getIdPart() + "/" + trigger.code() + "/"
+                        + UUID.nameUUIDFromBytes(cause.getBytes(StandardCharsets.UTF_8)));
         review.setStatus(TaskStatus.REQUESTED);
         review.setIntent(Task.TaskIntent.ORDER);
         review.setCode(new CodeableConcept(new Coding(LinkwellProfiles.CARE_TASK_SYSTEM, REVIEW_CODE, "Review")));
@@ -278,7 +296,8 @@ public class CaseReviews {
         review.setFocus(new Reference(ref));
         review.setAuthoredOnElement(new DateTimeType(Date.from(clock.now())));
         review.setReasonCode(trigger.concept());
-        if (!cause.contains("/_history/")) {
+        if (event == null && cause.startsWith("Task/")) {
+            // The review before it: a record of the same case, with the same readers.
             review.setReasonReference(new Reference(cause));
         }
         Period period = new Period().setEndElement(ReferralClock.asFhir(due));
@@ -293,6 +312,11 @@ public class CaseReviews {
             review.setOwner(episode.getManagingOrganization().copy());
         }
         sameReaders(episode, review);
+        if (event != null) {
+            event.getMeta().getSecurity().stream()
+                    .filter(label -> review.getMeta().getSecurity(label.getSystem(), label.getCode()) == null)
+                    .forEach(label -> review.getMeta().addSecurity(label.copy()));
+        }
         records.open(review);
         log.info("{} review opened for {} (cause {})", trigger.code(), ref, cause);
     }
@@ -382,7 +406,7 @@ public class CaseReviews {
             }
             records.update(plan);
         }
-        open(episode, ReviewTrigger.SCHEDULED, reviewRef, doneOn, due);
+        open(episode, ReviewTrigger.SCHEDULED, reviewRef, null, doneOn, due);
     }
 
     private void cancel(Task open, String why) {
