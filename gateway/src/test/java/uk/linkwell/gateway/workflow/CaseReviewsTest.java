@@ -475,8 +475,9 @@ class CaseReviewsTest extends GatewayIntegrationTest {
                                 .getSecurity("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R"))
                         .isNotNull());
 
-        // The same events again, as redelivered with new event ids (the door drops a replayed id before that), and
-        // a second breakdown while the first one's review is open.
+        // The same event replayed (same event id: the door acknowledges it and applies nothing), the same events
+        // redelivered with new event ids (applied again), and a second breakdown while the first one's review is open.
+        send(breakdown);
         for (ObjectNode again : List.of(safeguarding, breakdown, change)) {
             again.put("eventId", UUID.randomUUID().toString());
             send(again);
