@@ -31,6 +31,9 @@ public final class LinkwellProfiles {
     /** Task.code of the care process's own Tasks (allocation, review); referral Tasks carry none of these. */
     public static final String CARE_TASK_SYSTEM = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/care-task";
 
+    /** Task.reasonCode of a review Task: why it is due (scheduled, or the kind of event that triggered it). */
+    public static final String REVIEW_TRIGGER_SYSTEM = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/review-trigger";
+
     public static final String COMPLEXITY_RATING_EXTENSION = SD + "complexity-rating";
     public static final String REFERRAL_CONSENT_EXTENSION = SD + "referral-consent";
     public static final String RECOMMENDED_ALTERNATIVE_EXTENSION = SD + "recommended-alternative";

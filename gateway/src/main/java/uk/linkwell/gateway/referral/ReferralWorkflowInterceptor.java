@@ -168,9 +168,14 @@ public class ReferralWorkflowInterceptor {
         return request != null && !(request instanceof ca.uhn.fhir.rest.api.server.SystemRequestDetails);
     }
 
-    /** A Task whose focus is a ServiceRequest: LinkwellTask, the referral's workflow at the receiving service. */
+    /**
+     * A Task whose focus is a ServiceRequest: LinkwellTask, the referral's workflow at the receiving service. A
+     * care-process Task (code from care-task: allocation, review) is not one, whatever its focus.
+     */
     private static boolean isReferralTask(Task task, RequestDetails request) {
-        if (!task.hasFocus()) {
+        if (!task.hasFocus()
+                || task.getCode().getCoding().stream()
+                        .anyMatch(c -> LinkwellProfiles.CARE_TASK_SYSTEM.equals(c.getSystem()))) {
             return false;
         }
         String focus = task.getFocus().getReference();

@@ -77,6 +77,10 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.exchange.max-attempts", () -> "4");
         registry.add("linkwell.exchange.response-timeout", () -> "3s");
         registry.add("linkwell.exchange.webhook-secrets." + EXCHANGE_TEST_HOOK, () -> EXCHANGE_TEST_HOOK_SECRET);
+        // Case reviews: red and amber cases reviewed sooner than the yearly default, so the tests see the RAG
+        // intervals.
+        registry.add("linkwell.reviews.interval.red", () -> "P6M");
+        registry.add("linkwell.reviews.interval.amber", () -> "P9M");
     }
 
     /** The id of the webhook Endpoint the exchange tests write (client-assigned), and its configured secret. */

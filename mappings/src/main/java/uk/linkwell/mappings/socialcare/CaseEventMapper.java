@@ -40,6 +40,8 @@ public final class CaseEventMapper {
             case SAFEGUARDING_ENQUIRY_OPENED -> PersonEvents.safeguarding(identity, false);
             case SAFEGUARDING_ENQUIRY_CLOSED -> PersonEvents.safeguarding(identity, true);
             case CASE_CLOSED -> CaseEvents.closed(identity);
+            case CARER_BREAKDOWN -> PersonEvents.carerBreakdown(identity);
+            case CHANGE_OF_CIRCUMSTANCES -> PersonEvents.changeOfCircumstances(identity);
         }
         Bundle bundle = new Bundle();
         bundle.setId(context.bundleId());

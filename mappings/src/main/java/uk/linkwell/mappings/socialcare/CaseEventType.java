@@ -15,7 +15,9 @@ public enum CaseEventType {
     CARER_IDENTIFIED("carer-identified"),
     SAFEGUARDING_ENQUIRY_OPENED("safeguarding-enquiry-opened"),
     SAFEGUARDING_ENQUIRY_CLOSED("safeguarding-enquiry-closed"),
-    CASE_CLOSED("case-closed");
+    CASE_CLOSED("case-closed"),
+    CARER_BREAKDOWN("carer-breakdown"),
+    CHANGE_OF_CIRCUMSTANCES("change-of-circumstances");
 
     private final String wireName;
 

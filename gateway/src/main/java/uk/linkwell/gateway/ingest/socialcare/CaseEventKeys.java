@@ -50,6 +50,8 @@ record CaseEventKeys(
                     case "review-scheduled", "review-completed" -> type + "|" + caseRef + "|" + text(body, "reviewId");
                     case "safeguarding-enquiry-opened", "safeguarding-enquiry-closed" -> type + "|" + caseRef + "|"
                             + text(body, "enquiryId");
+                    case "carer-breakdown" -> type + "|" + caseRef + "|" + text(body, "breakdownId");
+                    case "change-of-circumstances" -> type + "|" + caseRef + "|" + text(body, "changeId");
                         // A carer belongs to the person, whichever case named them.
                     case "carer-identified" -> type + "||" + text(body, "carerId");
                     default -> type + "|" + caseRef;
