@@ -44,6 +44,7 @@ import uk.linkwell.gateway.security.SmartCapabilityStatement;
 import uk.linkwell.gateway.security.SmartScopeInterceptor;
 import uk.linkwell.gateway.security.StoredBundlesForAdmin;
 import uk.linkwell.gateway.security.SubscriptionOwnership;
+import uk.linkwell.gateway.workflow.CaseloadOperation;
 
 /**
  * HAPI's REST server and its interceptor chain, listed here in the order they are registered (HAPI runs hooks by
@@ -117,7 +118,8 @@ public class InterceptorChain {
             CaseloadResolver caseloads,
             DaoRegistry daos,
             MatchUrlService matchUrls,
-            FhirConsentRegistration consent) {
+            FhirConsentRegistration consent,
+            CaseloadOperation caseloadOperation) {
         RestfulServer server = new RestfulServer(fhirContext);
         fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
         // Nothing here builds references that hold a resource object to be contained on encoding, and looking for
@@ -130,6 +132,8 @@ public class InterceptorChain {
                 .toList());
         server.registerProvider(auditEvents);
         server.registerProvider(systemProvider);
+        // PractitionerRole/{id}/$caseload: a worker's caseload in figures, for their team.
+        server.registerProvider(caseloadOperation);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);

@@ -164,9 +164,14 @@ public class ReferralWorkflowInterceptor {
         return request != null && !(request instanceof ca.uhn.fhir.rest.api.server.SystemRequestDetails);
     }
 
-    /** A Task whose focus is a ServiceRequest: LinkwellTask, the referral's workflow at the receiving service. */
+    /**
+     * A Task whose focus is a ServiceRequest: LinkwellTask, the referral's workflow at the receiving service. The
+     * care process's own Tasks (allocation, review: Task.code from the care-task CodeSystem) are not referrals.
+     */
     private static boolean isReferralTask(Task task, RequestDetails request) {
-        if (!task.hasFocus()) {
+        if (!task.hasFocus()
+                || task.getCode().getCoding().stream()
+                        .anyMatch(c -> LinkwellProfiles.CARE_TASK_SYSTEM.equals(c.getSystem()))) {
             return false;
         }
         String focus = task.getFocus().getReference();

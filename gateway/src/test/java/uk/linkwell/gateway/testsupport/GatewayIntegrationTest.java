@@ -77,6 +77,8 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.exchange.max-attempts", () -> "4");
         registry.add("linkwell.exchange.response-timeout", () -> "3s");
         registry.add("linkwell.exchange.webhook-secrets." + EXCHANGE_TEST_HOOK, () -> EXCHANGE_TEST_HOOK_SECRET);
+        // Caseloads: one worker (the caseload tests' client-assigned PractitionerRole) with a configured cap of 1.
+        registry.add("linkwell.caseload.caps[PractitionerRole/caseload-test-config-cap]", () -> "1");
     }
 
     /** The id of the webhook Endpoint the exchange tests write (client-assigned), and its configured secret. */
