@@ -516,6 +516,30 @@ class CaseloadAllocationTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aCaseSystemCannotNameACareManagerAroundTheAllocation() {
+        Team team = newTeam();
+        Case theCase = acceptedCase(team, "red");
+        EpisodeOfCare episode = clientWithToken(team.token())
+                .read()
+                .resource(EpisodeOfCare.class)
+                .withId(theCase.allocation().getFocus().getReferenceElement())
+                .execute();
+        episode.setCareManager(team.worker().practitioner().copy());
+
+        HttpResponse<String> refused = fhir(
+                team.token(),
+                "PUT",
+                "EpisodeOfCare/" + episode.getIdElement().getIdPart(),
+                fhirContext.newJsonParser().encodeResourceToString(episode));
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.body()).contains("EpisodeOfCare.careManager");
+        assertThat(episodeOf(theCase).hasCareManager()).isFalse();
+        assertThat(readPatient(appToken(team, team.worker()), theCase).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     void theCapabilityStatementListsTheOperation() {
         CapabilityStatement capabilities =
                 client().capabilities().ofType(CapabilityStatement.class).execute();
