@@ -67,7 +67,7 @@ public class CaseloadOperation {
             throw notKnown(roleId);
         }
         String worker = roleId.toUnqualifiedVersionless().getValue();
-        String practitioner = caseloads.practitionerOf(worker).orElse(null);
+        String practitioner = Caseloads.practitionerOf(role).orElse(null);
         // Review and allocation Tasks may name the role or the person; both are this worker's.
         List<String> owners = practitioner == null ? List.of(worker) : List.of(worker, practitioner);
         Instant now = clock.instant();
@@ -81,7 +81,7 @@ public class CaseloadOperation {
             answer.addParameter().setName("team").setValue(new Reference(team));
         }
         List<EpisodeOfCare> active = practitioner == null ? List.of() : caseloads.activeCases(practitioner);
-        int cap = caseloads.capOf(worker, practitioner);
+        int cap = caseloads.capOf(worker, practitioner, role);
         answer.addParameter().setName("cap").setValue(new IntegerType(cap));
         answer.addParameter().setName("activeCases").setValue(new IntegerType(active.size()));
         answer.addParameter().setName("overCap").setValue(new BooleanType(active.size() > cap));
@@ -92,14 +92,10 @@ public class CaseloadOperation {
         Date horizon = Date.from(now.plus(properties.reviewsDueWithin()));
         answer.addParameter()
                 .setName("reviewsDue")
-                .setValue(new IntegerType(caseloads
-                        .openTasks(Caseloads.REVIEW, owners, today, horizon)
-                        .size()));
+                .setValue(new IntegerType(caseloads.countOpenTasks(Caseloads.REVIEW, owners, today, horizon)));
         answer.addParameter()
                 .setName("reviewsOverdue")
-                .setValue(new IntegerType(caseloads
-                        .openTasks(Caseloads.REVIEW, owners, null, today)
-                        .size()));
+                .setValue(new IntegerType(caseloads.countOpenTasks(Caseloads.REVIEW, owners, null, today)));
         List<Task> overCap = caseloads.allocationsTo(owners).stream()
                 .filter(t -> t.getExtensionsByUrl(LinkwellProfiles.ALLOCATION_OVER_CAP_REASON_EXTENSION).stream()
                         .anyMatch(e -> e.hasValue()))

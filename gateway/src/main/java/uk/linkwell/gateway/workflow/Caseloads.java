@@ -16,6 +16,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
@@ -68,10 +69,15 @@ public class Caseloads {
         if ("Practitioner".equals(id.getResourceType())) {
             return read(id, org.hl7.fhir.r4.model.Practitioner.class).map(p -> worker);
         }
-        return read(id, PractitionerRole.class)
-                .map(role -> role.getPractitioner().getReferenceElement())
-                .filter(p -> "Practitioner".equals(p.getResourceType()) && p.hasIdPart())
-                .map(p -> p.toUnqualifiedVersionless().getValue());
+        return read(id, PractitionerRole.class).flatMap(Caseloads::practitionerOf);
+    }
+
+    /** The role's practitioner ({@code Practitioner/1}), if it names one by id. */
+    static Optional<String> practitionerOf(PractitionerRole role) {
+        IIdType practitioner = role.getPractitioner().getReferenceElement();
+        return "Practitioner".equals(practitioner.getResourceType()) && practitioner.hasIdPart()
+                ? Optional.of(practitioner.toUnqualifiedVersionless().getValue())
+                : Optional.empty();
     }
 
     /**
@@ -81,15 +87,25 @@ public class Caseloads {
      * the directory.
      */
     int capOf(String worker, String practitioner) {
+        IdType id = new IdType(worker);
+        return capOf(
+                worker,
+                practitioner,
+                "PractitionerRole".equals(id.getResourceType())
+                        ? read(id, PractitionerRole.class).orElse(null)
+                        : null);
+    }
+
+    /** As {@link #capOf(String, String)}, with the worker's PractitionerRole already read (null: none). */
+    int capOf(String worker, String practitioner, PractitionerRole role) {
         Integer configured =
                 properties.caps().getOrDefault(worker, properties.caps().get(practitioner));
         if (configured != null) {
             return configured;
         }
-        IdType id = new IdType(worker);
-        if ("PractitionerRole".equals(id.getResourceType())) {
-            Optional<Integer> own = read(id, PractitionerRole.class)
-                    .flatMap(role -> role.getExtensionsByUrl(LinkwellProfiles.CASELOAD_CAP_EXTENSION).stream()
+        if (role != null) {
+            Optional<Integer> own = Optional.of(role)
+                    .flatMap(r -> r.getExtensionsByUrl(LinkwellProfiles.CASELOAD_CAP_EXTENSION).stream()
                             .map(Extension::getValue)
                             .filter(PositiveIntType.class::isInstance)
                             .map(v -> ((PositiveIntType) v).getValue())
@@ -103,6 +119,17 @@ public class Caseloads {
 
     /** Open (requested) care-process Tasks of a kind owned by any of {@code owners}, optionally due within a range. */
     List<Task> openTasks(String kind, List<String> owners, Date dueFrom, Date dueBefore) {
+        return tasks(openTasksQuery(kind, owners, dueFrom, dueBefore));
+    }
+
+    /** How many {@link #openTasks} there are, without loading them. */
+    int countOpenTasks(String kind, List<String> owners, Date dueFrom, Date dueBefore) {
+        return dao("Task")
+                .searchForResourceIds(openTasksQuery(kind, owners, dueFrom, dueBefore), system())
+                .size();
+    }
+
+    private static SearchParameterMap openTasksQuery(String kind, List<String> owners, Date dueFrom, Date dueBefore) {
         SearchParameterMap map = SearchParameterMap.newSynchronous()
                 .add(Task.SP_CODE, new TokenParam(LinkwellProfiles.CARE_TASK_SYSTEM, kind))
                 .add(Task.SP_STATUS, new TokenParam("requested"))
@@ -114,7 +141,7 @@ public class Caseloads {
                             dueFrom == null ? null : new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, dueFrom),
                             dueBefore == null ? null : new DateParam(ParamPrefixEnum.LESSTHAN, dueBefore)));
         }
-        return tasks(map);
+        return map;
     }
 
     /** Completed allocation Tasks naming any of {@code owners}. */
