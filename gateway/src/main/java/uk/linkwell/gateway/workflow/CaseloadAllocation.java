@@ -71,7 +71,7 @@ public class CaseloadAllocation {
             return;
         }
         if (before.getStatus() == TaskStatus.COMPLETED || before.getStatus() == TaskStatus.CANCELLED) {
-            boolean sameOwner = ownerOf(before).equals(ownerOf(task));
+            boolean sameOwner = java.util.Objects.equals(ownerOf(before), ownerOf(task));
             if (task.getStatus() != before.getStatus() || !sameOwner) {
                 throw CareTaskOutcome.conflict(
                         "Allocation "
@@ -174,8 +174,9 @@ public class CaseloadAllocation {
         return owner.toUnqualifiedVersionless().getValue();
     }
 
+    /** The owner as {@code Type/id}, or null when the Task names none. */
     private static String ownerOf(Task task) {
-        return task.getOwner().getReferenceElement().toUnqualifiedVersionless().getValue() + "";
+        return task.getOwner().getReferenceElement().toUnqualifiedVersionless().getValue();
     }
 
     private EpisodeOfCare episode(Task task) {
