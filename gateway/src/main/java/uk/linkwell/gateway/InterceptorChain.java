@@ -46,6 +46,7 @@ import uk.linkwell.gateway.security.SmartCapabilityStatement;
 import uk.linkwell.gateway.security.SmartScopeInterceptor;
 import uk.linkwell.gateway.security.StoredBundlesForAdmin;
 import uk.linkwell.gateway.security.SubscriptionOwnership;
+import uk.linkwell.gateway.workflow.CaseloadOperation;
 import uk.linkwell.gateway.workflow.measure.MeasureEvaluation;
 
 /**
@@ -121,7 +122,8 @@ public class InterceptorChain {
             DaoRegistry daos,
             MatchUrlService matchUrls,
             FhirConsentRegistration consent,
-            ReferralClock referralClock) {
+            ReferralClock referralClock,
+            CaseloadOperation caseloadOperation) {
         RestfulServer server = new RestfulServer(fhirContext);
         fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
         // Nothing here builds references that hold a resource object to be contained on encoding, and looking for
@@ -142,6 +144,8 @@ public class InterceptorChain {
                 Clock.systemUTC(),
                 decisionPoint == null ? null : decisionPoint::wouldShow));
         server.registerProvider(systemProvider);
+        // PractitionerRole/{id}/$caseload: a worker's caseload in figures, for their team.
+        server.registerProvider(caseloadOperation);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);

@@ -35,6 +35,14 @@ public final class LinkwellProfiles {
     public static final String REVIEW_TRIGGER_SYSTEM = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/review-trigger";
 
     public static final String COMPLEXITY_RATING_EXTENSION = SD + "complexity-rating";
+    /** red, amber, green: the codes of {@link #COMPLEXITY_RATING_EXTENSION}'s value. */
+    public static final String COMPLEXITY_RATING_SYSTEM =
+            LinkwellPackage.CANONICAL_BASE + "/CodeSystem/complexity-rating";
+    /** On an allocation Task: why it goes through although it takes the worker over their caseload cap. */
+    public static final String ALLOCATION_OVER_CAP_REASON_EXTENSION = SD + "allocation-over-cap-reason";
+    /** On a PractitionerRole: that worker's own caseload cap, instead of the service's default. */
+    public static final String CASELOAD_CAP_EXTENSION = SD + "caseload-cap";
+
     public static final String REFERRAL_CONSENT_EXTENSION = SD + "referral-consent";
     public static final String RECOMMENDED_ALTERNATIVE_EXTENSION = SD + "recommended-alternative";
     public static final String CONSENT_METHOD_EXTENSION = SD + "consent-method";

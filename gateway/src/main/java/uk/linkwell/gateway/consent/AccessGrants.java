@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,9 +26,10 @@ import uk.linkwell.gateway.security.RoleRefusal;
  * Patient's registered GP comes from the hospital feed or an operator; an EpisodeOfCare names as its managing
  * organisation only the organisation writing it; a Consent is widened only by the organisation that recorded it,
  * while any organisation caring for the person may record a withdrawal or add an exception (a nested deny), as
- * people tell whoever is in front of them; a CareTeam's members are not the writer's to set; and the directory and
- * conformance resources (who is who, how searches read) are maintained by operators. Writes by the gateway's own
- * routes (no client) are not affected.
+ * people tell whoever is in front of them; a CareTeam's members and an EpisodeOfCare's care manager are not the
+ * writer's to set (allocation sets them); and the directory and conformance resources (who is who, how searches
+ * read) are maintained by operators. Writes by the gateway itself (no client, or {@code SystemRequestDetails}
+ * inside a client's request, as allocation writes) are not affected.
  */
 @Interceptor
 public class AccessGrants {
@@ -82,6 +84,10 @@ public class AccessGrants {
     }
 
     private void check(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+        if (request instanceof SystemRequestDetails) {
+            // The gateway's own write (an allocation's CareTeam, a decision's case), even inside a client's request.
+            return;
+        }
         Optional<Requester> writer = request == null ? Optional.empty() : FhirRequesters.of(request);
         if (writer.isEmpty() || exemptRoles.contains(writer.get().role().code())) {
             return;
@@ -96,6 +102,7 @@ public class AccessGrants {
             registration((Patient) previous, patient);
         } else if (resource instanceof EpisodeOfCare episode) {
             managedBy(writer.get(), (EpisodeOfCare) previous, episode);
+            careManager((EpisodeOfCare) previous, episode);
         } else if (resource instanceof Consent consent && previous instanceof Consent before) {
             narrowingOnly(writer.get(), before, consent);
         }
@@ -122,6 +129,19 @@ public class AccessGrants {
         if (!before.equals(after)) {
             throw new RoleRefusal("CareTeam.participant (which puts the person on each member's caseload) is set by "
                     + "allocation or an operator, not through this write");
+        }
+    }
+
+    /** The care manager reaches the case (a link worker's caseload) and counts against their cap. */
+    private static void careManager(EpisodeOfCare previous, EpisodeOfCare episode) {
+        List<String> before = previous == null || !previous.hasCareManager()
+                ? List.of()
+                : references(List.of(previous.getCareManager()));
+        List<String> after = episode.hasCareManager() ? references(List.of(episode.getCareManager())) : List.of();
+        if (!before.equals(after)) {
+            throw new RoleRefusal("EpisodeOfCare.careManager (which puts the person on the worker's caseload, within "
+                    + "their cap) is set by allocation (complete the case's allocation Task) or an operator, not "
+                    + "through this write");
         }
     }
 

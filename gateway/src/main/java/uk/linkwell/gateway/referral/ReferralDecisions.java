@@ -5,6 +5,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Communication;
@@ -21,14 +22,17 @@ import uk.linkwell.profiles.LinkwellPackage;
 import uk.linkwell.profiles.LinkwellProfiles;
 
 /**
- * What a decision on a referral writes besides the Task: the case (EpisodeOfCare) when it is accepted, the
- * decline letter (Communication to the referrer) when it is declined. Written by the gateway itself in the
+ * What a decision on a referral writes besides the Task: the case (EpisodeOfCare) and its allocation Task when it
+ * is accepted, the decline letter (Communication to the referrer) when it is declined. Written by the gateway itself in the
  * database transaction of the Task's update, so both stand or fall with the decision; each is a conditional
  * create on an identifier derived from the Task, so a repeated request writes nothing twice.
  */
 final class ReferralDecisions {
 
     static final String EPISODE_IDENTIFIER = LinkwellPackage.CANONICAL_BASE + "/Id/referral-episode";
+    /** Identifies the allocation Task of an accepted referral: {@code <referral Task id>}. */
+    static final String ALLOCATION_IDENTIFIER = LinkwellPackage.CANONICAL_BASE + "/Id/allocation";
+
     static final String DECLINE_LETTER_IDENTIFIER = LinkwellPackage.CANONICAL_BASE + "/Id/referral-decline-letter";
     static final String COMMUNICATION_CATEGORY = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/communication-category";
     static final String DECLINE_REASONS = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/referral-decline-reason";
@@ -56,10 +60,55 @@ final class ReferralDecisions {
         episode.setManagingOrganization(accepted.getOwner().copy());
         episode.setPeriod(new Period().setStartElement(new DateTimeType(now)));
         episode.addReferralRequest(accepted.getFocus().copy());
-        daos.getResourceDao(EpisodeOfCare.class)
+        Optional<Extension> complexity = proposedComplexity(accepted, referral);
+        complexity.ifPresent(c -> episode.addExtension(c.copy()));
+        IIdType episodeId = daos.getResourceDao(EpisodeOfCare.class)
                 .create(
                         episode,
                         "EpisodeOfCare?identifier=" + EPISODE_IDENTIFIER + "|" + task.getIdPart(),
+                        new SystemRequestDetails())
+                .getId()
+                .toUnqualifiedVersionless();
+        awaitAllocation(task, accepted, episodeId, complexity, now);
+    }
+
+    /**
+     * The RAG complexity the team proposes for the case: on the accepting Task (the team's screening), else on the
+     * referral (the referrer's view). Without either, the allocation asks for it.
+     */
+    static Optional<Extension> proposedComplexity(Task accepted, Optional<ServiceRequest> referral) {
+        return accepted.getExtensionsByUrl(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION).stream()
+                .filter(Extension::hasValue)
+                .findFirst()
+                .or(() -> referral.flatMap(
+                        r -> r.getExtensionsByUrl(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION).stream()
+                                .filter(Extension::hasValue)
+                                .findFirst()));
+    }
+
+    /**
+     * The case waits for the team's allocation meeting as an allocation Task (care-task|allocation) with the team
+     * as owner until a worker is named; the {@code workflow} package handles its completion.
+     */
+    private void awaitAllocation(
+            IdType task, Task accepted, IIdType episode, Optional<Extension> complexity, Date now) {
+        Task allocation = new Task();
+        allocation.addIdentifier().setSystem(ALLOCATION_IDENTIFIER).setValue(task.getIdPart());
+        allocation.setStatus(Task.TaskStatus.REQUESTED);
+        allocation.setIntent(Task.TaskIntent.ORDER);
+        allocation.setCode(
+                new CodeableConcept(new Coding(LinkwellProfiles.CARE_TASK_SYSTEM, "allocation", "Allocation")));
+        allocation.setFor(accepted.getFor().copy());
+        allocation.setFocus(new Reference(episode));
+        allocation.addBasedOn(new Reference(task.toUnqualifiedVersionless()));
+        allocation.setRequester(accepted.getOwner().copy());
+        allocation.setOwner(accepted.getOwner().copy());
+        allocation.setAuthoredOnElement(new DateTimeType(now));
+        complexity.ifPresent(c -> allocation.addExtension(c.copy()));
+        daos.getResourceDao(Task.class)
+                .create(
+                        allocation,
+                        "Task?identifier=" + ALLOCATION_IDENTIFIER + "|" + task.getIdPart(),
                         new SystemRequestDetails());
     }
 

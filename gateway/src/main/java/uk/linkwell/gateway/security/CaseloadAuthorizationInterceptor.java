@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.PractitionerRole;
 import uk.linkwell.gateway.security.SmartScope.Permission;
 
 /**
@@ -144,6 +145,14 @@ public class CaseloadAuthorizationInterceptor extends AuthorizationInterceptor {
                     .named("$everything")
                     .onType(Patient.class)
                     .andRequireExplicitResponseAuthorization()
+                    .andThen();
+            // A worker's caseload in figures: no record about a person leaves; the operation itself keeps it to the
+            // worker's team (workflow.CaseloadOperation).
+            rules.allow("$caseload")
+                    .operation()
+                    .named("$caseload")
+                    .onInstancesOfType(PractitionerRole.class)
+                    .andAllowAllResponses()
                     .andThen();
         }
         if (requester.role() != ClientRole.ADMIN && requester.isGranted("Measure", SmartScope.Permission.READ)) {

@@ -81,6 +81,8 @@ public abstract class GatewayIntegrationTest {
         // intervals.
         registry.add("linkwell.reviews.interval.red", () -> "P6M");
         registry.add("linkwell.reviews.interval.amber", () -> "P9M");
+        // Caseloads: one worker (the caseload tests' client-assigned PractitionerRole) with a configured cap of 1.
+        registry.add("linkwell.caseload.caps[PractitionerRole/caseload-test-config-cap]", () -> "1");
     }
 
     /** The id of the webhook Endpoint the exchange tests write (client-assigned), and its configured secret. */
