@@ -72,6 +72,26 @@ public class OutboundConsentFilter {
         }
     }
 
+    /**
+     * Whether the recipient may know of the resource at all (permitted, perhaps redacted), by the same policy, with
+     * nothing sent or recorded: for what the gateway writes about a record into someone else's (a case review
+     * opened by an event).
+     */
+    public boolean permits(Resource resource, Recipient recipient) {
+        AccessRequest who = new AccessRequest(
+                recipient.clientId(),
+                recipient.role(),
+                recipient.organisation(),
+                recipient.practitioner(),
+                recipient.purposeOfUse(),
+                null,
+                clock.instant(),
+                null);
+        ResourceFacts what = facts.read(resource, directory);
+        return policy.decide(who, what, consents.apply(what.patient()), directory)
+                .permitted();
+    }
+
     /** A new Bundle holding what the recipient may receive; the given one is not changed. */
     public Bundle filter(Bundle payload, Recipient recipient, String exchangeId) {
         return screen(payload, recipient, exchangeId).bundle();

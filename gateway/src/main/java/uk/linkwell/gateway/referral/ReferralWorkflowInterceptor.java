@@ -127,12 +127,17 @@ public class ReferralWorkflowInterceptor {
                     .setEndElement(
                             before.getRestriction().getPeriod().getEndElement().copy());
         }
+        // So is the referrer: the decision and its letter go to whoever referred, not to whom an update names.
+        if (before.hasRequester()) {
+            task.setRequester(before.getRequester().copy());
+        }
         if (from == to) {
             return;
         }
         Date now = Date.from(clock.now());
-        if (to == TaskStatus.COMPLETED && !task.getExecutionPeriod().hasEnd()) {
-            // When the assessment was done: the referral measure compares it with the due date.
+        if (to == TaskStatus.COMPLETED) {
+            // When the assessment was done, by the gateway's clock (not the client's word): the referral measure
+            // compares it with the due date.
             task.getExecutionPeriod().setEnd(now);
         }
         if (to == TaskStatus.ACCEPTED) {

@@ -75,9 +75,21 @@ public class CaseReviews {
     private final ReviewClock clock;
     private final ReviewRecords records;
 
-    CaseReviews(ReviewClock clock, ReviewRecords records) {
+    /** Whether the readers of a case (an organisation, in a role) may know of an event: the consent engine's say. */
+    @FunctionalInterface
+    interface EventReaders {
+        boolean mayKnow(DomainResource event, String organisation, String role);
+    }
+
+    /** The roles that read a case's records when the case does not name the role that wrote it. */
+    static final List<String> CASE_ROLES = List.of("social-care-system", "link-worker-app");
+
+    private final EventReaders readers;
+
+    CaseReviews(ReviewClock clock, ReviewRecords records, EventReaders readers) {
         this.clock = clock;
         this.records = records;
+        this.readers = readers;
     }
 
     /** A closed review stays closed; a completed one records its outcome (and a RAG complexity, if given, is one). */
@@ -312,6 +324,12 @@ public class CaseReviews {
             review.setOwner(episode.getManagingOrganization().copy());
         }
         sameReaders(episode, review);
+        if (event != null && !teamMayKnow(event, review)) {
+            // The review would tell the case's readers of an event the consent engine keeps from them (a hospital
+            // stay without a Consent or legal basis for the team, another council's restricted Flag).
+            log.info("{} review of {} not opened: its readers may not know of {}", trigger.code(), ref, cause);
+            return;
+        }
         if (event != null) {
             event.getMeta().getSecurity().stream()
                     .filter(label -> review.getMeta().getSecurity(label.getSystem(), label.getCode()) == null)
@@ -341,6 +359,25 @@ public class CaseReviews {
                     .setCode(ods)
                     .setDisplay("Author organisation"));
         }
+    }
+
+    /** Whether every reader of the review (its author organisation, in its author role or any case role) may know of the event. */
+    private boolean teamMayKnow(DomainResource event, Task review) {
+        Optional<String> organisation = tag(review, AuthorOrganisationStamp.TAG_SYSTEM);
+        if (organisation.isEmpty()) {
+            return false;
+        }
+        List<String> roles = tag(review, AuthorOrganisationStamp.ROLE_TAG_SYSTEM)
+                .map(List::of)
+                .orElse(CASE_ROLES);
+        return roles.stream().allMatch(role -> readers.mayKnow(event, organisation.get(), role));
+    }
+
+    private static Optional<String> tag(Task review, String system) {
+        return review.getMeta().getTag().stream()
+                .filter(t -> system.equals(t.getSystem()) && t.hasCode())
+                .map(t -> t.getCode())
+                .findFirst();
     }
 
     /** The case ended: its open reviews are cancelled. */
@@ -383,6 +420,11 @@ public class CaseReviews {
             return;
         }
         EpisodeOfCare episode = found.get();
+        if (!ReviewRecords.versionless(episode.getPatient()).equals(ReviewRecords.versionless(review.getFor()))) {
+            // A review only ever changes the case (and plans) of the person it is about.
+            log.warn("{} is not about the person of {}: nothing changed", ref(review), ref(episode));
+            return;
+        }
         String reviewRef = ref(review);
         LocalDate doneOn = clock.dayOf(ReviewRecords.doneAt(review).toInstant());
         for (Task open : records.reviews(ref(episode), TaskStatus.REQUESTED)) {

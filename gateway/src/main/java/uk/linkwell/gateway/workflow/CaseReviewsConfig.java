@@ -6,6 +6,7 @@ import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import uk.linkwell.gateway.consent.OutboundConsentFilter;
 import uk.linkwell.gateway.referral.ReferralProperties;
 
 /** Wires case reviews into HAPI's storage layer, where every door's writes pass, as {@code linkwell.reviews} says. */
@@ -21,8 +22,16 @@ public class CaseReviewsConfig {
 
     @Bean
     @ConditionalOnProperty(prefix = "linkwell.reviews", name = "enabled", matchIfMissing = true)
-    public CaseReviews caseReviews(ReviewClock reviewClock, DaoRegistry daos, IInterceptorService storageInterceptors) {
-        CaseReviews reviews = new CaseReviews(reviewClock, new ReviewRecords(daos));
+    public CaseReviews caseReviews(
+            ReviewClock reviewClock,
+            DaoRegistry daos,
+            IInterceptorService storageInterceptors,
+            OutboundConsentFilter consent) {
+        CaseReviews reviews = new CaseReviews(
+                reviewClock,
+                new ReviewRecords(daos),
+                (event, organisation, role) -> consent.permits(
+                        event, new OutboundConsentFilter.Recipient(null, role, organisation, null, null)));
         storageInterceptors.registerInterceptor(reviews);
         return reviews;
     }

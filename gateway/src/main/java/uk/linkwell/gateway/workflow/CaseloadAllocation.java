@@ -189,6 +189,12 @@ public class CaseloadAllocation {
                 .read(new IdType("EpisodeOfCare", focus.getIdPart()), EpisodeOfCare.class)
                 .orElseThrow(() -> CareTaskOutcome.unprocessable(
                         "The case " + focus.toUnqualifiedVersionless().getValue() + " does not exist", "Task.focus"));
+        if (!ReviewRecords.versionless(episode.getPatient()).equals(ReviewRecords.versionless(task.getFor()))) {
+            throw CareTaskOutcome.unprocessable(
+                    "An allocation is about the person whose case it allocates: Task.for and the EpisodeOfCare's "
+                            + "patient differ",
+                    "Task.for");
+        }
         if (episode.getStatus() != EpisodeOfCare.EpisodeOfCareStatus.ACTIVE
                 && episode.getStatus() != EpisodeOfCare.EpisodeOfCareStatus.WAITLIST) {
             throw CareTaskOutcome.conflict(

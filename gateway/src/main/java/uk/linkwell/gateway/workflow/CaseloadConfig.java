@@ -25,6 +25,14 @@ public class CaseloadConfig {
         return allocation;
     }
 
+    /** Clients move the care process's Tasks on; only the gateway (and operators) open them or repoint them. */
+    @Bean
+    public CareTaskDoors careTaskDoors(IInterceptorService storageInterceptors) {
+        CareTaskDoors doors = new CareTaskDoors();
+        storageInterceptors.registerInterceptor(doors);
+        return doors;
+    }
+
     /** Registered on the REST server by {@code InterceptorChain}, with the other providers. */
     @Bean
     public CaseloadOperation caseloadOperation(

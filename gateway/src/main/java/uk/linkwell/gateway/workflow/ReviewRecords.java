@@ -97,13 +97,6 @@ final class ReviewRecords {
      * written by the team managing the case or by its care manager.
      */
     List<CarePlan> plansOf(Task review, EpisodeOfCare episode) {
-        List<CarePlan> named = review.getBasedOn().stream()
-                .map(r -> read(r, "CarePlan", CarePlan.class))
-                .flatMap(Optional::stream)
-                .toList();
-        if (!named.isEmpty()) {
-            return named;
-        }
         List<String> authors = new java.util.ArrayList<>();
         if (episode.hasManagingOrganization()) {
             authors.add(versionless(episode.getManagingOrganization()));
@@ -114,8 +107,21 @@ final class ReviewRecords {
         SearchParameterMap map = SearchParameterMap.newSynchronous()
                 .add(CarePlan.SP_SUBJECT, new ReferenceParam(versionless(episode.getPatient())))
                 .add(CarePlan.SP_STATUS, new TokenParam("active"));
-        return search(CarePlan.class, map).stream()
+        // Only the person's plans by the team or the care manager, even when the review names others: a review
+        // never changes another organisation's plan, or another person's.
+        List<CarePlan> teams = search(CarePlan.class, map).stream()
                 .filter(plan -> plan.hasAuthor() && authors.contains(versionless(plan.getAuthor())))
+                .toList();
+        List<String> named = review.getBasedOn().stream()
+                .map(ReviewRecords::versionless)
+                .filter(r -> r.startsWith("CarePlan/"))
+                .toList();
+        if (named.isEmpty()) {
+            return teams;
+        }
+        return teams.stream()
+                .filter(plan -> named.contains(
+                        plan.getIdElement().toUnqualifiedVersionless().getValue()))
                 .toList();
     }
 

@@ -321,9 +321,25 @@ class CaseReviewsTest extends GatewayIntegrationTest {
                 + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase();
     }
 
+    /** The person's consent to share with the team (recorded by an operator for the test). */
+    private void consentToTheTeam(Reference patient) {
+        org.hl7.fhir.r4.model.Consent consent = LinkwellFixtures.verbalConsent(patient, teamOrg);
+        consent.getProvision()
+                .addActor()
+                .setRole(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", null)))
+                .setReference(new Reference()
+                        .setIdentifier(new org.hl7.fhir.r4.model.Identifier()
+                                .setSystem(LinkwellFixtures.ODS)
+                                .setValue(team)));
+        create(client(), consent);
+    }
+
     @Test
     void anAdmissionOpensOneReviewAndARepeatOrASecondAdmissionNoOther() throws Exception {
         Case c = openCase("green", LocalDate.now(LONDON).minusMonths(2));
+        // The team may know of hospital stays only as the person consented: here they did.
+        consentToTheTeam(c.patient());
         LocalDate before = LocalDate.now(LONDON);
         String visit = "V" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
         String controlId = controlId();
@@ -359,6 +375,33 @@ class CaseReviewsTest extends GatewayIntegrationTest {
                 .filteredOn(t -> "hospital-admission".equals(trigger(t)))
                 .extracting(t -> t.getIdElement().getIdPart())
                 .containsExactly(review.getIdElement().getIdPart());
+    }
+
+    @Test
+    void aCouncilsEventTheTeamMayNotKnowOfOpensNoReview() throws Exception {
+        // Without the person's consent to share with the team, the council's Flag and Communication stay the
+        // council's: a review in the team's case would tell of them.
+        Case c = caseKnownToTheCouncil();
+        String caseReference =
+                "CASE-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        send(event("carer-breakdown", c, caseReference));
+        send(event("change-of-circumstances", c, caseReference));
+
+        assertThat(reviewsOf(c.episode(), "requested"))
+                .extracting(CaseReviewsTest::trigger)
+                .containsExactly("scheduled");
+    }
+
+    @Test
+    void anAdmissionTheTeamMayNotKnowOfOpensNoReview() throws Exception {
+        // No Consent to share with the team and no legal basis: a review would tell them of the hospital stay.
+        Case c = openCase("green", LocalDate.now(LONDON).minusMonths(2));
+        String controlId = controlId();
+        admit(a01(c.nhs(), "V" + UUID.randomUUID().toString().substring(0, 8).toUpperCase(), controlId), controlId);
+
+        assertThat(reviewsOf(c.episode(), "requested"))
+                .extracting(CaseReviewsTest::trigger)
+                .containsExactly("scheduled");
     }
 
     @Test
@@ -445,6 +488,8 @@ class CaseReviewsTest extends GatewayIntegrationTest {
     @Test
     void eachCaseEventTriggerOpensOneReviewAndADuplicateOrASecondOfItsKindNone() throws Exception {
         Case c = caseKnownToTheCouncil();
+        // The council's records reach the team only as the person consented: here they did.
+        consentToTheTeam(c.patient());
         String caseReference =
                 "CASE-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
         LocalDate before = LocalDate.now(LONDON);

@@ -469,6 +469,12 @@ class CaseloadAllocationTest extends GatewayIntegrationTest {
                 .setAuthoredOn(new Date())
                 .setOwner(owner.role().copy());
         review.getRestriction().getPeriod().setEnd(Date.from(due));
+        if (status == TaskStatus.COMPLETED) {
+            // A completed review records its outcome (workflow.CaseReviews).
+            review.addOutput()
+                    .setType(new CodeableConcept().setText("outcome"))
+                    .setValue(new org.hl7.fhir.r4.model.StringType("Reviewed; no change"));
+        }
         client().create().resource(review).execute();
     }
 
@@ -537,6 +543,73 @@ class CaseloadAllocationTest extends GatewayIntegrationTest {
         assertThat(episodeOf(theCase).hasCareManager()).isFalse();
         assertThat(readPatient(appToken(team, team.worker()), theCase).statusCode())
                 .isEqualTo(404);
+    }
+
+    /** The probes' attack: a team's case system opens an allocation of another team's case to its own worker. */
+    @Test
+    void aClientCannotOpenAnAllocationOrPointOneAtAnotherCase() {
+        Team team = newTeam();
+        Team victims = newTeam();
+        Case own = acceptedCase(team, "green");
+        Case theirs = acceptedCase(victims, "amber");
+        String episode = theirs.allocation().getFocus().getReference();
+
+        Task forged = new Task()
+                .setStatus(TaskStatus.COMPLETED)
+                .setIntent(Task.TaskIntent.ORDER)
+                .setCode(new CodeableConcept(new Coding(LinkwellProfiles.CARE_TASK_SYSTEM, "allocation", null)))
+                .setFor(own.patient().copy())
+                .setFocus(new Reference(episode))
+                .setAuthoredOn(new Date())
+                .setOwner(team.worker().role().copy());
+        forged.addExtension(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION, rag("green"));
+        HttpResponse<String> created =
+                fhir(team.token(), "POST", "Task", fhirContext.newJsonParser().encodeResourceToString(forged));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(422);
+        assertThat(created.body()).contains("Task.code");
+
+        // Its own allocation Task, completed but pointed at the other team's case: refused too.
+        Task repointed = clientWithToken(team.token())
+                .read()
+                .resource(Task.class)
+                .withId(own.allocation().getIdElement().toUnqualifiedVersionless())
+                .execute();
+        repointed.setStatus(TaskStatus.COMPLETED).setOwner(team.worker().role().copy());
+        repointed.setFocus(new Reference(episode));
+        HttpResponse<String> updated = fhir(
+                team.token(),
+                "PUT",
+                "Task/" + repointed.getIdElement().getIdPart(),
+                fhirContext.newJsonParser().encodeResourceToString(repointed));
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(422);
+        assertThat(updated.body()).contains("Task.focus");
+
+        assertThat(episodeOf(theirs).hasCareManager()).isFalse();
+        assertThat(fhir(appToken(team, team.worker()), "GET", theirs.patient().getReference(), null)
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    /** A referral Task does not leave the referral workflow (and the figures) by taking a care-process code. */
+    @Test
+    void aReferralTaskCannotTakeACareProcessCode() {
+        Team team = newTeam();
+        IdType referral = refer(team, null);
+        Task task = clientWithToken(team.token())
+                .read()
+                .resource(Task.class)
+                .withId(referral)
+                .execute();
+        task.getCode().addCoding(new Coding(LinkwellProfiles.CARE_TASK_SYSTEM, "review", null));
+
+        HttpResponse<String> refused = fhir(
+                team.token(),
+                "PUT",
+                "Task/" + referral.getIdPart(),
+                fhirContext.newJsonParser().encodeResourceToString(task));
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.body()).contains("Task.code");
     }
 
     @Test

@@ -406,6 +406,27 @@ class MeasureEvaluationTest extends GatewayIntegrationTest {
                 .isTrue();
     }
 
+    /** The figures' clock is the gateway's: a backdated assessment time and a re-addressed referrer do not stick. */
+    @Test
+    void theAssessmentTimeAndTheReferrerAreTheGatewaysNotTheUpdatesWord() {
+        // Parties of its own: the other tests count this class's referrals of today.
+        Parties parties = newParties();
+        IdType id = refer(parties);
+        moveTo(parties.socialCare(), id, TaskStatus.ACCEPTED);
+        moveTo(parties.socialCare(), id, TaskStatus.INPROGRESS);
+        Task task = parties.socialCare().read().resource(Task.class).withId(id).execute();
+        task.setStatus(TaskStatus.COMPLETED);
+        task.getExecutionPeriod().setEndElement(new DateTimeType("2020-01-01T09:00:00+00:00"));
+        task.setRequester(parties.council().copy());
+        java.util.Date before = new java.util.Date(System.currentTimeMillis() - 60_000);
+        parties.socialCare().update().resource(task).execute();
+
+        Task stored = client().read().resource(Task.class).withId(id).execute();
+        assertThat(stored.getExecutionPeriod().getEnd()).isAfter(before);
+        assertThat(stored.getRequester().getReference())
+                .isEqualTo(parties.practice().getReference());
+    }
+
     private static String masked(int count) {
         return count >= 1 && count <= 4 ? "masked" : String.valueOf(count);
     }
