@@ -108,6 +108,13 @@ public class DecisionPoint {
             return false;
         }
         Optional<Requester> found = bound(request);
+        if (found.isPresent()) {
+            log.warn(
+                    "DEBUG wouldShow {} reaches={} consent={}",
+                    current.getIdElement().getValue(),
+                    access.reaches(found.get(), current),
+                    access.consent(adapter.who(request), current).decision());
+        }
         return found.isEmpty()
                 ? access.reaches(requester.get(), current)
                 : access.visible(found.get(), adapter.who(request), current);

@@ -40,7 +40,15 @@ public class CaseloadConfig {
             CaseloadResolver caseloadResolver,
             CaseloadProperties properties,
             SecurityProperties security,
-            Clock clock) {
-        return new CaseloadOperation(caseloads, caseloadResolver, properties, security.enabled(), clock);
+            Clock clock,
+            uk.linkwell.gateway.consent.ConsentConfig.FhirConsentRegistration consent) {
+        uk.linkwell.gateway.consent.DecisionPoint decisionPoint = consent.decisionPoint();
+        return new CaseloadOperation(
+                caseloads,
+                caseloadResolver,
+                properties,
+                security.enabled(),
+                clock,
+                decisionPoint == null ? null : decisionPoint::wouldShow);
     }
 }

@@ -11,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
@@ -30,7 +33,8 @@ import uk.linkwell.profiles.LinkwellProfiles;
  * {@code PractitionerRole/{id}/$caseload}: a worker's caseload in figures (active cases by RAG complexity against
  * their cap, reviews due and overdue, allocations over the cap) and their team's referrals waiting for allocation.
  * Active cases are those the role's practitioner is care manager of.
- * Only figures and references leave, never a person's record. It is for the worker's own team (clients whose
+ * Only figures and references leave, never a person's record, and for anyone but operators only of records the
+ * caller could read directly. It is for the worker's own team (clients whose
  * organisation is the PractitionerRole's) and operators; to anyone else the worker is not known, as for any
  * hidden record. A PractitionerRole, not a Practitioner: the role says which team the worker works for.
  */
@@ -41,13 +45,17 @@ public class CaseloadOperation {
     private final CaseloadProperties properties;
     private final boolean securityEnabled;
     private final Clock clock;
+    /** The decision point's "would this client see this record?"; null when consent is off (then reach alone). */
+    private final BiPredicate<RequestDetails, IBaseResource> visible;
 
     public CaseloadOperation(
             Caseloads caseloads,
             CaseloadResolver teams,
             CaseloadProperties properties,
             boolean securityEnabled,
-            Clock clock) {
+            Clock clock,
+            BiPredicate<RequestDetails, IBaseResource> visible) {
+        this.visible = visible;
         this.caseloads = caseloads;
         this.teams = teams;
         this.properties = properties;
@@ -80,7 +88,16 @@ public class CaseloadOperation {
         if (team != null) {
             answer.addParameter().setName("team").setValue(new Reference(team));
         }
-        List<EpisodeOfCare> active = practitioner == null ? List.of() : caseloads.activeCases(practitioner);
+        // Operators see the whole caseload; anyone else counts only the records they could read directly (the
+        // decision point's say), so a worker's cases of another organisation are not counted for this team.
+        boolean operator = FhirRequesters.of(request)
+                .map(r -> r.role() == ClientRole.ADMIN)
+                .orElse(!securityEnabled);
+        Predicate<IBaseResource> counted =
+                operator ? r -> true : visible == null ? r -> false : r -> visible.test(request, r);
+        List<EpisodeOfCare> active = practitioner == null
+                ? List.of()
+                : caseloads.activeCases(practitioner).stream().filter(counted).toList();
         int cap = caseloads.capOf(worker, practitioner, role);
         answer.addParameter().setName("cap").setValue(new IntegerType(cap));
         answer.addParameter().setName("activeCases").setValue(new IntegerType(active.size()));
@@ -92,20 +109,34 @@ public class CaseloadOperation {
         Date horizon = Date.from(now.plus(properties.reviewsDueWithin()));
         answer.addParameter()
                 .setName("reviewsDue")
-                .setValue(new IntegerType(caseloads.countOpenTasks(Caseloads.REVIEW, owners, today, horizon)));
+                .setValue(new IntegerType(
+                        operator
+                                ? caseloads.countOpenTasks(Caseloads.REVIEW, owners, today, horizon)
+                                : (int) caseloads.openTasks(Caseloads.REVIEW, owners, today, horizon).stream()
+                                        .filter(counted)
+                                        .count()));
         answer.addParameter()
                 .setName("reviewsOverdue")
-                .setValue(new IntegerType(caseloads.countOpenTasks(Caseloads.REVIEW, owners, null, today)));
+                .setValue(new IntegerType(
+                        operator
+                                ? caseloads.countOpenTasks(Caseloads.REVIEW, owners, null, today)
+                                : (int) caseloads.openTasks(Caseloads.REVIEW, owners, null, today).stream()
+                                        .filter(counted)
+                                        .count()));
         List<Task> overCap = caseloads.allocationsTo(owners).stream()
                 .filter(t -> t.getExtensionsByUrl(LinkwellProfiles.ALLOCATION_OVER_CAP_REASON_EXTENSION).stream()
                         .anyMatch(e -> e.hasValue()))
+                .filter(counted)
                 .toList();
         answer.addParameter().setName("allocationsOverCap").setValue(new IntegerType(overCap.size()));
         overCap.forEach(t -> answer.addParameter()
                 .setName("allocationOverCap")
                 .setValue(new Reference(t.getIdElement().toUnqualifiedVersionless())));
-        List<Task> waiting =
-                team == null ? List.of() : caseloads.openTasks(Caseloads.ALLOCATION, List.of(team), null, null);
+        List<Task> waiting = team == null
+                ? List.of()
+                : caseloads.openTasks(Caseloads.ALLOCATION, List.of(team), null, null).stream()
+                        .filter(counted)
+                        .toList();
         answer.addParameter().setName("awaitingAllocation").setValue(new IntegerType(waiting.size()));
         byComplexity(
                 answer.addParameter().setName("awaitingAllocationByComplexity"),

@@ -452,9 +452,22 @@ class CaseloadAllocationTest extends GatewayIntegrationTest {
         assertThat(count(answer, "awaitingAllocation")).isEqualTo(1);
         assertThat(part(answer, "awaitingAllocationByComplexity", "green")).isEqualTo(1);
         assertThat(count(answer, "allocationsOverCap")).isZero();
-        // The worker's own app and an operator get the same figures.
-        assertThat(count(caseload(appToken(team, team.worker()), team.worker()), "reviewsOverdue"))
-                .isEqualTo(1);
+        // The worker's own app counts what it could read itself, the same as its own search finds: the reviews are
+        // the case system's records, so without the person's consent the app is not shown them.
+        String app = appToken(team, team.worker());
+        HttpResponse<String> search = fhir(
+                app,
+                "GET",
+                "Task?code=review&status=requested&owner="
+                        + team.worker().role().getReference() + "&due-date=lt"
+                        + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "&_summary=count",
+                null);
+        assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
+        int readable = fhirContext
+                .newJsonParser()
+                .parseResource(Bundle.class, search.body())
+                .getTotal();
+        assertThat(count(caseload(app, team.worker()), "reviewsOverdue")).isEqualTo(readable);
         assertThat(count(caseload(adminToken(), team.worker()), "activeCases")).isEqualTo(2);
     }
 
@@ -469,6 +482,10 @@ class CaseloadAllocationTest extends GatewayIntegrationTest {
                 .setAuthoredOn(new Date())
                 .setOwner(owner.role().copy());
         review.getRestriction().getPeriod().setEnd(Date.from(due));
+        // The case's readers, as the review work gives them (its author tags).
+        episodeOf(theCase).getMeta().getTag().stream()
+                .filter(t -> t.getSystem().startsWith("https://fhir.linkwell.example/CodeSystem/author-"))
+                .forEach(t -> review.getMeta().addTag(t.copy()));
         if (status == TaskStatus.COMPLETED) {
             // A completed review records its outcome (workflow.CaseReviews).
             review.addOutput()
