@@ -77,6 +77,13 @@ public final class ConfiguredUsers {
             throw new IllegalStateException("linkwell.security user " + username + " has role '" + user.role()
                     + "'; expected one of " + ClientRole.codes());
         }
+        if (ClientRole.fromCode(user.role()).get() != ClientRole.LINK_WORKER_APP) {
+            // A signed-in person gets the app's scopes with their role's reach: an operator's role through an app
+            // would carry its exemption from consent into a public client. Until apps are granted per role, people
+            // sign in as link workers, and systems of other roles use client credentials.
+            throw new IllegalStateException("linkwell.security user " + username + " has role '" + user.role()
+                    + "'; people sign in as link-worker-app only (other roles are systems: configure a client)");
+        }
         if (user.password() == null || !user.password().startsWith("{bcrypt}")) {
             throw new IllegalStateException(
                     "linkwell.security user " + username + " needs their password as a bcrypt hash: {bcrypt}$2a$...");

@@ -84,4 +84,14 @@ class SignedInClaimsTest {
                 .isInstanceOf(OAuth2AuthenticationException.class)
                 .hasMessageContaining("no longer configured");
     }
+
+    /** An operator's role through a public app would carry its exemption from consent: refused at start. */
+    @Test
+    void peopleSignInAsLinkWorkersOnly() {
+        SecurityProperties.User admin =
+                new SecurityProperties.User(WORKER.password(), "admin", WORKER.organisation(), WORKER.practitioner());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConfiguredUsers(Map.of("ops", admin)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("link-worker-app only");
+    }
 }
