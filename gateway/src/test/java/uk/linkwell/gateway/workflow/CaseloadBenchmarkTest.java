@@ -57,7 +57,7 @@ class CaseloadBenchmarkTest extends GatewayIntegrationTest {
             Reference role =
                     create(new PractitionerRole().setPractitioner(practitioner).setOrganization(team));
             roles.add(role.getReferenceElement().getIdPart());
-            seedCaseload(team, practitioner, role, w);
+            seedCaseload(team, ods, practitioner, role, w);
         }
         String token = tokenFor(Claims.of(
                 "social-care-system",
@@ -106,7 +106,7 @@ class CaseloadBenchmarkTest extends GatewayIntegrationTest {
      * as care manager and a complexity, and two open reviews (one due within 28 days or overdue, one later); and
      * one referral waiting for the team.
      */
-    private void seedCaseload(Reference team, Reference practitioner, Reference role, int worker) {
+    private void seedCaseload(Reference team, String ods, Reference practitioner, Reference role, int worker) {
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         Instant now = Instant.now();
         for (int c = 0; c < CASES_EACH; c++) {
@@ -117,11 +117,11 @@ class CaseloadBenchmarkTest extends GatewayIntegrationTest {
                     new Reference(patient), team.copy(), EpisodeOfCare.EpisodeOfCareStatus.ACTIVE);
             case_.setCareManager(practitioner.copy());
             case_.addExtension(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION, rag(RAG[(worker + c) % 3]));
-            add(bundle, episode, case_);
+            add(bundle, episode, teams(case_, ods));
             // Due in 1-27 days or overdue by 1-3 days, and a year ahead.
             int dueInDays = c % 4 == 0 ? -(1 + c % 3) : 1 + c % 27;
-            add(bundle, null, review(patient, episode, role, now.plus(dueInDays, ChronoUnit.DAYS)));
-            add(bundle, null, review(patient, episode, role, now.plus(365, ChronoUnit.DAYS)));
+            add(bundle, null, teams(review(patient, episode, role, now.plus(dueInDays, ChronoUnit.DAYS)), ods));
+            add(bundle, null, teams(review(patient, episode, role, now.plus(365, ChronoUnit.DAYS)), ods));
         }
         String waiting = "urn:uuid:" + UUID.randomUUID();
         String waitingCase = "urn:uuid:" + UUID.randomUUID();
@@ -129,12 +129,23 @@ class CaseloadBenchmarkTest extends GatewayIntegrationTest {
         add(
                 bundle,
                 waitingCase,
-                LinkwellFixtures.episode(
-                        new Reference(waiting), team.copy(), EpisodeOfCare.EpisodeOfCareStatus.ACTIVE));
+                teams(
+                        LinkwellFixtures.episode(
+                                new Reference(waiting), team.copy(), EpisodeOfCare.EpisodeOfCareStatus.ACTIVE),
+                        ods));
         Task allocation = careTask("allocation", waiting, waitingCase, team);
         allocation.addExtension(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION, rag("amber"));
-        add(bundle, null, allocation);
+        add(bundle, null, teams(allocation, ods));
         client().transaction().withBundle(bundle).execute();
+    }
+
+    /** The team's record, as the case system's own writes are (author organisation): $caseload counts what it reads. */
+    private static <R extends Resource> R teams(R resource, String ods) {
+        resource.getMeta()
+                .addTag()
+                .setSystem(uk.linkwell.gateway.consent.AuthorOrganisationStamp.TAG_SYSTEM)
+                .setCode(ods);
+        return resource;
     }
 
     private static Task review(String patient, String episode, Reference owner, Instant due) {
