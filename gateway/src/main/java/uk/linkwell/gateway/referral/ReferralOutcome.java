@@ -4,19 +4,22 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
-/** The workflow's refusals, as HAPI exceptions carrying an OperationOutcome that names the element. */
-final class ReferralOutcome {
+/**
+ * The care process's refusals (referral workflow, allocations, reviews), as HAPI exceptions carrying an
+ * OperationOutcome that names the element.
+ */
+public final class ReferralOutcome {
 
     private ReferralOutcome() {}
 
-    /** 409: a transition the workflow does not allow from the Task's current state. */
-    static ResourceVersionConflictException conflict(String message, String expression) {
+    /** 409: what the current state forbids (a transition from the Task's state, a worker at their cap). */
+    public static ResourceVersionConflictException conflict(String message, String expression) {
         return new ResourceVersionConflictException(
                 message, outcome(OperationOutcome.IssueType.BUSINESSRULE, message, expression));
     }
 
     /** 422: the request itself is incomplete or malformed for what it asks (a decline without reasons). */
-    static UnprocessableEntityException unprocessable(String message, String expression) {
+    public static UnprocessableEntityException unprocessable(String message, String expression) {
         return new UnprocessableEntityException(
                 message, outcome(OperationOutcome.IssueType.REQUIRED, message, expression));
     }

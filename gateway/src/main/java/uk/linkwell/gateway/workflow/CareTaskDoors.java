@@ -10,6 +10,7 @@ import java.util.Objects;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
+import uk.linkwell.gateway.referral.ReferralOutcome;
 import uk.linkwell.gateway.security.ClientRole;
 import uk.linkwell.gateway.security.FhirRequesters;
 import uk.linkwell.profiles.LinkwellProfiles;
@@ -30,7 +31,7 @@ public class CareTaskDoors {
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = ORDER)
     public void created(IBaseResource resource, RequestDetails request) {
         if (resource instanceof Task task && !careCodes(task).isEmpty() && heldToTheProcess(request)) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "Allocation and review Tasks are opened by the gateway (an accepted referral, an active case, a "
                             + "trigger); a client moves an existing one on by updating it",
                     "Task.code");
@@ -44,7 +45,7 @@ public class CareTaskDoors {
         }
         List<String> was = careCodes(before);
         if (!was.equals(careCodes(task))) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "A Task's care-process code (allocation, review) is the gateway's: it is not added, changed or "
                             + "removed by an update",
                     "Task.code");
@@ -53,12 +54,12 @@ public class CareTaskDoors {
             return;
         }
         if (!same(before.getFocus(), task.getFocus())) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "An allocation or review stays about the case it was opened for: Task.focus is not changed",
                     "Task.focus");
         }
         if (!same(before.getFor(), task.getFor())) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "An allocation or review stays about the person it was opened for: Task.for is not changed",
                     "Task.for");
         }

@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.Task;
 import org.hl7.fhir.r4.model.Task.TaskStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import uk.linkwell.gateway.referral.ReferralOutcome;
 import uk.linkwell.profiles.LinkwellPackage;
 import uk.linkwell.profiles.LinkwellProfiles;
 
@@ -73,7 +74,7 @@ public class CaseloadAllocation {
         if (before.getStatus() == TaskStatus.COMPLETED || before.getStatus() == TaskStatus.CANCELLED) {
             boolean sameOwner = java.util.Objects.equals(ownerOf(before), ownerOf(task));
             if (task.getStatus() != before.getStatus() || !sameOwner) {
-                throw CareTaskOutcome.conflict(
+                throw ReferralOutcome.conflict(
                         "Allocation "
                                 + before.getIdElement()
                                         .toUnqualifiedVersionless()
@@ -101,14 +102,14 @@ public class CaseloadAllocation {
                 .map(Extension::getValue)
                 .filter(CodeableConcept.class::isInstance)
                 .map(CodeableConcept.class::cast)
-                .orElseThrow(() -> CareTaskOutcome.unprocessable(
+                .orElseThrow(() -> ReferralOutcome.unprocessable(
                         "An allocation gives the case its RAG complexity: extension "
                                 + LinkwellProfiles.COMPLEXITY_RATING_EXTENSION + " on the Task (valueCodeableConcept, "
                                 + "system " + LinkwellProfiles.COMPLEXITY_RATING_SYSTEM + ", code red, amber or green)",
                         "Task.extension:complexityRating"));
         String practitioner = caseloads
                 .practitionerOf(worker)
-                .orElseThrow(() -> CareTaskOutcome.unprocessable(
+                .orElseThrow(() -> ReferralOutcome.unprocessable(
                         worker + " is not a known worker (a Practitioner, or a PractitionerRole naming its "
                                 + "practitioner)",
                         "Task.owner"));
@@ -130,7 +131,7 @@ public class CaseloadAllocation {
         if (others + 1 > cap) {
             if (reason.isEmpty()) {
                 log.warn("Allocation {} refused: {} has {} active cases, cap {}", taskId, worker, others, cap);
-                throw CareTaskOutcome.conflict(
+                throw ReferralOutcome.conflict(
                         "Allocating " + episodeId + " to " + worker
                                 + (worker.equals(practitioner) ? "" : " (" + practitioner + ")")
                                 + " would take them over their caseload cap: "
@@ -166,7 +167,7 @@ public class CaseloadAllocation {
                 || owner.isAbsolute()
                 || !("PractitionerRole".equals(owner.getResourceType())
                         || "Practitioner".equals(owner.getResourceType()))) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "An allocation names the worker who takes the case: Task.owner must reference a PractitionerRole "
                             + "or Practitioner by id (PractitionerRole/<id>)",
                     "Task.owner");
@@ -182,22 +183,22 @@ public class CaseloadAllocation {
     private EpisodeOfCare episode(Task task) {
         IIdType focus = task.getFocus().getReferenceElement();
         if (!"EpisodeOfCare".equals(focus.getResourceType()) || !focus.hasIdPart()) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "An allocation is about a case: Task.focus must reference the EpisodeOfCare by id", "Task.focus");
         }
         EpisodeOfCare episode = caseloads
                 .read(new IdType("EpisodeOfCare", focus.getIdPart()), EpisodeOfCare.class)
-                .orElseThrow(() -> CareTaskOutcome.unprocessable(
+                .orElseThrow(() -> ReferralOutcome.unprocessable(
                         "The case " + focus.toUnqualifiedVersionless().getValue() + " does not exist", "Task.focus"));
         if (!ReviewRecords.versionless(episode.getPatient()).equals(ReviewRecords.versionless(task.getFor()))) {
-            throw CareTaskOutcome.unprocessable(
+            throw ReferralOutcome.unprocessable(
                     "An allocation is about the person whose case it allocates: Task.for and the EpisodeOfCare's "
                             + "patient differ",
                     "Task.for");
         }
         if (episode.getStatus() != EpisodeOfCare.EpisodeOfCareStatus.ACTIVE
                 && episode.getStatus() != EpisodeOfCare.EpisodeOfCareStatus.WAITLIST) {
-            throw CareTaskOutcome.conflict(
+            throw ReferralOutcome.conflict(
                     "The case " + focus.toUnqualifiedVersionless().getValue() + " is '"
                             + (episode.getStatus() == null
                                     ? "(none)"
