@@ -20,6 +20,7 @@ public final class Channels {
     public static final String EVENTS = LinkwellPackage.CANONICAL_BASE + "/CodeSystem/exchange-event";
 
     public static final String DISCHARGE = "discharge";
+    public static final String DISCHARGE_FOLLOW_UP = "discharge-follow-up";
     public static final String REFERRAL_ACCEPTED = "referral-accepted";
     public static final String REFERRAL_DECLINED = "referral-declined";
     public static final String CASE_CLOSED = "case-closed";

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * The hospital discharge trigger: an Encounter that becomes {@code finished} (created finished, or updated to it
  * from another status), whatever door wrote it (an A03 over MLLP, a FHIR write), records one delivery to each
  * active Endpoint of the person's registered GP practice (Patient.generalPractitioner → Organization.endpoint),
- * in the write's own transaction.
+ * in the write's own transaction, carrying the Encounter (dates, disposition: the discharge-to-assess pathway) and
+ * the follow-up referral written with it, if any.
  */
 @Interceptor
 public class DischargeNotifications {
@@ -22,9 +23,11 @@ public class DischargeNotifications {
     private static final Logger log = LoggerFactory.getLogger(DischargeNotifications.class);
 
     private final ExchangeRecipients recipients;
+    private final LettersInTransaction followUps;
 
-    public DischargeNotifications(ExchangeRecipients recipients) {
+    DischargeNotifications(ExchangeRecipients recipients, LettersInTransaction followUps) {
         this.recipients = recipients;
+        this.followUps = followUps;
     }
 
     @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -59,6 +62,9 @@ public class DischargeNotifications {
                 ExchangeRecipients.GP_ROLE,
                 patient.get(),
                 List.of(encounterRef));
+        // The follow-up referral to the care management team, when the same write makes one (an A03 on pathway
+        // 1-3): the practice is told of it too, as far as the person's consent lets it.
+        followUps.attach(List.of(encounterRef), recorded);
         if (!recorded.isEmpty()) {
             log.info("Discharge in {}: {} deliveries recorded", encounterRef, recorded.size());
         }

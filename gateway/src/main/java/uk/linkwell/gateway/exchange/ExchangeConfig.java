@@ -9,9 +9,11 @@ import java.time.Clock;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpClientConfigurer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.transaction.PlatformTransactionManager;
 import uk.linkwell.gateway.consent.OutboundConsentFilter;
 import uk.linkwell.gateway.ingest.store.InstanceIdentity;
@@ -34,6 +36,7 @@ public class ExchangeConfig {
     }
 
     @Bean
+    @Primary
     LettersInTransaction lettersInTransaction(Outbox outbox) {
         return new LettersInTransaction(outbox);
     }
@@ -42,8 +45,31 @@ public class ExchangeConfig {
     @Bean
     @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.discharge.enabled:true}")
     public DischargeNotifications dischargeNotifications(
-            ExchangeRecipients recipients, IInterceptorService storageInterceptors) {
-        DischargeNotifications trigger = new DischargeNotifications(recipients);
+            ExchangeRecipients recipients,
+            @Qualifier("followUpsInTransaction") LettersInTransaction followUps,
+            IInterceptorService storageInterceptors) {
+        DischargeNotifications trigger = new DischargeNotifications(recipients, followUps);
+        storageInterceptors.registerInterceptor(trigger);
+        return trigger;
+    }
+
+    /** The follow-up referrals written in a transaction, for the discharge delivery recorded in it. */
+    @Bean
+    LettersInTransaction followUpsInTransaction(Outbox outbox) {
+        return new LettersInTransaction(outbox);
+    }
+
+    /** The discharge referral to the care management team's (and its council's) Endpoints. */
+    @Bean
+    @ConditionalOnExpression(
+            "${linkwell.exchange.enabled:true} and ${linkwell.exchange.discharge-follow-up.enabled:true}")
+    public DischargeFollowUpNotifications dischargeFollowUpNotifications(
+            ExchangeRecipients recipients,
+            @Qualifier("followUpsInTransaction") LettersInTransaction followUps,
+            ExchangeProperties properties,
+            IInterceptorService storageInterceptors) {
+        DischargeFollowUpNotifications trigger = new DischargeFollowUpNotifications(
+                recipients, followUps, properties.dischargeFollowUp().recipientRole());
         storageInterceptors.registerInterceptor(trigger);
         return trigger;
     }

@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled        whether triggers record deliveries and the outbox is sent at all
  * @param senderEnabled  whether this instance sends from the outbox (false: it only records)
  * @param discharge      the discharge → registered practice trigger
+ * @param dischargeFollowUp the discharge referral → care management team (and its council's case system) trigger
  * @param referralDecided the referral accepted/declined → referrer trigger
  * @param caseClosed     the case closed → registered practice trigger (with the closure letter)
  * @param carePlan       the care plan created or its status changed → registered practice trigger
@@ -35,6 +36,7 @@ public record ExchangeProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("true") boolean senderEnabled,
         @DefaultValue Discharge discharge,
+        @DefaultValue DischargeFollowUp dischargeFollowUp,
         @DefaultValue ReferralDecided referralDecided,
         @DefaultValue Trigger caseClosed,
         @DefaultValue Trigger carePlan,
@@ -62,6 +64,15 @@ public record ExchangeProperties(
      * practice.
      */
     public record Discharge(@DefaultValue("true") boolean enabled) {}
+
+    /**
+     * The discharge follow-up trigger: a discharge referral (pathway 1-3) is told to the organisations it is addressed
+     * to.
+     *
+     * @param recipientRole the client role the consent engine judges the team's systems as
+     */
+    public record DischargeFollowUp(
+            @DefaultValue("true") boolean enabled, @DefaultValue("social-care-system") String recipientRole) {}
 
     /** A trigger that is on or off (its event, recipients and payload are what the trigger is). */
     public record Trigger(@DefaultValue("true") boolean enabled) {}
@@ -99,7 +110,8 @@ public record ExchangeProperties(
     @Override
     public String toString() {
         return "ExchangeProperties[enabled=" + enabled + ", senderEnabled=" + senderEnabled + ", discharge="
-                + discharge + ", referralDecided=" + referralDecided + ", caseClosed=" + caseClosed + ", carePlan="
+                + discharge + ", dischargeFollowUp=" + dischargeFollowUp + ", referralDecided=" + referralDecided
+                + ", caseClosed=" + caseClosed + ", carePlan="
                 + carePlan + ", admission=" + admission + ", pollInterval=" + pollInterval + ", maxAttempts="
                 + maxAttempts
                 + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden)]";

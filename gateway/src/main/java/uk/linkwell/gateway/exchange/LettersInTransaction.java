@@ -12,7 +12,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * The letters (Communications) written in the current database transaction, by the record each is about, so that a
  * trigger that records a delivery in that transaction sends the letter with it. Either may come first: a decline
  * letter is written before its Task is stored, while a case-closed event writes the finished EpisodeOfCare before
- * its closure letter; a delivery recorded first waits here for its letter until the transaction ends.
+ * its closure letter; a delivery recorded first waits here for its letter until the transaction ends. A second
+ * instance keeps the discharge referrals an A03 writes beside its finished Encounter, for the practice's notice.
  */
 class LettersInTransaction {
 

@@ -30,6 +30,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -138,6 +139,133 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
         assertThat(metrics.body())
                 .contains("linkwell_exchange_delivered_total{channel=\"hl7-fhir-msg\"")
                 .contains("linkwell_exchange_latency_seconds_count{channel=\"hl7-fhir-msg\"");
+    }
+
+    /**
+     * Issue 25's end-to-end discharge: an A03 on pathway 1 over MLLP, for a person already in the store, ends with
+     * the practice's discharge message, the care management team's follow-up (the referral with its transfer summary)
+     * by FHIR message, and the council's case system's CloudEvent (the team's organisation's webhook Endpoint).
+     */
+    @Test
+    void anA03OnPathwayOneTellsThePracticeTheCareTeamAndTheCouncil() throws Exception {
+        String practiceEndpoint = endpoint(fhirMessaging(receiver.base() + "/practice"));
+        String teamEndpoint = endpoint(fhirMessaging(receiver.base() + "/team"));
+        Endpoint hook = new Endpoint()
+                .setStatus(Endpoint.EndpointStatus.ACTIVE)
+                .setConnectionType(new Coding(
+                        "https://fhir.linkwell.example/CodeSystem/endpoint-connection-type", "webhook", null))
+                .setAddress(receiver.base() + "/council/case-events");
+        hook.addPayloadType().setText("CloudEvents");
+        hook.setId("Endpoint/" + HOOK_ID);
+        client().update().resource(hook).execute();
+        Organization team = careManagementTeam();
+        List<Reference> teamEndpointsBefore = List.copyOf(team.getEndpoint());
+        team.addEndpoint(new Reference(teamEndpoint));
+        team.addEndpoint(new Reference("Endpoint/" + HOOK_ID));
+        client().update().resource(team).execute();
+        try {
+            String nhsNumber = SyntheticNhsNumbers.next();
+            Reference patient = patient(nhsNumber, practice(practiceEndpoint));
+            String visit = "V" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+            assertThat(ackCode(mllp(admit(nhsNumber, visit)))).isEqualTo("AA");
+            assertThat(ackCode(mllp(discharge(nhsNumber, visit, "1")))).isEqualTo("AA");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> deliveries(patient).size() == 3
+                            && deliveries(patient).stream().allMatch(r -> "delivered".equals(r.get("STATUS"))));
+            List<Map<String, Object>> rows = deliveries(patient);
+            Map<String, Object> toPractice = row(rows, practiceEndpoint);
+            Map<String, Object> toTeam = row(rows, teamEndpoint);
+            Map<String, Object> toCouncil = row(rows, "Endpoint/" + HOOK_ID);
+            assertThat(toPractice.get("EVENT")).isEqualTo("discharge");
+            assertThat(toTeam.get("EVENT")).isEqualTo("discharge-follow-up");
+            assertThat(toCouncil.get("EVENT")).isEqualTo("discharge-follow-up");
+            assertThat(toTeam.get("RECIPIENT_ROLE")).isEqualTo("social-care-system");
+            assertThat(toTeam.get("RECIPIENT_ORGANISATION")).isEqualTo("X26CMT");
+            assertThat(receiver.received()).hasSize(3);
+
+            // The practice: the finished Encounter with its pathway, and the person. The follow-up referral was
+            // recorded with it, but is addressed to the team: without the person's consent the practice does not
+            // receive it.
+            Bundle toGp = parser().parseResource(
+                            Bundle.class, received("/practice/$process-message").text());
+            MessageHeader gpHeader = (MessageHeader) toGp.getEntryFirstRep().getResource();
+            assertThat(gpHeader.getIdElement().getIdPart()).isEqualTo(toPractice.get("IDEMPOTENCY_KEY"));
+            assertThat(gpHeader.getEventCoding().getCode()).isEqualTo("discharge");
+            assertThat((String) toPractice.get("FOCUS"))
+                    .startsWith("Encounter/")
+                    .contains(",ServiceRequest/");
+            Encounter stay = (Encounter) entry(toGp, gpHeader.getFocusFirstRep().getReference());
+            assertThat(stay.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
+            assertThat(stay.getPeriod().getEnd().toInstant()).isEqualTo(Instant.parse("2026-11-24T14:30:00Z"));
+            assertThat(stay.getHospitalization().getDischargeDisposition().getCoding())
+                    .anySatisfy(c -> {
+                        assertThat(c.getSystem())
+                                .isEqualTo("https://fhir.linkwell.example/CodeSystem/discharge-pathway");
+                        assertThat(c.getCode()).isEqualTo("pathway-1");
+                    });
+            assertThat(gpHeader.getFocus()).hasSize(1);
+            assertThat(toGp.getEntry())
+                    .extracting(e -> e.getResource().fhirType())
+                    .containsExactlyInAnyOrder("MessageHeader", "Encounter", "Patient");
+
+            // The care management team: the referral, with the pathway and the transfer summary, and the person.
+            String requestRef = (String) toTeam.get("FOCUS");
+            assertThat(requestRef).startsWith("ServiceRequest/");
+            Bundle toTeamMessage = parser().parseResource(
+                            Bundle.class, received("/team/$process-message").text());
+            MessageHeader teamHeader =
+                    (MessageHeader) toTeamMessage.getEntryFirstRep().getResource();
+            assertThat(teamHeader.getIdElement().getIdPart()).isEqualTo(toTeam.get("IDEMPOTENCY_KEY"));
+            assertThat(teamHeader.getEventCoding().getSystem())
+                    .isEqualTo("https://fhir.linkwell.example/CodeSystem/exchange-event");
+            assertThat(teamHeader.getEventCoding().getCode()).isEqualTo("discharge-follow-up");
+            ServiceRequest referral = (ServiceRequest)
+                    entry(toTeamMessage, teamHeader.getFocusFirstRep().getReference());
+            assertThat(referral.getIdElement().getIdPart()).isEqualTo(idPart(requestRef));
+            assertThat(referral.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.ACTIVE);
+            assertThat(referral.getOrderDetailFirstRep().getCodingFirstRep().getCode())
+                    .isEqualTo("pathway-1");
+            assertThat(referral.getNoteFirstRep().getText()).startsWith("Transfer summary from");
+            assertThat(referral.getPerformerFirstRep().getReferenceElement().getIdPart())
+                    .isEqualTo(team.getIdElement().getIdPart());
+            assertThat(toTeamMessage.getEntry())
+                    .extracting(Bundle.BundleEntryComponent::getResource)
+                    .filteredOn(r -> r instanceof Patient)
+                    .singleElement()
+                    .satisfies(p -> assertThat(
+                                    ((Patient) p).getIdentifierFirstRep().getValue())
+                            .isEqualTo(nhsNumber));
+
+            // The council's case system: the same referral as a signed CloudEvent.
+            ExchangeReceiver.Received event = received("/council/case-events");
+            assertThat(event.header("Content-Type")).startsWith("application/cloudevents+json");
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(HOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            assertThat(event.header("X-Linkwell-Signature"))
+                    .isEqualTo("sha256=" + HexFormat.of().formatHex(mac.doFinal(event.body())));
+            JsonNode cloudEvent = json.readTree(event.body());
+            assertThat(cloudEvent.path("specversion").asText()).isEqualTo("1.0");
+            assertThat(cloudEvent.path("id").asText()).isEqualTo(toCouncil.get("IDEMPOTENCY_KEY"));
+            assertThat(cloudEvent.path("type").asText()).isEqualTo("uk.linkwell.exchange.discharge-follow-up");
+            assertThat(cloudEvent.path("subject").asText()).isEqualTo(requestRef);
+            Bundle data =
+                    parser().parseResource(Bundle.class, cloudEvent.path("data").toString());
+            assertThat(data.getEntry())
+                    .extracting(Bundle.BundleEntryComponent::getResource)
+                    .filteredOn(r -> r instanceof ServiceRequest)
+                    .singleElement()
+                    .satisfies(r -> assertThat(
+                                    ((ServiceRequest) r).getNoteFirstRep().getText())
+                            .startsWith("Transfer summary from"));
+            // Three keys, one per delivery.
+            assertThat(rows).extracting(r -> r.get("IDEMPOTENCY_KEY")).doesNotHaveDuplicates();
+        } finally {
+            Organization now = careManagementTeam();
+            now.setEndpoint(new java.util.ArrayList<>(teamEndpointsBefore));
+            client().update().resource(now).execute();
+        }
     }
 
     @Test
@@ -401,6 +529,36 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
                 + client().create().resource(consent).execute().getId().getIdPart();
     }
 
+    /** The care management team the hospital's discharge referrals go to (hospital.care-team-ods-code). */
+    private Organization careManagementTeam() {
+        Bundle found = client().search()
+                .byUrl("Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|X26CMT")
+                .returnBundle(Bundle.class)
+                .execute();
+        if (!found.getEntry().isEmpty()) {
+            return (Organization) found.getEntryFirstRep().getResource();
+        }
+        Organization team = LinkwellFixtures.organisation("X26CMT", "Adult Care Management Team");
+        String id = client().create().resource(team).execute().getId().getIdPart();
+        return client().read().resource(Organization.class).withId(id).execute();
+    }
+
+    private ExchangeReceiver.Received received(String path) {
+        return receiver.received().stream()
+                .filter(r -> path.equals(r.path()))
+                .reduce((a, b) -> {
+                    throw new AssertionError("more than one request to " + path);
+                })
+                .orElseThrow(() -> new AssertionError("nothing received at " + path));
+    }
+
+    private static Map<String, Object> row(List<Map<String, Object>> rows, String endpoint) {
+        return rows.stream()
+                .filter(r -> endpoint.equals(r.get("ENDPOINT")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no delivery to " + endpoint));
+    }
+
     // --- MLLP -----------------------------------------------------------------------------------------------
 
     private String mllp(String message) throws Exception {
@@ -451,13 +609,17 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
     }
 
     private static String discharge(String nhsNumber, String visit) {
+        return discharge(nhsNumber, visit, "0");
+    }
+
+    private static String discharge(String nhsNumber, String visit, String pathway) {
         return String.join(
                         "\r",
                         msh("A03"),
                         "EVN|A03|20261124150000",
                         pid(nhsNumber),
                         pv1(visit, "19", "20261124143000"),
-                        "ZDS|0")
+                        "ZDS|" + pathway)
                 + "\r";
     }
 
