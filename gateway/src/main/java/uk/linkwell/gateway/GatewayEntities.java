@@ -40,6 +40,7 @@ public class GatewayEntities {
             pui.addManagedClassName(uk.linkwell.gateway.consent.audit.DisclosureEntityRow.class.getName());
             // The outbound outbox.
             pui.addManagedClassName(uk.linkwell.gateway.exchange.Delivery.class.getName());
+            pui.addManagedClassName(uk.linkwell.gateway.exchange.EndpointPause.class.getName());
         });
         return factory;
     }

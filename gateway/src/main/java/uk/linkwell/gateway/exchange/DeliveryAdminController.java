@@ -1,10 +1,12 @@
 package uk.linkwell.gateway.exchange;
 
+import java.security.Principal;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.Endpoint;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -22,7 +24,7 @@ import uk.linkwell.gateway.admin.AdminProblem;
 /**
  * Operations on the outbox over HTTP, under {@code /admin/deliveries} (admin role, as all of {@code /admin}): list
  * and filter (status, endpoint, event) with the counts per status, show one (attempts, the receiver's last
- * answer, the basis of a withholding), retry a dead one. Errors are problem+json.
+ * answer, the basis of a withholding), retry a dead one, pause and resume an endpoint. Errors are problem+json.
  */
 @RestController
 @RequestMapping(path = "/admin/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -31,9 +33,58 @@ public class DeliveryAdminController {
     static final int MAX_LIMIT = 500;
 
     private final Outbox outbox;
+    private final ExchangeRecipients recipients;
 
-    public DeliveryAdminController(Outbox outbox) {
+    public DeliveryAdminController(Outbox outbox, ExchangeRecipients recipients) {
         this.outbox = outbox;
+        this.recipients = recipients;
+    }
+
+    /** The paused endpoints. */
+    @GetMapping("/endpoints/paused")
+    public Map<String, Object> paused() {
+        List<Map<String, Object>> items =
+                outbox.paused().stream().map(DeliveryAdminController::pause).toList();
+        return Map.of("items", items);
+    }
+
+    /**
+     * Pauses sending to {@code Endpoint/<id>}: its deliveries wait, pending, with no attempt counted (a receiver's
+     * planned downtime, a fault being fixed). Idempotent.
+     */
+    @PostMapping("/endpoints/{id}/pause")
+    public Map<String, Object> pause(
+            @PathVariable String id, @RequestParam(required = false) String reason, Principal admin) {
+        return pause(outbox.pause(knownEndpoint(id), admin == null ? null : admin.getName(), reason));
+    }
+
+    /** Resumes sending to {@code Endpoint/<id>}; 404 if it is not paused. */
+    @PostMapping("/endpoints/{id}/resume")
+    public Map<String, Object> resume(@PathVariable String id) {
+        String endpoint = knownEndpoint(id);
+        if (!outbox.resume(endpoint)) {
+            throw AdminProblem.notFound("Endpoint not paused", endpoint + " is not paused");
+        }
+        return Map.of("endpoint", endpoint, "paused", false);
+    }
+
+    private String knownEndpoint(String id) {
+        String endpoint = "Endpoint/" + id;
+        if (!id.matches("[A-Za-z0-9\\-.]{1,64}")
+                || recipients.read(Endpoint.class, endpoint).isEmpty()) {
+            throw AdminProblem.notFound("No such endpoint", "No Endpoint with id " + id);
+        }
+        return endpoint;
+    }
+
+    private static Map<String, Object> pause(EndpointPause p) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("endpoint", p.getEndpoint());
+        s.put("paused", true);
+        s.put("pausedAt", p.getPausedAt());
+        s.put("pausedBy", p.getPausedBy());
+        s.put("reason", p.getReason());
+        return s;
     }
 
     @GetMapping

@@ -26,7 +26,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class Outbox {
 
     // Oldest due first; a delivery waits while an earlier one to the same endpoint about the same person is still
-    // open, so a recipient hears of one person's events in order. SKIP LOCKED lets several gateway instances share
+    // open, so a recipient hears of one person's events in order; a paused endpoint's deliveries wait unclaimed. SKIP
+    // LOCKED lets several gateway instances share
     // the table (PostgreSQL and H2 2.x both support it).
     private static final String CLAIM_SQL =
             """
@@ -36,6 +37,7 @@ public class Outbox {
                     SELECT 1 FROM LW_DELIVERY e
                     WHERE e.ENDPOINT = d.ENDPOINT AND e.PATIENT = d.PATIENT AND e.ID < d.ID
                       AND e.STATUS IN ('pending', 'sending'))
+              AND NOT EXISTS (SELECT 1 FROM LW_ENDPOINT_PAUSE p WHERE p.ENDPOINT = d.ENDPOINT)
             ORDER BY d.ID
             FETCH FIRST :limit ROWS ONLY
             FOR UPDATE SKIP LOCKED""";
@@ -158,6 +160,38 @@ public class Outbox {
             row.requeue(clock.instant());
             return RetryOutcome.REQUEUED;
         });
+    }
+
+    /** Pauses sending to an endpoint (idempotent: an endpoint already paused keeps its first pause). */
+    public EndpointPause pause(String endpoint, String by, String reason) {
+        return newTransaction.execute(tx -> {
+            EndpointPause existing = entityManager.find(EndpointPause.class, endpoint);
+            if (existing != null) {
+                return existing;
+            }
+            EndpointPause pause = new EndpointPause(endpoint, clock.instant(), by, reason);
+            entityManager.persist(pause);
+            return pause;
+        });
+    }
+
+    /** Resumes sending to an endpoint; true if it was paused. Its waiting deliveries go, in order, as they fall due. */
+    public boolean resume(String endpoint) {
+        return Boolean.TRUE.equals(newTransaction.execute(tx -> {
+            EndpointPause pause = entityManager.find(EndpointPause.class, endpoint);
+            if (pause == null) {
+                return false;
+            }
+            entityManager.remove(pause);
+            return true;
+        }));
+    }
+
+    /** The paused endpoints, oldest pause first. */
+    public List<EndpointPause> paused() {
+        return newTransaction.execute(tx -> new ArrayList<>(entityManager
+                .createQuery("SELECT p FROM EndpointPause p ORDER BY p.pausedAt, p.endpoint", EndpointPause.class)
+                .getResultList()));
     }
 
     /** Reads one delivery (detached). */

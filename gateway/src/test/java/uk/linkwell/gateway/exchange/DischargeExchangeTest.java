@@ -269,6 +269,59 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aPausedEndpointKeepsItsDeliveriesWaitingUntilAnAdminResumesIt() throws Exception {
+        String paused = endpoint(fhirMessaging(receiver.base() + "/paused"));
+        String open = endpoint(fhirMessaging(receiver.base() + "/open"));
+        Organization surgery = LinkwellFixtures.organisation(practiceOds, "Exchange test surgery");
+        surgery.addEndpoint(new Reference(paused));
+        surgery.addEndpoint(new Reference(open));
+        Reference practice = new Reference("Organization/"
+                + client().create().resource(surgery).execute().getId().getIdPart());
+        Reference patient = patient(SyntheticNhsNumbers.next(), practice);
+
+        HttpResponse<String> pause =
+                adminPost("/admin/deliveries/endpoints/" + idPart(paused) + "/pause?reason=receiver%20maintenance");
+        assertThat(pause.statusCode()).as(pause.body()).isEqualTo(200);
+        assertThat(json.readTree(pause.body()).path("paused").asBoolean()).isTrue();
+        assertThat(adminGet("/admin/deliveries/endpoints/paused").path("items")).anySatisfy(item -> {
+            assertThat(item.path("endpoint").asText()).isEqualTo(paused);
+            assertThat(item.path("reason").asText()).isEqualTo("receiver maintenance");
+        });
+
+        client().create().resource(finished(patient)).execute();
+        // The open endpoint's delivery goes; the paused one's waits, unclaimed, no attempt counted.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> deliveries(patient).stream()
+                        .anyMatch(r -> open.equals(r.get("ENDPOINT")) && "delivered".equals(r.get("STATUS"))));
+        Thread.sleep(1500);
+        Map<String, Object> waiting = row(deliveries(patient), paused);
+        assertThat(waiting.get("STATUS")).isEqualTo("pending");
+        assertThat(waiting.get("ATTEMPTS")).isEqualTo(0);
+        assertThat(receiver.received())
+                .extracting(ExchangeReceiver.Received::path)
+                .containsExactly("/open/$process-message");
+
+        HttpResponse<String> resume = adminPost("/admin/deliveries/endpoints/" + idPart(paused) + "/resume");
+        assertThat(resume.statusCode()).as(resume.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "delivered".equals(row(deliveries(patient), paused).get("STATUS")));
+        assertThat(row(deliveries(patient), paused).get("ATTEMPTS")).isEqualTo(1);
+        assertThat(receiver.received())
+                .extracting(ExchangeReceiver.Received::path)
+                .containsExactly("/open/$process-message", "/paused/$process-message");
+
+        // Resuming what is not paused, or pausing an endpoint that does not exist, is a problem naming it.
+        HttpResponse<String> again = adminPost("/admin/deliveries/endpoints/" + idPart(paused) + "/resume");
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(again.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(adminPost("/admin/deliveries/endpoints/no-such-endpoint/pause")
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     void aWebhookGetsASignedCloudEvent() throws Exception {
         Endpoint hook = new Endpoint()
                 .setStatus(Endpoint.EndpointStatus.ACTIVE)
