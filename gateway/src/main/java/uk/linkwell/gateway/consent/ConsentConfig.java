@@ -129,12 +129,18 @@ public class ConsentConfig {
 
     @Bean
     public OutboundConsentFilter outboundConsentFilter(
+            ConsentProperties properties,
             ConsentPolicy policy,
             ResourceFactsReader facts,
             PatientConsents consents,
             StoreActorDirectory directory,
             ConsentedDisclosures disclosures,
             FhirContext fhirContext) {
+        if (!properties.enabled() && properties.allowDisabled()) {
+            // Benchmarks only (the FHIR registration below refuses to start without allow-disabled and says so).
+            log.error("CONSENT ENGINE IS OFF for outbound exchanges: every delivery's resources leave unfiltered.");
+            return OutboundConsentFilter.off();
+        }
         return new OutboundConsentFilter(
                 policy, facts, consents::of, directory, disclosures, new Redaction(fhirContext), Clock.systemUTC());
     }

@@ -23,6 +23,7 @@ public class OutboundConsentFilter {
     private final ConsentedDisclosures disclosures;
     private final Redaction redaction;
     private final Clock clock;
+    private final boolean checking;
 
     public OutboundConsentFilter(
             ConsentPolicy policy,
@@ -32,6 +33,19 @@ public class OutboundConsentFilter {
             ConsentedDisclosures disclosures,
             Redaction redaction,
             Clock clock) {
+        this(policy, facts, consents, directory, disclosures, redaction, clock, true);
+    }
+
+    private OutboundConsentFilter(
+            ConsentPolicy policy,
+            ResourceFactsReader facts,
+            Function<String, List<Consent>> consents,
+            ActorDirectory directory,
+            ConsentedDisclosures disclosures,
+            Redaction redaction,
+            Clock clock,
+            boolean checking) {
+        this.checking = checking;
         this.policy = policy;
         this.facts = facts;
         this.consents = consents;
@@ -39,6 +53,14 @@ public class OutboundConsentFilter {
         this.disclosures = disclosures;
         this.redaction = redaction;
         this.clock = clock;
+    }
+
+    /**
+     * A filter that lets everything through and audits nothing: what {@code linkwell.consent.enabled=false} (with
+     * {@code allow-disabled}) gives, for benchmarks that measure the engine's cost. Never with real data.
+     */
+    public static OutboundConsentFilter off() {
+        return new OutboundConsentFilter(null, null, null, null, null, null, Clock.systemUTC(), false);
     }
 
     /**
@@ -78,6 +100,9 @@ public class OutboundConsentFilter {
      * opened by an event).
      */
     public boolean permits(Resource resource, Recipient recipient) {
+        if (!checking) {
+            return true;
+        }
         AccessRequest who = new AccessRequest(
                 recipient.clientId(),
                 recipient.role(),
@@ -102,6 +127,9 @@ public class OutboundConsentFilter {
      * delivery it could not send at all).
      */
     public Screened screen(Bundle payload, Recipient recipient, String exchangeId) {
+        if (!checking) {
+            return new Screened(payload.copy(), List.of());
+        }
         AccessRequest who = new AccessRequest(
                 recipient.clientId(),
                 recipient.role(),
