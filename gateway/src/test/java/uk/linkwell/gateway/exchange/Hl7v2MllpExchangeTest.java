@@ -3,9 +3,11 @@ package uk.linkwell.gateway.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.hl7v2.AcknowledgmentCode;
 import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.model.v251.message.ADT_A03;
+import ca.uhn.hl7v2.model.v251.message.RRI_I12;
 import ca.uhn.hl7v2.util.Terser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,14 +19,18 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Endpoint;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -32,6 +38,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
 import uk.linkwell.gateway.testsupport.LinkwellFixtures;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
+import uk.linkwell.gateway.testsupport.TestTokens.Claims;
+import uk.linkwell.profiles.LinkwellProfiles;
 
 /**
  * Issue 25, the {@code hl7v2-mllp} channel: a discharge reaches a practice that speaks HL7 v2 as an ADT^A03 over
@@ -176,7 +184,86 @@ class Hl7v2MllpExchangeTest extends GatewayIntegrationTest {
         assertThat(deliveries(patient)).extracting(r -> r.get("EVENT")).containsExactly("discharge");
     }
 
+    @Test
+    void aReferralDeclinedThroughTheTaskApiReachesAnHl7v2ReferrerAsAnRriI12() throws Exception {
+        String councilOds = "N" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
+        client().create()
+                .resource(LinkwellFixtures.organisation(councilOds, "MLLP test council"))
+                .execute();
+        Reference patient = patient(SyntheticNhsNumbers.next(), practice(endpoint(receiver.address())));
+        IGenericClient gp = clientAs(Claims.of("gp-system", practiceOds, ExchangeTriggersTest.GP_SCOPES));
+        IGenericClient council =
+                clientAs(Claims.of("social-care-system", councilOds, ExchangeTriggersTest.SOCIAL_CARE_SCOPES));
+        IdType task = refer(gp, patient, councilOds);
+
+        Task declined = council.read().resource(Task.class).withId(task).execute();
+        declined.setStatus(Task.TaskStatus.REJECTED);
+        declined.setStatusReason(new CodeableConcept(new Coding(
+                        "https://fhir.linkwell.example/CodeSystem/referral-decline-reason",
+                        "needs-met-elsewhere",
+                        null))
+                .setText("Debt advice is the pressing need"));
+        declined.addExtension(
+                LinkwellProfiles.RECOMMENDED_ALTERNATIVE_EXTENSION,
+                new CodeableConcept().setText("Citizens Advice debt clinic"));
+        council.update().resource(declined).execute();
+
+        Map<String, Object> row = awaitDelivery(patient, "delivered");
+        assertThat(row.get("EVENT")).isEqualTo("referral-declined");
+        Message message = receiver.received().get(receiver.received().size() - 1);
+        assertThat(message).isInstanceOf(RRI_I12.class);
+        Terser t = new Terser(message);
+        assertThat(t.get("MSH-10")).isEqualTo(row.get("IDEMPOTENCY_KEY"));
+        assertThat(t.get("RF1-1-1")).isEqualTo("R");
+        assertThat(t.get("RF1-6-1")).isEqualTo(task.getIdPart());
+        List<String> notes = new java.util.ArrayList<>();
+        for (int i = 0; i < ((RRI_I12) message).getNTEReps(); i++) {
+            notes.add(t.get("/NTE(" + i + ")-3"));
+        }
+        assertThat(notes).contains("Reason: Debt advice is the pressing need");
+        // The decline letter the referral workflow wrote goes too, as notes.
+        assertThat(notes).anySatisfy(n -> assertThat(n)
+                .contains("Needs better met by another service", "Citizens Advice debt clinic"));
+    }
+
     // --- fixtures -------------------------------------------------------------------------------------------
+
+    /** The GP system's referral to the council: ServiceRequest + Task in one transaction; returns the Task's id. */
+    private IdType refer(IGenericClient gp, Reference patient, String councilOds) {
+        String referrer = "Organization?identifier=" + LinkwellFixtures.ODS + "|" + practiceOds;
+        String team = "Organization?identifier=" + LinkwellFixtures.ODS + "|" + councilOds;
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        String requestUrl = "urn:uuid:" + UUID.randomUUID();
+        ServiceRequest request = LinkwellFixtures.referral(patient, new Reference(referrer), new Reference(team));
+        request.addReasonCode().setText("Isolated since bereavement");
+        bundle.addEntry()
+                .setFullUrl(requestUrl)
+                .setResource(request)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("ServiceRequest");
+        Task task = new Task()
+                .setStatus(Task.TaskStatus.REQUESTED)
+                .setIntent(Task.TaskIntent.ORDER)
+                .setFocus(new Reference(requestUrl))
+                .setFor(patient)
+                .setAuthoredOn(new Date())
+                .setRequester(new Reference(referrer))
+                .setOwner(new Reference(team));
+        bundle.addEntry()
+                .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                .setResource(task)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Task");
+        Bundle response = gp.transaction().withBundle(bundle).execute();
+        return new IdType(response.getEntry().stream()
+                        .map(e -> e.getResponse().getLocation())
+                        .filter(l -> l.startsWith("Task/"))
+                        .findFirst()
+                        .orElseThrow())
+                .toUnqualifiedVersionless();
+    }
 
     private String endpoint(String address) {
         Endpoint endpoint = new Endpoint()
