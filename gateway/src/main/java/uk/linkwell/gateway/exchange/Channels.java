@@ -12,6 +12,12 @@ public final class Channels {
     public static final String FHIR_MESSAGE = "hl7-fhir-msg";
     /** A signed CloudEvents 1.0 JSON event POSTed to the receiver's address. */
     public static final String WEBHOOK = "webhook";
+    /** An HL7 v2.5.1 message (ADT^A03, RRI^I12) over MLLP to {@code mllp://host:port}. */
+    public static final String HL7V2_MLLP = "hl7v2-mllp";
+    /** A CloudEvent (as the webhook's) published to a RabbitMQ exchange with publisher confirms. */
+    public static final String AMQP = "amqp";
+    /** The permitted resources written to the receiver's FHIR base as a transaction of conditional updates. */
+    public static final String FHIR_REST = "hl7-fhir-rest";
 
     public static final String HL7_CONNECTION_TYPES = "http://terminology.hl7.org/CodeSystem/endpoint-connection-type";
     public static final String LINKWELL_CONNECTION_TYPES =
@@ -30,16 +36,28 @@ public final class Channels {
 
     private Channels() {}
 
-    /** The channel an Endpoint speaks, if it is one this gateway sends over. */
+    /**
+     * The channel an Endpoint speaks, if it is one this gateway sends over: HL7's codes in HL7's system (or with no
+     * system), Linkwell's own in Linkwell's.
+     */
     public static Optional<String> of(Endpoint endpoint) {
         Coding type = endpoint.getConnectionType();
-        if (FHIR_MESSAGE.equals(type.getCode())
+        String code = type.getCode();
+        if ((FHIR_MESSAGE.equals(code) || HL7V2_MLLP.equals(code) || FHIR_REST.equals(code))
                 && (!type.hasSystem() || HL7_CONNECTION_TYPES.equals(type.getSystem()))) {
-            return Optional.of(FHIR_MESSAGE);
+            return Optional.of(code);
         }
-        if (WEBHOOK.equals(type.getCode()) && LINKWELL_CONNECTION_TYPES.equals(type.getSystem())) {
-            return Optional.of(WEBHOOK);
+        if ((WEBHOOK.equals(code) || AMQP.equals(code)) && LINKWELL_CONNECTION_TYPES.equals(type.getSystem())) {
+            return Optional.of(code);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether a channel can tell a recipient of the event. HL7 v2 has a message for a discharge and a referral
+     * decision only; the triggers record no delivery of another event to an MLLP Endpoint.
+     */
+    public static boolean carries(String channel, String event) {
+        return !HL7V2_MLLP.equals(channel) || Hl7v2Notifications.EVENTS.contains(event);
     }
 }

@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * One outbound delivery in the outbox (table {@code LW_DELIVERY}): what happened ({@code event}), to whom (the
  * recipient's FHIR Endpoint, channel and address, organisation and role), about whom and which resources, and how
- * its sending stands. Recorded in the transaction of the write that triggered it; sent later by {@link
- * OutboxSender}. It holds references only, never a payload: what leaves is read and consent-filtered at send time.
+ * its sending stands. Recorded in the transaction of the write that triggered it, with references only; sent later
+ * by {@link OutboxSender}: what leaves is read and consent-filtered at send time, and the last payload sent is kept
+ * on the row for the admin view.
  */
 @Entity
 @Table(
@@ -36,6 +37,9 @@ public class Delivery {
 
     public static final int MAX_ANSWER_LENGTH = 500;
 
+    /** The most of a payload kept as sent (bytes of UTF-8 text); longer ones are kept cut, with their full size. */
+    public static final int MAX_PAYLOAD_BYTES = 256 * 1024;
+
     @Id
     @SequenceGenerator(name = "LW_DELIVERY_SEQ", sequenceName = "LW_DELIVERY_SEQ", allocationSize = 1)
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "LW_DELIVERY_SEQ")
@@ -50,7 +54,10 @@ public class Delivery {
     @Column(name = "ENDPOINT", nullable = false, length = 100)
     private String endpoint;
 
-    /** Endpoint.connectionType code: {@code hl7-fhir-msg}, {@code webhook}. */
+    /**
+     * Endpoint.connectionType code: {@code hl7-fhir-msg}, {@code hl7-fhir-rest}, {@code hl7v2-mllp}, {@code webhook},
+     * {@code amqp}.
+     */
     @Column(name = "CHANNEL", nullable = false, length = 32)
     private String channel;
 
@@ -74,7 +81,7 @@ public class Delivery {
     @Column(name = "FOCUS", nullable = false, length = 2000)
     private String focus;
 
-    /** A UUID, the same on every attempt: MessageHeader.id, CloudEvents id. */
+    /** A UUID, the same on every attempt: MessageHeader.id, CloudEvents id, MSH-10, AMQP message-id. */
     @Column(name = "IDEMPOTENCY_KEY", nullable = false, length = 64)
     private String idempotencyKey;
 
@@ -104,6 +111,21 @@ public class Delivery {
     /** Why nothing was sent: the consent engine's bases for what it withheld. */
     @Column(name = "WITHHELD_BASIS", length = MAX_ANSWER_LENGTH)
     private String withheldBasis;
+
+    /**
+     * The last attempt's payload as sent (UTF-8 text: FHIR JSON, a CloudEvent, an HL7 v2 message), cut at {@link
+     * #MAX_PAYLOAD_BYTES}; shown to admins only.
+     */
+    @Column(name = "SENT_PAYLOAD", length = MAX_PAYLOAD_BYTES)
+    private String sentPayload;
+
+    /** The full size in bytes of the payload as sent. */
+    @Column(name = "SENT_BYTES")
+    private Integer sentBytes;
+
+    /** What the sender has just sent, kept with the attempt's outcome when it is settled (not a column). */
+    @jakarta.persistence.Transient
+    private byte[] justSent;
 
     @Column(name = "CREATED_AT", nullable = false)
     private Instant createdAt;
@@ -152,6 +174,11 @@ public class Delivery {
 
     public String getEndpoint() {
         return endpoint;
+    }
+
+    /** The id part of the recipient's {@code Endpoint/<id>} (the key of its per-endpoint configuration). */
+    public String endpointId() {
+        return endpoint.substring(endpoint.indexOf('/') + 1);
     }
 
     public String getChannel() {
@@ -222,6 +249,30 @@ public class Delivery {
         return deliveredAt;
     }
 
+    public String getSentPayload() {
+        return sentPayload;
+    }
+
+    public Integer getSentBytes() {
+        return sentBytes;
+    }
+
+    /** Notes, on a claimed delivery, the payload this attempt sent (kept when the attempt is settled). */
+    void justSent(byte[] payload) {
+        this.justSent = payload;
+    }
+
+    byte[] getJustSent() {
+        return justSent;
+    }
+
+    /** Keeps a payload as sent, cut at {@link #MAX_PAYLOAD_BYTES}. */
+    void keepSent(byte[] payload) {
+        this.sentBytes = payload.length;
+        int kept = Math.min(payload.length, MAX_PAYLOAD_BYTES);
+        this.sentPayload = new String(payload, 0, kept, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Adds a resource to what the delivery is about (a letter written later in the triggering transaction). */
     void addFocus(String reference) {
         List<String> current = new java.util.ArrayList<>(getFocus());
@@ -236,6 +287,13 @@ public class Delivery {
         this.status = DeliveryStatus.SENDING;
         this.attempts++;
         this.nextAttemptAt = leaseEnd;
+        this.updatedAt = now;
+    }
+
+    void unclaim(Instant when, Instant now) {
+        this.status = DeliveryStatus.PENDING;
+        this.attempts = Math.max(0, attempts - 1);
+        this.nextAttemptAt = when;
         this.updatedAt = now;
     }
 

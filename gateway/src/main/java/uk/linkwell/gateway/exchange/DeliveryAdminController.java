@@ -24,7 +24,8 @@ import uk.linkwell.gateway.admin.AdminProblem;
 /**
  * Operations on the outbox over HTTP, under {@code /admin/deliveries} (admin role, as all of {@code /admin}): list
  * and filter (status, endpoint, event) with the counts per status, show one (attempts, the receiver's last
- * answer, the basis of a withholding), retry a dead one, pause and resume an endpoint. Errors are problem+json.
+ * answer, the basis of a withholding, the payload as last sent), retry a dead one, pause and resume an endpoint.
+ * Errors are problem+json.
  */
 @RestController
 @RequestMapping(path = "/admin/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -102,10 +103,29 @@ public class DeliveryAdminController {
         return AdminPage.of("byStatus", outbox.countsByStatus(), limit, offset, items);
     }
 
+    /** One delivery, with the payload its last attempt sent (the list leaves it out). */
     @GetMapping("/{id}")
     public Map<String, Object> show(@PathVariable long id) {
-        return summary(outbox.find(id)
-                .orElseThrow(() -> AdminProblem.notFound("No such delivery", "No delivery with id " + id)));
+        Delivery d = outbox.find(id)
+                .orElseThrow(() -> AdminProblem.notFound("No such delivery", "No delivery with id " + id));
+        Map<String, Object> shown = summary(d);
+        if (d.getSentPayload() != null) {
+            Map<String, Object> payload = new LinkedHashMap<>();
+            payload.put("contentType", contentType(d.getChannel()));
+            payload.put("bytes", d.getSentBytes());
+            payload.put("truncated", d.getSentBytes() != null && d.getSentBytes() > Delivery.MAX_PAYLOAD_BYTES);
+            payload.put("text", d.getSentPayload());
+            shown.put("payload", payload);
+        }
+        return shown;
+    }
+
+    private static String contentType(String channel) {
+        return switch (channel) {
+            case Channels.WEBHOOK, Channels.AMQP -> "application/cloudevents+json";
+            case Channels.HL7V2_MLLP -> "x-application/hl7-v2+er7";
+            default -> "application/fhir+json";
+        };
     }
 
     @PostMapping("/{id}/retry")

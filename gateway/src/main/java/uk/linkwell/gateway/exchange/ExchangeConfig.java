@@ -5,9 +5,12 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.hl7.HL7MLLPNettyDecoderFactory;
+import org.apache.camel.component.hl7.HL7MLLPNettyEncoderFactory;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
@@ -123,7 +126,7 @@ public class ExchangeConfig {
      * which would hide the receiver's answer from the outbox and bypass its backoff) and no cookies kept between
      * receivers.
      */
-    @Bean(OutboxSender.HTTP_CLIENT_CONFIGURER)
+    @Bean(ExchangeHttp.HTTP_CLIENT_CONFIGURER)
     public HttpClientConfigurer linkwellExchangeHttpClient() {
         return builder -> builder.disableAutomaticRetries().disableCookieManagement();
     }
@@ -135,17 +138,73 @@ public class ExchangeConfig {
     }
 
     @Bean
+    public ExchangeHttp exchangeHttp(CamelContext camel, FhirContext fhirContext, ExchangeProperties properties) {
+        return new ExchangeHttp(camel.createProducerTemplate(), fhirContext, properties);
+    }
+
+    @Bean
+    public FhirMessageSender fhirMessageSender(DeliveryPayloads payloads, ExchangeHttp http) {
+        return new FhirMessageSender(payloads, http);
+    }
+
+    @Bean
+    public WebhookSender webhookSender(DeliveryPayloads payloads, ExchangeHttp http, ExchangeProperties properties) {
+        return new WebhookSender(payloads, http, properties);
+    }
+
+    /** MLLP framing of the HL7 v2 messages the {@code hl7v2-mllp} channel sends (UTF-8, sent as built). */
+    @Bean(Hl7v2MllpSender.ENCODER)
+    public HL7MLLPNettyEncoderFactory linkwellExchangeMllpEncoder() {
+        HL7MLLPNettyEncoderFactory encoder = new HL7MLLPNettyEncoderFactory();
+        encoder.setConvertLFtoCR(false);
+        encoder.setCharset(StandardCharsets.UTF_8);
+        return encoder;
+    }
+
+    /** MLLP de-framing of the receivers' ACKs, handed over as text. */
+    @Bean(Hl7v2MllpSender.DECODER)
+    public HL7MLLPNettyDecoderFactory linkwellExchangeMllpDecoder() {
+        HL7MLLPNettyDecoderFactory decoder = new HL7MLLPNettyDecoderFactory();
+        decoder.setConvertLFtoCR(false);
+        decoder.setCharset(StandardCharsets.UTF_8);
+        decoder.setProduceString(true);
+        return decoder;
+    }
+
+    @Bean
+    public Hl7v2MllpSender hl7v2MllpSender(CamelContext camel, ExchangeProperties properties) {
+        return new Hl7v2MllpSender(new Hl7v2Notifications(), camel.createProducerTemplate(), properties);
+    }
+
+    @Bean
+    public FhirRestSender fhirRestSender(
+            FhirContext fhirContext, DeliveryPayloads payloads, ExchangeHttp http, ExchangeProperties properties) {
+        return new FhirRestSender(fhirContext, payloads, http, properties);
+    }
+
+    @Bean
+    public AmqpSender amqpSender(DeliveryPayloads payloads, ExchangeProperties properties) {
+        return new AmqpSender(payloads, properties);
+    }
+
+    @Bean
     public OutboxSender outboxSender(
             Outbox outbox,
             DeliveryPayloads payloads,
             OutboundConsentFilter consent,
-            CamelContext camel,
+            List<ChannelSender> channels,
             ExchangeProperties properties,
-            FhirContext fhirContext,
             MeterRegistry meters,
             Clock clock) {
-        ProducerTemplate http = camel.createProducerTemplate();
-        return new OutboxSender(outbox, payloads, consent, http, properties, fhirContext, meters, clock);
+        return new OutboxSender(
+                outbox,
+                payloads,
+                consent,
+                channels,
+                new EndpointBreakers(properties.circuitBreaker()),
+                properties,
+                meters,
+                clock);
     }
 
     @Bean

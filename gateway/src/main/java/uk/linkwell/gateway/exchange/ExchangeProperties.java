@@ -30,6 +30,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param fullUrlBase    base of the entries' fullUrl in what is sent (the FHIR base receivers know the gateway by);
  *                       empty: {@code urn:uuid:} names derived from the references
  * @param webhookSecrets HMAC-SHA256 key per Endpoint id, for the webhook channel
+ * @param amqpCredentials RabbitMQ user name and password per Endpoint id, for the amqp channel
+ * @param senderThreads  how many Endpoints are sent to at once (each Endpoint's deliveries one after another), so a
+ *                       receiver that hangs holds up only its own deliveries
+ * @param circuitBreaker the per-Endpoint circuit breaker
  */
 @ConfigurationProperties(prefix = "linkwell.exchange")
 public record ExchangeProperties(
@@ -52,10 +56,14 @@ public record ExchangeProperties(
         @DefaultValue("10s") Duration responseTimeout,
         @DefaultValue("urn:linkwell:gateway") String source,
         @DefaultValue("") String fullUrlBase,
-        Map<String, String> webhookSecrets) {
+        Map<String, String> webhookSecrets,
+        Map<String, AmqpCredentials> amqpCredentials,
+        @DefaultValue("4") int senderThreads,
+        @DefaultValue CircuitBreaker circuitBreaker) {
 
     public ExchangeProperties {
         webhookSecrets = webhookSecrets == null ? Map.of() : Map.copyOf(webhookSecrets);
+        amqpCredentials = amqpCredentials == null ? Map.of() : Map.copyOf(amqpCredentials);
         fullUrlBase = fullUrlBase == null ? "" : fullUrlBase.replaceAll("/+$", "");
     }
 
@@ -94,6 +102,40 @@ public record ExchangeProperties(
     public record Admission(
             @DefaultValue("true") boolean enabled, @DefaultValue("social-care-system") String recipientRole) {}
 
+    /**
+     * The RabbitMQ user an {@code amqp} Endpoint is published to as.
+     *
+     * @param username the broker user
+     * @param password its password (never logged)
+     */
+    public record AmqpCredentials(String username, String password) {
+
+        /** Without the password. */
+        @Override
+        public String toString() {
+            return "AmqpCredentials[username=" + username + ", password hidden]";
+        }
+    }
+
+    /** The AMQP credentials of {@code Endpoint/<id>}, if configured with both a user name and a password. */
+    public Optional<AmqpCredentials> amqpCredentials(String endpointId) {
+        return Optional.ofNullable(amqpCredentials.get(endpointId))
+                .filter(c -> c.username() != null && !c.username().isBlank() && c.password() != null);
+    }
+
+    /**
+     * The circuit breaker each receiving Endpoint has: after {@code failureThreshold} failed attempts in a row, its
+     * deliveries wait {@code openFor} without being attempted; then one probes it.
+     *
+     * @param enabled          whether Endpoints have breakers at all
+     * @param failureThreshold failed attempts in a row (to one Endpoint, any of its deliveries) that open it
+     * @param openFor          how long an open breaker holds the Endpoint's deliveries before the probe
+     */
+    public record CircuitBreaker(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("5") int failureThreshold,
+            @DefaultValue("30s") Duration openFor) {}
+
     /** The webhook secret of {@code Endpoint/<id>}, if configured. */
     public Optional<String> webhookSecret(String endpointId) {
         return Optional.ofNullable(webhookSecrets.get(endpointId)).filter(s -> !s.isBlank());
@@ -113,7 +155,8 @@ public record ExchangeProperties(
                 + discharge + ", dischargeFollowUp=" + dischargeFollowUp + ", referralDecided=" + referralDecided
                 + ", caseClosed=" + caseClosed + ", carePlan="
                 + carePlan + ", admission=" + admission + ", pollInterval=" + pollInterval + ", maxAttempts="
-                + maxAttempts
-                + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden)]";
+                + maxAttempts + ", senderThreads=" + senderThreads + ", circuitBreaker=" + circuitBreaker
+                + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden), amqpCredentials="
+                + amqpCredentials.keySet() + " (values hidden)]";
     }
 }

@@ -93,11 +93,18 @@ public class ExchangeRecipients {
         return recipients;
     }
 
-    /** Records one delivery of the event to each recipient, in the caller's transaction; returns them (managed). */
+    /**
+     * Records one delivery of the event to each recipient whose channel can express it, in the caller's transaction;
+     * returns them (managed).
+     */
     public List<Delivery> record(
             String event, List<Recipient> recipients, String role, String patient, List<String> focus) {
         List<Delivery> recorded = new ArrayList<>();
         for (Recipient recipient : recipients) {
+            if (!Channels.carries(recipient.channel(), event)) {
+                // Nothing to tell over this channel (an HL7 v2 Endpoint and a care plan): no row, not a dead one.
+                continue;
+            }
             recorded.add(outbox.record(new Delivery(
                     event,
                     recipient.endpoint(),

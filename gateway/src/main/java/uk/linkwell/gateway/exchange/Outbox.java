@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -29,10 +30,11 @@ public class Outbox {
     // open, so a recipient hears of one person's events in order; a paused endpoint's deliveries wait unclaimed. SKIP
     // LOCKED lets several gateway instances share
     // the table (PostgreSQL and H2 2.x both support it).
+    // %s: nothing, or the Endpoints this instance is not claiming for now (busy sending, breaker open).
     private static final String CLAIM_SQL =
             """
             SELECT d.* FROM LW_DELIVERY d
-            WHERE d.STATUS IN ('pending', 'sending') AND d.NEXT_ATTEMPT_AT <= :now
+            WHERE d.STATUS IN ('pending', 'sending') AND d.NEXT_ATTEMPT_AT <= :now%s
               AND NOT EXISTS (
                     SELECT 1 FROM LW_DELIVERY e
                     WHERE e.ENDPOINT = d.ENDPOINT AND e.PATIENT = d.PATIENT AND e.ID < d.ID
@@ -83,14 +85,24 @@ public class Outbox {
      * Returned detached, as claimed.
      */
     public List<Delivery> claim(int limit, Duration lease) {
+        return claim(limit, lease, Set.of());
+    }
+
+    /** As {@link #claim(int, Duration)}, leaving out the deliveries to the {@code excluded} Endpoints. */
+    public List<Delivery> claim(int limit, Duration lease, Set<String> excluded) {
         return newTransaction.execute(tx -> {
             Instant now = clock.instant();
-            @SuppressWarnings("unchecked")
-            List<Delivery> rows = entityManager
-                    .createNativeQuery(CLAIM_SQL, Delivery.class)
+            var query = entityManager
+                    .createNativeQuery(
+                            CLAIM_SQL.formatted(excluded.isEmpty() ? "" : " AND d.ENDPOINT NOT IN (:excluded)"),
+                            Delivery.class)
                     .setParameter("now", now)
-                    .setParameter("limit", limit)
-                    .getResultList();
+                    .setParameter("limit", limit);
+            if (!excluded.isEmpty()) {
+                query.setParameter("excluded", List.copyOf(excluded));
+            }
+            @SuppressWarnings("unchecked")
+            List<Delivery> rows = query.getResultList();
             rows.forEach(row -> row.claim(instance, now.plus(lease), now));
             return rows;
         });
@@ -122,6 +134,14 @@ public class Outbox {
         settle(claimed, row -> row.retryAt(when, statusCode, answer, clock.instant()));
     }
 
+    /**
+     * Gives a claimed delivery back unattempted (its Endpoint's breaker is open): pending again at {@code when}, the
+     * claim's attempt not counted.
+     */
+    public void putBack(Delivery claimed, Instant when) {
+        settle(claimed, row -> row.unclaim(when, clock.instant()));
+    }
+
     public void dead(Delivery claimed, Integer statusCode, String answer) {
         settle(claimed, row -> row.dead(statusCode, answer, clock.instant()));
     }
@@ -137,6 +157,9 @@ public class Outbox {
                 return;
             }
             change.accept(row);
+            if (claimed.getJustSent() != null) {
+                row.keepSent(claimed.getJustSent());
+            }
         });
     }
 

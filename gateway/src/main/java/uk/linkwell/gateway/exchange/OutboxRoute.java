@@ -34,8 +34,8 @@ public class OutboxRoute extends RouteBuilder {
                         "Outbox sender stopped short: {}",
                         SafeErrorText.of(
                                 exchange.getProperty(org.apache.camel.Exchange.EXCEPTION_CAUGHT, Exception.class))));
-        // A timer runs its ticks one after another on its own thread: a slow receiver delays the next tick, never
-        // overlaps it.
+        // A timer runs its ticks one after another on its own thread; each tick only claims and hands over to the
+        // sender's threads, so a slow receiver holds up its own Endpoint's deliveries, not the ticks.
         from("timer:linkwell-exchange-outbox?period="
                         + properties.pollInterval().toMillis() + "&delay="
                         + properties.startDelay().toMillis())

@@ -1,29 +1,30 @@
 package uk.linkwell.gateway.exchange;
 
-import ca.uhn.fhir.context.FhirContext;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
-import org.hl7.fhir.instance.model.api.IBaseResource;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.OperationOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import uk.linkwell.gateway.consent.OutboundConsentFilter;
@@ -32,32 +33,34 @@ import uk.linkwell.gateway.consent.OutboundConsentFilter.Screened;
 import uk.linkwell.gateway.ingest.SafeErrorText;
 
 /**
- * Sends what is due in the outbox, one delivery at a time: reads its resources as they are now, passes them
- * through the consent engine for the recipient (at send time, so a Consent withdrawn since the trigger is
- * honoured), and POSTs what may leave over the Endpoint's channel with Camel's HTTP component. A 2xx answer
- * delivers; a connection failure, timeout or 5xx is retried with exponential backoff until {@code max-attempts};
- * any other 4xx is a permanent refusal (dead at once); nothing permitted is {@code withheld} and nothing is sent.
+ * Sends what is due in the outbox, each Endpoint's deliveries in order on one of {@code sender-threads} threads, so
+ * a receiver that hangs holds up only its own; an Endpoint whose circuit breaker is open is left alone
+ * ({@link EndpointBreakers}). For each delivery it reads the resources as they are now, passes them through the
+ * consent engine for the recipient (at send time, so a Consent withdrawn since the trigger is honoured), hands what
+ * may leave to the Endpoint's {@link ChannelSender}, and settles the row from the receiver's answer: accepted is
+ * delivered; worth another try is retried with exponential backoff until {@code max-attempts}; refused is dead at
+ * once; nothing permitted is {@code withheld} and nothing is sent. The one place for consent, settling and counting,
+ * whatever the channel.
  */
 public class OutboxSender {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxSender.class);
 
-    static final String SIGNATURE_HEADER = "X-Linkwell-Signature";
-    /** The bean that configures the sender's HTTP client (see {@code ExchangeConfig}). */
-    static final String HTTP_CLIENT_CONFIGURER = "linkwellExchangeHttpClient";
-
-    private static final String FHIR_JSON = "application/fhir+json";
-    private static final String CLOUD_EVENTS_JSON = "application/cloudevents+json";
+    private static final String RECEIVER_REFUSED = "refused by the receiver (its answer is on the delivery)";
 
     private final Outbox outbox;
     private final DeliveryPayloads payloads;
     private final OutboundConsentFilter consent;
-    private final ProducerTemplate http;
+    private final Map<String, ChannelSender> channels;
     private final ExchangeProperties properties;
-    private final FhirContext fhirContext;
     private final MeterRegistry meters;
     private final Clock clock;
-    private final String httpEndpoint;
+    private final EndpointBreakers breakers;
+    private final int threads;
+    private final ExecutorService pool;
+    /** Endpoints whose claimed deliveries are being sent now: not claimed for again until they are done. */
+    private final Set<String> busy = ConcurrentHashMap.newKeySet();
+
     private final AtomicBoolean ownClaimsReleased = new AtomicBoolean();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
@@ -65,30 +68,33 @@ public class OutboxSender {
             Outbox outbox,
             DeliveryPayloads payloads,
             OutboundConsentFilter consent,
-            ProducerTemplate http,
+            List<ChannelSender> channels,
+            EndpointBreakers breakers,
             ExchangeProperties properties,
-            FhirContext fhirContext,
             MeterRegistry meters,
             Clock clock) {
         this.outbox = outbox;
         this.payloads = payloads;
         this.consent = consent;
-        this.http = http;
+        this.channels = channels.stream().collect(Collectors.toMap(ChannelSender::channel, Function.identity()));
         this.properties = properties;
-        this.fhirContext = fhirContext;
         this.meters = meters;
         this.clock = clock;
-        // One Camel endpoint for every receiver (the target is the CamelHttpUri header); its timeouts bound how long
-        // one hanging receiver can hold the sender. Answers of any status come back as answers, not exceptions.
-        this.httpEndpoint = "http://linkwell-exchange?throwExceptionOnFailure=false&followRedirects=false"
-                + "&httpClientConfigurer=#" + HTTP_CLIENT_CONFIGURER
-                + "&connectTimeout=" + properties.connectTimeout().toMillis()
-                + "&connectionRequestTimeout=" + properties.connectTimeout().toMillis()
-                + "&responseTimeout=" + properties.responseTimeout().toMillis()
-                + "&soTimeout=" + properties.responseTimeout().toMillis();
+        this.breakers = breakers;
+        this.threads = Math.max(1, properties.senderThreads());
+        AtomicInteger number = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(threads, task -> {
+            Thread thread = new Thread(task, "exchange-sender-" + number.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
-    /** Claims what is due and sends it; returns how many deliveries it settled. */
+    /**
+     * Claims what is due, leaving out the Endpoints being sent to already and those whose breaker is open, and hands
+     * each Endpoint's deliveries to a sender thread (in claim order: per Endpoint and person, oldest first). Returns
+     * at once with how many it claimed; the threads settle them.
+     */
     public int sendDue() {
         if (ownClaimsReleased.compareAndSet(false, true)) {
             int released = outbox.releaseOwnClaims();
@@ -96,32 +102,108 @@ public class OutboxSender {
                 log.info("Took back {} deliveries this instance had claimed before a restart", released);
             }
         }
-        List<Delivery> due = outbox.claim(properties.claimBatchSize(), properties.claimLease());
-        for (Delivery delivery : due) {
-            try {
-                send(delivery);
-            } catch (RuntimeException e) {
-                // Anything unforeseen (the store, the audit queue): the delivery is tried again later.
-                failed(delivery, null, SafeErrorText.of(e));
-            }
+        if (busy.size() >= threads) {
+            return 0;
         }
+        Set<String> excluded = new HashSet<>(busy);
+        excluded.addAll(breakers.holding());
+        List<Delivery> due = outbox.claim(properties.claimBatchSize(), properties.claimLease(), excluded);
+        Map<String, List<Delivery>> byEndpoint = new LinkedHashMap<>();
+        due.forEach(d -> byEndpoint
+                .computeIfAbsent(d.getEndpoint(), e -> new ArrayList<>())
+                .add(d));
+        byEndpoint.forEach((endpoint, deliveries) -> {
+            busy.add(endpoint);
+            try {
+                pool.execute(() -> {
+                    try {
+                        deliveries.forEach(this::sendOne);
+                    } finally {
+                        busy.remove(endpoint);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // Shutting down: the claims lapse back to pending, or this instance takes them back at its restart.
+                busy.remove(endpoint);
+            }
+        });
         return due.size();
     }
 
-    private void send(Delivery delivery) {
-        String endpointId =
-                delivery.getEndpoint().substring(delivery.getEndpoint().indexOf('/') + 1);
-        String secret = null;
-        if (Channels.WEBHOOK.equals(delivery.getChannel())) {
-            secret = properties.webhookSecret(endpointId).orElse(null);
-            if (secret == null) {
-                dead(
-                        delivery,
-                        null,
-                        "no webhook secret configured for " + delivery.getEndpoint()
-                                + " (linkwell.exchange.webhook-secrets." + endpointId + ")");
-                return;
+    /** Stops the sender threads (at shutdown); what they had claimed and not settled is taken back at restart. */
+    public void close() {
+        pool.shutdownNow();
+    }
+
+    /** Sends one claimed delivery and settles it; nothing escapes (an unforeseen failure is tried again later). */
+    void sendOne(Delivery delivery) {
+        CircuitBreaker breaker = breakers.of(delivery.getEndpoint());
+        if (breaker != null && !breaker.tryAcquirePermission()) {
+            // Opened since the claim (an earlier delivery of this batch failed), or half-open with its probe out.
+            outbox.putBack(delivery, clock.instant().plus(properties.pollInterval()));
+            return;
+        }
+        Attempt attempt = new Attempt(breaker);
+        try {
+            send(delivery, attempt);
+        } catch (Exception e) {
+            // Anything unforeseen (the store, the audit queue, the channel's client): tried again later. A channel's
+            // failure has told the breaker already; the gateway's own (before sending) is not the Endpoint's.
+            failed(delivery, null, SafeErrorText.of(e));
+        } finally {
+            attempt.unused();
+        }
+    }
+
+    /** One use of an Endpoint's breaker permission: told how the receiver answered, or given back unused. */
+    private static final class Attempt {
+        private final CircuitBreaker breaker;
+        private final long started = System.nanoTime();
+        private boolean told;
+
+        Attempt(CircuitBreaker breaker) {
+            this.breaker = breaker;
+        }
+
+        void answered(ReceiverAnswer answer) {
+            if (breaker != null && !told) {
+                told = true;
+                long took = System.nanoTime() - started;
+                if (answer.verdict() == ReceiverAnswer.Verdict.TRY_AGAIN) {
+                    breaker.onError(took, TimeUnit.NANOSECONDS, new IllegalStateException(answer.text()));
+                } else {
+                    // Accepted or refused: either way the receiver is there and answering.
+                    breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                }
             }
+        }
+
+        void failed(Exception e) {
+            if (breaker != null && !told) {
+                told = true;
+                breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
+            }
+        }
+
+        /** Nothing was sent (withheld, dead before sending): the permission goes back. */
+        void unused() {
+            if (breaker != null && !told) {
+                told = true;
+                breaker.releasePermission();
+            }
+        }
+    }
+
+    private void send(Delivery delivery, Attempt attempt) throws Exception {
+        ChannelSender channel = channels.get(delivery.getChannel());
+        if (channel == null) {
+            dead(delivery, null, "no sender for channel " + delivery.getChannel());
+            return;
+        }
+        Optional<String> cannot = channel.cannotSend(delivery);
+        if (cannot.isPresent()) {
+            dead(delivery, null, cannot.get());
+            return;
         }
         Bundle focus = payloads.current(delivery.getFocus());
         if (focus.getEntry().isEmpty()) {
@@ -133,7 +215,11 @@ public class OutboxSender {
             return;
         }
         Recipient recipient = new Recipient(
-                "endpoint:" + endpointId, delivery.getRecipientRole(), delivery.getRecipientOrganisation(), null, null);
+                "endpoint:" + delivery.endpointId(),
+                delivery.getRecipientRole(),
+                delivery.getRecipientOrganisation(),
+                null,
+                null);
         // The focus first: without any of it there is nothing to tell, and the person's record is not disclosed.
         Screened screened = consent.screen(focus, recipient, delivery.getIdempotencyKey());
         if (!screened.anyPermitted()) {
@@ -154,106 +240,51 @@ public class OutboxSender {
                         .forEach(permitted::addEntry);
             }
         }
-        Instant now = clock.instant();
-        Exchange answer;
-        if (Channels.WEBHOOK.equals(delivery.getChannel())) {
-            byte[] body = payloads.cloudEvent(delivery, permitted, now);
-            answer = post(delivery.getAddress(), CLOUD_EVENTS_JSON, body, "sha256=" + hmac(secret, body));
-        } else {
-            byte[] body = payloads.fhirJson(payloads.message(delivery, permitted, now));
-            answer = post(processMessageUrl(delivery.getAddress()), FHIR_JSON, body, null);
+        ReceiverAnswer answer;
+        try {
+            answer = channel.send(delivery, permitted, clock.instant());
+        } catch (Exception e) {
+            attempt.failed(e);
+            throw e;
+        }
+        attempt.answered(answer);
+        if (answer.sent() != null) {
+            delivery.justSent(answer.sent());
         }
         settle(delivery, answer);
     }
 
-    static String processMessageUrl(String address) {
-        return address.replaceAll("/+$", "") + "/$process-message";
-    }
-
-    private Exchange post(String url, String contentType, byte[] body, String signature) {
-        return http.send(httpEndpoint, exchange -> {
-            var message = exchange.getIn();
-            message.setHeader(Exchange.HTTP_URI, url);
-            message.setHeader(Exchange.HTTP_METHOD, "POST");
-            message.setHeader(Exchange.CONTENT_TYPE, contentType);
-            message.setHeader("Accept", FHIR_JSON + ", application/json;q=0.9, */*;q=0.1");
-            if (signature != null) {
-                message.setHeader(SIGNATURE_HEADER, signature);
-            }
-            message.setBody(body);
-        });
-    }
-
-    private void settle(Delivery delivery, Exchange answer) {
-        if (answer.getException() != null) {
-            failed(delivery, null, SafeErrorText.of(answer.getException()));
-            return;
-        }
-        Integer status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        if (status == null) {
-            failed(delivery, null, "no HTTP status in the answer");
-            return;
-        }
-        if (status >= 200 && status < 300) {
-            String refusal = Channels.FHIR_MESSAGE.equals(delivery.getChannel())
-                    ? operationOutcomeError(answer.getMessage().getBody(String.class))
-                    : null;
-            if (refusal != null) {
-                // The receiver took the message and refused its content: sending it again would change nothing.
-                dead(delivery, status, "HTTP " + status + " with an OperationOutcome error: " + refusal);
-                return;
-            }
-            outbox.delivered(delivery, status, "HTTP " + status);
-            count("delivered", delivery);
-            Timer.builder("linkwell.exchange.latency")
-                    .description("From the triggering write to the receiver's acceptance")
-                    .tag("channel", delivery.getChannel())
-                    .publishPercentiles(0.5, 0.99)
-                    .register(meters)
-                    .record(Duration.between(delivery.getCreatedAt(), clock.instant()));
-            log.info(
-                    "Delivery {} ({}) delivered to {} on attempt {}",
-                    delivery.getId(),
-                    delivery.getEvent(),
-                    delivery.getEndpoint(),
-                    delivery.getAttempts());
-        } else if (status >= 500 || status == 408 || status == 429) {
-            failed(delivery, status, "HTTP " + status);
-        } else {
-            dead(delivery, status, "HTTP " + status + ": refused by the receiver");
+    private void settle(Delivery delivery, ReceiverAnswer answer) {
+        switch (answer.verdict()) {
+            case ACCEPTED -> delivered(delivery, answer);
+            case TRY_AGAIN -> failed(delivery, answer.statusCode(), answer.text());
+            case REFUSED -> dead(delivery, answer.statusCode(), answer.text(), RECEIVER_REFUSED);
         }
     }
 
-    /** The codes of a FHIR OperationOutcome's error or fatal issues, or null when the body holds none. */
-    private String operationOutcomeError(String body) {
-        if (body == null || body.isBlank() || !body.contains("OperationOutcome")) {
-            return null;
-        }
-        try {
-            IBaseResource parsed = fhirContext.newJsonParser().parseResource(body);
-            if (parsed instanceof OperationOutcome outcome) {
-                List<String> codes = outcome.getIssue().stream()
-                        .filter(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR
-                                || i.getSeverity() == OperationOutcome.IssueSeverity.FATAL)
-                        .map(i -> i.getCode() == null ? "error" : i.getCode().toCode())
-                        .toList();
-                return codes.isEmpty() ? null : String.join(", ", codes);
-            }
-            return null;
-        } catch (RuntimeException e) {
-            // Not FHIR JSON: the status code alone decides.
-            return null;
-        }
+    private void delivered(Delivery delivery, ReceiverAnswer answer) {
+        outbox.delivered(delivery, answer.statusCode(), answer.text());
+        count("delivered", delivery);
+        Timer.builder("linkwell.exchange.latency")
+                .description("From the triggering write to the receiver's acceptance")
+                .tag("channel", delivery.getChannel())
+                .publishPercentiles(0.5, 0.99)
+                .register(meters)
+                .record(Duration.between(delivery.getCreatedAt(), clock.instant()));
+        log.info(
+                "Delivery {} ({}) delivered to {} on attempt {}",
+                delivery.getId(),
+                delivery.getEvent(),
+                delivery.getEndpoint(),
+                delivery.getAttempts());
     }
 
     /** A transient failure: again after the backoff, or dead once the attempts are spent. */
     private void failed(Delivery delivery, Integer status, String why) {
         count("failed-attempts", delivery);
         if (delivery.getAttempts() >= properties.maxAttempts()) {
-            dead(
-                    delivery,
-                    status,
-                    why + " (attempt " + delivery.getAttempts() + " of " + properties.maxAttempts() + ")");
+            String attempts = " (attempt " + delivery.getAttempts() + " of " + properties.maxAttempts() + ")";
+            dead(delivery, status, why + attempts, "attempts spent, the last one failing" + attempts);
             return;
         }
         Instant next = clock.instant().plus(properties.backoffAfter(delivery.getAttempts()));
@@ -263,14 +294,24 @@ public class OutboxSender {
                 delivery.getId(),
                 delivery.getEndpoint(),
                 delivery.getAttempts(),
-                status == null ? "no answer" : "HTTP " + status,
+                status == null ? "see its last answer" : "HTTP " + status,
                 next);
     }
 
     private void dead(Delivery delivery, Integer status, String why) {
+        dead(delivery, status, why, why);
+    }
+
+    /** Dead; {@code logged} is what the log says (a receiver's own text may echo what it was sent: not logged). */
+    private void dead(Delivery delivery, Integer status, String why, String logged) {
         outbox.dead(delivery, status, why);
         count("dead", delivery);
-        log.warn("Delivery {} to {} is dead: {}", delivery.getId(), delivery.getEndpoint(), why);
+        log.warn(
+                "Delivery {} to {} is dead: {}{}",
+                delivery.getId(),
+                delivery.getEndpoint(),
+                logged,
+                status == null ? "" : " (HTTP " + status + ")");
     }
 
     private void count(String outcome, Delivery delivery) {
@@ -280,16 +321,5 @@ public class OutboxSender {
                                 .tag("channel", delivery.getChannel())
                                 .register(meters))
                 .increment();
-    }
-
-    /** Lower-case hex HMAC-SHA256 of the exact bytes sent. */
-    static String hmac(String secret, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(body));
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HMAC-SHA256 unavailable", e);
-        }
     }
 }

@@ -76,7 +76,13 @@ public abstract class GatewayIntegrationTest {
         registry.add("linkwell.exchange.retry-max-delay", () -> "1s");
         registry.add("linkwell.exchange.max-attempts", () -> "4");
         registry.add("linkwell.exchange.response-timeout", () -> "3s");
+        registry.add("linkwell.exchange.circuit-breaker.failure-threshold", () -> "3");
+        registry.add("linkwell.exchange.circuit-breaker.open-for", () -> "4s");
         registry.add("linkwell.exchange.webhook-secrets." + EXCHANGE_TEST_HOOK, () -> EXCHANGE_TEST_HOOK_SECRET);
+        registry.add(
+                "linkwell.exchange.amqp-credentials." + EXCHANGE_TEST_AMQP + ".username", RabbitTestBroker::username);
+        registry.add(
+                "linkwell.exchange.amqp-credentials." + EXCHANGE_TEST_AMQP + ".password", RabbitTestBroker::password);
         // Case reviews: red and amber cases reviewed sooner than the yearly default, so the tests see the RAG
         // intervals.
         registry.add("linkwell.reviews.interval.red", () -> "P6M");
@@ -84,6 +90,9 @@ public abstract class GatewayIntegrationTest {
         // Caseloads: one worker (the caseload tests' client-assigned PractitionerRole) with a configured cap of 1.
         registry.add("linkwell.caseload.caps[PractitionerRole/caseload-test-config-cap]", () -> "1");
     }
+
+    /** The id of the amqp Endpoint the exchange tests write (client-assigned); its credentials are the test broker's. */
+    protected static final String EXCHANGE_TEST_AMQP = "exchange-test-amqp";
 
     /** The id of the webhook Endpoint the exchange tests write (client-assigned), and its configured secret. */
     protected static final String EXCHANGE_TEST_HOOK = "exchange-test-hook";
