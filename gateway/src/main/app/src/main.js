@@ -48,7 +48,7 @@ function h(tag, attrs = {}, ...children) {
         else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
         else el.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
         if (c == null || c === false) continue;
         el.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -57,7 +57,7 @@ function h(tag, attrs = {}, ...children) {
 const svg = (tag, attrs = {}, ...children) => {
     const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    for (const c of children.flat()) if (c != null) el.append(c instanceof Node ? c : document.createTextNode(c));
+    for (const c of children.flat(Infinity)) if (c != null) el.append(c instanceof Node ? c : document.createTextNode(c));
     return el;
 };
 const withheld = (what) => h("p", { class: "withheld", "data-withheld": "" }, `${what}: withheld`);
@@ -191,7 +191,7 @@ async function caseloadPage() {
     const names = new Map(people.filter((p) => !p.person.withheld).map((p) => [p.row.patient, displayName(p.person.value)]));
     show(
         "My caseload",
-        rows.length ? table : h("p", { id: "caseload-empty" }, "No active cases."),
+        rows.length ? h("div", { class: "table-wrap" }, table) : h("p", { id: "caseload-empty" }, "No active cases."),
         h("h2", {}, "Referrals waiting"),
         waiting.length
             ? h("ul", { id: "referrals", class: "cards" }, waiting.map((t) => referralCard(t, { name: names.get(referenceOf(t.for)) })))
@@ -258,6 +258,7 @@ function referralCard(task, { withPerson = true, name } = {}) {
 }
 
 async function decide(task, done, errors) {
+    say("Saving the decision");
     try {
         await client.update(task);
         say(done);
@@ -389,7 +390,7 @@ function wellbeingForm(questionnaire, patientRef, plan) {
     const questions = wellbeingQuestions(questionnaire);
     const errors = h("div", { class: "errors", role: "alert" });
     const today = new Date().toISOString().slice(0, 10);
-    const form = h("form", { id: "wellbeing-form", "aria-labelledby": "h-record" },
+    const form = h("form", { id: "wellbeing-form", "aria-labelledby": "h-record", novalidate: true },
         h("h3", { id: "h-record" }, "Record answers"),
         h("label", { for: "authored" }, "Day answered"),
         h("input", { id: "authored", name: "authored", type: "date", value: today, max: today, required: true }),
@@ -410,6 +411,7 @@ function wellbeingForm(questionnaire, patientRef, plan) {
             errors.replaceChildren(...result.errors.map((e) => h("p", {}, e.text)));
             return;
         }
+        say("Saving answers");
         try {
             await client.create(result.response);
             await route();
