@@ -33,9 +33,24 @@ async function shot(page, name) {
 }
 
 /** Opens the app, signs in through the gateway's real sign-in and consent pages, and waits for the caseload. */
-async function signIn(page, user) {
+async function signIn(page, user, { keyboard = false } = {}) {
     await page.goto(`${base}/app/`);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    if (keyboard) {
+        // Keyboard only: Tab reaches the Sign in button within a few presses, with a visible focus ring.
+        for (let i = 0; i < 5; i++) {
+            await page.keyboard.press("Tab");
+            if ((await page.evaluate(() => document.activeElement?.textContent)) === "Sign in") break;
+        }
+        const focused = await page.evaluate(() => ({
+            text: document.activeElement?.textContent,
+            outline: getComputedStyle(document.activeElement).outlineStyle,
+        }));
+        check(focused.text === "Sign in" && focused.outline !== "none", "Sign in is reached by keyboard, focus visible");
+        await page.keyboard.press("Enter");
+    } else {
+        await page.getByRole("button", { name: "Sign in" }).click();
+    }
     await page.waitForURL(/\/login/);
     await shot(page, `${user.username}-sign-in-page`);
     await page.getByLabel("Username").fill(user.username);
@@ -97,7 +112,7 @@ try {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
     const page = await context.newPage();
     page.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
-    await signIn(page, first);
+    await signIn(page, first, { keyboard: true });
     await shot(page, "first-caseload");
 
     const rows = await caseloadRows(page);
@@ -144,9 +159,24 @@ try {
     await page.locator("#wellbeing-form .errors", { hasText: "Happiness: answer with a whole number from 0 to 10" }).waitFor();
     check((await chartPoints(page)) === 8, "an out-of-range answer adds nothing");
 
+    // ---- complete the person's open review, finding them amber: the next one opens, the case turns amber ----
+    const openReview = page.locator('#reviews li[data-status="requested"]').first();
+    const reviewId = await openReview.getAttribute("data-review");
+    await openReview.locator("summary", { hasText: "Complete this review" }).click();
+    await openReview.getByLabel("What the review found").fill("Going to the allotment again; money worries remain");
+    await openReview.getByLabel("RAG after the review").selectOption("amber");
+    await shot(page, "review-form");
+    await openReview.getByRole("button", { name: "Complete review" }).click();
+    await page.locator("#status", { hasText: "Review completed" }).waitFor();
+    await page.locator(`#reviews li[data-review="${reviewId}"][data-status="completed"]`).waitFor();
+    check((await page.locator('#reviews li[data-status="requested"]').count()) === 1, "the next review is open");
+    await shot(page, "review-completed");
+
     // ---- decline the waiting referral with a coded reason and an alternative ----
     await page.getByRole("link", { name: "Back to my caseload" }).click();
     await page.getByRole("heading", { level: 1, name: "My caseload" }).waitFor();
+    const afterReview = (await caseloadRows(page)).find((r) => r.id === person.id);
+    check(afterReview.text.includes("Amber"), "the case is amber after the review found it so");
     const card = page.locator(`#referrals li[data-task="${first.referral.taskId}"]`);
     await card.locator("summary", { hasText: "Decline" }).click();
     await card.getByLabel("Reason for declining").selectOption({ label: "Needs better met by another service" });

@@ -6,6 +6,7 @@ export const RECOMMENDED_ALTERNATIVE = "https://fhir.linkwell.example/StructureD
 export const DECLINE_REASON_SYSTEM = "https://fhir.linkwell.example/CodeSystem/referral-decline-reason";
 export const WELLBEING_MEASURE = "https://fhir.linkwell.example/CodeSystem/wellbeing-measure";
 export const ONS4_QUESTIONNAIRE = "https://fhir.linkwell.example/Questionnaire/ons4-wellbeing";
+export const COMPLEXITY_SYSTEM = "https://fhir.linkwell.example/CodeSystem/complexity-rating";
 export const CONSENT_METHOD = "https://fhir.linkwell.example/StructureDefinition/consent-method";
 
 /** How far ahead a review counts as due, as the gateway's $caseload counts it (linkwell.caseload.reviews-due-within). */
@@ -268,4 +269,29 @@ export function valueSetOptions(valueSet, codeSystems) {
             include.concept ?? codeSystems.find((cs) => cs.url === include.system)?.concept ?? [];
         return concepts.map((c) => ({ system: include.system, code: c.code, display: c.display ?? c.code }));
     });
+}
+
+/**
+ * The review Task completed: its outcome as the output the gateway requires (type.text "outcome"), and the RAG it
+ * found, if the worker gave one (the gateway moves it onto the case and opens the next review).
+ */
+export function completeReview(task, { outcome, complexity }) {
+    const text = outcome?.trim();
+    if (!text) return { errors: [{ field: "outcome", text: "Say what the review found" }] };
+    if (complexity && !["red", "amber", "green"].includes(complexity)) {
+        return { errors: [{ field: "complexity", text: "Choose red, amber or green" }] };
+    }
+    const done = structuredClone(task);
+    done.status = "completed";
+    done.output = [
+        ...(task.output ?? []).filter((o) => o.type?.text !== "outcome"),
+        { type: { text: "outcome" }, valueString: text },
+    ];
+    if (complexity) {
+        done.extension = [
+            ...(task.extension ?? []).filter((e) => e.url !== COMPLEXITY_EXTENSION),
+            { url: COMPLEXITY_EXTENSION, valueCodeableConcept: { coding: [{ system: COMPLEXITY_SYSTEM, code: complexity }] } },
+        ];
+    }
+    return { task: done };
 }

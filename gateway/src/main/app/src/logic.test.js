@@ -9,6 +9,7 @@ import {
     WELLBEING_MEASURE,
     acceptReferral,
     buildWellbeingResponse,
+    completeReview,
     chartSeries,
     consentSummary,
     declineReferral,
@@ -245,5 +246,22 @@ describe("referral decisions", () => {
     });
     it("accepts", () => {
         expect(acceptReferral(referral("t1")).status).toBe("accepted");
+    });
+});
+
+describe("reviews", () => {
+    it("completes a review with its outcome and the RAG it found", () => {
+        const open = { ...review("Patient/1", "2026-12-01T23:59:59Z"), extension: [{ url: "other", valueString: "kept" }] };
+        const { task } = completeReview(open, { outcome: " Carer unwell; more support needed ", complexity: "red" });
+        expect(task.status).toBe("completed");
+        expect(task.output).toEqual([{ type: { text: "outcome" }, valueString: "Carer unwell; more support needed" }]);
+        expect(ragOf(task).word).toBe("Red");
+        expect(task.extension[0]).toEqual({ url: "other", valueString: "kept" });
+        expect(open.status).toBe("requested");
+    });
+    it("keeps the rating when none is given, and needs an outcome", () => {
+        expect(completeReview(review("Patient/1"), { outcome: "Fine", complexity: "" }).task.extension).toBeUndefined();
+        expect(completeReview(review("Patient/1"), { outcome: "  " }).errors[0].field).toBe("outcome");
+        expect(completeReview(review("Patient/1"), { outcome: "x", complexity: "blue" }).errors[0].field).toBe("complexity");
     });
 });

@@ -8,6 +8,7 @@ import {
     WELLBEING_MEASURE,
     acceptReferral,
     buildWellbeingResponse,
+    completeReview,
     chartSeries,
     consentSummary,
     declineReferral,
@@ -342,13 +343,39 @@ function referralsOf(tasks) {
 function reviewsOf(tasks) {
     const reviews = tasks.filter(isReview);
     if (reviews.length === 0) return h("p", {}, "No reviews.");
-    return h("ul", {}, reviews.map((t) => {
+    return h("ul", { id: "reviews", class: "cards" }, reviews.map((t) => {
         const state = t.status === "requested" ? reviewState(t) : null;
-        const why = t.reasonCode?.[0]?.coding?.[0]?.code ?? "review";
-        return h("li", {}, `${why.replaceAll("-", " ")}: ${t.status}`,
+        const why = t.reasonCode?.[0]?.coding?.[0]?.code ?? t.reasonCode?.[0]?.text ?? "scheduled";
+        return h("li", { class: "card", "data-review": t.id, "data-status": t.status },
+            `Review (${why.replaceAll("-", " ")}): ${t.status}`,
             dueDate(t) ? `, due ${formatDate(dueDate(t))}` : "",
-            state === "overdue" ? h("strong", { class: "overdue" }, " (overdue)") : state === "due" ? " (due soon)" : "");
+            state === "overdue" ? h("strong", { class: "overdue" }, " (overdue)") : state === "due" ? " (due soon)" : "",
+            t.status === "requested" ? reviewForm(t) : null);
     }));
+}
+
+function reviewForm(task) {
+    const outcomeId = `outcome-${task.id}`;
+    const ragId = `review-rag-${task.id}`;
+    const errors = h("div", { class: "errors", role: "alert" });
+    const form = h("form", { class: "review", novalidate: true },
+        h("label", { for: outcomeId }, "What the review found"),
+        h("textarea", { id: outcomeId, name: "outcome", rows: "2" }),
+        h("label", { for: ragId }, "RAG after the review"),
+        h("select", { id: ragId, name: "complexity" }, h("option", { value: "" }, "Keep as it is"),
+            h("option", { value: "red" }, "Red"), h("option", { value: "amber" }, "Amber"), h("option", { value: "green" }, "Green")),
+        errors,
+        h("button", { type: "submit" }, "Complete review"));
+    form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const result = completeReview(task, { outcome: form.outcome.value, complexity: form.complexity.value });
+        if (result.errors) {
+            errors.replaceChildren(...result.errors.map((e) => h("p", {}, e.text)));
+            return;
+        }
+        await decide(result.task, "Review completed", errors);
+    });
+    return h("details", {}, h("summary", {}, "Complete this review"), form);
 }
 
 const MEASURE_STYLE = {

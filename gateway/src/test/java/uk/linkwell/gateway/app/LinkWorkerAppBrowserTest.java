@@ -130,6 +130,15 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
         assertThat(declined.get("status").asText()).isEqualTo("rejected");
         assertThat(declined.at("/statusReason/coding/0/code").asText()).isEqualTo("needs-met-elsewhere");
         assertThat(declined.toString()).contains("Citizens Advice debt clinic");
+        // The review completed in the browser: its outcome kept, the case amber, the next review open.
+        JsonNode reviews =
+                read("Task?patient=" + alex + "&code=https://fhir.linkwell.example/CodeSystem/care-task|review");
+        assertThat(reviews.toString()).contains("Going to the allotment again; money worries remain");
+        assertThat(reviews.get("entry").findValuesAsText("status")).contains("completed", "requested");
+        JsonNode alexCase = read("EpisodeOfCare?patient=" + alex);
+        assertThat(alexCase.at("/entry/0/resource/extension/0/valueCodeableConcept/coding/0/code")
+                        .asText())
+                .isEqualTo("amber");
         assertThat(Files.list(OUTPUT).filter(p -> p.toString().endsWith(".png")).count())
                 .isGreaterThanOrEqualTo(10);
     }
