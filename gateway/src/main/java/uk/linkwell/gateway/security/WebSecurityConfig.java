@@ -42,7 +42,8 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 
 /**
- * Every door but the open ones ({@code GET /fhir/metadata}, health, SMART discovery) needs a bearer token;
+ * Every door but the open ones ({@code GET /fhir/metadata}, health, SMART discovery, the web app's files at
+ * {@code /app/}) needs a bearer token;
  * {@code /admin/**} needs the admin role. Tokens come from the embedded server or an external provider.
  */
 @Configuration(proxyBeanMethods = false)
@@ -69,7 +70,13 @@ public class WebSecurityConfig {
                         .permitAll()
                         .requestMatchers(path.matcher("/actuator/health"), path.matcher("/actuator/health/**"))
                         .permitAll()
-                        .requestMatchers(path.matcher(HttpMethod.GET, "/.well-known/smart-configuration"))
+                        .requestMatchers(
+                                path.matcher(HttpMethod.GET, "/.well-known/smart-configuration"),
+                                path.matcher(HttpMethod.GET, SmartDiscoveryAtFhirBase.PATH))
+                        .permitAll()
+                        // The link workers' web app: static files, public like any app's; its data comes from
+                        // /fhir with the token the person signs in for.
+                        .requestMatchers(path.matcher(HttpMethod.GET, "/app"), path.matcher(HttpMethod.GET, "/app/**"))
                         .permitAll()
                         .requestMatchers(path.matcher("/actuator/prometheus"))
                         .hasAnyAuthority(ClientRole.METRICS.authority(), ClientRole.ADMIN.authority())

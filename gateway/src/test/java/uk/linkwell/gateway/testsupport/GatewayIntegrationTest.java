@@ -54,6 +54,11 @@ public abstract class GatewayIntegrationTest {
         // (production refuses to start with them on any database but the embedded H2).
         registry.add("linkwell.security.demo-clients-enabled", () -> "true");
         registry.add("linkwell.security.demo-clients-on-any-database", () -> "true");
+        // The demo app's redirect URIs, plus the web app on the loopback IP (any port, RFC 8252): the browser test
+        // opens the app at http://127.0.0.1:<random port>/app/.
+        registry.add(
+                "linkwell.security.demo-apps.demo-app.redirect-uris",
+                () -> "http://localhost:8080/app/,http://127.0.0.1/callback,http://127.0.0.1/app/");
         // The hospital MLLP listener on a free port (not 2575, which a running gateway may hold); retries quick.
         registry.add("linkwell.hospital.mllp.port", GatewayIntegrationTest::mllpPort);
         // MLLP senders the tests use: the ADT tests' trust and the referral tests' practice from this machine,

@@ -45,12 +45,12 @@ public final class TestTokens {
     public static final Duration REFETCH_AFTER = Duration.ofMinutes(2);
 
     /**
-     * People who sign in (SMART App Launch tests), one per test so that a consent one remembers does not change
+     * People who sign in (SMART App Launch tests; the web app's browser test uses eta and theta), one per test so that a consent one remembers does not change
      * another's: username {@code lw-<name>}, practitioner {@code Practitioner/test-lw-<name>}, role
      * {@code link-worker-app}, organisation {@value #TEST_USER_ORGANISATION}, password {@value #TEST_USER_PASSWORD}.
      */
     public static final List<String> TEST_USERS =
-            List.of("lw-alpha", "lw-beta", "lw-gamma", "lw-delta", "lw-epsilon", "lw-zeta");
+            List.of("lw-alpha", "lw-beta", "lw-gamma", "lw-delta", "lw-epsilon", "lw-zeta", "lw-eta", "lw-theta");
 
     public static final String TEST_USER_PASSWORD = "test-user-password";
     public static final String TEST_USER_ORGANISATION = "Y90001";
