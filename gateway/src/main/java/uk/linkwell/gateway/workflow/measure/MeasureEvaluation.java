@@ -80,6 +80,21 @@ public class MeasureEvaluation {
                     case "referrals-declined" -> ServiceFigures.declined(
                             facts.referralsAuthored(period, counted), period);
                     case "goals-met" -> ServiceFigures.goalsMet(facts.closedGoals(counted), period);
+                    case "action-plans-within-28-days" -> actionPlans(period, counted);
+                    case "reviewed-in-12-months" -> ServiceFigures.reviewedInYear(
+                            facts.casesBetween(period.end(), period.end(), counted),
+                            facts.reviewsDone(period.end().minusYears(1), period.end(), counted),
+                            period);
+                    case "emergency-readmissions-30-days" -> ServiceFigures.readmissions(
+                            facts.inpatientStays(
+                                    period.start(),
+                                    period.end().plusDays(ServiceFigures.READMISSION_DAYS + 1),
+                                    counted),
+                            period,
+                            zone);
+                    case "engagement" -> engagement(period, counted);
+                    case "caseload" -> ServiceFigures.caseload(
+                            facts.casesBetween(period.end(), period.end(), counted), period);
                     default -> throw new UnprocessableEntityException("Measure " + measure.getUrl()
                             + " is not one the gateway evaluates; it evaluates " + String.join(", ", known()));
                 };
@@ -88,9 +103,34 @@ public class MeasureEvaluation {
         return report;
     }
 
+    private ServiceFigures.Figures actionPlans(ServiceFigures.Period period, Predicate<IBaseResource> counted) {
+        List<ServiceFigures.CaseFact> cases = facts.allocatedCases(period, counted);
+        List<String> people = cases.stream()
+                .map(ServiceFigures.CaseFact::patient)
+                .filter(java.util.Objects::nonNull)
+                .toList();
+        return ServiceFigures.actionPlanOnTime(cases, facts.plansOf(people, counted), period);
+    }
+
+    private ServiceFigures.Figures engagement(ServiceFigures.Period period, Predicate<IBaseResource> counted) {
+        List<ServiceFigures.CaseFact> cases = facts.casesBetween(period.start(), period.end(), counted).stream()
+                .filter(c -> period.contains(c.start()))
+                .toList();
+        List<String> ids = cases.stream().map(ServiceFigures.CaseFact::id).toList();
+        return ServiceFigures.engagement(cases, facts.sessionsOf(ids, counted), period);
+    }
+
     /** The Measures this gateway evaluates, by id. */
     static List<String> known() {
-        return List.of("referrals-assessed-on-time", "referrals-declined", "goals-met");
+        return List.of(
+                "referrals-assessed-on-time",
+                "referrals-declined",
+                "goals-met",
+                "action-plans-within-28-days",
+                "reviewed-in-12-months",
+                "emergency-readmissions-30-days",
+                "engagement",
+                "caseload");
     }
 
     private Measure measure(IdType id) {
