@@ -72,6 +72,15 @@ public class MeasureEvaluation {
         boolean operator = requester.role() == ClientRole.ADMIN;
         Predicate<IBaseResource> counted =
                 operator ? r -> true : visible == null ? r -> false : r -> visible.test(request, r);
+        return report(measure, period, counted, !operator);
+    }
+
+    /**
+     * The Measure's report for the period, counting the records {@code counted} lets through, with small counts
+     * suppressed when {@code suppress}.
+     */
+    MeasureReport report(
+            Measure measure, ServiceFigures.Period period, Predicate<IBaseResource> counted, boolean suppress) {
         String which = measure.getUrl().substring(MEASURE_BASE.length());
         ServiceFigures.Figures figures =
                 switch (which) {
@@ -98,7 +107,7 @@ public class MeasureEvaluation {
                     default -> throw new UnprocessableEntityException("Measure " + measure.getUrl()
                             + " is not one the gateway evaluates; it evaluates " + String.join(", ", known()));
                 };
-        MeasureReport report = MeasureReports.of(measure, period, figures, !operator, Date.from(clock.instant()));
+        MeasureReport report = MeasureReports.of(measure, period, figures, suppress, Date.from(clock.instant()));
         report.getMeasureElement().setValue(measure.getUrl());
         return report;
     }
@@ -131,6 +140,11 @@ public class MeasureEvaluation {
                 "emergency-readmissions-30-days",
                 "engagement",
                 "caseload");
+    }
+
+    /** One of the Measures this gateway evaluates, by id, as stored. */
+    Measure measure(String id) {
+        return measure(new IdType("Measure", id));
     }
 
     private Measure measure(IdType id) {
