@@ -3,6 +3,7 @@ package uk.linkwell.gateway.workflow.measure;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
@@ -13,9 +14,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.function.Predicate;
 import org.hl7.fhir.instance.model.api.IAnyResource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -43,6 +46,10 @@ final class MeasureFacts {
     private static final int MARGIN_DAYS = 1;
 
     private static final int CHUNK = 500;
+
+    /** Resources read per page; tests lower it to read a small population across many pages. */
+    static volatile int pageSize = 2000;
+
     static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     static final String ACT_PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority";
 
@@ -73,7 +80,7 @@ final class MeasureFacts {
                         Goal.SP_LIFECYCLE_STATUS,
                         new TokenOrListParam().add("completed").add("cancelled"));
         List<ServiceFigures.GoalFact> goals = new ArrayList<>();
-        for (IBaseResource resource : dao("Goal").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Goal", map)) {
             Goal goal = (Goal) resource;
             if (!visible.test(goal)) {
                 continue;
@@ -106,7 +113,7 @@ final class MeasureFacts {
                         Task.SP_PERIOD,
                         around(period.start().minusDays(days), period.end().minusDays(days)));
         Map<String, LocalDate> allocatedOn = new LinkedHashMap<>();
-        for (IBaseResource resource : dao("Task").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Task", map)) {
             Task task = (Task) resource;
             String focus = versionless(task.getFocus());
             if (focus == null
@@ -126,7 +133,7 @@ final class MeasureFacts {
             TokenOrListParam ids = new TokenOrListParam();
             chunk.forEach(id -> ids.add(new TokenParam(id.substring(id.indexOf('/') + 1))));
             SearchParameterMap byId = SearchParameterMap.newSynchronous().add(IAnyResource.SP_RES_ID, ids);
-            for (IBaseResource resource : dao("EpisodeOfCare").searchForResources(byId, system())) {
+            for (IBaseResource resource : all("EpisodeOfCare", byId)) {
                 EpisodeOfCare episode = (EpisodeOfCare) resource;
                 if (visible.test(episode)) {
                     cases.add(caseFact(episode, allocatedOn.get(id(episode))));
@@ -143,7 +150,7 @@ final class MeasureFacts {
             ReferenceOrListParam subjects = new ReferenceOrListParam();
             chunk.forEach(p -> subjects.add(new ReferenceParam(p)));
             SearchParameterMap map = SearchParameterMap.newSynchronous().add(CarePlan.SP_SUBJECT, subjects);
-            for (IBaseResource resource : dao("CarePlan").searchForResources(map, system())) {
+            for (IBaseResource resource : all("CarePlan", map)) {
                 CarePlan plan = (CarePlan) resource;
                 if (!visible.test(plan)) {
                     continue;
@@ -168,7 +175,7 @@ final class MeasureFacts {
     List<ServiceFigures.CaseFact> casesBetween(LocalDate from, LocalDate to, Predicate<IBaseResource> visible) {
         SearchParameterMap map = SearchParameterMap.newSynchronous().add(EpisodeOfCare.SP_DATE, around(from, to));
         List<ServiceFigures.CaseFact> cases = new ArrayList<>();
-        for (IBaseResource resource : dao("EpisodeOfCare").searchForResources(map, system())) {
+        for (IBaseResource resource : all("EpisodeOfCare", map)) {
             EpisodeOfCare episode = (EpisodeOfCare) resource;
             if (visible.test(episode)) {
                 cases.add(caseFact(episode, null));
@@ -184,7 +191,7 @@ final class MeasureFacts {
                 .add(Task.SP_STATUS, new TokenParam("completed"))
                 .add(Task.SP_PERIOD, around(from, to));
         List<ServiceFigures.ReviewFact> reviews = new ArrayList<>();
-        for (IBaseResource resource : dao("Task").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Task", map)) {
             Task task = (Task) resource;
             if (!task.getExecutionPeriod().hasEnd() || !visible.test(task)) {
                 continue;
@@ -202,7 +209,7 @@ final class MeasureFacts {
                 .add(Encounter.SP_CLASS, new TokenParam(ACT_CODE, "IMP"))
                 .add(Encounter.SP_DATE, around(from, to));
         List<ServiceFigures.StayFact> stays = new ArrayList<>();
-        for (IBaseResource resource : dao("Encounter").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Encounter", map)) {
             Encounter encounter = (Encounter) resource;
             if (!visible.test(encounter)) {
                 continue;
@@ -239,7 +246,7 @@ final class MeasureFacts {
             SearchParameterMap map = SearchParameterMap.newSynchronous()
                     .add(Encounter.SP_EPISODE_OF_CARE, episodes)
                     .add(Encounter.SP_STATUS, new TokenParam("finished"));
-            for (IBaseResource resource : dao("Encounter").searchForResources(map, system())) {
+            for (IBaseResource resource : all("Encounter", map)) {
                 Encounter encounter = (Encounter) resource;
                 if (!visible.test(encounter) || !encounter.getPeriod().hasStart()) {
                     continue;
@@ -321,7 +328,7 @@ final class MeasureFacts {
                                 java.sql.Date.valueOf(period.start().minusDays(MARGIN_DAYS)),
                                 java.sql.Date.valueOf(period.end().plusDays(MARGIN_DAYS + 1))));
         List<ServiceFigures.Referral> referrals = new ArrayList<>();
-        for (IBaseResource resource : dao("Task").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Task", map)) {
             Task task = (Task) resource;
             if (!isReferral(task) || !visible.test(task)) {
                 continue;
@@ -380,6 +387,49 @@ final class MeasureFacts {
                 .map(t -> t.getCode())
                 .findFirst()
                 .orElse(null);
+    }
+
+    /**
+     * Every match of a search, a page at a time in {@code _id} order. A synchronous search stops silently at HAPI's
+     * internal limit ({@code internalSynchronousSearchSize}, 10,000), which a year of a large service's cases
+     * passes; paging with {@code _offset} reads them all and holds one page of resources at a time.
+     */
+    private Iterable<IBaseResource> all(String type, SearchParameterMap map) {
+        int size = pageSize;
+        map.setSort(new SortSpec(IAnyResource.SP_RES_ID));
+        return () -> new Iterator<>() {
+            private List<IBaseResource> page = List.of();
+            private int index;
+            private int offset;
+            private boolean last;
+
+            @Override
+            public boolean hasNext() {
+                while (index >= page.size()) {
+                    if (last) {
+                        return false;
+                    }
+                    map.setOffset(offset);
+                    map.setCount(size);
+                    page = dao(type).searchForResources(map, system());
+                    index = 0;
+                    offset += page.size();
+                    last = page.size() < size;
+                    if (page.isEmpty()) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public IBaseResource next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.get(index++);
+            }
+        };
     }
 
     private IFhirResourceDao<IBaseResource> dao(String type) {

@@ -29,6 +29,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.hl7.fhir.r4.model.Task.TaskStatus;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -45,6 +46,9 @@ import uk.linkwell.profiles.LinkwellProfiles;
  * review on the anniversary and the day before, an urgent referral assessed the next day, a case allocated across a
  * month boundary. The generator keeps what it decided for each person; the expected figures are counted from that
  * alone and compared exactly with what {@code $evaluate-measure} answers over HTTP, for a month and for the year.
+ *
+ * <p>The figures read the store in pages of seven resources here, so a search's results span many pages, as a
+ * large service's do.
  *
  * <p>The test database is shared with other test classes, so the comparison is of this population's own strata
  * (its teams, hospital and workers, which no other test uses) and of a year (2023) no other test writes in.
@@ -109,8 +113,13 @@ class MeasurePopulationTest extends GatewayIntegrationTest {
     private final List<Person> people = new ArrayList<>();
     private final Random random = new Random(20230601L);
 
+    private int pageSize;
+
     @BeforeAll
     void aYearOfTheService() {
+        // Pages of a few resources: the figures read this population across many pages, as they read a large one.
+        pageSize = MeasureFacts.pageSize;
+        MeasureFacts.pageSize = 7;
         IGenericClient admin = client();
         for (int t = 0; t < 2; t++) {
             String ods = "T" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
@@ -136,6 +145,11 @@ class MeasurePopulationTest extends GatewayIntegrationTest {
         for (Person person : people) {
             write(admin, person);
         }
+    }
+
+    @AfterAll
+    void pagesAsConfigured() {
+        MeasureFacts.pageSize = pageSize;
     }
 
     /** One person's year, decided from the seeded random, with the edge cases as the first few people. */
