@@ -147,6 +147,11 @@ public class CaseloadAllocation {
                     others,
                     cap);
         }
+        // When the case was allocated: the action-plan figure runs its 28 days from it. An operator back-loading
+        // allocations gives it; otherwise it is now.
+        if (!task.getExecutionPeriod().hasEnd()) {
+            task.getExecutionPeriod().setEndElement(new DateTimeType(Date.from(clock.instant())));
+        }
         Reference owner = new Reference(worker);
         episode.setCareManager(new Reference(practitioner));
         episode.getExtension().removeIf(e -> LinkwellProfiles.COMPLEXITY_RATING_EXTENSION.equals(e.getUrl()));

@@ -278,10 +278,17 @@ class CaseloadAllocationTest extends GatewayIntegrationTest {
         String colleagueApp = appToken(team, team.colleague());
         assertThat(readPatient(workerApp, theCase).statusCode()).isEqualTo(404);
 
+        java.util.Date before = new java.util.Date(System.currentTimeMillis() - 60_000);
         HttpResponse<String> allocated =
                 allocate(team.token(), theCase, team.worker().role(), null);
 
         assertThat(allocated.statusCode()).as(allocated.body()).isEqualTo(200);
+        // When it was allocated (the action-plan figure's 28 days run from it), as the gateway's clock says.
+        Task done = client().read()
+                .resource(Task.class)
+                .withId(theCase.allocation().getIdElement().toUnqualifiedVersionless())
+                .execute();
+        assertThat(done.getExecutionPeriod().getEnd()).isAfter(before);
         EpisodeOfCare episode = episodeOf(theCase);
         // The person is care manager (the R4 care-manager search indexes Practitioners); the role joins the team.
         assertThat(episode.getCareManager().getReference())

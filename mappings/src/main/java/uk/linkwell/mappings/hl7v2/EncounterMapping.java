@@ -18,6 +18,7 @@ final class EncounterMapping {
 
     static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     static final String PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+    static final String ACT_PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority";
     static final String ADMIT_SOURCE_TABLE = "http://terminology.hl7.org/CodeSystem/v2-0023";
     static final String UK_SOURCE_OF_ADMISSION = "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland";
 
@@ -77,6 +78,10 @@ final class EncounterMapping {
         addParticipant(run, encounter, pv1, 7, "ATND", "attender");
         addParticipant(run, encounter, pv1, 17, "ADM", "admitter");
 
+        CodeableConcept priority = admissionPriority(pv1.get(4));
+        if (priority != null) {
+            encounter.setPriority(priority);
+        }
         CodeableConcept admitSource = admitSource(pv1.get(14));
         if (admitSource != null) {
             encounter.getHospitalization().setAdmitSource(admitSource);
@@ -137,6 +142,25 @@ final class EncounterMapping {
             throw run.error(Hl7ErrorCode.REQUIRED_FIELD_MISSING, pv1.at(44, 1, 1), "admit date/time missing");
         }
         return admitted;
+    }
+
+    /**
+     * PV1-4, the admission type (table 0007), as the v3 ActPriority the Encounter carries: E (emergency) and A
+     * (accident) are EM, U urgent UR, R routine R, C elective EL. The emergency-readmissions figure counts EM.
+     * Other values (L labour and delivery, N newborn, local codes) say nothing about urgency and are left out.
+     */
+    static CodeableConcept admissionPriority(String value) {
+        return switch (value) {
+            case "E", "A" -> priority("EM", "emergency");
+            case "U" -> priority("UR", "urgent");
+            case "R" -> priority("R", "routine");
+            case "C" -> priority("EL", "elective");
+            default -> null;
+        };
+    }
+
+    private static CodeableConcept priority(String code, String display) {
+        return new CodeableConcept().addCoding(new Coding(ACT_PRIORITY, code, display));
     }
 
     /**

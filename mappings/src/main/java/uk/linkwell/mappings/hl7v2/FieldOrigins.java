@@ -21,6 +21,7 @@ public final class FieldOrigins {
         ADT.put("Encounter", "PV1");
         ADT.put("Encounter.identifier", "PV1-19");
         ADT.put("Encounter.class", "PV1-2");
+        ADT.put("Encounter.priority", "PV1-4");
         ADT.put("Encounter.location", "PV1-3");
         ADT.put("Encounter.participant", "PV1-7/PV1-17");
         ADT.put("Encounter.period", "PV1-44/PV1-45");

@@ -118,6 +118,28 @@ class AdtMapperBehaviourTest {
     }
 
     @Test
+    void theAdmissionTypeBecomesTheEncountersPriority() throws Exception {
+        // PV1-4 E: an emergency admission, which the emergency-readmissions figure counts.
+        Encounter emergency = resources(AdtFixtures.map("adt-a01-v251-admit"), Encounter.class)
+                .get(0);
+        assertThat(emergency.getPriority().getCodingFirstRep().getSystem())
+                .isEqualTo("http://terminology.hl7.org/CodeSystem/v3-ActPriority");
+        assertThat(emergency.getPriority().getCodingFirstRep().getCode()).isEqualTo("EM");
+        assertThat(EncounterMapping.admissionPriority("A").getCodingFirstRep().getCode())
+                .isEqualTo("EM");
+        assertThat(EncounterMapping.admissionPriority("C").getCodingFirstRep().getCode())
+                .isEqualTo("EL");
+        assertThat(EncounterMapping.admissionPriority("R").getCodingFirstRep().getCode())
+                .isEqualTo("R");
+        assertThat(EncounterMapping.admissionPriority("L")).isNull();
+        assertThat(EncounterMapping.admissionPriority("")).isNull();
+        // Without PV1-4 the Encounter says nothing of its priority.
+        Encounter unstated = resources(AdtFixtures.map("adt-a03-v251-pathway1"), Encounter.class)
+                .get(0);
+        assertThat(unstated.hasPriority()).isFalse();
+    }
+
+    @Test
     void cancelAdmitMarksTheEncounterEnteredInError() throws Exception {
         Encounter encounter = resources(AdtFixtures.map("adt-a11-v24-cancel-admit"), Encounter.class)
                 .get(0);

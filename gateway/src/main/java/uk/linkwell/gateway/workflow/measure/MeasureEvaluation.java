@@ -72,6 +72,15 @@ public class MeasureEvaluation {
         boolean operator = requester.role() == ClientRole.ADMIN;
         Predicate<IBaseResource> counted =
                 operator ? r -> true : visible == null ? r -> false : r -> visible.test(request, r);
+        return report(measure, period, counted, !operator);
+    }
+
+    /**
+     * The Measure's report for the period, counting the records {@code counted} lets through, with small counts
+     * suppressed when {@code suppress}.
+     */
+    MeasureReport report(
+            Measure measure, ServiceFigures.Period period, Predicate<IBaseResource> counted, boolean suppress) {
         String which = measure.getUrl().substring(MEASURE_BASE.length());
         ServiceFigures.Figures figures =
                 switch (which) {
@@ -80,17 +89,62 @@ public class MeasureEvaluation {
                     case "referrals-declined" -> ServiceFigures.declined(
                             facts.referralsAuthored(period, counted), period);
                     case "goals-met" -> ServiceFigures.goalsMet(facts.closedGoals(counted), period);
+                    case "action-plans-within-28-days" -> actionPlans(period, counted);
+                    case "reviewed-in-12-months" -> ServiceFigures.reviewedInYear(
+                            facts.casesBetween(period.end(), period.end(), counted),
+                            facts.reviewsDone(period.end().minusYears(1), period.end(), counted),
+                            period);
+                    case "emergency-readmissions-30-days" -> ServiceFigures.readmissions(
+                            facts.inpatientStays(
+                                    period.start(),
+                                    period.end().plusDays(ServiceFigures.READMISSION_DAYS + 1),
+                                    counted),
+                            period,
+                            zone);
+                    case "engagement" -> engagement(period, counted);
+                    case "caseload" -> ServiceFigures.caseload(
+                            facts.casesBetween(period.end(), period.end(), counted), period);
                     default -> throw new UnprocessableEntityException("Measure " + measure.getUrl()
                             + " is not one the gateway evaluates; it evaluates " + String.join(", ", known()));
                 };
-        MeasureReport report = MeasureReports.of(measure, period, figures, !operator, Date.from(clock.instant()));
+        MeasureReport report = MeasureReports.of(measure, period, figures, suppress, Date.from(clock.instant()));
         report.getMeasureElement().setValue(measure.getUrl());
         return report;
     }
 
+    private ServiceFigures.Figures actionPlans(ServiceFigures.Period period, Predicate<IBaseResource> counted) {
+        List<ServiceFigures.CaseFact> cases = facts.allocatedCases(period, counted);
+        List<String> people = cases.stream()
+                .map(ServiceFigures.CaseFact::patient)
+                .filter(java.util.Objects::nonNull)
+                .toList();
+        return ServiceFigures.actionPlanOnTime(cases, facts.plansOf(people, counted), period);
+    }
+
+    private ServiceFigures.Figures engagement(ServiceFigures.Period period, Predicate<IBaseResource> counted) {
+        List<ServiceFigures.CaseFact> cases = facts.casesBetween(period.start(), period.end(), counted).stream()
+                .filter(c -> period.contains(c.start()))
+                .toList();
+        List<String> ids = cases.stream().map(ServiceFigures.CaseFact::id).toList();
+        return ServiceFigures.engagement(cases, facts.sessionsOf(ids, counted), period);
+    }
+
     /** The Measures this gateway evaluates, by id. */
     static List<String> known() {
-        return List.of("referrals-assessed-on-time", "referrals-declined", "goals-met");
+        return List.of(
+                "referrals-assessed-on-time",
+                "referrals-declined",
+                "goals-met",
+                "action-plans-within-28-days",
+                "reviewed-in-12-months",
+                "emergency-readmissions-30-days",
+                "engagement",
+                "caseload");
+    }
+
+    /** One of the Measures this gateway evaluates, by id, as stored. */
+    Measure measure(String id) {
+        return measure(new IdType("Measure", id));
     }
 
     private Measure measure(IdType id) {

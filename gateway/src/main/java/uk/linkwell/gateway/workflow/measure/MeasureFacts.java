@@ -3,18 +3,34 @@ package uk.linkwell.gateway.workflow.measure;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.function.Predicate;
+import org.hl7.fhir.instance.model.api.IAnyResource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.BaseDateTimeType;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Goal;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
 import uk.linkwell.gateway.consent.AuthorOrganisationStamp;
 import uk.linkwell.gateway.referral.ReferralClock;
@@ -28,6 +44,14 @@ final class MeasureFacts {
 
     /** A day either side of the period: due dates and times are stored with offsets; the figures cut by local day. */
     private static final int MARGIN_DAYS = 1;
+
+    private static final int CHUNK = 500;
+
+    /** Resources read per page; tests lower it to read a small population across many pages. */
+    static volatile int pageSize = 2000;
+
+    static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    static final String ACT_PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority";
 
     private final DaoRegistry daos;
     private final ReferralClock clock;
@@ -56,7 +80,7 @@ final class MeasureFacts {
                         Goal.SP_LIFECYCLE_STATUS,
                         new TokenOrListParam().add("completed").add("cancelled"));
         List<ServiceFigures.GoalFact> goals = new ArrayList<>();
-        for (IBaseResource resource : dao("Goal").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Goal", map)) {
             Goal goal = (Goal) resource;
             if (!visible.test(goal)) {
                 continue;
@@ -76,6 +100,225 @@ final class MeasureFacts {
         return goals;
     }
 
+    /**
+     * Cases allocated on a day from which the action-plan deadline can fall in the period, with their allocation day
+     * (the allocation Task's completion, {@code Task.executionPeriod.end}), as the reader may see them.
+     */
+    List<ServiceFigures.CaseFact> allocatedCases(ServiceFigures.Period period, Predicate<IBaseResource> visible) {
+        int days = ServiceFigures.ACTION_PLAN_DAYS;
+        SearchParameterMap map = SearchParameterMap.newSynchronous()
+                .add(Task.SP_CODE, new TokenParam(LinkwellProfiles.CARE_TASK_SYSTEM, "allocation"))
+                .add(Task.SP_STATUS, new TokenParam("completed"))
+                .add(
+                        Task.SP_PERIOD,
+                        around(period.start().minusDays(days), period.end().minusDays(days)));
+        Map<String, LocalDate> allocatedOn = new LinkedHashMap<>();
+        for (IBaseResource resource : all("Task", map)) {
+            Task task = (Task) resource;
+            String focus = versionless(task.getFocus());
+            if (focus == null
+                    || !focus.startsWith("EpisodeOfCare/")
+                    || !task.getExecutionPeriod().hasEnd()) {
+                continue;
+            }
+            if (!visible.test(task)) {
+                continue;
+            }
+            LocalDate day = localDay(task.getExecutionPeriod().getEndElement());
+            // A case allocated twice (a change of worker) keeps its first allocation: the deadline runs from it.
+            allocatedOn.merge(focus, day, (a, b) -> a.isBefore(b) ? a : b);
+        }
+        List<ServiceFigures.CaseFact> cases = new ArrayList<>();
+        for (List<String> chunk : chunks(new ArrayList<>(allocatedOn.keySet()))) {
+            TokenOrListParam ids = new TokenOrListParam();
+            chunk.forEach(id -> ids.add(new TokenParam(id.substring(id.indexOf('/') + 1))));
+            SearchParameterMap byId = SearchParameterMap.newSynchronous().add(IAnyResource.SP_RES_ID, ids);
+            for (IBaseResource resource : all("EpisodeOfCare", byId)) {
+                EpisodeOfCare episode = (EpisodeOfCare) resource;
+                if (visible.test(episode)) {
+                    cases.add(caseFact(episode, allocatedOn.get(id(episode))));
+                }
+            }
+        }
+        return cases;
+    }
+
+    /** The CarePlans of these people, as the reader may see them. */
+    List<ServiceFigures.PlanFact> plansOf(List<String> patients, Predicate<IBaseResource> visible) {
+        List<ServiceFigures.PlanFact> plans = new ArrayList<>();
+        for (List<String> chunk : chunks(patients.stream().distinct().toList())) {
+            ReferenceOrListParam subjects = new ReferenceOrListParam();
+            chunk.forEach(p -> subjects.add(new ReferenceParam(p)));
+            SearchParameterMap map = SearchParameterMap.newSynchronous().add(CarePlan.SP_SUBJECT, subjects);
+            for (IBaseResource resource : all("CarePlan", map)) {
+                CarePlan plan = (CarePlan) resource;
+                if (!visible.test(plan)) {
+                    continue;
+                }
+                // The day the plan was made: created when given, else the day it runs from (which the profile
+                // requires).
+                LocalDate made = plan.hasCreated()
+                        ? localDay(plan.getCreatedElement())
+                        : plan.getPeriod().hasStart()
+                                ? localDay(plan.getPeriod().getStartElement())
+                                : null;
+                plans.add(new ServiceFigures.PlanFact(
+                        versionless(plan.getSubject()),
+                        plan.getStatus() == null ? null : plan.getStatus().toCode(),
+                        made));
+            }
+        }
+        return plans;
+    }
+
+    /** Cases whose period overlaps these days (give or take a day), as the reader may see them. */
+    List<ServiceFigures.CaseFact> casesBetween(LocalDate from, LocalDate to, Predicate<IBaseResource> visible) {
+        SearchParameterMap map = SearchParameterMap.newSynchronous().add(EpisodeOfCare.SP_DATE, around(from, to));
+        List<ServiceFigures.CaseFact> cases = new ArrayList<>();
+        for (IBaseResource resource : all("EpisodeOfCare", map)) {
+            EpisodeOfCare episode = (EpisodeOfCare) resource;
+            if (visible.test(episode)) {
+                cases.add(caseFact(episode, null));
+            }
+        }
+        return cases;
+    }
+
+    /** Reviews completed from one day to another (give or take a day), as the reader may see them. */
+    List<ServiceFigures.ReviewFact> reviewsDone(LocalDate from, LocalDate to, Predicate<IBaseResource> visible) {
+        SearchParameterMap map = SearchParameterMap.newSynchronous()
+                .add(Task.SP_CODE, new TokenParam(LinkwellProfiles.CARE_TASK_SYSTEM, "review"))
+                .add(Task.SP_STATUS, new TokenParam("completed"))
+                .add(Task.SP_PERIOD, around(from, to));
+        List<ServiceFigures.ReviewFact> reviews = new ArrayList<>();
+        for (IBaseResource resource : all("Task", map)) {
+            Task task = (Task) resource;
+            if (!task.getExecutionPeriod().hasEnd() || !visible.test(task)) {
+                continue;
+            }
+            reviews.add(new ServiceFigures.ReviewFact(
+                    versionless(task.getFocus()),
+                    localDay(task.getExecutionPeriod().getEndElement())));
+        }
+        return reviews;
+    }
+
+    /** Inpatient stays (class IMP) overlapping these days (give or take a day), as the reader may see them. */
+    List<ServiceFigures.StayFact> inpatientStays(LocalDate from, LocalDate to, Predicate<IBaseResource> visible) {
+        SearchParameterMap map = SearchParameterMap.newSynchronous()
+                .add(Encounter.SP_CLASS, new TokenParam(ACT_CODE, "IMP"))
+                .add(Encounter.SP_DATE, around(from, to));
+        List<ServiceFigures.StayFact> stays = new ArrayList<>();
+        for (IBaseResource resource : all("Encounter", map)) {
+            Encounter encounter = (Encounter) resource;
+            if (!visible.test(encounter)) {
+                continue;
+            }
+            boolean emergency = coded(encounter.getPriority(), ACT_PRIORITY, "EM");
+            String team = authorTeam(encounter);
+            if (team == null && encounter.hasServiceProvider()) {
+                team = encounter.getServiceProvider().hasReference()
+                        ? versionless(encounter.getServiceProvider())
+                        : encounter.getServiceProvider().getDisplay();
+            }
+            stays.add(new ServiceFigures.StayFact(
+                    versionless(encounter.getSubject()),
+                    team,
+                    encounter.getStatus() == null ? null : encounter.getStatus().toCode(),
+                    true,
+                    emergency,
+                    encounter.getPeriod().hasStart()
+                            ? encounter.getPeriod().getStart().toInstant()
+                            : null,
+                    encounter.getPeriod().hasEnd()
+                            ? encounter.getPeriod().getEnd().toInstant()
+                            : null));
+        }
+        return stays;
+    }
+
+    /** The sessions of these cases: Encounters naming them in {@code episodeOfCare}, as the reader may see them. */
+    List<ServiceFigures.SessionFact> sessionsOf(List<String> caseIds, Predicate<IBaseResource> visible) {
+        List<ServiceFigures.SessionFact> sessions = new ArrayList<>();
+        for (List<String> chunk : chunks(caseIds)) {
+            ReferenceOrListParam episodes = new ReferenceOrListParam();
+            chunk.forEach(id -> episodes.add(new ReferenceParam(id)));
+            SearchParameterMap map = SearchParameterMap.newSynchronous()
+                    .add(Encounter.SP_EPISODE_OF_CARE, episodes)
+                    .add(Encounter.SP_STATUS, new TokenParam("finished"));
+            for (IBaseResource resource : all("Encounter", map)) {
+                Encounter encounter = (Encounter) resource;
+                if (!visible.test(encounter) || !encounter.getPeriod().hasStart()) {
+                    continue;
+                }
+                LocalDate on = localDay(encounter.getPeriod().getStartElement());
+                for (Reference episode : encounter.getEpisodeOfCare()) {
+                    sessions.add(new ServiceFigures.SessionFact(
+                            versionless(episode), encounter.getStatus().toCode(), on));
+                }
+            }
+        }
+        return sessions;
+    }
+
+    private ServiceFigures.CaseFact caseFact(EpisodeOfCare episode, LocalDate allocatedOn) {
+        String complexity = episode.getExtensionsByUrl(LinkwellProfiles.COMPLEXITY_RATING_EXTENSION).stream()
+                .map(e -> e.getValue())
+                .filter(CodeableConcept.class::isInstance)
+                .flatMap(v -> ((CodeableConcept) v).getCoding().stream())
+                .map(Coding::getCode)
+                .filter(c -> c != null && !c.isBlank())
+                .findFirst()
+                .orElse(null);
+        return new ServiceFigures.CaseFact(
+                id(episode),
+                versionless(episode.getPatient()),
+                versionless(episode.getManagingOrganization()),
+                episode.getStatus() == null ? null : episode.getStatus().toCode(),
+                episode.getPeriod().hasStart() ? localDay(episode.getPeriod().getStartElement()) : null,
+                episode.getPeriod().hasEnd() ? localDay(episode.getPeriod().getEndElement()) : null,
+                complexity,
+                episode.hasCareManager() ? versionless(episode.getCareManager()) : null,
+                allocatedOn);
+    }
+
+    /** A date range from one local day to another, a day wider either side (stored times carry offsets). */
+    private static DateRangeParam around(LocalDate from, LocalDate to) {
+        return new DateRangeParam(
+                java.sql.Date.valueOf(from.minusDays(MARGIN_DAYS)),
+                java.sql.Date.valueOf(to.plusDays(MARGIN_DAYS + 1)));
+    }
+
+    private LocalDate localDay(BaseDateTimeType value) {
+        return value.getValueAsCalendar()
+                .toZonedDateTime()
+                .withZoneSameInstant(zone)
+                .toLocalDate();
+    }
+
+    private static boolean coded(CodeableConcept concept, String system, String code) {
+        return concept.getCoding().stream().anyMatch(c -> system.equals(c.getSystem()) && code.equals(c.getCode()));
+    }
+
+    private static String id(DomainResource resource) {
+        return resource.getIdElement().toUnqualifiedVersionless().getValue();
+    }
+
+    private static String versionless(Reference reference) {
+        return reference == null || !reference.hasReference()
+                ? null
+                : reference.getReferenceElement().toUnqualifiedVersionless().getValue();
+    }
+
+    /** Lists of at most {@link #CHUNK}: an OR of references per search, kept to a size the database plans well. */
+    private static List<List<String>> chunks(List<String> values) {
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < values.size(); i += CHUNK) {
+            chunks.add(values.subList(i, Math.min(values.size(), i + CHUNK)));
+        }
+        return chunks;
+    }
+
     private List<ServiceFigures.Referral> referrals(
             String parameter, ServiceFigures.Period period, Predicate<IBaseResource> visible) {
         SearchParameterMap map = SearchParameterMap.newSynchronous()
@@ -85,7 +328,7 @@ final class MeasureFacts {
                                 java.sql.Date.valueOf(period.start().minusDays(MARGIN_DAYS)),
                                 java.sql.Date.valueOf(period.end().plusDays(MARGIN_DAYS + 1))));
         List<ServiceFigures.Referral> referrals = new ArrayList<>();
-        for (IBaseResource resource : dao("Task").searchForResources(map, system())) {
+        for (IBaseResource resource : all("Task", map)) {
             Task task = (Task) resource;
             if (!isReferral(task) || !visible.test(task)) {
                 continue;
@@ -144,6 +387,49 @@ final class MeasureFacts {
                 .map(t -> t.getCode())
                 .findFirst()
                 .orElse(null);
+    }
+
+    /**
+     * Every match of a search, a page at a time in {@code _id} order. A synchronous search stops silently at HAPI's
+     * internal limit ({@code internalSynchronousSearchSize}, 10,000), which a year of a large service's cases
+     * passes; paging with {@code _offset} reads them all and holds one page of resources at a time.
+     */
+    private Iterable<IBaseResource> all(String type, SearchParameterMap map) {
+        int size = pageSize;
+        map.setSort(new SortSpec(IAnyResource.SP_RES_ID));
+        return () -> new Iterator<>() {
+            private List<IBaseResource> page = List.of();
+            private int index;
+            private int offset;
+            private boolean last;
+
+            @Override
+            public boolean hasNext() {
+                while (index >= page.size()) {
+                    if (last) {
+                        return false;
+                    }
+                    map.setOffset(offset);
+                    map.setCount(size);
+                    page = dao(type).searchForResources(map, system());
+                    index = 0;
+                    offset += page.size();
+                    last = page.size() < size;
+                    if (page.isEmpty()) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public IBaseResource next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.get(index++);
+            }
+        };
     }
 
     private IFhirResourceDao<IBaseResource> dao(String type) {

@@ -31,6 +31,8 @@ public final class MeasureReports {
     static final String DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
     /** Counts from 1 to this are suppressed for readers other than operators. */
     static final int SUPPRESSED_UP_TO = 4;
+    /** The population of a cohort Measure (a count). */
+    static final String INITIAL_POPULATION = "initial-population";
 
     private MeasureReports() {}
 
@@ -49,15 +51,25 @@ public final class MeasureReports {
         }
         MeasureReport.MeasureReportGroupComponent group = report.addGroup();
         Tally overall = figures.overall();
-        group.addPopulation(population("denominator", overall.denominator(), suppress));
-        group.addPopulation(population("numerator", overall.numerator(), suppress));
-        score(overall, suppress).ifPresent(group::setMeasureScore);
+        boolean cohort = isCohort(measure);
+        if (cohort) {
+            group.addPopulation(population(INITIAL_POPULATION, overall.denominator(), suppress));
+        } else {
+            group.addPopulation(population("denominator", overall.denominator(), suppress));
+            group.addPopulation(population("numerator", overall.numerator(), suppress));
+            score(overall, suppress).ifPresent(group::setMeasureScore);
+        }
         for (Map.Entry<String, Map<String, Tally>> stratifier : figures.strata().entrySet()) {
             MeasureReport.MeasureReportGroupStratifierComponent component = group.addStratifier();
             component.addCode(new CodeableConcept().setText(stratifier.getKey()));
             for (Map.Entry<String, Tally> value : stratifier.getValue().entrySet()) {
                 StratifierGroupComponent stratum = component.addStratum();
                 stratum.setValue(new CodeableConcept().setText(value.getKey()));
+                if (cohort) {
+                    stratum.addPopulation(stratumPopulation(
+                            INITIAL_POPULATION, value.getValue().denominator(), suppress));
+                    continue;
+                }
                 stratum.addPopulation(
                         stratumPopulation("denominator", value.getValue().denominator(), suppress));
                 stratum.addPopulation(
@@ -66,6 +78,11 @@ public final class MeasureReports {
             }
         }
         return report;
+    }
+
+    /** A count, not a proportion (the caseload): one population, no score. */
+    static boolean isCohort(Measure measure) {
+        return measure.getScoring().getCoding().stream().anyMatch(c -> "cohort".equals(c.getCode()));
     }
 
     /** Whether a count is left out of a report for a reader other than operators. */
