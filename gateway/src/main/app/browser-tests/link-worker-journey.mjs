@@ -107,6 +107,15 @@ async function answerWellbeing(page, day, answers) {
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
 const failures = [];
 try {
+    // ---- a crafted link naming another server: the app still signs in at its own gateway ----
+    const crafted = await browser.newContext();
+    const lure = await crafted.newPage();
+    await lure.goto(`${base}/app/?iss=${encodeURIComponent("https://example.invalid/fhir")}`);
+    await lure.getByRole("button", { name: "Sign in" }).click();
+    await lure.waitForURL(/\/login/);
+    check(lure.url().startsWith(base), `a link with another server's iss signs in at the gateway (${new URL(lure.url()).origin})`);
+    await crafted.close();
+
     // ---- the first link worker, on a phone-sized screen ----
     const first = scenario.first;
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });

@@ -92,6 +92,10 @@ function signInPage() {
 }
 
 function signIn() {
+    // fhirclient lets ?iss= (and ?clientId=, ?launch=) in the page's URL override what it is given: a link with
+    // another server's address would send the link worker to that server's sign-in. This app talks to its own
+    // gateway only, so the query goes before anything is read from it.
+    window.history.replaceState(null, "", window.location.pathname + window.location.hash);
     sessionStorage.setItem(WANTED_ROUTE, window.location.hash);
     FHIR.oauth2.authorize({
         clientId: CLIENT_ID,
@@ -114,6 +118,13 @@ async function start() {
         sessionStorage.removeItem("SMART_KEY");
         signInPage();
         say(`Sign-in did not complete: ${error.message}`);
+        return;
+    }
+    if (String(client.state.serverUrl).replace(/\/+$/, "") !== fhirBase().replace(/\/+$/, "")) {
+        // Signed in somewhere else (a crafted link): nothing is read from or written to that server.
+        sessionStorage.clear();
+        signInPage();
+        say("Sign-in did not complete: the app works with this gateway only.");
         return;
     }
     const wanted = sessionStorage.getItem(WANTED_ROUTE);
@@ -157,7 +168,11 @@ async function caseloadPage() {
     const tasks = (await search("Task?status=requested&_count=200")) ?? [];
     const rows = summariseCaseload(episodes, reviews);
     const people = await Promise.all(
-        rows.map(async (row) => ({ row, person: await orWithheld(client.request(row.patient)) })),
+        rows.map(async (row) => ({
+            row,
+            // Only a reference on this server: the token must never go to an address a record names.
+            person: isLocalPatient(row.patient) ? await orWithheld(client.request(row.patient)) : { withheld: true },
+        })),
     );
     const table = h(
         "table",
@@ -284,9 +299,18 @@ function safeJson(text) {
 }
 
 // ---- a person ----
+/** A reference to a Patient on this server (relative, a plain id), nothing else. */
+function isLocalPatient(reference) {
+    return typeof reference === "string" && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(reference);
+}
+
 async function personPage(id) {
     say("Loading");
     const patientRef = `Patient/${id}`;
+    if (!isLocalPatient(patientRef)) {
+        show("Person withheld", withheld("This person's record"));
+        return;
+    }
     const person = await orWithheld(client.request(patientRef));
     if (person.withheld) {
         show("Person withheld", withheld("This person's record"),

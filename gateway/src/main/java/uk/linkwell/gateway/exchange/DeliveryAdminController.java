@@ -32,6 +32,7 @@ import uk.linkwell.gateway.admin.AdminProblem;
 public class DeliveryAdminController {
 
     static final int MAX_LIMIT = 500;
+    private static final String ENDPOINT_ID = "[A-Za-z0-9\\-.]{1,64}";
 
     private final Outbox outbox;
     private final ExchangeRecipients recipients;
@@ -62,7 +63,11 @@ public class DeliveryAdminController {
     /** Resumes sending to {@code Endpoint/<id>}; 404 if it is not paused. */
     @PostMapping("/endpoints/{id}/resume")
     public Map<String, Object> resume(@PathVariable String id) {
-        String endpoint = knownEndpoint(id);
+        // The Endpoint may have been deleted while paused: its deliveries must still be able to go (and die).
+        if (!id.matches(ENDPOINT_ID)) {
+            throw AdminProblem.notFound("Endpoint not paused", "Endpoint/" + id + " is not paused");
+        }
+        String endpoint = "Endpoint/" + id;
         if (!outbox.resume(endpoint)) {
             throw AdminProblem.notFound("Endpoint not paused", endpoint + " is not paused");
         }
@@ -71,7 +76,7 @@ public class DeliveryAdminController {
 
     private String knownEndpoint(String id) {
         String endpoint = "Endpoint/" + id;
-        if (!id.matches("[A-Za-z0-9\\-.]{1,64}")
+        if (!id.matches(ENDPOINT_ID)
                 || recipients.read(Endpoint.class, endpoint).isEmpty()) {
             throw AdminProblem.notFound("No such endpoint", "No Endpoint with id " + id);
         }

@@ -115,9 +115,13 @@ public class DeliveryPayloads {
         event.put("type", CLOUD_EVENT_TYPE_PREFIX + delivery.getEvent());
         event.put("time", now.toString());
         event.put("datacontenttype", "application/fhir+json");
-        if (!delivery.getFocus().isEmpty()) {
-            event.put("subject", delivery.getFocus().get(0));
-        }
+        // The first focus resource that is sent: a withheld one is not named.
+        java.util.Set<String> sent = new java.util.HashSet<>();
+        permitted.getEntry().stream()
+                .filter(Bundle.BundleEntryComponent::hasResource)
+                .forEach(e -> sent.add(e.getResource().fhirType() + "/"
+                        + e.getResource().getIdElement().getIdPart()));
+        delivery.getFocus().stream().filter(sent::contains).findFirst().ifPresent(s -> event.put("subject", s));
         try {
             event.set("data", json.readTree(fhirContext.newJsonParser().encodeResourceToString(permitted)));
             return json.writeValueAsBytes(event);

@@ -68,7 +68,7 @@ public class Hl7v2MllpSender implements ChannelSender {
             return ReceiverAnswer.tryAgain(null, SafeErrorText.of(answer.getException()))
                     .withSent(message.getBytes(StandardCharsets.UTF_8));
         }
-        return acknowledgement(answer.getMessage().getBody(String.class), delivery.getIdempotencyKey())
+        return acknowledgement(answer.getMessage().getBody(String.class), Hl7v2Notifications.controlId(delivery))
                 .withSent(message.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -90,10 +90,20 @@ public class Hl7v2MllpSender implements ChannelSender {
             return ReceiverAnswer.tryAgain(null, "an answer without an MSA segment");
         }
         String code = msa[1].trim();
-        if (msa.length > 2 && !msa[2].isBlank() && !msa[2].trim().equals(controlId)) {
+        if (msa.length < 3 || msa[2].isBlank()) {
+            // MSA-2 is required: an ACK that does not say which message it answers may answer another.
+            return ReceiverAnswer.tryAgain(null, "an ACK (" + code + ") without the message control id (MSA-2)");
+        }
+        if (!msa[2].trim().equals(controlId)) {
             return ReceiverAnswer.tryAgain(null, "an ACK (" + code + ") of another message (MSA-2)");
         }
         String text = msa.length > 3 && !msa[3].isBlank() ? msa[3] : errorText(err);
+        if (text != null) {
+            // The receiver's own words may echo the person (an NHS number, a name): masked and kept short, as the
+            // delivery row promises no body.
+            text = SafeErrorText.mask(text).replaceAll("\\S*\\^\\S*", "…");
+            text = text.length() <= 200 ? text : text.substring(0, 200) + "...";
+        }
         String account = "MSA-1 " + code + (text == null ? "" : ": " + text);
         return switch (code) {
             case "AA", "CA" -> ReceiverAnswer.accepted(null, account);

@@ -190,6 +190,15 @@ public class Hl7v2Notifications {
         return rri;
     }
 
+    /**
+     * MSH-10 of a delivery's messages: the first 20 hexadecimal digits of its idempotency key (a UUID), the same on
+     * every attempt. HL7 v2.5.1 limits MSH-10 to 20 characters, and a receiver may refuse or truncate a longer one.
+     */
+    public static String controlId(Delivery delivery) {
+        String hex = delivery.getIdempotencyKey().replace("-", "").toUpperCase(java.util.Locale.ROOT);
+        return hex.length() <= 20 ? hex : hex.substring(0, 20);
+    }
+
     private static void header(Terser t, Delivery delivery, Instant now) throws HL7Exception {
         t.set("MSH-3-1", SENDING_APPLICATION);
         t.set("MSH-4-1", SENDING_APPLICATION);
@@ -197,7 +206,7 @@ public class Hl7v2Notifications {
             t.set("MSH-6-1", delivery.getRecipientOrganisation());
         }
         t.set("MSH-7", time(now));
-        t.set("MSH-10", delivery.getIdempotencyKey());
+        t.set("MSH-10", controlId(delivery));
     }
 
     private static void pid(Terser t, Patient person) throws HL7Exception {

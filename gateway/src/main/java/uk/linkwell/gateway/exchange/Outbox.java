@@ -90,22 +90,54 @@ public class Outbox {
 
     /** As {@link #claim(int, Duration)}, leaving out the deliveries to the {@code excluded} Endpoints. */
     public List<Delivery> claim(int limit, Duration lease, Set<String> excluded) {
+        return excluded.isEmpty()
+                ? claimWhere("", null, null, limit, lease)
+                : claimWhere(" AND d.ENDPOINT NOT IN (:excluded)", "excluded", List.copyOf(excluded), limit, lease);
+    }
+
+    /** As {@link #claim(int, Duration)}, only deliveries to {@code endpoint} (a sender thread draining it). */
+    public List<Delivery> claimFor(String endpoint, int limit, Duration lease) {
+        return claimWhere(" AND d.ENDPOINT = :endpoint", "endpoint", endpoint, limit, lease);
+    }
+
+    private List<Delivery> claimWhere(String filter, String name, Object value, int limit, Duration lease) {
         return newTransaction.execute(tx -> {
             Instant now = clock.instant();
             var query = entityManager
-                    .createNativeQuery(
-                            CLAIM_SQL.formatted(excluded.isEmpty() ? "" : " AND d.ENDPOINT NOT IN (:excluded)"),
-                            Delivery.class)
+                    .createNativeQuery(CLAIM_SQL.formatted(filter), Delivery.class)
                     .setParameter("now", now)
                     .setParameter("limit", limit);
-            if (!excluded.isEmpty()) {
-                query.setParameter("excluded", List.copyOf(excluded));
+            if (name != null) {
+                query.setParameter(name, value);
             }
             @SuppressWarnings("unchecked")
             List<Delivery> rows = query.getResultList();
             rows.forEach(row -> row.claim(instance, now.plus(lease), now));
             return rows;
         });
+    }
+
+    /**
+     * Renews this instance's claim on a delivery just before it is sent, and says whether it still holds it: a claim
+     * that waited in this instance longer than its lease may have been taken over by another instance, which then
+     * sends it (a second send, and out of order, if this one went on).
+     */
+    public boolean holdClaim(Delivery claimed, Duration lease) {
+        Instant now = clock.instant();
+        Integer held = newTransaction.execute(tx -> entityManager
+                .createQuery(
+                        """
+                        UPDATE Delivery d SET d.nextAttemptAt = :leaseEnd, d.updatedAt = :now
+                        WHERE d.id = :id AND d.status = :sending AND d.claimedBy = :instance
+                          AND d.attempts = :attempts""")
+                .setParameter("leaseEnd", now.plus(lease))
+                .setParameter("now", now)
+                .setParameter("id", claimed.getId())
+                .setParameter("sending", DeliveryStatus.SENDING)
+                .setParameter("instance", claimed.getClaimedBy())
+                .setParameter("attempts", claimed.getAttempts())
+                .executeUpdate());
+        return held != null && held == 1;
     }
 
     /** Puts back, due now, what this instance had claimed and not settled (at start-up nothing is sending them). */

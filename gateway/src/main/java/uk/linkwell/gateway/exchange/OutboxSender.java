@@ -48,6 +48,9 @@ public class OutboxSender {
 
     private static final String RECEIVER_REFUSED = "refused by the receiver (its answer is on the delivery)";
 
+    /** Most batches one thread sends to one Endpoint before handing the thread back (fairness under a backlog). */
+    static final int DRAIN_BATCHES = 20;
+
     private final Outbox outbox;
     private final DeliveryPayloads payloads;
     private final OutboundConsentFilter consent;
@@ -117,7 +120,7 @@ public class OutboxSender {
             try {
                 pool.execute(() -> {
                     try {
-                        deliveries.forEach(this::sendOne);
+                        drain(endpoint, deliveries);
                     } finally {
                         busy.remove(endpoint);
                     }
@@ -130,6 +133,24 @@ public class OutboxSender {
         return due.size();
     }
 
+    /**
+     * Sends an Endpoint's claimed deliveries, then goes on claiming and sending its next ones without waiting for the
+     * next tick, while there are any, its breaker lets them go, and at most {@link #DRAIN_BATCHES} batches, so that
+     * under a backlog every thread stays busy and other Endpoints still get a thread in turn.
+     */
+    private void drain(String endpoint, List<Delivery> first) {
+        List<Delivery> batch = first;
+        for (int batches = 1; !batch.isEmpty(); batches++) {
+            batch.forEach(this::sendOne);
+            if (batches >= DRAIN_BATCHES
+                    || pool.isShutdown()
+                    || breakers.holding().contains(endpoint)) {
+                return;
+            }
+            batch = outbox.claimFor(endpoint, properties.claimBatchSize(), properties.claimLease());
+        }
+    }
+
     /** Stops the sender threads (at shutdown); what they had claimed and not settled is taken back at restart. */
     public void close() {
         pool.shutdownNow();
@@ -137,6 +158,12 @@ public class OutboxSender {
 
     /** Sends one claimed delivery and settles it; nothing escapes (an unforeseen failure is tried again later). */
     void sendOne(Delivery delivery) {
+        if (!outbox.holdClaim(delivery, properties.claimLease())) {
+            log.info(
+                    "Delivery {} is no longer this instance's to send (its claim lapsed and was taken)",
+                    delivery.getId());
+            return;
+        }
         CircuitBreaker breaker = breakers.of(delivery.getEndpoint());
         if (breaker != null && !breaker.tryAcquirePermission()) {
             // Opened since the claim (an earlier delivery of this batch failed), or half-open with its probe out.
@@ -222,9 +249,12 @@ public class OutboxSender {
                 null);
         // The focus first: without any of it there is nothing to tell, and the person's record is not disclosed.
         Screened screened = consent.screen(focus, recipient, delivery.getIdempotencyKey());
-        if (!screened.anyPermitted()) {
+        if (!tellsOfThePerson(screened)) {
             Set<String> bases = new LinkedHashSet<>();
             screened.withheld().forEach(w -> bases.add(w.basis()));
+            if (bases.isEmpty()) {
+                bases.add("nothing about the person may go");
+            }
             outbox.withheld(delivery, String.join(", ", bases));
             count("withheld", delivery);
             log.info("Delivery {} to {} withheld by consent ({})", delivery.getId(), delivery.getEndpoint(), bases);
@@ -253,6 +283,20 @@ public class OutboxSender {
         }
         settle(delivery, answer);
     }
+
+    /**
+     * Records that are about no one (an Organization, a Practitioner) are always permitted; sent alone they would
+     * still tell the recipient that the event happened to the person (a referral accepted, by which team) when the
+     * record it is about was withheld. So something about the person must be permitted for the delivery to go.
+     */
+    private static boolean tellsOfThePerson(Screened screened) {
+        return screened.bundle().getEntry().stream()
+                .filter(Bundle.BundleEntryComponent::hasResource)
+                .anyMatch(e -> !ABOUT_NO_ONE.contains(e.getResource().fhirType()));
+    }
+
+    private static final Set<String> ABOUT_NO_ONE =
+            Set.of("Organization", "Practitioner", "PractitionerRole", "Endpoint", "HealthcareService", "Location");
 
     private void settle(Delivery delivery, ReceiverAnswer answer) {
         switch (answer.verdict()) {

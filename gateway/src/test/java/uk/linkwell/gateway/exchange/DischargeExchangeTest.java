@@ -319,6 +319,15 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
         assertThat(adminPost("/admin/deliveries/endpoints/no-such-endpoint/pause")
                         .statusCode())
                 .isEqualTo(404);
+        // An Endpoint deleted while paused can still be resumed, so its deliveries do not wait for ever.
+        String gone = endpoint(fhirMessaging(receiver.base() + "/gone"));
+        assertThat(adminPost("/admin/deliveries/endpoints/" + idPart(gone) + "/pause")
+                        .statusCode())
+                .isEqualTo(200);
+        client().delete().resourceById(new org.hl7.fhir.r4.model.IdType(gone)).execute();
+        assertThat(adminPost("/admin/deliveries/endpoints/" + idPart(gone) + "/resume")
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test

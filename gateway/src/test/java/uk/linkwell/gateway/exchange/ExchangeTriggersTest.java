@@ -215,6 +215,27 @@ class ExchangeTriggersTest extends GatewayIntegrationTest {
         assertThat(closureLetters(episode.getIdElement().getIdPart())).hasSize(1);
     }
 
+    /**
+     * The review's finding: the owning team's Organization is about no one and always permitted, so an acceptance
+     * whose Task is withheld must not go out with the team alone (it would still say the person was referred and
+     * accepted, and by whom).
+     */
+    @Test
+    void anAcceptanceWhoseTaskIsWithheldIsNotSentWithTheTeamAlone() throws Exception {
+        Reference patient = registeredPatient(practice);
+        // Back-loaded by an admin, not the GP system: the practice sees the Task only under the person's Consent.
+        IdType task = refer(patient, client(), practiceOds);
+        String consent = refuse(patient, practice);
+        Task accepted = socialCare.read().resource(Task.class).withId(task).execute();
+        accepted.setStatus(TaskStatus.ACCEPTED);
+        socialCare.update().resource(accepted).execute();
+
+        Map<String, Object> row = awaitStatus(patient, "referral-accepted", "withheld");
+        assertThat((String) row.get("WITHHELD_BASIS")).contains(consent);
+        Thread.sleep(800);
+        assertThat(receiver.received()).isEmpty();
+    }
+
     // --- case closed ------------------------------------------------------------------------------------------
 
     @Test

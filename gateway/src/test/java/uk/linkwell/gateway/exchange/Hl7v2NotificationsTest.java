@@ -57,7 +57,7 @@ class Hl7v2NotificationsTest {
         Terser t = new Terser(parsed);
         assertThat(t.get("MSH-9-1")).isEqualTo("RRI");
         assertThat(t.get("MSH-9-2")).isEqualTo("I12");
-        assertThat(t.get("MSH-10")).isEqualTo("key-declined-1");
+        assertThat(t.get("MSH-10")).isEqualTo("KEYDECLINED1");
         assertThat(t.get("MSH-6-1")).isEqualTo("Y88001");
         assertThat(t.get("MSH-7")).isEqualTo("20261207101530+0000");
         assertThat(t.get("RF1-1-1")).isEqualTo("R");
@@ -124,6 +124,13 @@ class Hl7v2NotificationsTest {
         assertThat(refused.text()).isEqualTo("MSA-1 AR: Required field missing (NHS number missing)");
         assertThat(Hl7v2MllpSender.acknowledgement("MSH|^~\\&|R\rMSA|CE|" + key + "|busy", key))
                 .isEqualTo(ReceiverAnswer.tryAgain(null, "MSA-1 CE: busy"));
+        // An ACK that names no message may answer another one; the receiver's words lose what could name a person.
+        assertThat(Hl7v2MllpSender.acknowledgement("MSH|^~\\&|R\rMSA|AA|", key).verdict())
+                .isEqualTo(ReceiverAnswer.Verdict.TRY_AGAIN);
+        assertThat(Hl7v2MllpSender.acknowledgement(
+                                "MSH|^~\\&|R\rMSA|AE|" + key + "|9990000026 EXAMPLE^JO not known here", key)
+                        .text())
+                .isEqualTo("MSA-1 AE: # … not known here");
         // An ACK of another message says nothing about this one.
         assertThat(Hl7v2MllpSender.acknowledgement("MSH|^~\\&|R\rMSA|AA|other", key)
                         .verdict())
