@@ -45,7 +45,7 @@ public record ExchangeProperties(
         @DefaultValue Trigger caseClosed,
         @DefaultValue Trigger carePlan,
         @DefaultValue Admission admission,
-        @DefaultValue("1s") Duration pollInterval,
+        @DefaultValue("250ms") Duration pollInterval,
         @DefaultValue("1s") Duration startDelay,
         @DefaultValue("20") int claimBatchSize,
         @DefaultValue("2m") Duration claimLease,

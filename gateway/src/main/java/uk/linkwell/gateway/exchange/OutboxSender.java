@@ -158,7 +158,11 @@ public class OutboxSender {
 
     /** Sends one claimed delivery and settles it; nothing escapes (an unforeseen failure is tried again later). */
     void sendOne(Delivery delivery) {
-        if (!outbox.holdClaim(delivery, properties.claimLease())) {
+        // While the claim's lease has longer to run than one send can take, no other instance can have taken it;
+        // only a claim that has waited that long here is renewed (or found taken) in the database first.
+        Instant safe =
+                delivery.getNextAttemptAt().minus(properties.connectTimeout()).minus(properties.responseTimeout());
+        if (!clock.instant().isBefore(safe) && !outbox.holdClaim(delivery, properties.claimLease())) {
             log.info(
                     "Delivery {} is no longer this instance's to send (its claim lapsed and was taken)",
                     delivery.getId());

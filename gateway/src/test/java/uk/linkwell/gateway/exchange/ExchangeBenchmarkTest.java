@@ -110,7 +110,6 @@ class ExchangeBenchmarkTest {
     private static ConfigurableApplicationContext start(
             PostgresTestDatabase.Connection db, Path dataDir, boolean consent) {
         List<String> settings = new ArrayList<>(List.of(
-                "--linkwell.exchange.poll-interval=100ms",
                 "--linkwell.exchange.start-delay=0s",
                 "--linkwell.exchange.webhook-secrets." + HOOK + "=bench-only-secret"));
         if (!consent) {
