@@ -31,8 +31,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       empty: {@code urn:uuid:} names derived from the references
  * @param webhookSecrets HMAC-SHA256 key per Endpoint id, for the webhook channel
  * @param amqpCredentials RabbitMQ user name and password per Endpoint id, for the amqp channel
- * @param senderThreads  how many Endpoints are sent to at once (each Endpoint's deliveries one after another), so a
- *                       receiver that hangs holds up only its own deliveries
+ * @param senderThreads  how many Endpoints are sent to at once, so a receiver that hangs holds up only its own
+ *                       deliveries
+ * @param inFlightPerEndpoint how many of one Endpoint's deliveries are sent at once (about different people: a
+ *                       claimed batch holds at most one per person and Endpoint, so each person's order is kept)
  * @param circuitBreaker the per-Endpoint circuit breaker
  */
 @ConfigurationProperties(prefix = "linkwell.exchange")
@@ -59,6 +61,7 @@ public record ExchangeProperties(
         Map<String, String> webhookSecrets,
         Map<String, AmqpCredentials> amqpCredentials,
         @DefaultValue("4") int senderThreads,
+        @DefaultValue("4") int inFlightPerEndpoint,
         @DefaultValue CircuitBreaker circuitBreaker) {
 
     public ExchangeProperties {
@@ -155,7 +158,8 @@ public record ExchangeProperties(
                 + discharge + ", dischargeFollowUp=" + dischargeFollowUp + ", referralDecided=" + referralDecided
                 + ", caseClosed=" + caseClosed + ", carePlan="
                 + carePlan + ", admission=" + admission + ", pollInterval=" + pollInterval + ", maxAttempts="
-                + maxAttempts + ", senderThreads=" + senderThreads + ", circuitBreaker=" + circuitBreaker
+                + maxAttempts + ", senderThreads=" + senderThreads + ", inFlightPerEndpoint=" + inFlightPerEndpoint
+                + ", circuitBreaker=" + circuitBreaker
                 + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden), amqpCredentials="
                 + amqpCredentials.keySet() + " (values hidden)]";
     }

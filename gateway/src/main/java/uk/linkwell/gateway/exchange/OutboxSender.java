@@ -16,9 +16,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +51,47 @@ public class OutboxSender {
 
     private static final String RECEIVER_REFUSED = "refused by the receiver (its answer is on the delivery)";
 
+    /**
+     * Sends one Endpoint's claimed batch, up to {@code in-flight-per-endpoint} at once, and waits for all: a claimed
+     * batch holds at most one delivery per person for an Endpoint (the claim's order rule), so sending them together
+     * keeps each person's order. False when the gateway is stopping (what was not sent lapses back to pending).
+     */
+    private boolean sendAll(List<Delivery> batch) {
+        if (inFlight == 1 || batch.size() == 1) {
+            batch.forEach(this::sendOne);
+            return true;
+        }
+        Semaphore slots = new Semaphore(inFlight);
+        List<Future<?>> sending = new ArrayList<>();
+        for (Delivery delivery : batch) {
+            slots.acquireUninterruptibly();
+            try {
+                sending.add(sendPool.submit(() -> {
+                    try {
+                        sendOne(delivery);
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                slots.release();
+                return false;
+            }
+        }
+        for (Future<?> sent : sending) {
+            try {
+                sent.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException e) {
+                // sendOne settles its own failures; nothing else to do here.
+                log.warn("Sending a delivery stopped short: {}", SafeErrorText.of(e.getCause()));
+            }
+        }
+        return true;
+    }
+
     /** Most batches one thread sends to one Endpoint before handing the thread back (fairness under a backlog). */
     static final int DRAIN_BATCHES = 20;
 
@@ -61,6 +105,8 @@ public class OutboxSender {
     private final EndpointBreakers breakers;
     private final int threads;
     private final ExecutorService pool;
+    private final int inFlight;
+    private final ExecutorService sendPool;
     /** Endpoints whose claimed deliveries are being sent now: not claimed for again until they are done. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
 
@@ -88,6 +134,14 @@ public class OutboxSender {
         AtomicInteger number = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(threads, task -> {
             Thread thread = new Thread(task, "exchange-sender-" + number.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.inFlight = Math.max(1, properties.inFlightPerEndpoint());
+        AtomicInteger sends = new AtomicInteger();
+        // Enough for every sender thread's Endpoint to have its in-flight sends at once: none waits for another's.
+        this.sendPool = Executors.newFixedThreadPool(threads * inFlight, task -> {
+            Thread thread = new Thread(task, "exchange-send-" + sends.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -141,7 +195,9 @@ public class OutboxSender {
     private void drain(String endpoint, List<Delivery> first) {
         List<Delivery> batch = first;
         for (int batches = 1; !batch.isEmpty(); batches++) {
-            batch.forEach(this::sendOne);
+            if (!sendAll(batch)) {
+                return;
+            }
             if (batches >= DRAIN_BATCHES
                     || pool.isShutdown()
                     || breakers.holding().contains(endpoint)) {
@@ -154,6 +210,7 @@ public class OutboxSender {
     /** Stops the sender threads (at shutdown); what they had claimed and not settled is taken back at restart. */
     public void close() {
         pool.shutdownNow();
+        sendPool.shutdownNow();
     }
 
     /** Sends one claimed delivery and settles it; nothing escapes (an unforeseen failure is tried again later). */
