@@ -49,6 +49,9 @@ public final class GatewayProcess implements AutoCloseable {
         all.put("spring.datasource.url", db.jdbcUrl());
         all.put("spring.datasource.username", db.username());
         all.put("spring.datasource.password", db.password());
+        // Small pools: a test may run two of these beside its own JVM's gateways, and the test server's
+        // max_connections (100 by default) is shared by all of them.
+        all.put("spring.datasource.hikari.maximum-pool-size", "8");
         all.putAll(settings);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
