@@ -79,10 +79,12 @@ public class OutboundConsentFilter {
     /**
      * What may leave, and what may not.
      *
-     * @param bundle   a new Bundle holding what the recipient may receive
-     * @param withheld the resources removed, each with the basis of its refusal
+     * @param bundle          a new Bundle holding what the recipient may receive
+     * @param withheld        the resources removed, each with the basis of its refusal
+     * @param aboutThePerson whether anything permitted is about a person (has a patient in the engine's facts), not
+     *                        only records about no one (an Organization, a Practitioner)
      */
-    public record Screened(Bundle bundle, List<Withheld> withheld) {
+    public record Screened(Bundle bundle, List<Withheld> withheld, boolean aboutThePerson) {
 
         public Screened {
             withheld = List.copyOf(withheld);
@@ -128,7 +130,9 @@ public class OutboundConsentFilter {
      */
     public Screened screen(Bundle payload, Recipient recipient, String exchangeId) {
         if (!checking) {
-            return new Screened(payload.copy(), List.of());
+            Bundle all = payload.copy();
+            return new Screened(
+                    all, List.of(), all.getEntry().stream().anyMatch(Bundle.BundleEntryComponent::hasResource));
         }
         AccessRequest who = new AccessRequest(
                 recipient.clientId(),
@@ -143,6 +147,7 @@ public class OutboundConsentFilter {
         Bundle out = payload.copy();
         List<Bundle.BundleEntryComponent> kept = new ArrayList<>();
         List<Withheld> withheld = new ArrayList<>();
+        boolean aboutThePerson = false;
         for (Bundle.BundleEntryComponent entry : out.getEntry()) {
             if (!entry.hasResource()) {
                 kept.add(entry);
@@ -157,6 +162,7 @@ public class OutboundConsentFilter {
                 continue;
             }
             batch.disclose(what, decision);
+            aboutThePerson |= what.patient() != null;
             if (decision.outcome() == ConsentDecision.Outcome.PERMIT_REDACTED) {
                 entry.setResource((Resource) redaction.apply(resource, decision.redactions()));
             }
@@ -167,6 +173,6 @@ public class OutboundConsentFilter {
             out.setTotal(kept.size());
         }
         batch.flush();
-        return new Screened(out, withheld);
+        return new Screened(out, withheld, aboutThePerson);
     }
 }
