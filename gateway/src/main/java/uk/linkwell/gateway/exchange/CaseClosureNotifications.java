@@ -24,9 +24,9 @@ public class CaseClosureNotifications {
     private static final Logger log = LoggerFactory.getLogger(CaseClosureNotifications.class);
 
     private final ExchangeRecipients recipients;
-    private final LettersInTransaction letters;
+    private final RecordsInTransaction letters;
 
-    CaseClosureNotifications(ExchangeRecipients recipients, LettersInTransaction letters) {
+    CaseClosureNotifications(ExchangeRecipients recipients, RecordsInTransaction letters) {
         this.recipients = recipients;
         this.letters = letters;
     }

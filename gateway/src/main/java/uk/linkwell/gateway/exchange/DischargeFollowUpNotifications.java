@@ -27,11 +27,11 @@ public class DischargeFollowUpNotifications {
     private static final Logger log = LoggerFactory.getLogger(DischargeFollowUpNotifications.class);
 
     private final ExchangeRecipients recipients;
-    private final LettersInTransaction followUps;
+    private final RecordsInTransaction followUps;
     private final String recipientRole;
 
     DischargeFollowUpNotifications(
-            ExchangeRecipients recipients, LettersInTransaction followUps, String recipientRole) {
+            ExchangeRecipients recipients, RecordsInTransaction followUps, String recipientRole) {
         this.recipients = recipients;
         this.followUps = followUps;
         this.recipientRole = recipientRole;

@@ -23,9 +23,9 @@ public class DischargeNotifications {
     private static final Logger log = LoggerFactory.getLogger(DischargeNotifications.class);
 
     private final ExchangeRecipients recipients;
-    private final LettersInTransaction followUps;
+    private final RecordsInTransaction followUps;
 
-    DischargeNotifications(ExchangeRecipients recipients, LettersInTransaction followUps) {
+    DischargeNotifications(ExchangeRecipients recipients, RecordsInTransaction followUps) {
         this.recipients = recipients;
         this.followUps = followUps;
     }

@@ -40,8 +40,8 @@ public class ExchangeConfig {
 
     @Bean
     @Primary
-    LettersInTransaction lettersInTransaction(Outbox outbox) {
-        return new LettersInTransaction(outbox);
+    RecordsInTransaction lettersInTransaction(Outbox outbox) {
+        return new RecordsInTransaction(outbox);
     }
 
     /** On the storage layer, so an A03 applied by the inbound worker and a FHIR write alike record deliveries. */
@@ -49,7 +49,7 @@ public class ExchangeConfig {
     @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.discharge.enabled:true}")
     public DischargeNotifications dischargeNotifications(
             ExchangeRecipients recipients,
-            @Qualifier("followUpsInTransaction") LettersInTransaction followUps,
+            @Qualifier("followUpsInTransaction") RecordsInTransaction followUps,
             IInterceptorService storageInterceptors) {
         DischargeNotifications trigger = new DischargeNotifications(recipients, followUps);
         storageInterceptors.registerInterceptor(trigger);
@@ -58,8 +58,8 @@ public class ExchangeConfig {
 
     /** The follow-up referrals written in a transaction, for the discharge delivery recorded in it. */
     @Bean
-    LettersInTransaction followUpsInTransaction(Outbox outbox) {
-        return new LettersInTransaction(outbox);
+    RecordsInTransaction followUpsInTransaction(Outbox outbox) {
+        return new RecordsInTransaction(outbox);
     }
 
     /** The discharge referral to the care management team's (and its council's) Endpoints. */
@@ -68,7 +68,7 @@ public class ExchangeConfig {
             "${linkwell.exchange.enabled:true} and ${linkwell.exchange.discharge-follow-up.enabled:true}")
     public DischargeFollowUpNotifications dischargeFollowUpNotifications(
             ExchangeRecipients recipients,
-            @Qualifier("followUpsInTransaction") LettersInTransaction followUps,
+            @Qualifier("followUpsInTransaction") RecordsInTransaction followUps,
             ExchangeProperties properties,
             IInterceptorService storageInterceptors) {
         DischargeFollowUpNotifications trigger = new DischargeFollowUpNotifications(
@@ -81,7 +81,7 @@ public class ExchangeConfig {
     @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.referral-decided.enabled:true}")
     public ReferralDecisionNotifications referralDecisionNotifications(
             ExchangeRecipients recipients,
-            LettersInTransaction letters,
+            RecordsInTransaction letters,
             ExchangeProperties properties,
             IInterceptorService storageInterceptors) {
         ReferralDecisionNotifications trigger = new ReferralDecisionNotifications(
@@ -93,7 +93,7 @@ public class ExchangeConfig {
     @Bean
     @ConditionalOnExpression("${linkwell.exchange.enabled:true} and ${linkwell.exchange.case-closed.enabled:true}")
     public CaseClosureNotifications caseClosureNotifications(
-            ExchangeRecipients recipients, LettersInTransaction letters, IInterceptorService storageInterceptors) {
+            ExchangeRecipients recipients, RecordsInTransaction letters, IInterceptorService storageInterceptors) {
         CaseClosureNotifications trigger = new CaseClosureNotifications(recipients, letters);
         storageInterceptors.registerInterceptor(trigger);
         return trigger;

@@ -310,7 +310,9 @@ public class OutboxSender {
                 null);
         // The focus first: without any of it there is nothing to tell, and the person's record is not disclosed.
         Screened screened = consent.screen(focus, recipient, delivery.getIdempotencyKey());
-        if (!tellsOfThePerson(screened)) {
+        // Records about no one (an Organization, a Practitioner) are always permitted; sent alone they would still tell
+        // the recipient that the event happened to the person when the record it is about was withheld.
+        if (!screened.aboutThePerson()) {
             Set<String> bases = new LinkedHashSet<>();
             screened.withheld().forEach(w -> bases.add(w.basis()));
             if (bases.isEmpty()) {
@@ -344,20 +346,6 @@ public class OutboxSender {
         }
         settle(delivery, answer);
     }
-
-    /**
-     * Records that are about no one (an Organization, a Practitioner) are always permitted; sent alone they would
-     * still tell the recipient that the event happened to the person (a referral accepted, by which team) when the
-     * record it is about was withheld. So something about the person must be permitted for the delivery to go.
-     */
-    private static boolean tellsOfThePerson(Screened screened) {
-        return screened.bundle().getEntry().stream()
-                .filter(Bundle.BundleEntryComponent::hasResource)
-                .anyMatch(e -> !ABOUT_NO_ONE.contains(e.getResource().fhirType()));
-    }
-
-    private static final Set<String> ABOUT_NO_ONE =
-            Set.of("Organization", "Practitioner", "PractitionerRole", "Endpoint", "HealthcareService", "Location");
 
     private void settle(Delivery delivery, ReceiverAnswer answer) {
         switch (answer.verdict()) {

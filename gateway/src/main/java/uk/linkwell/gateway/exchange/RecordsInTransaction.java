@@ -9,19 +9,20 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * The letters (Communications) written in the current database transaction, by the record each is about, so that a
- * trigger that records a delivery in that transaction sends the letter with it. Either may come first: a decline
+ * The records a delivery carries along that were written in the current database transaction (letters, that is
+ * Communications, and discharge referrals), by the record each is about, so that a trigger that records a delivery
+ * in that transaction sends them with it. Either may come first: a decline
  * letter is written before its Task is stored, while a case-closed event writes the finished EpisodeOfCare before
  * its closure letter; a delivery recorded first waits here for its letter until the transaction ends. A second
  * instance keeps the discharge referrals an A03 writes beside its finished Encounter, for the practice's notice.
  */
-class LettersInTransaction {
+class RecordsInTransaction {
 
     private record State(Map<String, String> letters, Map<String, List<Delivery>> waiting) {}
 
     private final Outbox outbox;
 
-    LettersInTransaction(Outbox outbox) {
+    RecordsInTransaction(Outbox outbox) {
         this.outbox = outbox;
     }
 

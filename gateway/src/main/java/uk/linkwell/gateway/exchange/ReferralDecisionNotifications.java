@@ -30,10 +30,10 @@ public class ReferralDecisionNotifications {
     private static final Logger log = LoggerFactory.getLogger(ReferralDecisionNotifications.class);
 
     private final ExchangeRecipients recipients;
-    private final LettersInTransaction letters;
+    private final RecordsInTransaction letters;
     private final String recipientRole;
 
-    ReferralDecisionNotifications(ExchangeRecipients recipients, LettersInTransaction letters, String recipientRole) {
+    ReferralDecisionNotifications(ExchangeRecipients recipients, RecordsInTransaction letters, String recipientRole) {
         this.recipients = recipients;
         this.letters = letters;
         this.recipientRole = recipientRole;
