@@ -2,8 +2,14 @@ package uk.linkwell.gateway.workflow.measure;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.Comparator;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.ToIntFunction;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -23,7 +29,9 @@ import uk.linkwell.gateway.workflow.measure.ServiceFigures.Tally;
  * A Measure's figures as a summary MeasureReport: numerator, denominator and score, overall and per stratum. For
  * readers other than operators, counts from 1 to 4 are suppressed, as NHS statistics do so that a small count does
  * not point at a person: the count is left out with the data-absent-reason {@code masked}, and so is any score it
- * would give away. Pure.
+ * would give away. Where a stratifier's strata would let a masked count be worked out (one masked stratum beside
+ * a shown total: the total less the others), the smallest other non-zero count is masked as well (secondary
+ * suppression), so no masked count is ever one subtraction away. Pure.
  */
 public final class MeasureReports {
 
@@ -52,29 +60,42 @@ public final class MeasureReports {
         MeasureReport.MeasureReportGroupComponent group = report.addGroup();
         Tally overall = figures.overall();
         boolean cohort = isCohort(measure);
+        Map<String, Set<String>> alsoMasked = new HashMap<>();
+        figures.strata()
+                .forEach((name, strata) ->
+                        alsoMasked.put(name, suppress ? secondary(overall, strata, cohort) : Set.of()));
+        boolean totalMasked = alsoMasked.values().stream().anyMatch(m -> m.contains(cell(OVERALL, DENOMINATOR)));
+        boolean numeratorMasked = alsoMasked.values().stream().anyMatch(m -> m.contains(cell(OVERALL, NUMERATOR)));
         if (cohort) {
-            group.addPopulation(population(INITIAL_POPULATION, overall.denominator(), suppress));
+            group.addPopulation(population(INITIAL_POPULATION, overall.denominator(), suppress, totalMasked));
         } else {
-            group.addPopulation(population("denominator", overall.denominator(), suppress));
-            group.addPopulation(population("numerator", overall.numerator(), suppress));
-            score(overall, suppress).ifPresent(group::setMeasureScore);
+            group.addPopulation(population("denominator", overall.denominator(), suppress, totalMasked));
+            group.addPopulation(population("numerator", overall.numerator(), suppress, numeratorMasked));
+            if (!totalMasked && !numeratorMasked) {
+                score(overall, suppress).ifPresent(group::setMeasureScore);
+            }
         }
         for (Map.Entry<String, Map<String, Tally>> stratifier : figures.strata().entrySet()) {
+            Set<String> masked = alsoMasked.get(stratifier.getKey());
             MeasureReport.MeasureReportGroupStratifierComponent component = group.addStratifier();
             component.addCode(new CodeableConcept().setText(stratifier.getKey()));
             for (Map.Entry<String, Tally> value : stratifier.getValue().entrySet()) {
                 StratifierGroupComponent stratum = component.addStratum();
                 stratum.setValue(new CodeableConcept().setText(value.getKey()));
+                boolean denominatorMasked = masked.contains(cell(value.getKey(), DENOMINATOR));
                 if (cohort) {
                     stratum.addPopulation(stratumPopulation(
-                            INITIAL_POPULATION, value.getValue().denominator(), suppress));
+                            INITIAL_POPULATION, value.getValue().denominator(), suppress, denominatorMasked));
                     continue;
                 }
+                boolean stratumNumeratorMasked = masked.contains(cell(value.getKey(), NUMERATOR));
                 stratum.addPopulation(
-                        stratumPopulation("denominator", value.getValue().denominator(), suppress));
+                        stratumPopulation("denominator", value.getValue().denominator(), suppress, denominatorMasked));
                 stratum.addPopulation(
-                        stratumPopulation("numerator", value.getValue().numerator(), suppress));
-                score(value.getValue(), suppress).ifPresent(stratum::setMeasureScore);
+                        stratumPopulation("numerator", value.getValue().numerator(), suppress, stratumNumeratorMasked));
+                if (!denominatorMasked && !stratumNumeratorMasked) {
+                    score(value.getValue(), suppress).ifPresent(stratum::setMeasureScore);
+                }
             }
         }
         return report;
@@ -85,23 +106,74 @@ public final class MeasureReports {
         return measure.getScoring().getCoding().stream().anyMatch(c -> "cohort".equals(c.getCode()));
     }
 
+    private static final String NUMERATOR = "numerator";
+    private static final String DENOMINATOR = "denominator";
+    /** The stratum name under which {@link #secondary} masks a total. */
+    private static final String OVERALL = "\u0000overall";
+
+    /**
+     * The strata counts masked beyond the small ones, as {@link #cell} keys: for each population (numerator,
+     * denominator) whose total is shown while its masked strata could be worked out from it (one masked stratum,
+     * or several whose sum, the total less the shown ones, leaves one answer: all ones or all fours), the smallest
+     * shown count above four; where there is none, the total ({@link #OVERALL}).
+     */
+    static Set<String> secondary(Tally overall, Map<String, Tally> strata, boolean cohort) {
+        Set<String> masked = new HashSet<>();
+        List<String> populations = cohort ? List.of(DENOMINATOR) : List.of(NUMERATOR, DENOMINATOR);
+        for (String population : populations) {
+            ToIntFunction<Tally> count = NUMERATOR.equals(population) ? Tally::numerator : Tally::denominator;
+            if (suppressed(count.applyAsInt(overall), true)) {
+                continue;
+            }
+            List<Integer> small = strata.values().stream()
+                    .map(count::applyAsInt)
+                    .filter(c -> suppressed(c, true))
+                    .toList();
+            int sum = small.stream().mapToInt(Integer::intValue).sum();
+            boolean workedOut = small.size() == 1
+                    || (small.size() > 1 && (sum == small.size() || sum == SUPPRESSED_UP_TO * small.size()));
+            if (!workedOut) {
+                continue;
+            }
+            strata.entrySet().stream()
+                    .filter(e -> count.applyAsInt(e.getValue()) > SUPPRESSED_UP_TO)
+                    .min(Comparator.comparingInt((Map.Entry<String, Tally> e) -> count.applyAsInt(e.getValue()))
+                            .thenComparing(Map.Entry::getKey))
+                    .ifPresentOrElse(
+                            e -> masked.add(cell(e.getKey(), population)), () -> masked.add(cell(OVERALL, population)));
+        }
+        return masked;
+    }
+
+    private static String cell(String stratum, String population) {
+        return population + "|" + stratum;
+    }
+
     /** Whether a count is left out of a report for a reader other than operators. */
     static boolean suppressed(int count, boolean suppress) {
         return suppress && count >= 1 && count <= SUPPRESSED_UP_TO;
     }
 
-    private static MeasureReportGroupPopulationComponent population(String code, int count, boolean suppress) {
+    private static MeasureReportGroupPopulationComponent population(
+            String code, int count, boolean suppress, boolean alsoMasked) {
         MeasureReportGroupPopulationComponent population = new MeasureReportGroupPopulationComponent();
         population.setCode(code(code));
-        population.setCountElement(count(count, suppress));
+        population.setCountElement(alsoMasked ? masked() : count(count, suppress));
         return population;
     }
 
-    private static StratifierGroupPopulationComponent stratumPopulation(String code, int count, boolean suppress) {
+    private static StratifierGroupPopulationComponent stratumPopulation(
+            String code, int count, boolean suppress, boolean alsoMasked) {
         StratifierGroupPopulationComponent population = new StratifierGroupPopulationComponent();
         population.setCode(code(code));
-        population.setCountElement(count(count, suppress));
+        population.setCountElement(alsoMasked ? masked() : count(count, suppress));
         return population;
+    }
+
+    private static IntegerType masked() {
+        IntegerType element = new IntegerType();
+        element.addExtension(DATA_ABSENT_REASON, new CodeType("masked"));
+        return element;
     }
 
     private static IntegerType count(int count, boolean suppress) {

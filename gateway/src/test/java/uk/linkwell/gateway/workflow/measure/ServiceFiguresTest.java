@@ -211,4 +211,107 @@ class ServiceFiguresTest {
                 .isEqualTo(4);
         assertThat(forOperator.getGroupFirstRep().getMeasureScore().getValue()).isEqualByComparingTo("0.1333");
     }
+
+    @Test
+    void aMaskedStratumIsNeverOneSubtractionAwayFromTheTotal() {
+        // Team A's 3 on time would be 12 less 9 less 0: B's 9 is masked too, C's zero stays.
+        ServiceFigures.Figures figures = new ServiceFigures.Figures(
+                new Tally(12, 40),
+                Map.of("team", Map.of("A", new Tally(3, 10), "B", new Tally(9, 15), "C", new Tally(0, 15))));
+        org.hl7.fhir.r4.model.Measure measure = new org.hl7.fhir.r4.model.Measure().setUrl("urn:m");
+
+        MeasureReport forGp = MeasureReports.of(measure, JUNE, figures, true, new java.util.Date());
+
+        Map<String, String> numerators = new HashMap<>();
+        for (var stratum : forGp.getGroupFirstRep().getStratifierFirstRep().getStratum()) {
+            var numerator = stratum.getPopulation().get(1).getCountElement();
+            numerators.put(
+                    stratum.getValue().getText(), numerator.hasValue() ? numerator.getValueAsString() : "masked");
+            if (!numerator.hasValue()) {
+                assertThat(stratum.hasMeasureScore()).isFalse();
+            }
+        }
+        assertThat(numerators)
+                .containsEntry("A", "masked")
+                .containsEntry("B", "masked")
+                .containsEntry("C", "0");
+        assertThat(forGp.getGroupFirstRep().getPopulation().get(1).getCount()).isEqualTo(12);
+        // The operator's report has every count.
+        MeasureReport forOperator = MeasureReports.of(measure, JUNE, figures, false, new java.util.Date());
+        assertThat(forOperator.getGroupFirstRep().getStratifierFirstRep().getStratum().stream()
+                        .allMatch(
+                                s -> s.getPopulation().get(1).getCountElement().hasValue()))
+                .isTrue();
+    }
+
+    /** Generated strata: whatever the counts, no masked count can be worked out from the shown ones and the total. */
+    @Test
+    void noGeneratedReportLetsAMaskedCountBeWorkedOut() {
+        Random random = new Random(20261208);
+        org.hl7.fhir.r4.model.Measure measure = new org.hl7.fhir.r4.model.Measure().setUrl("urn:m");
+        for (int round = 0; round < 2000; round++) {
+            Map<String, Tally> strata = new HashMap<>();
+            int teams = 1 + random.nextInt(5);
+            int numerator = 0;
+            int denominator = 0;
+            for (int t = 0; t < teams; t++) {
+                int d = random.nextInt(random.nextBoolean() ? 6 : 20);
+                int n = d == 0 ? 0 : random.nextInt(d + 1);
+                strata.put("T" + t, new Tally(n, d));
+                numerator += n;
+                denominator += d;
+            }
+            Tally overall = new Tally(numerator, denominator);
+            MeasureReport report = MeasureReports.of(
+                    measure,
+                    JUNE,
+                    new ServiceFigures.Figures(overall, Map.of("team", strata)),
+                    true,
+                    new java.util.Date());
+            var group = report.getGroupFirstRep();
+            for (int population : List.of(0, 1)) { // denominator, numerator
+                var total = group.getPopulation().get(population).getCountElement();
+                int masked = 0;
+                int shownSum = 0;
+                boolean allSmall = true;
+                for (var stratum : group.getStratifierFirstRep().getStratum()) {
+                    Tally actual = strata.get(stratum.getValue().getText());
+                    int value = population == 0 ? actual.denominator() : actual.numerator();
+                    var count = stratum.getPopulation().get(population).getCountElement();
+                    if (count.hasValue()) {
+                        assertThat(count.getValue()).isEqualTo(value);
+                        assertThat(value >= 1 && value <= 4)
+                                .as("a small count shown")
+                                .isFalse();
+                        shownSum += value;
+                    } else {
+                        assertThat(value).as("a zero masked").isPositive();
+                        masked++;
+                        allSmall &= value <= 4;
+                    }
+                }
+                if (!total.hasValue()) {
+                    assertThat(total.getExtensionByUrl(MeasureReports.DATA_ABSENT_REASON))
+                            .isNotNull();
+                    continue;
+                }
+                assertThat(total.getValue()).isEqualTo(population == 0 ? overall.denominator() : overall.numerator());
+                if (masked == 0) {
+                    continue;
+                }
+                int rest = total.getValue() - shownSum;
+                assertThat(masked)
+                        .as("one masked stratum beside a shown total, round " + round)
+                        .isNotEqualTo(1);
+                assertThat(rest)
+                        .as("masked strata that can only be ones, round " + round)
+                        .isNotEqualTo(masked);
+                if (allSmall) { // were one masked count above four, all fours would be one reading of several
+                    assertThat(rest)
+                            .as("masked strata that can only be fours, round " + round)
+                            .isNotEqualTo(4 * masked);
+                }
+            }
+        }
+    }
 }
