@@ -85,7 +85,7 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
         if (request.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE) {
             return;
         }
-        if (namesOnlyRegisteredPatients(request)) {
+        if (namesOnlyRegisteredPatients(request) || namesOnlyOwnTeamsTasks(request)) {
             return;
         }
         clause(request, request.getResourceName()).ifPresent(clause -> {
@@ -160,6 +160,35 @@ public class CaseloadSearchNarrowing extends SearchNarrowingInterceptor {
             }
             if (allRegistered) {
                 return true; // one ANDed clause confined to registered patients confines the whole search
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a Task search is confined to Tasks the requester's own organisation owns ({@code Task?owner=
+     * Organization/<its id>}): the referrals addressed to its team, which it reaches before the person is on its
+     * caseload ({@link AddressedReferrals}), so its worklist of incoming referrals is one search. Each Task found
+     * still passes the read rules and the decision point.
+     */
+    private boolean namesOnlyOwnTeamsTasks(RequestDetails request) {
+        Optional<Requester> requester = FhirRequesters.of(request);
+        String[] clauses = request.getParameters().get("owner");
+        if (!"Task".equals(request.getResourceName())
+                || clauses == null
+                || requester.isEmpty()
+                || requester.get().organisation() == null
+                || requester.get().role() == ClientRole.HOSPITAL) {
+            return false;
+        }
+        Set<String> ours = caseloads.organisationIds(requester.get().organisation());
+        for (String clause : clauses) {
+            boolean allOurs = !clause.isBlank();
+            for (String value : clause.split(",")) {
+                allOurs &= ours.contains(value.contains("/") ? value : "Organization/" + value);
+            }
+            if (allOurs) {
+                return true; // one ANDed clause confined to the team's own Tasks confines the whole search
             }
         }
         return false;

@@ -355,6 +355,55 @@ class ReferralWorkflowTest extends GatewayIntegrationTest {
                 .hasSize(1);
     }
 
+    /**
+     * The team's worklist of incoming referrals is one search ({@code Task?owner=} its Organization), found before
+     * the person is on its caseload; another council naming the team as owner finds nothing, and the person the
+     * Task is for is not disclosed through {@code _include} before the referral is accepted.
+     */
+    @Test
+    void theTeamFindsTheReferralsAddressedToItBeforeThePersonIsOnItsCaseload() {
+        Referral referral = refer("routine");
+        String owned = "Task?owner=" + councilRef.getReference() + "&status=requested";
+
+        Bundle found =
+                socialCare.search().byUrl(owned).returnBundle(Bundle.class).execute();
+        assertThat(found.getEntry())
+                .extracting(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .contains(referral.task().getValue());
+        assertThat(found.getEntry()).allMatch(e -> e.getResource() instanceof Task);
+        if (found.hasTotal()) {
+            assertThat(found.getTotal()).isEqualTo(found.getEntry().size());
+        }
+        // The team's everyday search, without naming itself, stays narrowed to its caseload.
+        Bundle narrowed = socialCare
+                .search()
+                .byUrl("Task?status=requested")
+                .returnBundle(Bundle.class)
+                .execute();
+        assertThat(narrowed.getEntry())
+                .extracting(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .doesNotContain(referral.task().getValue());
+
+        Bundle withPatient = socialCare
+                .search()
+                .byUrl(owned + "&_include=Task:patient")
+                .returnBundle(Bundle.class)
+                .execute();
+        assertThat(withPatient.getEntry()).noneMatch(e -> e.getResource() instanceof Patient);
+
+        IGenericClient stranger =
+                clientAs(Claims.of("social-care-system", "Z" + council.substring(1), SOCIAL_CARE_SCOPES));
+        Bundle strangers =
+                stranger.search().byUrl(owned).returnBundle(Bundle.class).execute();
+        assertThat(strangers.getEntry()).isEmpty();
+    }
+
     @Test
     void anotherCouncilCannotDecideOnAReferralItDoesNotOwn() {
         Referral referral = refer("routine");
