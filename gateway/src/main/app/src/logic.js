@@ -554,3 +554,25 @@ export function allocateCase(task, { worker, complexity, overCapReason }) {
 export function isOverCap(status, message) {
     return status === 409 && /caseload cap/i.test(message ?? "");
 }
+
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return null;
+    }
+}
+
+/**
+ * What the gateway said when it refused a FHIR request: its OperationOutcome's diagnostics. fhirclient puts the
+ * answer in the error's body, or only in its message after the status and URL ("409 URL: ... {json}").
+ */
+export function outcomeMessage(error) {
+    let body = typeof error?.body === "string" ? parseJson(error.body) : error?.body;
+    if (!body?.issue && typeof error?.message === "string" && error.message.includes("{")) {
+        body = parseJson(error.message.slice(error.message.indexOf("{")));
+    }
+    const issues = body?.issue;
+    if (issues?.length) return issues.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join("; ");
+    return error?.message ?? "The server refused";
+}

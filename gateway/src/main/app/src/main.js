@@ -39,6 +39,7 @@ import {
     teamWorkers,
     tokenClaims,
     waitingAllocations,
+    outcomeMessage,
     DELIVERY_STATUSES,
     MESSAGE_STATUSES,
     SERVICE_MEASURES,
@@ -377,16 +378,7 @@ async function decide(task, done, errors) {
 }
 
 function outcomeText(error) {
-    const issues = error?.body?.issue ?? (typeof error?.body === "string" ? safeJson(error.body)?.issue : null);
-    if (issues?.length) return issues.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join("; ");
-    return error?.message ?? "The server refused";
-}
-function safeJson(text) {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return null;
-    }
+    return outcomeMessage(error);
 }
 
 // ---- a person ----
@@ -680,7 +672,7 @@ async function operatorPage() {
                 h("select", { id: "figures-period", onchange: (e) => refresh("period")(e.target.value) },
                     h("option", { value: "month", selected: operatorView.period === "month" }, "This month"),
                     h("option", { value: "year", selected: operatorView.period === "year" }, "This year"))),
-            h("p", {}, `From ${formatDate(periodStart)} to ${formatDate(periodEnd)}`),
+            h("p", { id: "figures-period-words" }, `From ${formatDate(periodStart)} to ${formatDate(periodEnd)}`),
             figuresChart(figures)),
     );
     say("");
@@ -731,10 +723,11 @@ function figuresChart(figures) {
     const chart = barChart(proportions.map((f) => ({ label: f.label, value: f.percent })), { width, labelWidth, max: 100 });
     const figure = svg("svg", { viewBox: `0 0 ${width} ${chart.height}`, role: "img", "aria-labelledby": "figures-title", class: "chart bars" },
         svg("title", { id: "figures-title" }, "The service's proportions, as percentages"),
-        chart.bars.map((b) => svg("g", { "data-measure": b.label },
+        chart.bars.map((b, i) => svg("g", { "data-measure": b.label },
             svg("text", { x: 0, y: b.y + b.height - 4, class: "tick" }, b.label),
             svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, class: "bar" }),
-            svg("text", { x: b.x + b.width + 4, y: b.y + b.height - 4, class: "tick" }, `${b.value}%`))));
+            svg("text", { x: b.x + b.width + 4, y: b.y + b.height - 4, class: "tick" },
+                proportions[i].percent === null ? "none" : `${proportions[i].percent}%`))));
     const table = h("table", { id: "figures", class: "chart-data" }, h("caption", {}, "The figures in words"),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Figure"), h("th", { scope: "col" }, "Value"))),
         h("tbody", {}, figures.map((f) => h("tr", { "data-kind": f.kind },

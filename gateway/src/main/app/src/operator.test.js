@@ -15,6 +15,7 @@ import {
     isOverCap,
     measurePeriod,
     messageRows,
+    outcomeMessage,
     problemText,
     ragOf,
     statusCounts,
@@ -161,5 +162,17 @@ describe("allocation", () => {
         expect(isOverCap(409, "would take them over their caseload cap: they are care manager of 3")).toBe(true);
         expect(isOverCap(409, "The case is 'finished'")).toBe(false);
         expect(isOverCap(422, "caseload cap")).toBe(false);
+    });
+});
+
+describe("refusals", () => {
+    it("says the gateway's diagnostics, from the body or from fhirclient's message", () => {
+        const outcome = { resourceType: "OperationOutcome", issue: [{ severity: "error", code: "business-rule", diagnostics: "over their caseload cap" }] };
+        expect(outcomeMessage({ body: outcome })).toBe("over their caseload cap");
+        expect(outcomeMessage({ body: JSON.stringify(outcome) })).toBe("over their caseload cap");
+        expect(outcomeMessage({ message: `409 URL: http://127.0.0.1/fhir/Task/1\n\n${JSON.stringify(outcome, null, 2)}` }))
+            .toBe("over their caseload cap");
+        expect(outcomeMessage({ message: "Failed to fetch" })).toBe("Failed to fetch");
+        expect(outcomeMessage({ message: "500 URL: x { not json" })).toBe("500 URL: x { not json");
     });
 });
