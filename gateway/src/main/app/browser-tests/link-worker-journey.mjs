@@ -33,7 +33,7 @@ async function shot(page, name) {
 }
 
 /** Opens the app, signs in through the gateway's real sign-in and consent pages, and waits for the caseload. */
-async function signIn(page, user, { keyboard = false } = {}) {
+async function signIn(page, user, { keyboard = false, heading = "My caseload", ready = "#caseload, #caseload-empty" } = {}) {
     await page.goto(`${base}/app/`);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     if (keyboard) {
@@ -63,8 +63,18 @@ async function signIn(page, user, { keyboard = false } = {}) {
         await page.getByRole("button", { name: "Allow" }).click();
     }
     await page.waitForURL(/\/app\/($|#)/);
-    await page.getByRole("heading", { level: 1, name: "My caseload" }).waitFor();
-    await page.locator("#caseload, #caseload-empty").first().waitFor();
+    await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+    await page.locator(ready).first().waitFor();
+}
+
+/** A call with the token the signed-in person's app holds (fhirclient keeps it in sessionStorage): the status. */
+async function withOwnToken(page, path, method = "GET") {
+    return page.evaluate(async ({ path, method }) => {
+        const key = JSON.parse(sessionStorage.getItem("SMART_KEY"));
+        const state = JSON.parse(sessionStorage.getItem(key));
+        const response = await fetch(path, { method, headers: { Authorization: `Bearer ${state.tokenResponse.access_token}` } });
+        return response.status;
+    }, { path, method });
 }
 
 async function caseloadRows(page) {
@@ -198,6 +208,57 @@ try {
     check((await page.locator(`#referrals li[data-task="${first.referral.taskId}"]`).count()) === 0, "the declined referral no longer waits");
     await shot(page, "referral-declined");
 
+    // ---- accept the second referral: the case waits for allocation; allocate it over the worker's cap ----
+    const toAllocate = first.allocation;
+    const secondReferral = page.locator(`#referrals li[data-task="${toAllocate.referralTaskId}"]`);
+    await secondReferral.getByRole("button", { name: "Accept referral" }).click();
+    await page.locator("#status", { hasText: "Referral accepted" }).waitFor();
+    const waitingCase = page.locator("#allocations li", { hasText: `Case for ${person.name}` });
+    await waitingCase.waitFor();
+    check((await page.locator(`#referrals li[data-task="${toAllocate.referralTaskId}"]`).count()) === 0, "the accepted referral no longer waits");
+    await waitingCase.getByLabel("Worker", { exact: true }).selectOption({ label: toAllocate.workerName });
+    await waitingCase.getByLabel("RAG", { exact: true }).selectOption("amber");
+    await shot(page, "allocation-form");
+    await waitingCase.getByRole("button", { name: "Allocate case" }).click();
+    await waitingCase.locator(".errors", { hasText: "caseload cap" }).waitFor();
+    const capText = await waitingCase.locator(".errors").textContent();
+    check(/care manager of 3 active cases and their cap is 3/.test(capText), `the over-cap refusal is shown (${capText.trim()})`);
+    const reason = waitingCase.getByLabel("Reason for allocating over the worker's cap");
+    check(await reason.isVisible(), "and the app asks for the reason");
+    check(await reason.evaluate((el) => el === document.activeElement), "with the focus on the reason");
+    await shot(page, "allocation-over-cap-refused");
+    await reason.fill(toAllocate.reason);
+    await waitingCase.getByRole("button", { name: "Allocate case" }).click();
+    await page.locator("#status", { hasText: "Case allocated" }).waitFor();
+    check((await page.locator("#allocations li", { hasText: `Case for ${person.name}` }).count()) === 0, "the allocated case no longer waits");
+    await shot(page, "case-allocated");
+
+    // ---- record Bo's written consent: the new status shows ----
+    const consentFor = first.consent;
+    await page.getByRole("link", { name: consentFor.personName }).click();
+    await page.getByRole("heading", { level: 1, name: consentFor.personName }).waitFor();
+    check((await page.locator("#consent").textContent()).includes("(verbal)"), "Bo's consent was recorded verbally before");
+    await page.locator("summary", { hasText: "Record consent" }).click();
+    const consentForm = page.locator("#consent-form");
+    await consentForm.getByLabel("Yes, they agree to share with the team").check();
+    await consentForm.getByLabel("In writing (signed form)").check();
+    await shot(page, "consent-form");
+    await consentForm.getByRole("button", { name: "Record consent" }).click();
+    await page.locator("#status", { hasText: "Consent recorded" }).waitFor();
+    const consentNow = await page.locator("#consent").textContent();
+    check(consentNow.includes("Consent to share recorded (written)"), `the new consent status shows (${consentNow})`);
+    await shot(page, "consent-recorded");
+
+    // ---- a link worker has no operator page, and the gateway refuses their token at /admin ----
+    await page.goto(`${base}/app/#/operator`);
+    await page.getByRole("heading", { level: 1, name: "My caseload" }).waitFor();
+    check((await page.locator("#message-counts").count()) === 0, "a link worker typing #/operator gets their caseload, no operator page");
+    for (const [path, method] of [["/admin/messages?status=failed", "GET"], ["/admin/deliveries", "GET"],
+        [`/admin/messages/${scenario.operator.failedMessageId}/reprocess`, "POST"]]) {
+        const refused = await withOwnToken(page, path, method);
+        check(refused === 403, `the link worker's own token is refused at ${method} ${path} (${refused})`);
+    }
+
     // ---- the withheld person, opened directly ----
     await page.goto("about:blank");
     await page.goto(`${base}/app/#/person/${first.withheld.id}`);
@@ -228,6 +289,48 @@ try {
     check(!(await page2.content()).includes(person.name), "typing the first worker's person's URL shows them withheld, no name");
     await shot(page2, "second-types-first-persons-url");
     await context2.close();
+
+    // ---- the operator: messages, deliveries and figures; reprocesses the failed message ----
+    const operator = scenario.operator;
+    const context3 = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page3 = await context3.newPage();
+    page3.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
+    await signIn(page3, operator, { heading: "Operator", ready: "#message-counts" });
+    const counts = await page3.locator("#message-counts tbody tr").evaluateAll((rows) =>
+        rows.map((r) => r.getAttribute("data-status")));
+    check(["received", "done", "failed", "rejected"].every((s) => counts.includes(s)), `messages are counted by status (${counts})`);
+    check(Number(await page3.locator('#message-counts tr[data-status="failed"] td').textContent()) >= 1, "at least one failed message is counted");
+    await page3.locator("#delivery-counts").waitFor();
+    check((await page3.locator("#delivery-counts tbody tr").count()) >= 5, "deliveries are counted by status");
+    const failedRow = page3.locator(`#messages tr[data-message="${operator.failedMessageId}"]`);
+    await failedRow.waitFor();
+    check((await failedRow.textContent()).includes("more than once"), "the failed message says why it failed");
+    const figureRows = await page3.locator("#figures tbody tr").count();
+    check(figureRows === 6, `six service figures are listed (${figureRows})`);
+    check(Number(await page3.locator("#figures-chart").getAttribute("data-bars")) === 5, "five proportions are drawn as bars");
+    await shot(page3, "operator-page");
+    const year = new Date().toLocaleDateString("en-GB", { timeZone: "Europe/London", year: "numeric" });
+    check((await page3.locator("#figures-period-words").textContent()).includes(" to "), "the figures say their period");
+    await page3.getByLabel("Period").selectOption("year");
+    await page3.locator("#figures-period-words", { hasText: `From 1 Jan ${year} to 31 Dec ${year}` }).waitFor();
+    await page3.locator("#status:empty").waitFor({ state: "attached" });
+    check((await page3.locator("#figures tbody tr").count()) === 6, "the figures are shown for this year");
+    await shot(page3, "operator-figures-this-year");
+    // Reprocess the failed message (its cause, a duplicate record, has been removed): it lands.
+    await page3.getByRole("button", { name: `Reprocess message ${operator.failedMessageId}` }).click();
+    await page3.locator("#status", { hasText: `Message ${operator.failedMessageId} sent for reprocessing` }).waitFor();
+    let landed = false;
+    for (let i = 0; i < 30 && !landed; i++) {
+        await page3.getByLabel("Show messages that are").selectOption(i % 2 === 0 ? "done" : "received");
+        await page3.locator("#messages, #messages-empty").first().waitFor();
+        landed = (await page3.locator(`#messages tr[data-message="${operator.failedMessageId}"][data-status="done"]`).count()) === 1;
+        if (!landed) await page3.waitForTimeout(500);
+    }
+    check(landed, "the reprocessed message is done");
+    await shot(page3, "operator-message-reprocessed");
+    // The operator's token reaches no one's record through the app: the gateway narrowed its scopes.
+    check((await withOwnToken(page3, "/fhir/Patient?_count=1")) === 403, "the operator's app token cannot search Patients");
+    await context3.close();
 } catch (error) {
     failures.push(error.stack ?? String(error));
 } finally {

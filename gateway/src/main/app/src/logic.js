@@ -153,7 +153,10 @@ export function consentSummary(consents) {
     const latest = active[0];
     const type = latest.provision?.type === "deny" ? "Sharing refused" : "Consent to share recorded";
     const method = (latest.extension ?? []).find((e) => e.url === CONSENT_METHOD)?.valueCode;
-    const how = method ? ` (${method})` : "";
+    const bestInterest = (latest.extension ?? []).some(
+        (e) => e.url === "https://fhir.linkwell.example/StructureDefinition/best-interest-decision" && e.valueBoolean === true,
+    );
+    const how = bestInterest ? " (best-interest decision)" : method ? ` (${method})` : "";
     const when = latest.dateTime ? ` on ${formatDate(latest.dateTime)}` : "";
     return { status: latest.provision?.type === "deny" ? "refused" : "given", text: `${type}${how}${when}` };
 }
@@ -294,4 +297,282 @@ export function completeReview(task, { outcome, complexity }) {
         ];
     }
     return { task: done };
+}
+
+// ---- the operator page: roles, inbound messages, outbound deliveries, the service's figures ----
+
+/**
+ * The claims of a JWT access token, read for the app's own choices (which page to offer), never trusted for
+ * access: the gateway decides on every request. Null when the token is not a JWT (an opaque provider's token).
+ */
+export function tokenClaims(accessToken) {
+    const part = typeof accessToken === "string" ? accessToken.split(".")[1] : null;
+    if (!part) return null;
+    try {
+        const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        return JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+        return null;
+    }
+}
+
+/** Whether the signed-in person is an operator (role admin): the app then opens the operator page. */
+export function isOperator(claims) {
+    return claims?.role === "admin";
+}
+
+/** The inbound message statuses the operator page shows, in the order a message passes through them. */
+export const MESSAGE_STATUSES = ["received", "done", "failed", "rejected"];
+/** The outbound delivery statuses, as the outbox names them. */
+export const DELIVERY_STATUSES = ["pending", "sending", "delivered", "withheld", "dead"];
+
+/** {status: count} as rows in the given order, with any other status the server reports after them. */
+export function statusCounts(byStatus, order) {
+    const counts = byStatus ?? {};
+    const extra = Object.keys(counts).filter((s) => !order.includes(s)).sort();
+    return [...order, ...extra].map((status) => ({ status, count: Number(counts[status] ?? 0) }));
+}
+
+/** A page of /admin/messages as rows; failed and rejected ones can be reprocessed (as the gateway allows). */
+export function messageRows(page) {
+    return (page?.items ?? []).map((m) => ({
+        id: m.id,
+        source: m.source ?? "",
+        type: m.messageType ?? "",
+        controlId: m.controlId ?? "",
+        receivedAt: m.receivedAt ?? null,
+        status: m.status,
+        error: m.lastError ?? "",
+        reprocessable: ["failed", "rejected", "unmatched"].includes(m.status),
+    }));
+}
+
+/** A page of /admin/deliveries as rows; a dead delivery can be retried. */
+export function deliveryRows(page) {
+    return (page?.items ?? []).map((d) => ({
+        id: d.id,
+        event: d.event ?? "",
+        status: d.status,
+        channel: d.channel ?? "",
+        endpoint: d.endpoint ?? "",
+        attempts: d.attempts ?? 0,
+        answer: d.lastAnswer ?? "",
+        retryable: d.status === "dead",
+    }));
+}
+
+/** The text of an /admin problem+json answer (title and detail), or the status when it has none. */
+export function problemText(status, body) {
+    const detail = [body?.title, body?.detail].filter(Boolean).join(": ");
+    return detail || `The server answered ${status}`;
+}
+
+function isoDay(year, month, day) {
+    return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
+
+/** The current calendar month or year, in England, as $evaluate-measure's periodStart and periodEnd (days). */
+export function measurePeriod(kind, now = new Date()) {
+    const [year, month] = now
+        .toLocaleDateString("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit" })
+        .split("-")
+        .map(Number);
+    if (kind === "year") return { periodStart: isoDay(year, 1, 1), periodEnd: isoDay(year, 12, 31) };
+    const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    return { periodStart: isoDay(year, month, 1), periodEnd: isoDay(year, month, last) };
+}
+
+/** The Measures the operator page charts, by id, with the words it uses for them. */
+export const SERVICE_MEASURES = [
+    { id: "caseload", label: "Active cases" },
+    { id: "referrals-assessed-on-time", label: "Referrals assessed on time" },
+    { id: "referrals-declined", label: "Referrals declined" },
+    { id: "action-plans-within-28-days", label: "Action plans within 28 days" },
+    { id: "reviewed-in-12-months", label: "Reviewed in 12 months" },
+    { id: "goals-met", label: "Goals met" },
+];
+
+function populationCount(populations, code) {
+    const p = (populations ?? []).find((x) => (x.code?.coding ?? []).some((c) => c.code === code));
+    if (!p) return null;
+    return typeof p.count === "number" ? p.count : "masked";
+}
+
+/**
+ * A summary MeasureReport as one figure: a count (a cohort Measure) or a proportion (numerator of denominator and
+ * its score as a percentage); "masked" where the gateway suppressed a small count.
+ */
+export function figureOf(report, label) {
+    const group = report?.group?.[0] ?? {};
+    const count = populationCount(group.population, "initial-population");
+    if (count !== null) return { label, kind: "count", count };
+    const numerator = populationCount(group.population, "numerator");
+    const denominator = populationCount(group.population, "denominator");
+    const score = typeof group.measureScore?.value === "number" ? group.measureScore.value : null;
+    return {
+        label,
+        kind: "proportion",
+        numerator,
+        denominator,
+        percent: score === null ? null : Math.round(score * 1000) / 10,
+    };
+}
+
+/** A figure in words, as the chart's text alternative says it: "3 of 4 (75%)", "12", "none in the period". */
+export function figureText(figure) {
+    if (figure.kind === "count") return figure.count === "masked" ? "fewer than 5" : String(figure.count);
+    if (figure.denominator === 0 || figure.denominator === null) return "none in the period";
+    const of = `${figure.numerator} of ${figure.denominator}`;
+    return figure.percent === null ? of : `${of} (${figure.percent}%)`;
+}
+
+/**
+ * Horizontal bars for values (each {label, value}) in a width-wide box: one row of barHeight per value, the longest
+ * bar the largest value (or max when given), at least 0.
+ */
+export function barChart(values, { width = 320, barHeight = 22, labelWidth = 150, max } = {}) {
+    const top = Math.max(max ?? 0, ...values.map((v) => (typeof v.value === "number" ? v.value : 0)), 0);
+    const room = width - labelWidth - 40;
+    return {
+        height: values.length * barHeight,
+        bars: values.map((v, i) => {
+            const value = typeof v.value === "number" ? Math.max(0, v.value) : 0;
+            return {
+                label: v.label,
+                value,
+                x: labelWidth,
+                y: i * barHeight + 3,
+                width: top === 0 ? 0 : round((value / top) * room),
+                height: barHeight - 6,
+            };
+        }),
+    };
+}
+
+// ---- consent recording ----
+
+export const BEST_INTEREST = "https://fhir.linkwell.example/StructureDefinition/best-interest-decision";
+export const CONSENT_RECORDED_BY = "https://fhir.linkwell.example/StructureDefinition/consent-recorded-by";
+
+/**
+ * The person's Consent (LinkwellConsent) to share with the team, as the worker records it: given verbally or in
+ * writing, or, when the person lacks capacity, a best-interest decision made by the worker (Consent.performer). The
+ * sharing it permits, or refuses, is with the team's Organization.
+ */
+export function buildConsent({ patient, decision, method, bestInterest, recordedBy, team, dateTime }) {
+    const errors = [];
+    if (!["permit", "deny"].includes(decision)) errors.push({ field: "decision", text: "Say whether the person agrees to share" });
+    if (!bestInterest && !["verbal", "written"].includes(method)) {
+        errors.push({ field: "method", text: "Say how consent was given: verbally or in writing" });
+    }
+    if (!recordedBy) errors.push({ field: "recordedBy", text: "The worker recording it is not known: sign in again" });
+    if (!team) errors.push({ field: "team", text: "The person has no case with a team to share with" });
+    if (errors.length > 0) return { errors };
+    const extension = [{ url: CONSENT_RECORDED_BY, valueReference: { reference: recordedBy } }];
+    if (bestInterest) extension.push({ url: BEST_INTEREST, valueBoolean: true });
+    else extension.push({ url: CONSENT_METHOD, valueCode: method });
+    return {
+        consent: {
+            resourceType: "Consent",
+            status: "active",
+            extension,
+            scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
+            category: [{ coding: [{ system: "http://loinc.org", code: "59284-0" }] }],
+            patient: { reference: patient },
+            dateTime,
+            // The person gives consent; a best-interest decision is made by the worker for them.
+            performer: [{ reference: bestInterest ? recordedBy : patient }],
+            policy: [{ uri: "https://fhir.linkwell.example/policy/information-sharing-agreement" }],
+            provision: {
+                type: decision,
+                actor: [
+                    {
+                        role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP" }] },
+                        reference: { reference: team },
+                    },
+                ],
+            },
+        },
+    };
+}
+
+// ---- allocation ----
+
+/** Allocation Tasks (care-task|allocation) still waiting for a worker, the oldest first. */
+export function waitingAllocations(tasks) {
+    return tasks
+        .filter((t) => isAllocation(t) && t.status === "requested")
+        .sort((a, b) => String(a.authoredOn ?? "").localeCompare(String(b.authoredOn ?? "")));
+}
+
+/** The team's workers from a PractitionerRole search with its Practitioners included: {reference, name}. */
+export function teamWorkers(bundle) {
+    const practitioners = new Map(
+        (bundle?.entry ?? [])
+            .map((e) => e.resource)
+            .filter((r) => r?.resourceType === "Practitioner")
+            .map((p) => [`Practitioner/${p.id}`, displayName(p)]),
+    );
+    return matches(bundle, "PractitionerRole")
+        .filter((role) => role.active !== false)
+        .map((role) => {
+            const practitioner = referenceOf(role.practitioner);
+            return {
+                reference: `PractitionerRole/${role.id}`,
+                practitioner,
+                name: practitioners.get(practitioner) ?? role.practitioner?.display ?? practitioner ?? `PractitionerRole/${role.id}`,
+            };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export const OVER_CAP_REASON = "https://fhir.linkwell.example/StructureDefinition/allocation-over-cap-reason";
+
+/**
+ * The allocation Task completed, naming the worker who takes the case and its RAG complexity, with the reason for
+ * going over the worker's cap when one is given (the gateway refuses an over-cap allocation without one, 409).
+ */
+export function allocateCase(task, { worker, complexity, overCapReason }) {
+    const errors = [];
+    if (!worker) errors.push({ field: "worker", text: "Choose the worker who takes the case" });
+    if (!["red", "amber", "green"].includes(complexity)) errors.push({ field: "complexity", text: "Choose red, amber or green" });
+    if (errors.length > 0) return { errors };
+    const done = structuredClone(task);
+    done.status = "completed";
+    done.owner = { reference: worker };
+    const reason = overCapReason?.trim();
+    done.extension = [
+        ...(task.extension ?? []).filter((e) => e.url !== COMPLEXITY_EXTENSION && e.url !== OVER_CAP_REASON),
+        { url: COMPLEXITY_EXTENSION, valueCodeableConcept: { coding: [{ system: COMPLEXITY_SYSTEM, code: complexity }] } },
+        ...(reason ? [{ url: OVER_CAP_REASON, valueString: reason }] : []),
+    ];
+    return { task: done };
+}
+
+/** Whether a refused allocation was refused for the cap (409, naming the over-cap reason), so a reason would do. */
+export function isOverCap(status, message) {
+    return status === 409 && /caseload cap/i.test(message ?? "");
+}
+
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return null;
+    }
+}
+
+/**
+ * What the gateway said when it refused a FHIR request: its OperationOutcome's diagnostics. fhirclient puts the
+ * answer in the error's body, or only in its message after the status and URL ("409 URL: ... {json}").
+ */
+export function outcomeMessage(error) {
+    let body = typeof error?.body === "string" ? parseJson(error.body) : error?.body;
+    if (!body?.issue && typeof error?.message === "string" && error.message.includes("{")) {
+        body = parseJson(error.message.slice(error.message.indexOf("{")));
+    }
+    const issues = body?.issue;
+    if (issues?.length) return issues.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join("; ");
+    return error?.message ?? "The server refused";
 }

@@ -24,6 +24,25 @@ import {
     referenceOf,
     reviewState,
     summariseCaseload,
+    allocateCase,
+    barChart,
+    buildConsent,
+    deliveryRows,
+    figureOf,
+    figureText,
+    isOperator,
+    isOverCap,
+    measurePeriod,
+    messageRows,
+    problemText,
+    statusCounts,
+    teamWorkers,
+    tokenClaims,
+    waitingAllocations,
+    outcomeMessage,
+    DELIVERY_STATUSES,
+    MESSAGE_STATUSES,
+    SERVICE_MEASURES,
     valueSetOptions,
     waitingReferrals,
     wellbeingQuestions,
@@ -32,13 +51,15 @@ import {
 const CLIENT_ID = "demo-app";
 const SCOPE =
     "openid fhirUser offline_access user/Patient.rs user/Practitioner.rs user/EpisodeOfCare.rs user/CarePlan.rs " +
-    "user/Goal.rs user/ServiceRequest.rs user/Task.rus user/Consent.rs user/Questionnaire.rs " +
-    "user/QuestionnaireResponse.crs user/Observation.rs";
+    "user/Goal.rs user/ServiceRequest.rs user/Task.rus user/Consent.crs user/Questionnaire.rs " +
+    "user/QuestionnaireResponse.crs user/Observation.rs user/PractitionerRole.rs user/Measure.rs";
 const WANTED_ROUTE = "linkwell.app.route";
 
 const main = document.getElementById("main");
 const status = document.getElementById("status");
 let client;
+/** Whether the signed-in person is an operator: read from the token for the app's choice of page only. */
+let operator = false;
 
 // ---- small DOM helpers: text is always set as text, never as HTML ----
 function h(tag, attrs = {}, ...children) {
@@ -130,6 +151,7 @@ async function start() {
     const wanted = sessionStorage.getItem(WANTED_ROUTE);
     sessionStorage.removeItem(WANTED_ROUTE);
     if (wanted && !window.location.hash) window.location.hash = wanted;
+    operator = isOperator(tokenClaims(client.state.tokenResponse?.access_token));
     const me = client.getFhirUser() ?? client.state.tokenResponse?.fhirUser;
     document.getElementById("who").replaceChildren(
         h("span", { id: "signed-in-as" }, me ? `Signed in (${me})` : "Signed in"),
@@ -150,7 +172,10 @@ async function route() {
     const person = window.location.hash.match(/^#\/person\/([A-Za-z0-9\-.]{1,64})$/);
     say("");
     try {
-        if (person) await personPage(person[1]);
+        // An operator has the operator page only; a link worker never gets it, whatever the address says (and the
+        // gateway refuses a link worker's token at /admin anyway).
+        if (operator) await operatorPage();
+        else if (person) await personPage(person[1]);
         else await caseloadPage();
     } catch (error) {
         say(`Something went wrong: ${error.message}`);
@@ -212,8 +237,75 @@ async function caseloadPage() {
         waiting.length
             ? h("ul", { id: "referrals", class: "cards" }, waiting.map((t) => referralCard(t, { name: names.get(referenceOf(t.for)) })))
             : h("p", {}, "No referrals waiting."),
+        h("h2", {}, "Cases waiting for allocation"),
+        await allocationsSection(tasks, names),
     );
     say("");
+}
+
+// ---- allocation: a waiting case to a worker of the team, with a reason when it takes them over their cap ----
+async function allocationsSection(tasks, names) {
+    const waiting = waitingAllocations(tasks);
+    if (waiting.length === 0) return h("p", {}, "No cases waiting for allocation.");
+    const teams = [...new Set(waiting.map((t) => referenceOf(t.owner)).filter((r) => /^Organization\/[A-Za-z0-9\-.]{1,64}$/.test(r ?? "")))];
+    const workers = new Map();
+    for (const team of teams) {
+        const found = await orWithheld(client.request(
+            `PractitionerRole?organization=${encodeURIComponent(team)}&_include=PractitionerRole:practitioner&_count=100`,
+            { flat: false }));
+        workers.set(team, found.withheld ? [] : teamWorkers(found.value));
+    }
+    return h("ul", { id: "allocations", class: "cards" },
+        waiting.map((t) => allocationCard(t, workers.get(referenceOf(t.owner)) ?? [], names.get(referenceOf(t.for)))));
+}
+
+function allocationCard(task, workers, name) {
+    const id = task.id;
+    const errors = h("div", { class: "errors", role: "alert" });
+    const current = ragOf(task).level;
+    const reasonBox = h("div", { class: "over-cap", hidden: true },
+        h("label", { for: `over-cap-${id}` }, "Reason for allocating over the worker's cap"),
+        h("textarea", { id: `over-cap-${id}`, name: "overCapReason", rows: "2" }));
+    const form = h("form", { class: "allocate", "aria-label": "Allocate this case", novalidate: true },
+        h("label", { for: `worker-${id}` }, "Worker"),
+        h("select", { id: `worker-${id}`, name: "worker" }, h("option", { value: "" }, "Choose a worker"),
+            workers.map((w) => h("option", { value: w.reference }, w.name))),
+        h("label", { for: `allocation-rag-${id}` }, "RAG"),
+        h("select", { id: `allocation-rag-${id}`, name: "complexity" }, h("option", { value: "" }, "Choose a RAG"),
+            ["red", "amber", "green"].map((c) => h("option", { value: c, selected: c === current }, c[0].toUpperCase() + c.slice(1)))),
+        reasonBox,
+        errors,
+        h("button", { type: "submit" }, "Allocate case"));
+    form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const result = allocateCase(task, {
+            worker: form.worker.value, complexity: form.complexity.value, overCapReason: form.overCapReason.value,
+        });
+        if (result.errors) {
+            errors.replaceChildren(...result.errors.map((e) => h("p", {}, e.text)));
+            return;
+        }
+        say("Allocating the case");
+        try {
+            await client.update(result.task);
+            await route();
+            say("Case allocated");
+        } catch (error) {
+            const text = outcomeText(error);
+            errors.replaceChildren(h("p", {}, text));
+            if (isOverCap(error?.status ?? error?.statusCode, text)) {
+                // The gateway allocates over the cap when the Task says why: ask for the reason.
+                reasonBox.hidden = false;
+                form.overCapReason.focus();
+            }
+            say("The case was not allocated");
+        }
+    });
+    return h("li", { class: "card allocation", "data-task": id },
+        h("h3", {}, name ? `Case for ${name}` : "Case waiting for allocation"),
+        h("p", {}, "RAG: ", rag(ragOf(task))),
+        task.authoredOn ? h("p", {}, `Waiting since ${formatDate(task.authoredOn)}`) : null,
+        workers.length ? form : h("p", {}, "No workers of the team are listed to allocate to."));
 }
 
 // ---- a referral: accept, or decline with a coded reason and alternatives ----
@@ -286,16 +378,7 @@ async function decide(task, done, errors) {
 }
 
 function outcomeText(error) {
-    const issues = error?.body?.issue ?? (typeof error?.body === "string" ? safeJson(error.body)?.issue : null);
-    if (issues?.length) return issues.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join("; ");
-    return error?.message ?? "The server refused";
-}
-function safeJson(text) {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return null;
-    }
+    return outcomeMessage(error);
 }
 
 // ---- a person ----
@@ -320,14 +403,16 @@ async function personPage(id) {
         return;
     }
     const p = encodeURIComponent(patientRef);
-    const [plans, goals, tasks, consents, questionnaire, observations] = await Promise.all([
+    const [plans, goals, tasks, consents, questionnaire, observations, episodes] = await Promise.all([
         search(`CarePlan?subject=${p}&_count=50`),
         search(`Goal?subject=${p}&_count=100`),
         search(`Task?patient=${p}&_count=100`),
         search(`Consent?patient=${p}&_count=50`),
         orWithheld(client.request("Questionnaire/ons4-wellbeing")),
         search(`Observation?patient=${p}&code=${encodeURIComponent(WELLBEING_MEASURE + "|")}&_sort=date&_count=500`),
+        search(`EpisodeOfCare?patient=${p}&status=active&_count=20`),
     ]);
+    const team = referenceOf((episodes ?? []).find((e) => e.managingOrganization)?.managingOrganization);
     const planList = plans ?? [];
     show(
         displayName(person.value),
@@ -349,7 +434,8 @@ async function personPage(id) {
         h("section", { "aria-labelledby": "h-reviews" }, h("h2", { id: "h-reviews" }, "Reviews"),
             tasks == null ? withheld("Reviews") : reviewsOf(tasks)),
         h("section", { "aria-labelledby": "h-consent" }, h("h2", { id: "h-consent" }, "Consent to share"),
-            consents == null ? withheld("Consent") : h("p", { id: "consent" }, consentSummary(consents).text)),
+            consents == null ? withheld("Consent") : h("p", { id: "consent" }, consentSummary(consents).text),
+            consentForm(patientRef, team)),
         h("section", { "aria-labelledby": "h-wellbeing" }, h("h2", { id: "h-wellbeing" }, "Wellbeing (ONS4)"),
             observations == null ? withheld("Wellbeing answers") : chart(observations),
             questionnaire.withheld ? withheld("The wellbeing questions")
@@ -437,6 +523,50 @@ function chart(observations) {
     return h("div", { id: "chart", "data-points": String(count) }, figure, table);
 }
 
+function consentForm(patientRef, team) {
+    const errors = h("div", { class: "errors", role: "alert" });
+    const radio = (name, value, label, checked) => h("div", { class: "choice" },
+        h("input", { type: "radio", id: `${name}-${value}`, name, value, checked }),
+        h("label", { for: `${name}-${value}` }, label));
+    const form = h("form", { id: "consent-form", novalidate: true },
+        h("fieldset", {}, h("legend", {}, "Does the person agree to share?"),
+            radio("decision", "permit", "Yes, they agree to share with the team", true),
+            radio("decision", "deny", "No, they refuse sharing", false)),
+        h("fieldset", {}, h("legend", {}, "How was consent given?"),
+            radio("method", "verbal", "Verbally (noted in the case)", false),
+            radio("method", "written", "In writing (signed form)", false)),
+        h("div", { class: "choice" },
+            h("input", { type: "checkbox", id: "best-interest", name: "bestInterest" }),
+            h("label", { for: "best-interest" }, "The person lacks capacity to decide: I record a best-interest decision")),
+        errors,
+        h("button", { type: "submit" }, "Record consent"));
+    form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const result = buildConsent({
+            patient: patientRef,
+            decision: form.decision.value,
+            method: form.method.value,
+            bestInterest: form.bestInterest.checked,
+            recordedBy: client.getFhirUser(),
+            team,
+            dateTime: new Date().toISOString(),
+        });
+        if (result.errors) {
+            errors.replaceChildren(...result.errors.map((e) => h("p", {}, e.text)));
+            return;
+        }
+        say("Recording consent");
+        try {
+            await client.create(result.consent);
+            await route();
+            say("Consent recorded");
+        } catch (error) {
+            errors.replaceChildren(h("p", {}, outcomeText(error)));
+        }
+    });
+    return h("details", {}, h("summary", {}, "Record consent"), form);
+}
+
 function wellbeingForm(questionnaire, patientRef, plan) {
     const questions = wellbeingQuestions(questionnaire);
     const errors = h("div", { class: "errors", role: "alert" });
@@ -472,6 +602,137 @@ function wellbeingForm(questionnaire, patientRef, plan) {
         }
     });
     return form;
+}
+
+// ---- the operator page (role admin): inbound messages, outbound deliveries, the service's figures ----
+const operatorView = { messages: "failed", deliveries: "dead", period: "month" };
+
+/** A call to the gateway's /admin API with the signed-in operator's token: {status, body}. */
+async function admin(path, { method = "GET" } = {}) {
+    const url = new URL(`../admin/${path}`, window.location.href.split(/[?#]/)[0]);
+    const response = await fetch(url, {
+        method,
+        headers: { Authorization: `Bearer ${client.state.tokenResponse.access_token}`, Accept: "application/json" },
+    });
+    const text = await response.text();
+    let body = null;
+    try {
+        body = text ? JSON.parse(text) : null;
+    } catch {
+        body = null;
+    }
+    return { status: response.status, ok: response.ok, body };
+}
+
+function countsTable(id, caption, rows) {
+    return h("table", { id, class: "counts" }, h("caption", {}, caption),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Count"))),
+        h("tbody", {}, rows.map((r) => h("tr", { "data-status": r.status },
+            h("th", { scope: "row" }, r.status), h("td", {}, String(r.count))))));
+}
+
+function statusPicker(id, label, statuses, chosen, onchange) {
+    return h("p", {}, h("label", { for: id }, label), " ",
+        h("select", { id, onchange: (e) => onchange(e.target.value) },
+            statuses.map((st) => h("option", { value: st, selected: st === chosen }, st))));
+}
+
+async function operatorPage() {
+    say("Loading the operator page");
+    const { periodStart, periodEnd } = measurePeriod(operatorView.period);
+    const [messages, deliveries, figures] = await Promise.all([
+        admin(`messages?status=${encodeURIComponent(operatorView.messages)}&limit=50`),
+        admin(`deliveries?status=${encodeURIComponent(operatorView.deliveries)}&limit=50`),
+        Promise.all(SERVICE_MEASURES.map(async (m) => {
+            const report = await orWithheld(client.request(
+                `Measure/${m.id}/$evaluate-measure?periodStart=${periodStart}&periodEnd=${periodEnd}`));
+            return report.withheld ? { label: m.label, kind: "withheld" } : figureOf(report.value, m.label);
+        })),
+    ]);
+    const refresh = (key) => async (value) => {
+        operatorView[key] = value;
+        await operatorPage();
+    };
+    show(
+        "Operator",
+        h("section", { "aria-labelledby": "h-messages" }, h("h2", { id: "h-messages" }, "Inbound messages"),
+            messages.ok ? [
+                countsTable("message-counts", "Messages by status", statusCounts(messages.body?.queue?.byStatus, MESSAGE_STATUSES)),
+                statusPicker("message-status", "Show messages that are", MESSAGE_STATUSES, operatorView.messages, refresh("messages")),
+                messageTable(messageRows(messages.body)),
+            ] : h("p", { class: "errors" }, problemText(messages.status, messages.body))),
+        h("section", { "aria-labelledby": "h-deliveries" }, h("h2", { id: "h-deliveries" }, "Outbound deliveries"),
+            deliveries.ok ? [
+                countsTable("delivery-counts", "Deliveries by status", statusCounts(deliveries.body?.byStatus, DELIVERY_STATUSES)),
+                statusPicker("delivery-status", "Show deliveries that are", DELIVERY_STATUSES, operatorView.deliveries, refresh("deliveries")),
+                deliveryTable(deliveryRows(deliveries.body)),
+            ] : h("p", { class: "errors" }, problemText(deliveries.status, deliveries.body))),
+        h("section", { "aria-labelledby": "h-figures" }, h("h2", { id: "h-figures" }, "The service's figures"),
+            h("p", {}, h("label", { for: "figures-period" }, "Period"), " ",
+                h("select", { id: "figures-period", onchange: (e) => refresh("period")(e.target.value) },
+                    h("option", { value: "month", selected: operatorView.period === "month" }, "This month"),
+                    h("option", { value: "year", selected: operatorView.period === "year" }, "This year"))),
+            h("p", { id: "figures-period-words" }, `From ${formatDate(periodStart)} to ${formatDate(periodEnd)}`),
+            figuresChart(figures)),
+    );
+    say("");
+}
+
+function messageTable(rows) {
+    if (rows.length === 0) return h("p", { id: "messages-empty" }, "No messages with this status.");
+    return h("div", { class: "table-wrap" }, h("table", { id: "messages" },
+        h("caption", {}, `${rows.length} ${rows.length === 1 ? "message" : "messages"}`),
+        h("thead", {}, h("tr", {}, ["Id", "Source", "Type", "Received", "Status", "Reason", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rows.map((m) => h("tr", { "data-message": String(m.id), "data-status": m.status },
+            h("td", {}, String(m.id)), h("td", {}, m.source), h("td", {}, m.type),
+            h("td", {}, m.receivedAt ? formatDate(m.receivedAt) : ""), h("td", {}, m.status), h("td", {}, m.error),
+            h("td", {}, m.reprocessable
+                ? h("button", { type: "button", "aria-label": `Reprocess message ${m.id}`, onclick: () => act(`messages/${m.id}/reprocess`, `Message ${m.id} sent for reprocessing`) }, "Reprocess")
+                : null))))));
+}
+
+function deliveryTable(rows) {
+    if (rows.length === 0) return h("p", { id: "deliveries-empty" }, "No deliveries with this status.");
+    return h("div", { class: "table-wrap" }, h("table", { id: "deliveries" },
+        h("caption", {}, `${rows.length} ${rows.length === 1 ? "delivery" : "deliveries"}`),
+        h("thead", {}, h("tr", {}, ["Id", "Event", "Channel", "Status", "Attempts", "Last answer", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rows.map((d) => h("tr", { "data-delivery": String(d.id), "data-status": d.status },
+            h("td", {}, String(d.id)), h("td", {}, d.event), h("td", {}, d.channel), h("td", {}, d.status),
+            h("td", {}, String(d.attempts)), h("td", {}, d.answer),
+            h("td", {}, d.retryable
+                ? h("button", { type: "button", "aria-label": `Retry delivery ${d.id}`, onclick: () => act(`deliveries/${d.id}/retry`, `Delivery ${d.id} queued again`) }, "Retry")
+                : null))))));
+}
+
+async function act(path, done) {
+    say("Working");
+    const answer = await admin(path, { method: "POST" });
+    if (!answer.ok) {
+        say(problemText(answer.status, answer.body));
+        return;
+    }
+    await operatorPage();
+    say(done);
+}
+
+/** Proportions as bars on one 0-100% scale, counts in words beside; the table says every figure in words. */
+function figuresChart(figures) {
+    const proportions = figures.filter((f) => f.kind === "proportion");
+    const width = 340;
+    const labelWidth = 170;
+    const chart = barChart(proportions.map((f) => ({ label: f.label, value: f.percent })), { width, labelWidth, max: 100 });
+    const figure = svg("svg", { viewBox: `0 0 ${width} ${chart.height}`, role: "img", "aria-labelledby": "figures-title", class: "chart bars" },
+        svg("title", { id: "figures-title" }, "The service's proportions, as percentages"),
+        chart.bars.map((b, i) => svg("g", { "data-measure": b.label },
+            svg("text", { x: 0, y: b.y + b.height - 4, class: "tick" }, b.label),
+            svg("rect", { x: b.x, y: b.y, width: b.width, height: b.height, class: "bar" }),
+            svg("text", { x: b.x + b.width + 4, y: b.y + b.height - 4, class: "tick" },
+                proportions[i].percent === null ? "none" : `${proportions[i].percent}%`))));
+    const table = h("table", { id: "figures", class: "chart-data" }, h("caption", {}, "The figures in words"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Figure"), h("th", { scope: "col" }, "Value"))),
+        h("tbody", {}, figures.map((f) => h("tr", { "data-kind": f.kind },
+            h("th", { scope: "row" }, f.label), h("td", {}, f.kind === "withheld" ? "withheld" : figureText(f))))));
+    return h("div", { id: "figures-chart", "data-bars": String(chart.bars.length) }, proportions.length ? figure : null, table);
 }
 
 start();

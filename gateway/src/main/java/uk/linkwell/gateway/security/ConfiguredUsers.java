@@ -1,5 +1,6 @@
 package uk.linkwell.gateway.security;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +67,24 @@ public final class ConfiguredUsers {
                 .orElseThrow(() -> new UsernameNotFoundException("no such user"));
     }
 
+    /**
+     * The scopes a signed-in user's access token carries of those the app was granted. An operator (admin) is exempt
+     * from consent and reaches every record their scopes name, so through an app, a public client on a phone or
+     * laptop, they get only the scopes on types about no one person ({@link Reach#OPEN_TYPES}: Measure for the
+     * service's figures, the directory): their work on messages and deliveries is at {@code /admin}, by role. A link
+     * worker gets what was granted; their caseload and the consent engine decide the rest.
+     */
+    public static List<String> scopesFor(SecurityProperties.User user, Collection<String> granted) {
+        if (ClientRole.fromCode(user.role()).orElse(null) != ClientRole.ADMIN) {
+            return List.copyOf(granted);
+        }
+        return granted.stream()
+                .filter(scope -> SmartScope.parse(scope)
+                        .map(s -> Reach.OPEN_TYPES.contains(s.resourceType()))
+                        .orElse(true))
+                .toList();
+    }
+
     static String fingerprint(String username, SecurityProperties.User user) {
         return ConfiguredClients.digest(
                 "linkwell-user-v1", username, user.role(), user.organisation(), user.practitioner(), user.password());
@@ -77,12 +96,11 @@ public final class ConfiguredUsers {
             throw new IllegalStateException("linkwell.security user " + username + " has role '" + user.role()
                     + "'; expected one of " + ClientRole.codes());
         }
-        if (ClientRole.fromCode(user.role()).get() != ClientRole.LINK_WORKER_APP) {
-            // A signed-in person gets the app's scopes with their role's reach: an operator's role through an app
-            // would carry its exemption from consent into a public client. Until apps are granted per role, people
-            // sign in as link workers, and systems of other roles use client credentials.
+        ClientRole role = ClientRole.fromCode(user.role()).get();
+        if (role != ClientRole.LINK_WORKER_APP && role != ClientRole.ADMIN) {
+            // A person signs in as a link worker or as an operator; systems of other roles use client credentials.
             throw new IllegalStateException("linkwell.security user " + username + " has role '" + user.role()
-                    + "'; people sign in as link-worker-app only (other roles are systems: configure a client)");
+                    + "'; people sign in as link-worker-app or admin (other roles are systems: configure a client)");
         }
         if (user.password() == null || !user.password().startsWith("{bcrypt}")) {
             throw new IllegalStateException(

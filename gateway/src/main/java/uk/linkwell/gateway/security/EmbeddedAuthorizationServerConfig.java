@@ -361,7 +361,9 @@ public class EmbeddedAuthorizationServerConfig {
                             claims.put(Requester.ORGANISATION_CLAIM, user.organisation());
                         }
                         claims.put(Requester.PRACTITIONER_CLAIM, user.practitioner());
-                        claims.put(Requester.SCOPE_CLAIM, String.join(" ", context.getAuthorizedScopes()));
+                        claims.put(
+                                Requester.SCOPE_CLAIM,
+                                String.join(" ", ConfiguredUsers.scopesFor(user, context.getAuthorizedScopes())));
                         claims.put(
                                 ConfiguredClients.FINGERPRINT_CLAIM,
                                 configured.fingerprint(clientId).orElseThrow());

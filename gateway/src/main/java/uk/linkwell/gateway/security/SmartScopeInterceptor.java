@@ -47,10 +47,12 @@ public class SmartScopeInterceptor {
             case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> need(
                     requester, request.getResourceName(), Permission.READ);
             default -> {
-                // Server-level operations ($reindex, $meta, GraphQL, ...) reach across every record.
+                // Server-level operations ($reindex, $meta, GraphQL, ...) reach across every record: for admin
+                // clients whose scopes do too (not an operator signed in to an app, whose scopes are narrowed).
                 if (requester.role() != ClientRole.ADMIN) {
                     throw denied(operation.getCode() + " is for admin clients only");
                 }
+                need(requester, SmartScope.ANY_TYPE, Permission.READ);
             }
         }
     }

@@ -15,6 +15,7 @@ import java.time.LocalDate;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import uk.linkwell.gateway.testsupport.GatewayIntegrationTest;
+import uk.linkwell.gateway.testsupport.MllpClient;
 import uk.linkwell.gateway.testsupport.SyntheticNhsNumbers;
 import uk.linkwell.gateway.testsupport.TestTokens;
 
@@ -106,12 +107,51 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
                  "requester":{"reference":"%s"},"owner":{"reference":"%s"}}"""
                         .formatted(request, bo, LocalDate.now(), practice, team));
         first.putObject("referral").put("taskId", id(referral));
+        // A second referral, for Alex, which the worker accepts in the app: the case then waits for allocation.
+        String secondRequest = create(
+                "ServiceRequest",
+                """
+                {"resourceType":"ServiceRequest","status":"active","intent":"order","priority":"routine",
+                 "code":{"coding":[{"system":"http://snomed.info/sct","code":"871731000000106",
+                   "display":"Referral to social prescribing service"}]},"authoredOn":"%s",
+                 "subject":{"reference":"%s"},"requester":{"reference":"%s"},"performer":[{"reference":"%s"}]}"""
+                        .formatted(LocalDate.now(), alex, practice, team));
+        String toAllocate = create(
+                "Task",
+                """
+                {"resourceType":"Task","status":"requested","intent":"order","priority":"routine",
+                 "focus":{"reference":"%s"},"for":{"reference":"%s"},"authoredOn":"%s",
+                 "requester":{"reference":"%s"},"owner":{"reference":"%s"}}"""
+                        .formatted(secondRequest, alex, LocalDate.now(), practice, team));
+        // The first worker's role in the team, capped at the three cases they hold: one more needs a reason.
+        String firstRole = create(
+                "PractitionerRole",
+                """
+                {"resourceType":"PractitionerRole","active":true,"practitioner":{"reference":"%s"},
+                 "organization":{"reference":"%s"},
+                 "extension":[{"url":"%scaseload-cap","valuePositiveInt":3}]}"""
+                        .formatted(firstWorker, team, EXT));
+        first.putObject("allocation")
+                .put("referralTaskId", id(toAllocate))
+                .put("worker", "Practitioner/" + id(firstWorker) + "")
+                .put("role", firstRole)
+                .put("workerName", FIRST + " Worker")
+                .put("reason", "Knows Alex from a previous case");
+        first.putObject("consent").put("personId", id(bo)).put("personName", "Bo Fairweather");
 
         ObjectNode second = user(scenario.putObject("second"), SECOND);
         String eli = person("Eli", "Otherfield");
         consent(eli, "permit");
         caseOf(eli, team, secondWorker, "amber", false);
         second.putArray("people").addObject().put("id", id(eli)).put("name", "Eli Otherfield");
+
+        // An operator, and a message that failed at the hospital's MLLP door: it names an NHS number two records
+        // hold, so the worker parks it as failed. The duplicate is then removed, so reprocessing lands it.
+        String failedControlId = failedAdmission();
+        scenario.putObject("operator")
+                .put("username", TestTokens.TEST_OPERATOR)
+                .put("password", TestTokens.TEST_USER_PASSWORD)
+                .put("failedMessageId", messageId(failedControlId));
 
         Files.createDirectories(OUTPUT);
         Path scenarioFile = OUTPUT.resolve("scenario.json");
@@ -139,8 +179,49 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
         assertThat(alexCase.at("/entry/0/resource/extension/0/valueCodeableConcept/coding/0/code")
                         .asText())
                 .isEqualTo("amber");
+        // The operator reprocessed the failed message in the browser: it is done now.
+        JsonNode reprocessed = admin("/admin/messages/" + messageId(failedControlId));
+        assertThat(reprocessed.get("status").asText()).isEqualTo("done");
+        // Bo's consent, recorded in the browser: written, by the signed-in worker, permitting the team.
+        JsonNode consents = read("Consent?patient=" + bo + "&_sort=-date");
+        assertThat(consents.at("/entry/0/resource").toString())
+                .contains("\"valueCode\":\"written\"")
+                .contains("\"reference\":\"Practitioner/test-" + FIRST + "\"")
+                .contains("\"reference\":\"" + team + "\"");
+        // The case accepted in the browser, allocated to the first worker over their cap, with the reason.
+        JsonNode allocation = read(
+                "Task?based-on=" + toAllocate + "&code=https://fhir.linkwell.example/CodeSystem/care-task|allocation");
+        JsonNode allocated = allocation.at("/entry/0/resource");
+        assertThat(allocated.get("status").asText()).isEqualTo("completed");
+        assertThat(allocated.at("/owner/reference").asText()).isEqualTo(firstRole);
+        assertThat(allocated.toString()).contains("Knows Alex from a previous case");
+        JsonNode allocatedCase = read(allocated.at("/focus/reference").asText());
+        assertThat(allocatedCase.at("/careManager/reference").asText()).isEqualTo(firstWorker);
         assertThat(Files.list(OUTPUT).filter(p -> p.toString().endsWith(".png")).count())
-                .isGreaterThanOrEqualTo(10);
+                .isGreaterThanOrEqualTo(16);
+    }
+
+    /**
+     * /admin is for the admin role: a link worker's token is refused there (403), on messages and deliveries alike,
+     * and an operator's is taken. (The browser journey checks the same with the tokens people sign in for.)
+     */
+    @Test
+    void aLinkWorkersTokenIsRefusedAtAdmin() throws Exception {
+        String worker = tokenFor(TestTokens.Claims.of(
+                        "link-worker-app", TestTokens.TEST_USER_ORGANISATION, "user/Patient.rs user/Task.rus")
+                .withPractitioner("Practitioner/test-" + FIRST));
+        for (String path :
+                new String[] {"/admin/messages?status=failed", "/admin/deliveries", "/admin/messages/1/reprocess"}) {
+            boolean post = path.endsWith("/reprocess");
+            HttpResponse<String> refused = http().send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(gatewayBase() + path))
+                                    .header("Authorization", "Bearer " + worker)
+                                    .method(post ? "POST" : "GET", java.net.http.HttpRequest.BodyPublishers.noBody())
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as(path + ": " + refused.body()).isEqualTo(403);
+        }
+        assertThat(admin("/admin/deliveries").has("byStatus")).isTrue();
     }
 
     /** SMART puts discovery at the FHIR base, where fhirclient looks; it is the root's document, open to all. */
@@ -297,6 +378,93 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
         HttpResponse<String> response = fhir(adminToken(), "GET", path, null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    /**
+     * An admission sent to the hospital's MLLP door for an NHS number two records hold: acknowledged (stored), then
+     * parked as failed, since it cannot be matched to one person. The duplicate record is then deleted, as an
+     * operator would merge it, so that reprocessing lands the message. Its control id.
+     */
+    private String failedAdmission() throws Exception {
+        String nhs = SyntheticNhsNumbers.next();
+        String patient =
+                """
+                {"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],
+                 "name":[{"family":"Twiceheld","given":["Dee"]}]}"""
+                        .formatted(nhs);
+        create("Patient", patient);
+        String duplicate = create("Patient", patient);
+        String controlId =
+                "T" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 18);
+        String admission = String.join(
+                        "\r",
+                        "MSH|^~\\&|PAS|RWELL|LINKWELL|LINKWELL|20261120083000||ADT^A01^ADT_A01|" + controlId
+                                + "|P|2.5.1|||AL|NE|GBR|UNICODE UTF-8",
+                        "EVN|A01|20261120083000",
+                        "PID|1||" + nhs + "^^^NHS^NH~H" + controlId.substring(1, 9)
+                                + "^^^RWELL^MR||TWICEHELD^DEE^^^MX^^L||19500101|F|||1 TEST STREET^^LEEDS^^LS1 1AA^GBR^H",
+                        pv1("V" + controlId.substring(1, 9)))
+                + "\r";
+        try (MllpClient mllp = new MllpClient(mllpPort())) {
+            assertThat(mllp.send(admission)).contains("MSA|AA|");
+        }
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> "failed".equals(messageStatus(controlId)));
+        HttpResponse<String> deleted = fhir(adminToken(), "DELETE", duplicate, null);
+        assertThat(deleted.statusCode()).as(deleted.body()).isIn(200, 204);
+        return controlId;
+    }
+
+    /** PV1 as the hospital tests send it: an inpatient on ward 7, attending and admitting doctor, admitted at 08:25. */
+    private static String pv1(String visitNumber) {
+        String[] f = new String[45];
+        java.util.Arrays.fill(f, "");
+        f[0] = "PV1";
+        f[1] = "1";
+        f[2] = "I";
+        f[3] = "WARD 7^B2^04^RWELL";
+        f[7] = "7654321^OKAFOR^CLARE^^^DR^^^GMC";
+        f[14] = "19";
+        f[17] = f[7];
+        f[19] = visitNumber + "^^^RWELL^VN";
+        f[44] = "20261120082500";
+        return String.join("|", f);
+    }
+
+    private String messageStatus(String controlId) throws IOException {
+        JsonNode found = messageWithControlId(controlId);
+        return found == null ? null : found.get("status").asText();
+    }
+
+    private long messageId(String controlId) throws IOException {
+        return messageWithControlId(controlId).get("id").asLong();
+    }
+
+    private JsonNode messageWithControlId(String controlId) throws IOException {
+        for (JsonNode item :
+                admin("/admin/messages?source=hospital-mllp&limit=200").get("items")) {
+            if (controlId.equals(item.path("controlId").asText())) {
+                return item;
+            }
+        }
+        return null;
+    }
+
+    private JsonNode admin(String path) throws IOException {
+        try {
+            HttpResponse<String> response = http().send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(gatewayBase() + path))
+                                    .header("Authorization", "Bearer " + adminToken())
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+            return JSON.readTree(response.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     private static String id(String reference) {

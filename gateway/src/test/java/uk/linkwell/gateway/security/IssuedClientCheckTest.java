@@ -148,7 +148,7 @@ class IssuedClientCheckTest {
     void aSignedInUsersTokenEndsWhenTheirClaimsOrPasswordChange() {
         Jwt token = signedIn("jo", WORKER);
         for (SecurityProperties.User changed : List.of(
-                // (A change of role cannot be configured: people sign in as link workers only.)
+                new SecurityProperties.User(WORKER.password(), "admin", WORKER.organisation(), WORKER.practitioner()),
                 new SecurityProperties.User(WORKER.password(), WORKER.role(), WORKER.organisation(), "Practitioner/2"),
                 new SecurityProperties.User(WORKER.password(), WORKER.role(), "Y90002", WORKER.practitioner()),
                 new SecurityProperties.User(

@@ -85,13 +85,37 @@ class SignedInClaimsTest {
                 .hasMessageContaining("no longer configured");
     }
 
-    /** An operator's role through a public app would carry its exemption from consent: refused at start. */
+    /**
+     * An operator signs in too, but through a public app their token carries only the scopes on types about no one
+     * person (the service's figures, the directory): their exemption from consent never reaches a person's record
+     * through an app. Their messages and deliveries are at /admin, by role.
+     */
     @Test
-    void peopleSignInAsLinkWorkersOnly() {
-        SecurityProperties.User admin =
-                new SecurityProperties.User(WORKER.password(), "admin", WORKER.organisation(), WORKER.practitioner());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConfiguredUsers(Map.of("ops", admin)))
+    void anOperatorsTokenThroughAnAppCarriesNoScopeOnAPersonsRecords() {
+        SecurityProperties.User operator =
+                new SecurityProperties.User(WORKER.password(), "admin", WORKER.organisation(), "Practitioner/op-1");
+        JwtClaimsSet.Builder claims = JwtClaimsSet.builder().subject("jo");
+        JwtEncodingContext context = JwtEncodingContext.with(JwsHeader.with(SignatureAlgorithm.RS256), claims)
+                .registeredClient(REGISTERED)
+                .principal(new UsernamePasswordAuthenticationToken("jo", null, List.of()))
+                .authorizedScopes(Set.of("openid", "fhirUser", "user/Patient.rs", "user/*.rs", "user/Measure.rs"))
+                .tokenType(OAuth2TokenType.ACCESS_TOKEN)
+                .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+                .build();
+        claims(Map.of("jo", operator)).customize(context);
+        Map<String, Object> made = claims.build().getClaims();
+        assertThat(made).containsEntry("role", "admin").containsEntry("fhirUser", "Practitioner/op-1");
+        assertThat(made.get("scope").toString().split(" "))
+                .containsExactlyInAnyOrder("openid", "fhirUser", "user/Measure.rs");
+    }
+
+    /** People sign in as link workers or operators; other roles are systems, with client credentials. */
+    @Test
+    void peopleSignInAsLinkWorkersOrOperatorsOnly() {
+        SecurityProperties.User gp = new SecurityProperties.User(
+                WORKER.password(), "gp-system", WORKER.organisation(), WORKER.practitioner());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConfiguredUsers(Map.of("gp", gp)))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("link-worker-app only");
+                .hasMessageContaining("people sign in as link-worker-app or admin");
     }
 }

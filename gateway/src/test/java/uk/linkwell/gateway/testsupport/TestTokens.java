@@ -52,6 +52,12 @@ public final class TestTokens {
     public static final List<String> TEST_USERS =
             List.of("lw-alpha", "lw-beta", "lw-gamma", "lw-delta", "lw-epsilon", "lw-zeta", "lw-eta", "lw-theta");
 
+    /**
+     * An operator who signs in to the web app's operator page (the browser test): role {@code admin}, practitioner
+     * {@code Practitioner/test-op-iota}, the test users' organisation and password.
+     */
+    public static final String TEST_OPERATOR = "op-iota";
+
     public static final String TEST_USER_PASSWORD = "test-user-password";
     public static final String TEST_USER_ORGANISATION = "Y90001";
 
@@ -77,6 +83,11 @@ public final class TestTokens {
             registry.add(user + "organisation", () -> TEST_USER_ORGANISATION);
             registry.add(user + "practitioner", () -> "Practitioner/test-" + username);
         }
+        String operator = "linkwell.security.users." + TEST_OPERATOR + ".";
+        registry.add(operator + "password", () -> password);
+        registry.add(operator + "role", () -> "admin");
+        registry.add(operator + "organisation", () -> TEST_USER_ORGANISATION);
+        registry.add(operator + "practitioner", () -> "Practitioner/test-" + TEST_OPERATOR);
     }
 
     private static synchronized Path dataDir() {
