@@ -37,6 +37,7 @@ import uk.linkwell.gateway.hapi.HapiTables;
 import uk.linkwell.gateway.security.FhirRequesters;
 import uk.linkwell.gateway.security.Requester;
 import uk.linkwell.gateway.security.RoleRefusal;
+import uk.linkwell.gateway.security.SmartScope;
 
 /**
  * The FHIR door's one decision point ({@link AccessDecisions}) on every interaction of a client other than an
@@ -108,13 +109,6 @@ public class DecisionPoint {
             return false;
         }
         Optional<Requester> found = bound(request);
-        if (found.isPresent()) {
-            log.warn(
-                    "DEBUG wouldShow {} reaches={} consent={}",
-                    current.getIdElement().getValue(),
-                    access.reaches(found.get(), current),
-                    access.consent(adapter.who(request), current).decision());
-        }
         return found.isEmpty()
                 ? access.reaches(requester.get(), current)
                 : access.visible(found.get(), adapter.who(request), current);
@@ -426,7 +420,9 @@ public class DecisionPoint {
     /**
      * A search page's resources (matches and includes), decided as HAPI is about to show them and before its own
      * authorization rules see them: what the client does not reach is taken out of the page, as {@link #reach} does
-     * for everything else.
+     * for everything else. So is a resource of a type its scopes do not let it read ({@code _include} and
+     * {@code _revinclude} reach other types than the one searched): SMART scopes are permissions, and an operator
+     * signed in to an app, whose token names only types about no one, must not reach people's records that way.
      */
     @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = -10)
     public void reachShown(RequestDetails request, IPreResourceShowDetails details) {
@@ -439,10 +435,16 @@ public class DecisionPoint {
         }
         for (int i = 0; i < details.size(); i++) {
             IBaseResource resource = details.getResource(i);
-            if (resource != null && !access.reaches(found.get(), resource)) {
+            if (resource != null
+                    && (!mayRead(found.get(), resource.fhirType()) || !access.reaches(found.get(), resource))) {
                 details.setResource(i, null);
             }
         }
+    }
+
+    private static boolean mayRead(Requester requester, String type) {
+        return requester.isGranted(type, SmartScope.Permission.READ)
+                || requester.isGranted(type, SmartScope.Permission.SEARCH);
     }
 
     /** Searches and their pages: HAPI loads the resources of a page only when asked for them. */

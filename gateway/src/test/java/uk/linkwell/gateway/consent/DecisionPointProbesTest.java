@@ -115,6 +115,27 @@ class DecisionPointProbesTest extends ConsentProbes {
         return type + "/linkwell-unused-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /**
+     * An operator signed in to an app holds only the scopes on types about no one (Measure, the directory): a
+     * {@code _revinclude} from the directory must not bring people's records back, though operators are exempt
+     * from consent. The same search with an operator client's wildcard scopes does (the probe can fail).
+     */
+    @Test
+    void scopesNamingOnlyTheDirectoryReachNoOnesRecordsThroughRevinclude() {
+        String path = "Organization?_id=" + gpOrg.getReferenceElement().getIdPart()
+                + "&_revinclude=Patient:general-practitioner";
+        String narrow = tokenFor(Claims.of("admin", gpOds, "system/Measure.rs system/Organization.rs"));
+        String wide = tokenFor(Claims.of("admin", gpOds, WIDE));
+
+        HttpResponse<String> operatorsApp = get(narrow, path);
+        HttpResponse<String> operatorsClient = get(wide, path);
+
+        // Refused, or answered without them: either way no Patient leaves.
+        assertThat(operatorsApp.statusCode()).as(operatorsApp.body()).isIn(200, 403);
+        assertThat(operatorsApp.body()).doesNotContain("\"resourceType\": \"Patient\"");
+        assertThat(operatorsClient.body()).contains("\"resourceType\": \"Patient\"");
+    }
+
     // ---- 1. write responses ------------------------------------------------------------------------------------
 
     @Test
