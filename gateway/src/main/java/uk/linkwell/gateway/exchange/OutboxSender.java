@@ -237,7 +237,7 @@ public class OutboxSender {
         } catch (Exception e) {
             // Anything unforeseen (the store, the audit queue, the channel's client): tried again later. A channel's
             // failure has told the breaker already; the gateway's own (before sending) is not the Endpoint's.
-            failed(delivery, null, SafeErrorText.of(e));
+            failed(delivery, null, ExchangeTls.failureText(e));
         } finally {
             attempt.unused();
         }
