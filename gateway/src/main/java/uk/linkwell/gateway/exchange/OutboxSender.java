@@ -321,7 +321,7 @@ public class OutboxSender {
             log.info("Delivery {} to {} withheld by consent ({})", delivery.getId(), delivery.getEndpoint(), bases);
             return;
         }
-        Bundle permitted = screened.bundle();
+        Bundle permitted = payloads.withoutUnsentDiagnoses(screened.bundle());
         if (delivery.getPatient() != null) {
             Bundle person = payloads.current(List.of(delivery.getPatient()));
             if (!person.getEntry().isEmpty()) {
