@@ -18,6 +18,8 @@ public final class LinkwellProfiles {
     public static final String EPISODE_OF_CARE = SD + "LinkwellEpisodeOfCare";
     public static final String FLAG = SD + "LinkwellFlag";
     public static final String COMMUNICATION = SD + "LinkwellCommunication";
+    /** Where and how an outbound exchange is sent (a channel Linkwell speaks, an address in its form). */
+    public static final String ENDPOINT = SD + "LinkwellEndpoint";
     /** A person's answers to the ONS4 wellbeing questions; claimed by the gateway for responses to them. */
     public static final String WELLBEING_RESPONSE = SD + "LinkwellWellbeingResponse";
 
@@ -55,17 +57,18 @@ public final class LinkwellProfiles {
     public static final String ODS_CODE_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code";
 
     /** Resource type name to the profile a resource of that type is held to when it claims none. */
-    public static final Map<String, String> DEFAULT_PROFILES = Map.of(
-            "Patient", PATIENT,
-            "CarePlan", CARE_PLAN,
-            "Goal", GOAL,
-            "ServiceRequest", SERVICE_REQUEST,
-            "Task", TASK,
-            "Consent", CONSENT,
-            "Encounter", ENCOUNTER,
-            "EpisodeOfCare", EPISODE_OF_CARE,
-            "Flag", FLAG,
-            "Communication", COMMUNICATION);
+    public static final Map<String, String> DEFAULT_PROFILES = Map.ofEntries(
+            Map.entry("Patient", PATIENT),
+            Map.entry("CarePlan", CARE_PLAN),
+            Map.entry("Goal", GOAL),
+            Map.entry("ServiceRequest", SERVICE_REQUEST),
+            Map.entry("Task", TASK),
+            Map.entry("Consent", CONSENT),
+            Map.entry("Encounter", ENCOUNTER),
+            Map.entry("EpisodeOfCare", EPISODE_OF_CARE),
+            Map.entry("Flag", FLAG),
+            Map.entry("Communication", COMMUNICATION),
+            Map.entry("Endpoint", ENDPOINT));
 
     private LinkwellProfiles() {}
 

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * The admission trigger: a hospital admission (an inpatient Encounter, class {@code IMP}, created in progress or
  * moved to it from planned or arrived: an A01 over MLLP, a FHIR write) of a person with an open case (an
  * EpisodeOfCare that is active, on hold or on the waiting list) records one delivery to each active Endpoint of the
- * organisation managing each such case, carrying the Encounter, in the write's own transaction. An admission is an
- * unscheduled review trigger for the team.
+ * organisation managing each such case, carrying the Encounter and the person's Conditions it names as its
+ * diagnoses (the admitting diagnosis), in the write's own transaction. An admission is an unscheduled review trigger
+ * for the team. Each resource is judged by the consent engine at send time on its own: a diagnosis the person's
+ * Consent keeps from the team (a sensitivity label such as PSY) is left out, and not named in the stay that goes.
  */
 @Interceptor
 public class AdmissionNotifications {
@@ -82,8 +84,12 @@ public class AdmissionNotifications {
             }
         }
         String encounterRef = ExchangeRecipients.reference(encounter);
-        List<Delivery> recorded =
-                recipients.record(Channels.ADMISSION, teams, recipientRole, patient.get(), List.of(encounterRef));
+        List<String> focus = new ArrayList<>();
+        focus.add(encounterRef);
+        if (!teams.isEmpty()) {
+            focus.addAll(recipients.diagnoses(encounter, patient.get()));
+        }
+        List<Delivery> recorded = recipients.record(Channels.ADMISSION, teams, recipientRole, patient.get(), focus);
         if (!recorded.isEmpty()) {
             log.info(
                     "Admission in {}: {} deliveries to the teams managing open cases recorded",

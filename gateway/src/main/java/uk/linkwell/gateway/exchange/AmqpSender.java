@@ -25,7 +25,9 @@ import org.springframework.beans.factory.DisposableBean;
 /**
  * The {@code amqp} channel: the delivery's CloudEvent (the webhook's JSON, structured mode) published to a RabbitMQ
  * exchange named by the Endpoint's address, {@code amqp://host:port/<vhost>?exchange=<name>&routingKey=<key>}, with
- * the Endpoint's configured credentials. Persistent, message-id the idempotency key, content-type
+ * the Endpoint's configured credentials; an {@code amqps://} address (port 5671 unless given) is reached over TLS
+ * with the Endpoint's SSL bundle (its trust store, and its key store as the client certificate), see
+ * {@link ExchangeTls}. Persistent, message-id the idempotency key, content-type
  * {@code application/cloudevents+json}, published mandatory with a publisher confirm: the broker's ack delivers; a
  * nack, a message returned unroutable, no confirm within the response timeout or no connection are tried again.
  */
@@ -36,15 +38,17 @@ public class AmqpSender implements ChannelSender, DisposableBean {
 
     private final DeliveryPayloads payloads;
     private final ExchangeProperties properties;
+    private final ExchangeTls tls;
     private final Map<String, RabbitTemplate> templates = new ConcurrentHashMap<>();
 
-    public AmqpSender(DeliveryPayloads payloads, ExchangeProperties properties) {
+    public AmqpSender(DeliveryPayloads payloads, ExchangeProperties properties, ExchangeTls tls) {
         this.payloads = payloads;
         this.properties = properties;
+        this.tls = tls;
     }
 
     /** An Endpoint's address, read. */
-    record Address(String host, int port, String virtualHost, String exchange, String routingKey) {}
+    record Address(String host, int port, String virtualHost, String exchange, String routingKey, boolean tls) {}
 
     @Override
     public String channel() {
@@ -53,9 +57,16 @@ public class AmqpSender implements ChannelSender, DisposableBean {
 
     @Override
     public Optional<String> cannotSend(Delivery delivery) {
-        if (address(delivery.getAddress()).isEmpty()) {
+        Optional<Address> to = address(delivery.getAddress());
+        if (to.isEmpty()) {
             return Optional.of(
-                    "the Endpoint's address is not amqp://host:port/<vhost>?exchange=<name>&routingKey=<key>");
+                    "the Endpoint's address is not amqp[s]://host:port/<vhost>?exchange=<name>&routingKey=<key>");
+        }
+        if (to.get().tls()) {
+            Optional<String> noTls = tls.cannotUse(delivery.endpointId());
+            if (noTls.isPresent()) {
+                return noTls;
+            }
         }
         return properties.amqpCredentials(delivery.endpointId()).isPresent()
                 ? Optional.empty()
@@ -68,9 +79,11 @@ public class AmqpSender implements ChannelSender, DisposableBean {
         Address to = address(delivery.getAddress()).orElseThrow();
         ExchangeProperties.AmqpCredentials credentials =
                 properties.amqpCredentials(delivery.endpointId()).orElseThrow();
+        // Over TLS, each Endpoint its own connections: its bundle decides the client certificate presented.
         RabbitTemplate template = templates.computeIfAbsent(
-                to.host() + ":" + to.port() + "/" + to.virtualHost() + "|" + credentials.username(),
-                key -> template(to, credentials));
+                (to.tls() ? "amqps|" + delivery.endpointId() + "|" : "amqp|") + to.host() + ":" + to.port() + "/"
+                        + to.virtualHost() + "|" + credentials.username(),
+                key -> template(to, credentials, delivery.endpointId()));
 
         MessageProperties headers = new MessageProperties();
         headers.setMessageId(delivery.getIdempotencyKey());
@@ -110,8 +123,12 @@ public class AmqpSender implements ChannelSender, DisposableBean {
                 .withSent(message.getBody());
     }
 
-    private RabbitTemplate template(Address to, ExchangeProperties.AmqpCredentials credentials) {
+    private RabbitTemplate template(Address to, ExchangeProperties.AmqpCredentials credentials, String endpointId) {
         CachingConnectionFactory connections = new CachingConnectionFactory(to.host(), to.port());
+        if (to.tls()) {
+            connections.getRabbitConnectionFactory().useSslProtocol(tls.sslContext(endpointId));
+            connections.getRabbitConnectionFactory().enableHostnameVerification();
+        }
         connections.setVirtualHost(to.virtualHost());
         connections.setUsername(credentials.username());
         connections.setPassword(credentials.password());
@@ -124,11 +141,12 @@ public class AmqpSender implements ChannelSender, DisposableBean {
         return template;
     }
 
-    /** {@code amqp://host[:port][/vhost]?exchange=<name>[&routingKey=<key>]}; the vhost percent-encoded. */
+    /** {@code amqp[s]://host[:port][/vhost]?exchange=<name>[&routingKey=<key>]}; the vhost percent-encoded. */
     static Optional<Address> address(String address) {
         try {
             URI uri = new URI(address.trim());
-            if (!"amqp".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            boolean overTls = "amqps".equalsIgnoreCase(uri.getScheme());
+            if (!("amqp".equalsIgnoreCase(uri.getScheme()) || overTls) || uri.getHost() == null) {
                 return Optional.empty();
             }
             Map<String, String> query = new LinkedHashMap<>();
@@ -152,10 +170,11 @@ public class AmqpSender implements ChannelSender, DisposableBean {
                     : URLDecoder.decode(path.substring(1), StandardCharsets.UTF_8);
             return Optional.of(new Address(
                     uri.getHost(),
-                    uri.getPort() > 0 ? uri.getPort() : 5672,
+                    uri.getPort() > 0 ? uri.getPort() : overTls ? 5671 : 5672,
                     vhost,
                     exchange,
-                    query.getOrDefault("routingKey", "")));
+                    query.getOrDefault("routingKey", ""),
+                    overTls));
         } catch (URISyntaxException | IllegalArgumentException e) {
             return Optional.empty();
         }

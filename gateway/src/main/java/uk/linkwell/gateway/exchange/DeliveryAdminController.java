@@ -1,6 +1,10 @@
 package uk.linkwell.gateway.exchange;
 
 import java.security.Principal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +27,7 @@ import uk.linkwell.gateway.admin.AdminProblem;
 
 /**
  * Operations on the outbox over HTTP, under {@code /admin/deliveries} (admin role, as all of {@code /admin}): list
- * and filter (status, endpoint, event) with the counts per status, show one (attempts, the receiver's last
+ * and filter (status, endpoint, event, creation time) with the counts per status, show one (attempts, the receiver's last
  * answer, the basis of a withholding, the payload as last sent), retry a dead one, pause and resume an endpoint.
  * Errors are problem+json.
  */
@@ -98,13 +102,23 @@ public class DeliveryAdminController {
             @RequestParam(required = false) String status,
             @RequestParam(required = false) String endpoint,
             @RequestParam(required = false) String event,
+            @RequestParam(required = false) String createdFrom,
+            @RequestParam(required = false) String createdTo,
             @RequestParam(defaultValue = "50") int limit,
             @RequestParam(defaultValue = "0") int offset) {
         AdminPage.checkBounds(limit, offset, MAX_LIMIT);
-        List<Map<String, Object>> items =
-                outbox.list(status(status), blankToNull(endpoint), blankToNull(event), limit, offset).stream()
-                        .map(DeliveryAdminController::summary)
-                        .toList();
+        List<Map<String, Object>> items = outbox
+                .list(
+                        status(status),
+                        blankToNull(endpoint),
+                        blankToNull(event),
+                        instant("createdFrom", createdFrom, false),
+                        instant("createdTo", createdTo, true),
+                        limit,
+                        offset)
+                .stream()
+                .map(DeliveryAdminController::summary)
+                .toList();
         return AdminPage.of("byStatus", outbox.countsByStatus(), limit, offset, items);
     }
 
@@ -188,6 +202,29 @@ public class DeliveryAdminController {
                             + Arrays.stream(DeliveryStatus.values())
                                     .map(DeliveryStatus::code)
                                     .collect(Collectors.joining(", ")));
+        }
+    }
+
+    /**
+     * An ISO-8601 instant, as {@code /admin/messages}' receivedFrom and receivedTo take, or a date: the start of that
+     * day (UTC) as a lower bound, the end of it as an upper one, so {@code createdFrom=D&createdTo=D} lists day D.
+     */
+    static Instant instant(String name, String value, boolean upperBound) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException notAnInstant) {
+            try {
+                LocalDate day = LocalDate.parse(value);
+                return (upperBound ? day.plusDays(1) : day)
+                        .atStartOfDay(ZoneOffset.UTC)
+                        .toInstant();
+            } catch (DateTimeParseException notADate) {
+                throw AdminProblem.badParameter(
+                        name, "must be an ISO-8601 instant or date, e.g. 2026-11-26T09:00:00Z or 2026-11-26");
+            }
         }
     }
 

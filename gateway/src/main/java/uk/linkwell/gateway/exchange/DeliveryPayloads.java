@@ -63,6 +63,31 @@ public class DeliveryPayloads {
         }
     }
 
+    /**
+     * The permitted resources with each Encounter's diagnoses cut down to the Conditions that are sent too: a
+     * diagnosis the consent engine withheld is not named (its reference, its display) in the stay that is sent.
+     */
+    public Bundle withoutUnsentDiagnoses(Bundle permitted) {
+        java.util.Set<String> sent = new java.util.HashSet<>();
+        for (Bundle.BundleEntryComponent entry : permitted.getEntry()) {
+            if (entry.hasResource()) {
+                sent.add(entry.getResource().fhirType() + "/"
+                        + entry.getResource().getIdElement().getIdPart());
+            }
+        }
+        for (Bundle.BundleEntryComponent entry : permitted.getEntry()) {
+            if (entry.getResource() instanceof org.hl7.fhir.r4.model.Encounter encounter) {
+                encounter
+                        .getDiagnosis()
+                        .removeIf(
+                                d -> !sent.contains(new IdType(d.getCondition().getReference())
+                                        .toUnqualifiedVersionless()
+                                        .getValue()));
+            }
+        }
+        return permitted;
+    }
+
     /** The entry's fullUrl: under the configured FHIR base, or a stable {@code urn:uuid:} name without one. */
     String fullUrl(String reference) {
         String versionless = new IdType(reference).toUnqualifiedVersionless().getValue();

@@ -14,6 +14,7 @@ import org.apache.camel.component.hl7.HL7MLLPNettyEncoderFactory;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -138,8 +139,14 @@ public class ExchangeConfig {
     }
 
     @Bean
-    public ExchangeHttp exchangeHttp(CamelContext camel, FhirContext fhirContext, ExchangeProperties properties) {
-        return new ExchangeHttp(camel.createProducerTemplate(), fhirContext, properties);
+    public ExchangeTls exchangeTls(SslBundles bundles, ExchangeProperties properties) {
+        return new ExchangeTls(bundles, properties);
+    }
+
+    @Bean
+    public ExchangeHttp exchangeHttp(
+            CamelContext camel, FhirContext fhirContext, ExchangeProperties properties, ExchangeTls tls) {
+        return new ExchangeHttp(camel, fhirContext, properties, tls);
     }
 
     @Bean
@@ -183,8 +190,8 @@ public class ExchangeConfig {
     }
 
     @Bean
-    public AmqpSender amqpSender(DeliveryPayloads payloads, ExchangeProperties properties) {
-        return new AmqpSender(payloads, properties);
+    public AmqpSender amqpSender(DeliveryPayloads payloads, ExchangeProperties properties, ExchangeTls tls) {
+        return new AmqpSender(payloads, properties, tls);
     }
 
     @Bean

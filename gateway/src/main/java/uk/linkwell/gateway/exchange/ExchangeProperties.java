@@ -31,6 +31,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       empty: {@code urn:uuid:} names derived from the references
  * @param webhookSecrets HMAC-SHA256 key per Endpoint id, for the webhook channel
  * @param amqpCredentials RabbitMQ user name and password per Endpoint id, for the amqp channel
+ * @param tlsBundles     the Spring Boot SSL bundle ({@code spring.ssl.bundle.*}) per Endpoint id that its
+ *                       {@code https} or {@code amqps} address is called with: the bundle's trust store, and its key store as the
+ *                       client certificate (mutual TLS)
+ * @param tlsDefaultBundle the SSL bundle for Endpoints without their own; empty: the JVM's default trust store and
+ *                       no client certificate
  * @param senderThreads  how many Endpoints are sent to at once, so a receiver that hangs holds up only its own
  *                       deliveries
  * @param inFlightPerEndpoint how many of one Endpoint's deliveries are sent at once (about different people: a
@@ -60,6 +65,8 @@ public record ExchangeProperties(
         @DefaultValue("") String fullUrlBase,
         Map<String, String> webhookSecrets,
         Map<String, AmqpCredentials> amqpCredentials,
+        Map<String, String> tlsBundles,
+        @DefaultValue("") String tlsDefaultBundle,
         @DefaultValue("4") int senderThreads,
         @DefaultValue("4") int inFlightPerEndpoint,
         @DefaultValue CircuitBreaker circuitBreaker) {
@@ -67,6 +74,8 @@ public record ExchangeProperties(
     public ExchangeProperties {
         webhookSecrets = webhookSecrets == null ? Map.of() : Map.copyOf(webhookSecrets);
         amqpCredentials = amqpCredentials == null ? Map.of() : Map.copyOf(amqpCredentials);
+        tlsBundles = tlsBundles == null ? Map.of() : Map.copyOf(tlsBundles);
+        tlsDefaultBundle = tlsDefaultBundle == null ? "" : tlsDefaultBundle.trim();
         fullUrlBase = fullUrlBase == null ? "" : fullUrlBase.replaceAll("/+$", "");
     }
 
@@ -161,6 +170,7 @@ public record ExchangeProperties(
                 + maxAttempts + ", senderThreads=" + senderThreads + ", inFlightPerEndpoint=" + inFlightPerEndpoint
                 + ", circuitBreaker=" + circuitBreaker
                 + ", webhookSecrets=" + webhookSecrets.keySet() + " (values hidden), amqpCredentials="
-                + amqpCredentials.keySet() + " (values hidden)]";
+                + amqpCredentials.keySet() + " (values hidden), tlsBundles=" + tlsBundles + ", tlsDefaultBundle="
+                + tlsDefaultBundle + "]";
     }
 }

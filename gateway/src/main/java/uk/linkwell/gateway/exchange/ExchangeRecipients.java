@@ -5,11 +5,15 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Endpoint;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
@@ -127,6 +131,31 @@ public class ExchangeRecipients {
                 ? Optional.of("Patient/" + id.getIdPart())
                 : Optional.empty();
     }
+
+    /**
+     * A stay's diagnoses that are this person's Conditions ({@code Condition/<id>}; a reference to anyone else's, or
+     * to another server, is not followed), at most {@value #MAX_DIAGNOSES} (the outbox row's focus column holds some
+     * 2,000 characters).
+     */
+    List<String> diagnoses(Encounter encounter, String patient) {
+        Set<String> conditions = new LinkedHashSet<>();
+        for (Encounter.DiagnosisComponent diagnosis : encounter.getDiagnosis()) {
+            if (conditions.size() == MAX_DIAGNOSES) {
+                break;
+            }
+            IIdType id = diagnosis.getCondition().getReferenceElement();
+            if ("Condition".equals(id.getResourceType()) && id.hasIdPart() && !id.hasBaseUrl()) {
+                String reference = "Condition/" + id.getIdPart();
+                read(Condition.class, reference)
+                        .filter(c ->
+                                patient(c.getSubject()).filter(patient::equals).isPresent())
+                        .ifPresent(c -> conditions.add(reference));
+            }
+        }
+        return List.copyOf(conditions);
+    }
+
+    static final int MAX_DIAGNOSES = 40;
 
     /** {@code Type/<id>} of a stored resource, without its version. */
     public static String reference(IBaseResource resource) {

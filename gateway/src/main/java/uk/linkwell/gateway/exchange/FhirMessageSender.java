@@ -2,6 +2,7 @@ package uk.linkwell.gateway.exchange;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
 
 /**
@@ -24,10 +25,16 @@ public class FhirMessageSender implements ChannelSender {
     }
 
     @Override
+    public Optional<String> cannotSend(Delivery delivery) {
+        return http.cannotCall(delivery.endpointId());
+    }
+
+    @Override
     public ReceiverAnswer send(Delivery delivery, Bundle permitted, Instant now) {
         byte[] body = payloads.fhirJson(payloads.message(delivery, permitted, now));
         return http.answer(
                         http.send(
+                                delivery.endpointId(),
                                 "POST",
                                 processMessageUrl(delivery.getAddress()),
                                 ExchangeHttp.FHIR_JSON,

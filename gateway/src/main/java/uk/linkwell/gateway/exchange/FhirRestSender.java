@@ -11,6 +11,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
@@ -52,10 +53,20 @@ public class FhirRestSender implements ChannelSender {
     }
 
     @Override
+    public Optional<String> cannotSend(Delivery delivery) {
+        return http.cannotCall(delivery.endpointId());
+    }
+
+    @Override
     public ReceiverAnswer send(Delivery delivery, Bundle permitted, Instant now) {
         byte[] body = payloads.fhirJson(transaction(delivery, permitted, now));
-        Exchange answer =
-                http.send("POST", delivery.getAddress().replaceAll("/+$", ""), ExchangeHttp.FHIR_JSON, body, Map.of());
+        Exchange answer = http.send(
+                delivery.endpointId(),
+                "POST",
+                delivery.getAddress().replaceAll("/+$", ""),
+                ExchangeHttp.FHIR_JSON,
+                body,
+                Map.of());
         ReceiverAnswer read = http.answer(answer, true);
         if (read.verdict() == ReceiverAnswer.Verdict.ACCEPTED) {
             String refused = refusedEntry(answer.getMessage().getBody(String.class));

@@ -254,8 +254,15 @@ public class Outbox {
         return Optional.ofNullable(newTransaction.execute(tx -> entityManager.find(Delivery.class, id)));
     }
 
-    /** Lists deliveries newest first; null filters match anything. */
-    public List<Delivery> list(DeliveryStatus status, String endpoint, String event, int limit, int offset) {
+    /** Lists deliveries newest first, created in [createdFrom, createdTo); null filters match anything. */
+    public List<Delivery> list(
+            DeliveryStatus status,
+            String endpoint,
+            String event,
+            Instant createdFrom,
+            Instant createdTo,
+            int limit,
+            int offset) {
         return newTransaction.execute(tx -> {
             StringBuilder jpql = new StringBuilder("SELECT d FROM Delivery d WHERE 1 = 1");
             Map<String, Object> params = new LinkedHashMap<>();
@@ -270,6 +277,14 @@ public class Outbox {
             if (event != null) {
                 jpql.append(" AND d.event = :event");
                 params.put("event", event);
+            }
+            if (createdFrom != null) {
+                jpql.append(" AND d.createdAt >= :createdFrom");
+                params.put("createdFrom", createdFrom);
+            }
+            if (createdTo != null) {
+                jpql.append(" AND d.createdAt < :createdTo");
+                params.put("createdTo", createdTo);
             }
             jpql.append(" ORDER BY d.createdAt DESC, d.id DESC");
             TypedQuery<Delivery> query = entityManager.createQuery(jpql.toString(), Delivery.class);

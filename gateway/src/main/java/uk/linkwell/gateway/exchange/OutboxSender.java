@@ -237,7 +237,7 @@ public class OutboxSender {
         } catch (Exception e) {
             // Anything unforeseen (the store, the audit queue, the channel's client): tried again later. A channel's
             // failure has told the breaker already; the gateway's own (before sending) is not the Endpoint's.
-            failed(delivery, null, SafeErrorText.of(e));
+            failed(delivery, null, ExchangeTls.failureText(e));
         } finally {
             attempt.unused();
         }
@@ -323,7 +323,7 @@ public class OutboxSender {
             log.info("Delivery {} to {} withheld by consent ({})", delivery.getId(), delivery.getEndpoint(), bases);
             return;
         }
-        Bundle permitted = screened.bundle();
+        Bundle permitted = payloads.withoutUnsentDiagnoses(screened.bundle());
         if (delivery.getPatient() != null) {
             Bundle person = payloads.current(List.of(delivery.getPatient()));
             if (!person.getEntry().isEmpty()) {

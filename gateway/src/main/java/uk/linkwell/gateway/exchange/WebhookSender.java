@@ -39,7 +39,7 @@ public class WebhookSender implements ChannelSender {
     public Optional<String> cannotSend(Delivery delivery) {
         String endpointId = delivery.endpointId();
         return properties.webhookSecret(endpointId).isPresent()
-                ? Optional.empty()
+                ? http.cannotCall(endpointId)
                 : Optional.of("no webhook secret configured for " + delivery.getEndpoint()
                         + " (linkwell.exchange.webhook-secrets." + endpointId + ")");
     }
@@ -52,6 +52,7 @@ public class WebhookSender implements ChannelSender {
         byte[] body = payloads.cloudEvent(delivery, permitted, now);
         return http.answer(
                         http.send(
+                                delivery.endpointId(),
                                 "POST",
                                 delivery.getAddress(),
                                 CLOUD_EVENTS_JSON,

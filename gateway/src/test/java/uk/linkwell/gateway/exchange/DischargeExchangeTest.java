@@ -516,6 +516,47 @@ class DischargeExchangeTest extends GatewayIntegrationTest {
         assertThat(json.readTree(badFilter.body()).path("parameter").asText()).isEqualTo("status");
     }
 
+    @Test
+    void theAdminListIsFilteredByWhenADeliveryWasCreatedAndABadTimeIsNamed() throws Exception {
+        String endpoint = endpoint(fhirMessaging(receiver.base()));
+        Reference patient = patient(SyntheticNhsNumbers.next(), practice(endpoint));
+        client().create().resource(finished(patient)).execute();
+        awaitDelivery(patient, "delivered");
+
+        String list = "/admin/deliveries?endpoint=" + endpoint;
+        Instant created = Instant.parse(
+                adminGet(list).path("items").get(0).path("createdAt").asText());
+        String day = created.atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        String dayBefore = created.atZone(java.time.ZoneOffset.UTC)
+                .toLocalDate()
+                .minusDays(1)
+                .toString();
+        // From is inclusive, to exclusive, as /admin/messages' receivedFrom and receivedTo.
+        assertThat(adminGet(list + "&createdFrom=" + created.minusSeconds(1)).path("items"))
+                .hasSize(1);
+        assertThat(adminGet(list + "&createdFrom=" + created).path("items")).hasSize(1);
+        assertThat(adminGet(list + "&createdFrom=" + created.plusSeconds(1)).path("items"))
+                .isEmpty();
+        assertThat(adminGet(list + "&createdTo=" + created).path("items")).isEmpty();
+        assertThat(adminGet(list + "&createdFrom=" + created.minusSeconds(60) + "&createdTo=" + created.plusSeconds(1))
+                        .path("items"))
+                .hasSize(1);
+        // A date is that whole day (UTC).
+        assertThat(adminGet(list + "&createdFrom=" + day + "&createdTo=" + day).path("items"))
+                .hasSize(1);
+        assertThat(adminGet(list + "&createdTo=" + dayBefore).path("items")).isEmpty();
+
+        for (String bad : List.of("createdFrom=26%2F11%2F2026", "createdTo=yesterday", "createdFrom=2026-13-01")) {
+            HttpResponse<String> answer =
+                    http().send(request(list + "&" + bad).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(bad).isEqualTo(400);
+            assertThat(answer.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+            JsonNode problem = json.readTree(answer.body());
+            assertThat(problem.path("parameter").asText()).isEqualTo(bad.substring(0, bad.indexOf('=')));
+            assertThat(problem.path("detail").asText()).contains("ISO-8601");
+        }
+    }
+
     // --- fixtures -------------------------------------------------------------------------------------------
 
     private static Endpoint fhirMessaging(String address) {

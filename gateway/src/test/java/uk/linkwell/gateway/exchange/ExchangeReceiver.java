@@ -1,6 +1,10 @@
 package uk.linkwell.gateway.exchange;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -10,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A real receiver for outbound deliveries: the JDK's HTTP server on an ephemeral port of this machine, keeping
@@ -18,8 +24,9 @@ import java.util.concurrent.Executors;
  */
 final class ExchangeReceiver implements AutoCloseable {
 
-    /** One request as it arrived. */
-    record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    /** One request as it arrived; over TLS, the subject of the client certificate presented (else null). */
+    record Received(
+            String method, String path, Map<String, List<String>> headers, byte[] body, String clientCertificate) {
 
         String header(String name) {
             return headers.entrySet().stream()
@@ -43,9 +50,33 @@ final class ExchangeReceiver implements AutoCloseable {
     private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Long> delays = new ConcurrentLinkedQueue<>();
 
+    private final boolean https;
+
     ExchangeReceiver() {
+        this(null);
+    }
+
+    /**
+     * With a TLS context: an HTTPS receiver that requires a client certificate its trust store trusts (a handshake
+     * without one fails before any request is read).
+     */
+    ExchangeReceiver(SSLContext tls) {
+        https = tls != null;
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            if (tls == null) {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            } else {
+                HttpsServer secure = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                secure.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                    @Override
+                    public void configure(HttpsParameters params) {
+                        SSLParameters ssl = tls.getDefaultSSLParameters();
+                        ssl.setNeedClientAuth(true);
+                        params.setSSLParameters(ssl);
+                    }
+                });
+                server = secure;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -56,7 +87,8 @@ final class ExchangeReceiver implements AutoCloseable {
                     exchange.getRequestMethod(),
                     exchange.getRequestURI().getRawPath(),
                     Map.copyOf(exchange.getRequestHeaders()),
-                    body));
+                    body,
+                    clientCertificate(exchange)));
             Long delay = delays.poll();
             if (delay != null) {
                 try {
@@ -93,7 +125,19 @@ final class ExchangeReceiver implements AutoCloseable {
     }
 
     String base() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (https ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
+    }
+
+    private static String clientCertificate(com.sun.net.httpserver.HttpExchange exchange) {
+        if (!(exchange instanceof HttpsExchange secure)) {
+            return null;
+        }
+        try {
+            return secure.getSSLSession().getPeerPrincipal().getName();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     List<Received> received() {

@@ -429,6 +429,70 @@ class ExchangeTriggersTest extends GatewayIntegrationTest {
         assertThat(receiver.received()).isEmpty();
     }
 
+    @Test
+    void aPsyLabelledDiagnosisNeverReachesATeamThePersonsConsentKeepsItFromWhileTheRestOfTheAdmissionGoes()
+            throws Exception {
+        Reference team = organisation(code("T"), "Care management team", endpoint(receiver.base() + "/team"));
+        String nhs = SyntheticNhsNumbers.next();
+        Reference patient = create(LinkwellFixtures.patient(nhs));
+        create(LinkwellFixtures.episode(patient, team, EpisodeOfCare.EpisodeOfCareStatus.ACTIVE));
+        // The person shares with the teams caring for them, but not what is labelled psychiatry (v3-ActCode PSY).
+        Consent consent =
+                LinkwellFixtures.verbalConsent(patient, create(LinkwellFixtures.practitioner("Admission-recorder")));
+        consent.getProvision()
+                .addProvision()
+                .setType(Consent.ConsentProvisionType.DENY)
+                .addSecurityLabel(new Coding(V3_ACT_CODE, "PSY", null));
+        create(consent);
+        String fracture = condition(patient, "5913000", "Fracture of neck of femur", false);
+        String depression = condition(patient, "35489007", "Depressive disorder", true);
+
+        // Admitted (a FHIR write), the stay naming both as its diagnoses.
+        Encounter stay = new Encounter()
+                .setStatus(Encounter.EncounterStatus.INPROGRESS)
+                .setClass_(new Coding(V3_ACT_CODE, "IMP", "inpatient encounter"))
+                .setSubject(patient);
+        stay.getPeriod().setStartElement(new DateTimeType("2026-12-01T10:00:00Z"));
+        stay.addDiagnosis().setCondition(new Reference(fracture)).setRank(1);
+        stay.addDiagnosis()
+                .setCondition(new Reference(depression).setDisplay("Depressive disorder"))
+                .setRank(2);
+        String stayId = create(stay).getReferenceElement().getIdPart();
+
+        Map<String, Object> row = awaitDelivered(patient, "admission");
+        // Both diagnoses were part of what the admission was to carry; the consent engine let one of them go.
+        assertThat(((String) row.get("FOCUS")).split(",")).containsExactly("Encounter/" + stayId, fracture, depression);
+        Bundle message = onlyMessage("admission", row);
+        String bytes = receiver.received().stream()
+                .filter(r -> r.path().equals("/team/$process-message"))
+                .map(ExchangeReceiver.Received::text)
+                .filter(t -> t.contains((String) row.get("IDEMPOTENCY_KEY")))
+                .findFirst()
+                .orElseThrow();
+        // Nothing of the labelled Condition in the bytes the team's system got: not the resource, its code, its
+        // label, nor the stay's reference to it or its display.
+        assertThat(bytes)
+                .doesNotContain(depression)
+                .doesNotContain("35489007")
+                .doesNotContain("Depressive")
+                .doesNotContain("\"PSY\"");
+        assertThat(message.getEntry())
+                .extracting(e -> e.getResource().fhirType())
+                .containsExactlyInAnyOrder("MessageHeader", "Encounter", "Condition", "Patient");
+        assertThat(((MessageHeader) message.getEntryFirstRep().getResource()).getFocus())
+                .hasSize(2);
+        Encounter sentStay = only(message, Encounter.class);
+        assertThat(sentStay.getIdElement().getIdPart()).isEqualTo(stayId);
+        assertThat(sentStay.getDiagnosis()).hasSize(1);
+        assertThat(sentStay.getDiagnosisFirstRep().getCondition().getReference())
+                .isEqualTo(fracture);
+        org.hl7.fhir.r4.model.Condition sentFracture = only(message, org.hl7.fhir.r4.model.Condition.class);
+        assertThat("Condition/" + sentFracture.getIdElement().getIdPart()).isEqualTo(fracture);
+        assertThat(sentFracture.getCode().getCodingFirstRep().getCode()).isEqualTo("5913000");
+        assertThat(only(message, Patient.class).getIdentifierFirstRep().getValue())
+                .isEqualTo(nhs);
+    }
+
     // --- no one to tell ---------------------------------------------------------------------------------------
 
     @Test
@@ -462,6 +526,23 @@ class ExchangeTriggersTest extends GatewayIntegrationTest {
     }
 
     // --- fixtures ---------------------------------------------------------------------------------------------
+
+    private static final String V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+
+    /** A confirmed, active Condition of the person (SNOMED CT), labelled PSY if asked; its {@code Condition/<id>}. */
+    private String condition(Reference patient, String snomed, String display, boolean psychiatric) {
+        org.hl7.fhir.r4.model.Condition condition = new org.hl7.fhir.r4.model.Condition()
+                .setSubject(patient)
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", snomed, display)))
+                .setClinicalStatus(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)))
+                .setVerificationStatus(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", null)));
+        if (psychiatric) {
+            condition.getMeta().addSecurity(new Coding(V3_ACT_CODE, "PSY", "psychiatry information sensitivity"));
+        }
+        return create(condition).getReference();
+    }
 
     private Reference create(Resource resource) {
         return new Reference(

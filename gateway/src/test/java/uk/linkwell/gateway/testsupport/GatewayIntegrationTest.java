@@ -88,6 +88,31 @@ public abstract class GatewayIntegrationTest {
                 "linkwell.exchange.amqp-credentials." + EXCHANGE_TEST_AMQP + ".username", RabbitTestBroker::username);
         registry.add(
                 "linkwell.exchange.amqp-credentials." + EXCHANGE_TEST_AMQP + ".password", RabbitTestBroker::password);
+        // Outbound TLS: two SSL bundles over key material made for this JVM (TestTls), and the Endpoints that use
+        // them: mutual TLS (client key and trust store), the same bundle for a receiver nobody trusts, and trust only.
+        String jks = "spring.ssl.bundle.jks.";
+        registry.add(jks + TestTls.MTLS_BUNDLE + ".keystore.location", () -> TestTls.get()
+                .location("client.p12"));
+        registry.add(jks + TestTls.MTLS_BUNDLE + ".keystore.password", () -> TestTls.get()
+                .password());
+        registry.add(jks + TestTls.MTLS_BUNDLE + ".keystore.type", () -> "PKCS12");
+        for (String bundle : java.util.List.of(TestTls.MTLS_BUNDLE, TestTls.TRUST_ONLY_BUNDLE)) {
+            registry.add(
+                    jks + bundle + ".truststore.location", () -> TestTls.get().location("gateway-trust.p12"));
+            registry.add(
+                    jks + bundle + ".truststore.password", () -> TestTls.get().password());
+            registry.add(jks + bundle + ".truststore.type", () -> "PKCS12");
+        }
+        registry.add("linkwell.exchange.tls-bundles." + EXCHANGE_TEST_MTLS, () -> TestTls.MTLS_BUNDLE);
+        registry.add("linkwell.exchange.tls-bundles." + EXCHANGE_TEST_MTLS_UNTRUSTED, () -> TestTls.MTLS_BUNDLE);
+        registry.add("linkwell.exchange.tls-bundles." + EXCHANGE_TEST_TLS_NO_KEY, () -> TestTls.TRUST_ONLY_BUNDLE);
+        registry.add("linkwell.exchange.tls-bundles." + EXCHANGE_TEST_TLS_MISSING, () -> "no-such-bundle");
+        registry.add("linkwell.exchange.tls-bundles." + EXCHANGE_TEST_AMQPS, () -> TestTls.MTLS_BUNDLE);
+        registry.add("linkwell.exchange.tls-bundles." + EXCHANGE_TEST_AMQPS_NO_KEY, () -> TestTls.TRUST_ONLY_BUNDLE);
+        for (String amqps : java.util.List.of(EXCHANGE_TEST_AMQPS, EXCHANGE_TEST_AMQPS_NO_KEY)) {
+            registry.add("linkwell.exchange.amqp-credentials." + amqps + ".username", RabbitTestBroker::username);
+            registry.add("linkwell.exchange.amqp-credentials." + amqps + ".password", RabbitTestBroker::password);
+        }
         // Case reviews: red and amber cases reviewed sooner than the yearly default, so the tests see the RAG
         // intervals.
         registry.add("linkwell.reviews.interval.red", () -> "P6M");
@@ -98,6 +123,21 @@ public abstract class GatewayIntegrationTest {
 
     /** The id of the amqp Endpoint the exchange tests write (client-assigned); its credentials are the test broker's. */
     protected static final String EXCHANGE_TEST_AMQP = "exchange-test-amqp";
+
+    /** Client-assigned ids of the TLS test Endpoints: mutual TLS, the same to an untrusted server, trust only. */
+    protected static final String EXCHANGE_TEST_MTLS = "exchange-test-mtls";
+
+    protected static final String EXCHANGE_TEST_MTLS_UNTRUSTED = "exchange-test-mtls-untrusted";
+
+    protected static final String EXCHANGE_TEST_TLS_NO_KEY = "exchange-test-tls-no-key";
+
+    /** Client-assigned ids of the amqps test Endpoints: mutual TLS, and trust only (no client certificate). */
+    protected static final String EXCHANGE_TEST_AMQPS = "exchange-test-amqps";
+
+    protected static final String EXCHANGE_TEST_AMQPS_NO_KEY = "exchange-test-amqps-no-key";
+
+    /** An Endpoint whose configured SSL bundle does not exist. */
+    protected static final String EXCHANGE_TEST_TLS_MISSING = "exchange-test-tls-missing";
 
     /** The id of the webhook Endpoint the exchange tests write (client-assigned), and its configured secret. */
     protected static final String EXCHANGE_TEST_HOOK = "exchange-test-hook";
