@@ -34,6 +34,7 @@ import uk.linkwell.gateway.fhir.CapabilityStatementCustomizer;
 import uk.linkwell.gateway.fhir.FhirProperties;
 import uk.linkwell.gateway.fhir.FhirRestServer;
 import uk.linkwell.gateway.fhir.RefusalLog;
+import uk.linkwell.gateway.hapi.StoredMatches;
 import uk.linkwell.gateway.referral.ReferralClock;
 import uk.linkwell.gateway.security.CaseloadAuthorizationInterceptor;
 import uk.linkwell.gateway.security.CaseloadResolver;
@@ -123,7 +124,8 @@ public class InterceptorChain {
             MatchUrlService matchUrls,
             FhirConsentRegistration consent,
             ReferralClock referralClock,
-            CaseloadOperation caseloadOperation) {
+            CaseloadOperation caseloadOperation,
+            StoredMatches storedMatches) {
         RestfulServer server = new RestfulServer(fhirContext);
         fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
         // Nothing here builds references that hold a resource object to be contained on encoding, and looking for
@@ -139,6 +141,7 @@ public class InterceptorChain {
         DecisionPoint decisionPoint = consent.decisionPoint();
         server.registerProvider(new MeasureEvaluation(
                 daos,
+                storedMatches,
                 referralClock,
                 referralClock.zone(),
                 Clock.systemUTC(),

@@ -53,6 +53,21 @@ public final class PostgresTestDatabase {
         return source.newDatabase(purpose, created);
     }
 
+    /**
+     * A database by name on the server named by {@code LINKWELL_TEST_PG_URL}, created when absent and never dropped:
+     * for a benchmark's population seeded once and reused by later runs. Not with a container (it would not outlast
+     * the run).
+     */
+    public synchronized Connection named(String name) {
+        if (!(source instanceof ServerSource server)) {
+            throw new IllegalStateException("A kept database needs " + URL_VARIABLE + " (not a container)");
+        }
+        if (!name.matches("[a-z0-9_]+") || name.startsWith(DATABASE_PREFIX)) {
+            throw new IllegalArgumentException("Not a name for a kept database: " + name);
+        }
+        return server.named(name);
+    }
+
     /** Something (an application context) to close before the databases go, so it does not outlive them. */
     public synchronized void closeBeforeDrop(AutoCloseable user) {
         users.add(user);
@@ -160,6 +175,23 @@ public final class PostgresTestDatabase {
             String name = uniqueName(purpose);
             execute(adminUrl, user, password, "CREATE DATABASE " + name);
             created.add(name);
+            return new Connection(replaceDatabase(adminUrl, name), user, password);
+        }
+
+        Connection named(String name) {
+            boolean exists;
+            try (java.sql.Connection c = DriverManager.getConnection(adminUrl, user, password);
+                    java.sql.PreparedStatement s = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                s.setString(1, name);
+                try (ResultSet rs = s.executeQuery()) {
+                    exists = rs.next();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("Cannot reach " + adminUrl + ": " + e.getMessage(), e);
+            }
+            if (!exists) {
+                execute(adminUrl, user, password, "CREATE DATABASE " + name);
+            }
             return new Connection(replaceDatabase(adminUrl, name), user, password);
         }
 

@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Measure;
 import org.hl7.fhir.r4.model.MeasureReport;
 import org.hl7.fhir.r4.model.StringType;
+import uk.linkwell.gateway.hapi.StoredMatches;
 import uk.linkwell.gateway.referral.ReferralClock;
 import uk.linkwell.gateway.security.ClientRole;
 import uk.linkwell.gateway.security.FhirRequesters;
@@ -48,12 +49,13 @@ public class MeasureEvaluation {
 
     public MeasureEvaluation(
             DaoRegistry daos,
+            StoredMatches matches,
             ReferralClock referralClock,
             ZoneId zone,
             Clock clock,
             BiPredicate<RequestDetails, IBaseResource> visible) {
         this.daos = daos;
-        this.facts = new MeasureFacts(daos, referralClock, zone);
+        this.facts = new MeasureFacts(matches, referralClock, zone);
         this.zone = zone;
         this.clock = clock;
         this.visible = visible;

@@ -1,10 +1,6 @@
 package uk.linkwell.gateway.workflow.measure;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.SortSpec;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
@@ -14,11 +10,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.function.Predicate;
 import org.hl7.fhir.instance.model.api.IAnyResource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -33,6 +27,7 @@ import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
 import uk.linkwell.gateway.consent.AuthorOrganisationStamp;
+import uk.linkwell.gateway.hapi.StoredMatches;
 import uk.linkwell.gateway.referral.ReferralClock;
 import uk.linkwell.profiles.LinkwellProfiles;
 
@@ -47,18 +42,18 @@ final class MeasureFacts {
 
     private static final int CHUNK = 500;
 
-    /** Resources read per page; tests lower it to read a small population across many pages. */
+    /** Resources loaded at a time; tests lower it to read a small population across many chunks. */
     static volatile int pageSize = 2000;
 
     static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     static final String ACT_PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority";
 
-    private final DaoRegistry daos;
+    private final StoredMatches matches;
     private final ReferralClock clock;
     private final ZoneId zone;
 
-    MeasureFacts(DaoRegistry daos, ReferralClock clock, ZoneId zone) {
-        this.daos = daos;
+    MeasureFacts(StoredMatches matches, ReferralClock clock, ZoneId zone) {
+        this.matches = matches;
         this.clock = clock;
         this.zone = zone;
     }
@@ -389,54 +384,8 @@ final class MeasureFacts {
                 .orElse(null);
     }
 
-    /**
-     * Every match of a search, a page at a time in {@code _id} order. A synchronous search stops silently at HAPI's
-     * internal limit ({@code internalSynchronousSearchSize}, 10,000), which a year of a large service's cases
-     * passes; paging with {@code _offset} reads them all and holds one page of resources at a time.
-     */
+    /** Every match of a search, read by row id a chunk at a time (see {@link StoredMatches}). */
     private Iterable<IBaseResource> all(String type, SearchParameterMap map) {
-        int size = pageSize;
-        map.setSort(new SortSpec(IAnyResource.SP_RES_ID));
-        return () -> new Iterator<>() {
-            private List<IBaseResource> page = List.of();
-            private int index;
-            private int offset;
-            private boolean last;
-
-            @Override
-            public boolean hasNext() {
-                while (index >= page.size()) {
-                    if (last) {
-                        return false;
-                    }
-                    map.setOffset(offset);
-                    map.setCount(size);
-                    page = dao(type).searchForResources(map, system());
-                    index = 0;
-                    offset += page.size();
-                    last = page.size() < size;
-                    if (page.isEmpty()) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-
-            @Override
-            public IBaseResource next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return page.get(index++);
-            }
-        };
-    }
-
-    private IFhirResourceDao<IBaseResource> dao(String type) {
-        return daos.getResourceDao(type);
-    }
-
-    private static SystemRequestDetails system() {
-        return new SystemRequestDetails();
+        return matches.all(type, map, pageSize);
     }
 }

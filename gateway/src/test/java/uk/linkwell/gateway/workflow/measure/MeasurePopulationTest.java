@@ -114,12 +114,18 @@ class MeasurePopulationTest extends GatewayIntegrationTest {
     private final Random random = new Random(20230601L);
 
     private int pageSize;
+    private Integer synchronousSearchSize;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    private ca.uhn.fhir.jpa.api.config.JpaStorageSettings storageSettings;
 
     @BeforeAll
     void aYearOfTheService() {
-        // Pages of a few resources: the figures read this population across many pages, as they read a large one.
+        // Chunks of a few resources: the figures read this population across many chunks, as they read a large one;
+        // and HAPI's synchronous searches limited far below it, as a large population passes the limit.
         pageSize = MeasureFacts.pageSize;
         MeasureFacts.pageSize = 7;
+        synchronousSearchSize = storageSettings.getInternalSynchronousSearchSize();
         IGenericClient admin = client();
         for (int t = 0; t < 2; t++) {
             String ods = "T" + UUID.randomUUID().toString().substring(0, 5).toUpperCase();
@@ -145,11 +151,13 @@ class MeasurePopulationTest extends GatewayIntegrationTest {
         for (Person person : people) {
             write(admin, person);
         }
+        storageSettings.setInternalSynchronousSearchSize(20);
     }
 
     @AfterAll
     void pagesAsConfigured() {
         MeasureFacts.pageSize = pageSize;
+        storageSettings.setInternalSynchronousSearchSize(synchronousSearchSize);
     }
 
     /** One person's year, decided from the seeded random, with the edge cases as the first few people. */
