@@ -26,6 +26,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param demoUsers the README tour's users (passwords published); on and off with the demo clients
  * @param apps the apps people sign in to (authorization code with PKCE, public clients), keyed by client id
  * @param demoApps the README tour's apps; on and off with the demo clients
+ * @param externalClaims where an external provider's tokens carry what Linkwell's {@code role}, {@code org} and
+ *     {@code practitioner} claims say; used only while the embedded authorization server is off
  */
 @ConfigurationProperties("linkwell.security")
 public record SecurityProperties(
@@ -43,7 +45,8 @@ public record SecurityProperties(
         Map<String, User> users,
         Map<String, User> demoUsers,
         Map<String, App> apps,
-        Map<String, App> demoApps) {
+        Map<String, App> demoApps,
+        @DefaultValue ExternalClaims externalClaims) {
 
     /** The most clock skew a token's times are allowed: an expired token is not honoured for longer. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(30);
@@ -83,6 +86,20 @@ public record SecurityProperties(
             @DefaultValue("") String issuer,
             @DefaultValue("5m") Duration tokenTtl,
             @DefaultValue("8h") Duration refreshTokenTtl) {}
+
+    /**
+     * The claims of an external OpenID Connect provider's tokens that Linkwell reads as its own ({@link ProviderClaims}):
+     * each a claim name or a dotted path into nested objects.
+     *
+     * @param role a string, or a list whose first known role code counts (Keycloak: {@code realm_access.roles})
+     * @param org the organisation's ODS code
+     * @param practitioner {@code Practitioner/<id>}, a URL ending in one, or a bare id; when absent, SMART's
+     *     {@code fhirUser} claim is read instead
+     */
+    public record ExternalClaims(
+            @DefaultValue("role") String role,
+            @DefaultValue("org") String org,
+            @DefaultValue("practitioner") String practitioner) {}
 
     /**
      * A client of the embedded authorization server.

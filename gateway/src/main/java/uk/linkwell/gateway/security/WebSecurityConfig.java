@@ -118,7 +118,8 @@ public class WebSecurityConfig {
 
     /**
      * One decoder for both set-ups: the embedded server's key when it runs, otherwise the external provider's
-     * keys from {@code issuer-uri} (discovered on first use) or {@code jwk-set-uri}.
+     * keys from {@code issuer-uri} (discovered on first use) or {@code jwk-set-uri}, its claims mapped to
+     * Linkwell's names ({@link ProviderClaims}).
      */
     @Bean
     public JwtDecoder jwtDecoder(
@@ -145,6 +146,7 @@ public class WebSecurityConfig {
         }
         if (!jwkSetUri.isBlank()) {
             NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
+            decoder.setClaimSetConverter(new ProviderClaims(properties.externalClaims()));
             OAuth2TokenValidator<Jwt> validator =
                     validators(issuerUri.isBlank() ? null : issuerUri, properties.clockSkew(), null);
             decoder.setJwtValidator(validator);
@@ -156,6 +158,7 @@ public class WebSecurityConfig {
                     new SupplierJwtDecoder(() -> {
                         NimbusJwtDecoder decoder =
                                 NimbusJwtDecoder.withIssuerLocation(issuerUri).build();
+                        decoder.setClaimSetConverter(new ProviderClaims(properties.externalClaims()));
                         decoder.setJwtValidator(validator);
                         return decoder;
                     }),

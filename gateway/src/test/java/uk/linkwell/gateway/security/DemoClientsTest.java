@@ -42,7 +42,8 @@ class DemoClientsTest {
                 null,
                 null,
                 null,
-                null);
+                null,
+                new SecurityProperties.ExternalClaims("role", "org", "practitioner"));
     }
 
     @Test
@@ -126,7 +127,8 @@ class DemoClientsTest {
                         null,
                         null,
                         null,
-                        null))
+                        null,
+                        new SecurityProperties.ExternalClaims("role", "org", "practitioner")))
                 .hasMessageContaining("clock-skew");
     }
 
