@@ -154,6 +154,15 @@ try {
     const referral = page.locator(`#referrals li[data-task="${first.referral.taskId}"]`);
     check((await referral.count()) === 1, "the referral waiting for the team is listed");
     check(/Due \d{1,2} \w{3} \d{4}/.test(await referral.textContent()), "with its due date");
+    // A referral addressed to the team for a person not on the caseload: found by the team's worklist search.
+    const newcomer = page.locator(`#referrals li[data-task="${first.newcomer.taskId}"]`);
+    check((await newcomer.count()) === 1, "the referral for a person not on the caseload, addressed to the team, is listed");
+    const newcomerText = await newcomer.textContent();
+    check(/Due \d{1,2} \w{3} \d{4}/.test(newcomerText), "with its due date");
+    check(newcomerText.includes("person not on your caseload yet"), "saying the person is not on the caseload yet");
+    check(!newcomerText.includes(first.newcomer.family), "without the person's name");
+    check((await page.locator("#referrals li").count()) === new Set(await page.locator("#referrals li").evaluateAll(
+        (cards) => cards.map((c) => c.getAttribute("data-task")))).size, "each referral is listed once");
 
     // ---- a person: plan, goals, consent, wellbeing chart and two responses ----
     const person = first.people[0];
@@ -207,6 +216,19 @@ try {
     await page.getByRole("heading", { level: 1, name: "My caseload" }).waitFor();
     check((await page.locator(`#referrals li[data-task="${first.referral.taskId}"]`).count()) === 0, "the declined referral no longer waits");
     await shot(page, "referral-declined");
+
+    // ---- decline the referral for the person not on the caseload, from the team's worklist ----
+    const newcomerCard = page.locator(`#referrals li[data-task="${first.newcomer.taskId}"]`);
+    await newcomerCard.locator("summary", { hasText: "Decline" }).click();
+    await newcomerCard.getByLabel("Reason for declining").selectOption({ label: "Needs better met by another service" });
+    await newcomerCard.getByLabel("Alternative services").fill("Community men's shed");
+    await newcomerCard.getByRole("button", { name: "Decline referral" }).click();
+    await page.locator("#status", { hasText: "Referral declined" }).waitFor();
+    await page.locator(`#referrals li[data-task="${first.newcomer.taskId}"]`).waitFor({ state: "detached" });
+    await page.getByRole("heading", { level: 1, name: "My caseload" }).waitFor();
+    check((await page.locator(`#referrals li[data-task="${first.newcomer.taskId}"]`).count()) === 0,
+        "the declined referral for the person not on the caseload no longer waits");
+    await shot(page, "newcomer-referral-declined");
 
     // ---- accept the second referral: the case waits for allocation; allocate it over the worker's cap ----
     const toAllocate = first.allocation;

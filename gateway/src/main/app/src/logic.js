@@ -108,6 +108,40 @@ export function waitingReferrals(tasks) {
         .sort((a, b) => (dueDate(a)?.getTime() ?? Infinity) - (dueDate(b)?.getTime() ?? Infinity));
 }
 
+/**
+ * The team Organizations the signed-in worker belongs to, from their PractitionerRoles (active ones): the
+ * relative "Organization/<id>" references, each once. Only references on this server are kept, so a search built
+ * from them goes to this gateway.
+ */
+export function teamOrganisations(roles) {
+    const teams = roles
+        .filter((role) => role?.resourceType === "PractitionerRole" && role.active !== false)
+        .map((role) => referenceOf(role.organization))
+        .filter((ref) => /^Organization\/[A-Za-z0-9\-.]{1,64}$/.test(ref ?? ""));
+    return [...new Set(teams)];
+}
+
+/** Tasks from several searches as one list, each Task once (by id), in the order first found. */
+export function mergeTasks(...lists) {
+    const seen = new Map();
+    for (const task of lists.flat()) {
+        if (task?.id && !seen.has(task.id)) seen.set(task.id, task);
+    }
+    return [...seen.values()];
+}
+
+/**
+ * Who a waiting referral is for, as the card names them: the person's name when the worker can read their record
+ * (names: "Patient/1" -> name), or that they are not on the worker's caseload yet when the gateway withholds it
+ * (withheld: the references read and withheld). A referral is shown either way; it is addressed to the team.
+ */
+export function referralPerson(task, names, withheld) {
+    const patient = referenceOf(task?.for);
+    if (patient && names.has(patient)) return { name: names.get(patient), onCaseload: true };
+    if (!patient || withheld.has(patient)) return { name: null, onCaseload: false, text: "person not on your caseload yet" };
+    return { name: task.for?.display ?? null, onCaseload: true };
+}
+
 /** A person's name as they would read it: "Jo Example"; "Name not recorded" without one. */
 export function displayName(patient) {
     const name = (patient?.name ?? []).find((n) => n.use === "usual") ?? patient?.name?.[0];

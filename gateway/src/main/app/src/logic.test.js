@@ -17,7 +17,10 @@ import {
     idOf,
     isReferral,
     matches,
+    mergeTasks,
     orWithheld,
+    referralPerson,
+    teamOrganisations,
     ragOf,
     reviewState,
     summariseCaseload,
@@ -263,5 +266,43 @@ describe("reviews", () => {
         expect(completeReview(review("Patient/1"), { outcome: "Fine", complexity: "" }).task.extension).toBeUndefined();
         expect(completeReview(review("Patient/1"), { outcome: "  " }).errors[0].field).toBe("outcome");
         expect(completeReview(review("Patient/1"), { outcome: "x", complexity: "blue" }).errors[0].field).toBe("complexity");
+    });
+});
+
+describe("the team's worklist", () => {
+    const role = (org, active = true) => ({ resourceType: "PractitionerRole", active, organization: { reference: org } });
+    it("finds the worker's team Organizations from their active PractitionerRoles, each once, local ones only", () => {
+        expect(
+            teamOrganisations([
+                role("Organization/team"),
+                role("Organization/team"),
+                role("Organization/old", false),
+                role("https://example.invalid/fhir/Organization/x"),
+                { resourceType: "PractitionerRole" },
+                role("Organization/other"),
+            ]),
+        ).toEqual(["Organization/team", "Organization/other"]);
+        expect(teamOrganisations([])).toEqual([]);
+    });
+    it("merges the caseload's and the team's Tasks without duplicates", () => {
+        const merged = mergeTasks([referral("a"), referral("b")], [referral("b", "2026-12-01"), referral("c")], []);
+        expect(merged.map((t) => t.id)).toEqual(["a", "b", "c"]);
+        expect(merged[1].restriction.period.end).toBeUndefined();
+    });
+    it("lists a merged referral once, soonest due first", () => {
+        const early = referral("late", "2026-12-20T00:00:00Z");
+        const waiting = waitingReferrals(mergeTasks([early, referral("soon", "2026-12-08T00:00:00Z")], [early]));
+        expect(waiting.map((t) => t.id)).toEqual(["soon", "late"]);
+    });
+    it("names the person when readable, and says they are not on the caseload yet when withheld", () => {
+        const names = new Map([["Patient/1", "Jo Example"]]);
+        expect(referralPerson(referral("t1"), names, new Set())).toEqual({ name: "Jo Example", onCaseload: true });
+        const newcomer = { ...referral("t2"), for: { reference: "Patient/7" } };
+        expect(referralPerson(newcomer, names, new Set(["Patient/7"]))).toEqual({
+            name: null,
+            onCaseload: false,
+            text: "person not on your caseload yet",
+        });
+        expect(referralPerson({ ...referral("t3"), for: undefined }, names, new Set()).onCaseload).toBe(false);
     });
 });

@@ -19,7 +19,10 @@ import {
     isReferral,
     isReview,
     matches,
+    mergeTasks,
     orWithheld,
+    referralPerson,
+    teamOrganisations,
     ragOf,
     referenceOf,
     reviewState,
@@ -228,19 +231,50 @@ async function caseloadPage() {
             ),
         ),
     );
-    const waiting = waitingReferrals(tasks);
     const names = new Map(people.filter((p) => !p.person.withheld).map((p) => [p.row.patient, displayName(p.person.value)]));
+    // The team's worklist reaches referrals for people not on the caseload yet: merged with the caseload's.
+    const waiting = waitingReferrals(mergeTasks(tasks, await teamReferralTasks(me)));
+    const withheldPeople = await referralPeople(waiting, names, new Set(rows.map((r) => r.patient)));
     show(
         "My caseload",
         rows.length ? h("div", { class: "table-wrap" }, table) : h("p", { id: "caseload-empty" }, "No active cases."),
         h("h2", {}, "Referrals waiting"),
         waiting.length
-            ? h("ul", { id: "referrals", class: "cards" }, waiting.map((t) => referralCard(t, { name: names.get(referenceOf(t.for)) })))
+            ? h("ul", { id: "referrals", class: "cards" }, waiting.map((t) => referralCard(t, { person: referralPerson(t, names, withheldPeople) })))
             : h("p", {}, "No referrals waiting."),
         h("h2", {}, "Cases waiting for allocation"),
         await allocationsSection(tasks, names),
     );
     say("");
+}
+
+/**
+ * The referrals addressed to the worker's team(s): the team Organizations from the worker's PractitionerRoles, then
+ * Task?owner=<team>&status=requested for each, which the gateway does not narrow to the caseload (each Task found
+ * still passes its read rules and the person's consent).
+ */
+async function teamReferralTasks(me) {
+    if (!me) return [];
+    const roles = (await search(`PractitionerRole?practitioner=${encodeURIComponent(me)}&_count=50`)) ?? [];
+    const found = await Promise.all(teamOrganisations(roles).map((team) =>
+        search(`Task?owner=${encodeURIComponent(team)}&status=requested&_count=200`)));
+    return found.flatMap((tasks) => tasks ?? []);
+}
+
+/**
+ * The people of waiting referrals who are not on the caseload, read where the gateway shares them (their names
+ * added to names): the set of those it withholds, who are not on the worker's caseload yet.
+ */
+async function referralPeople(waiting, names, caseload) {
+    const withheld = new Set();
+    const unread = [...new Set(waiting.map((t) => referenceOf(t.for)).filter((ref) => ref && !names.has(ref) && !caseload.has(ref)))];
+    await Promise.all(unread.map(async (ref) => {
+        // Only a reference on this server: the token must never go to an address a record names.
+        const person = isLocalPatient(ref) ? await orWithheld(client.request(ref)) : { withheld: true };
+        if (person.withheld) withheld.add(ref);
+        else names.set(ref, displayName(person.value));
+    }));
+    return withheld;
 }
 
 // ---- allocation: a waiting case to a worker of the team, with a reason when it takes them over their cap ----
@@ -311,7 +345,8 @@ function allocationCard(task, workers, name) {
 // ---- a referral: accept, or decline with a coded reason and alternatives ----
 const DECLINE_REASONS = valueSetOptions(declineValueSet, [declineCodeSystem]);
 
-function referralCard(task, { withPerson = true, name } = {}) {
+function referralCard(task, { withPerson = true, person = { onCaseload: true } } = {}) {
+    const name = person.name;
     const id = task.id;
     const due = dueDate(task);
     const overdue = due && due < new Date();
@@ -350,10 +385,11 @@ function referralCard(task, { withPerson = true, name } = {}) {
     return h(
         "li",
         { class: "card referral", "data-task": id },
-        h("h3", {}, withPerson && (name ?? task.for?.display) ? `Referral for ${name ?? task.for.display}` : "Referral"),
+        h("h3", {}, withPerson && name ? `Referral for ${name}` : "Referral"),
+        withPerson && !person.onCaseload ? h("p", { class: "not-on-caseload", "data-not-on-caseload": "" }, `For a ${person.text}`) : null,
         h("p", {}, "Status: ", h("strong", {}, task.status)),
         due ? h("p", { class: overdue ? "overdue" : "" }, `Due ${formatDate(due)}${overdue ? " (overdue)" : ""}`) : null,
-        withPerson && referenceOf(task.for)?.startsWith("Patient/")
+        withPerson && person.onCaseload && referenceOf(task.for)?.startsWith("Patient/")
             ? h("p", {}, h("a", { href: `#/person/${idOf(referenceOf(task.for))}` }, "Open the person"))
             : null,
         task.status === "requested"

@@ -89,8 +89,8 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
         caseOf(cal, team, firstWorker, "amber", true);
         first.putObject("withheld").put("id", id(cal)).put("name", "Hiddenshaw");
 
-        // A referral waiting for the team's decision, for a person already on the caseload: a link worker's
-        // searches reach the people on their caseload (a referral for anyone else is read by its id only).
+        // A referral waiting for the team's decision, for a person already on the caseload (found by the
+        // worker's own Task search; one for someone new to the team is found by the team's worklist, below).
         String request = create(
                 "ServiceRequest",
                 """
@@ -138,6 +138,26 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
                 .put("workerName", FIRST + " Worker")
                 .put("reason", "Knows Alex from a previous case");
         first.putObject("consent").put("personId", id(bo)).put("personName", "Bo Fairweather");
+        // A referral addressed to the team for someone not on anyone's caseload yet: the team's worklist
+        // (Task?owner=<the team>&status=requested) finds it, though the person's record is not shared yet.
+        String dara = person("Dara", "Newcombe");
+        consent(dara, "permit");
+        String newcomerRequest = create(
+                "ServiceRequest",
+                """
+                {"resourceType":"ServiceRequest","status":"active","intent":"order","priority":"routine",
+                 "code":{"coding":[{"system":"http://snomed.info/sct","code":"871731000000106",
+                   "display":"Referral to social prescribing service"}]},"authoredOn":"%s",
+                 "subject":{"reference":"%s"},"requester":{"reference":"%s"},"performer":[{"reference":"%s"}]}"""
+                        .formatted(LocalDate.now(), dara, practice, team));
+        String newcomerReferral = create(
+                "Task",
+                """
+                {"resourceType":"Task","status":"requested","intent":"order","priority":"routine",
+                 "focus":{"reference":"%s"},"for":{"reference":"%s"},"authoredOn":"%s",
+                 "requester":{"reference":"%s"},"owner":{"reference":"%s"}}"""
+                        .formatted(newcomerRequest, dara, LocalDate.now(), practice, team));
+        first.putObject("newcomer").put("taskId", id(newcomerReferral)).put("family", "Newcombe");
 
         ObjectNode second = user(scenario.putObject("second"), SECOND);
         String eli = person("Eli", "Otherfield");
@@ -170,6 +190,11 @@ class LinkWorkerAppBrowserTest extends GatewayIntegrationTest {
         assertThat(declined.get("status").asText()).isEqualTo("rejected");
         assertThat(declined.at("/statusReason/coding/0/code").asText()).isEqualTo("needs-met-elsewhere");
         assertThat(declined.toString()).contains("Citizens Advice debt clinic");
+        // The referral for the person not on the caseload, declined from the team's worklist in the browser.
+        JsonNode newcomerDeclined = read(newcomerReferral);
+        assertThat(newcomerDeclined.get("status").asText()).isEqualTo("rejected");
+        assertThat(newcomerDeclined.at("/statusReason/coding/0/code").asText()).isEqualTo("needs-met-elsewhere");
+        assertThat(newcomerDeclined.toString()).contains("Community men's shed");
         // The review completed in the browser: its outcome kept, the case amber, the next review open.
         JsonNode reviews =
                 read("Task?patient=" + alex + "&code=https://fhir.linkwell.example/CodeSystem/care-task|review");
